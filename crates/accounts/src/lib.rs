@@ -1,0 +1,1 @@
+//! Scratch accounts (work in progress).

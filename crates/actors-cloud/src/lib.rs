@@ -1,0 +1,1 @@
+//! actors-cloud (work in progress).

@@ -1,0 +1,1 @@
+//! actors-requests (work in progress).

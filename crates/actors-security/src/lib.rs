@@ -1,0 +1,1 @@
+//! actors-security (work in progress).

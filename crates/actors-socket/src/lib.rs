@@ -1,0 +1,1 @@
+//! actors-socket (work in progress).

@@ -1,0 +1,1 @@
+//! Embedded cloud server (work in progress).

@@ -1,0 +1,21 @@
+//! Wire types of the plain cloud-variable protocol (PROTOCOL.md §1).
+//!
+//! Everything here is plain data and pure functions: validated newtypes for project ids,
+//! variable names and values, the exact client frames the reference library sends, the
+//! parser for server batches, and close codes that know whether a reconnect can help.
+
+mod close;
+mod error;
+mod message;
+mod name;
+mod project;
+mod secret;
+mod value;
+
+pub use close::{CloseCode, ReconnectAdvice};
+pub use error::{WireError, WireErrorKind};
+pub use message::{parse_batch, ClientMessage, Method, ServerUpdate};
+pub use name::{strip_prefix, VarName, CLOUD_PREFIX};
+pub use project::ProjectId;
+pub use secret::SessionId;
+pub use value::{is_numeral, CloudValue, ValueRules};

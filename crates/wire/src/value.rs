@@ -1,0 +1,231 @@
+use crate::WireError;
+use std::fmt;
+
+/// A cloud variable value as it arrived or will be sent. The original text is kept, so a
+/// 200-digit number is never rounded through a float (§1.3).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CloudValue {
+    text: String,
+    was_string: bool,
+}
+
+impl CloudValue {
+    /// A value from text; it goes on the wire as a JSON string.
+    pub fn new(text: impl Into<String>) -> Self {
+        CloudValue {
+            text: text.into(),
+            was_string: true,
+        }
+    }
+
+    /// A value from the raw JSON text of a received `value` member.
+    pub fn from_raw_json(raw: &str) -> Result<Self, serde_json::Error> {
+        let raw = raw.trim();
+        if raw.starts_with('"') {
+            let text: String = serde_json::from_str(raw)?;
+            Ok(CloudValue {
+                text,
+                was_string: true,
+            })
+        } else {
+            // Validate it is JSON, but keep the exact text of numbers, booleans and null.
+            let _: serde::de::IgnoredAny = serde_json::from_str(raw)?;
+            Ok(CloudValue {
+                text: raw.to_owned(),
+                was_string: false,
+            })
+        }
+    }
+
+    /// The value's text (for a JSON number: its original digits).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+
+    /// Whether the value arrived as a JSON string (rather than a number or literal).
+    pub fn was_string(&self) -> bool {
+        self.was_string
+    }
+
+    /// Whether the text is a numeral: optional `-`, digits with an optional fraction
+    /// (`5`, `-0.5`, `.5`, `5.`), optional exponent (`1e5`). This is what Scratch's
+    /// cloud server stores; `nan`, `inf`, ` 7 ` and `1_000` are not numerals.
+    pub fn is_numeral(&self) -> bool {
+        is_numeral(&self.text)
+    }
+}
+
+/// See [`CloudValue::is_numeral`].
+pub fn is_numeral(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i = 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        digits += i - frac_start;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+impl fmt::Debug for CloudValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CloudValue({:?})", self.text)
+    }
+}
+
+impl fmt::Display for CloudValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl From<&str> for CloudValue {
+    fn from(s: &str) -> Self {
+        CloudValue::new(s)
+    }
+}
+
+impl From<String> for CloudValue {
+    fn from(s: String) -> Self {
+        CloudValue::new(s)
+    }
+}
+
+macro_rules! from_number {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CloudValue {
+            fn from(n: $t) -> Self {
+                CloudValue::new(n.to_string())
+            }
+        }
+    )*};
+}
+from_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize, f32, f64);
+
+/// What a server accepts as a value, checked before anything is sent (§1.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueRules {
+    /// Only numerals (see [`CloudValue::is_numeral`]); off = any string.
+    pub numerals_only: bool,
+    /// Longest value text in characters; `None` = no limit.
+    pub max_chars: Option<usize>,
+}
+
+impl ValueRules {
+    /// Scratch: numerals of at most 256 characters.
+    pub fn scratch() -> Self {
+        ValueRules {
+            numerals_only: true,
+            max_chars: Some(256),
+        }
+    }
+
+    /// TurboWarp: numerals (or any string when `accept_strings`), at most 100 000 characters.
+    pub fn turbowarp(accept_strings: bool) -> Self {
+        ValueRules {
+            numerals_only: !accept_strings,
+            max_chars: Some(100_000),
+        }
+    }
+
+    /// Check `value` for variable `name`; the error names the variable, value and rule.
+    pub fn check(&self, name: &str, value: &CloudValue) -> Result<(), WireError> {
+        let bad = |rule: String| WireError::InvalidValue {
+            name: name.to_owned(),
+            value: truncate(value.as_str(), 80),
+            rule,
+        };
+        if self.numerals_only && !value.is_numeral() {
+            return Err(bad("only numerals are allowed (e.g. 42, -0.5, 1e5)".into()));
+        }
+        if let Some(max) = self.max_chars {
+            let n = value.as_str().chars().count();
+            if n > max {
+                return Err(bad(format!("at most {max} characters (got {n})")));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numerals() {
+        for ok in ["0", "42", "-0.5", "1e5", ".5", "5.", "0123", "1.5E-3"] {
+            assert!(is_numeral(ok), "{ok}");
+        }
+        for bad in [
+            "", "-", ".", "abc", "nan", "inf", " 7 ", "1_000", "1e", "1.2.3", "+1", "1-",
+        ] {
+            assert!(!is_numeral(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scratch_rules() {
+        let r = ValueRules::scratch();
+        assert!(r.check("x", &CloudValue::new("9".repeat(256))).is_ok());
+        let e = r.check("x", &CloudValue::new("9".repeat(257))).unwrap_err();
+        assert!(e.to_string().contains("at most 256"));
+        let e = r.check("score", &CloudValue::new("abc")).unwrap_err();
+        assert!(e.to_string().contains("score") && e.to_string().contains("abc"));
+        assert!(ValueRules::turbowarp(true)
+            .check("x", &"abc".into())
+            .is_ok());
+    }
+
+    #[test]
+    fn raw_json_keeps_digits() {
+        let v = CloudValue::from_raw_json("123456789012345678901234567890").unwrap();
+        assert_eq!(v.as_str(), "123456789012345678901234567890");
+        assert!(!v.was_string());
+        let v = CloudValue::from_raw_json("\"1.5\"").unwrap();
+        assert_eq!(v.as_str(), "1.5");
+        assert!(v.was_string());
+        assert!(CloudValue::from_raw_json("{bad").is_err());
+    }
+}

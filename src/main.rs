@@ -1,0 +1,7 @@
+//! `scratchcomm`: the command-line tool.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
