@@ -1,6 +1,13 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file under `cli/`.
 
 use clap::{Parser, Subcommand};
+
+mod demo;
+mod keygen;
+mod serve;
+mod set;
+mod watch;
+mod whoami;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -15,7 +22,20 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Run the embedded cloud server (TurboWarp protocol).
+    Serve(serve::ServeArgs),
+    /// Print every cloud variable event of a project, one line each.
+    Watch(watch::WatchArgs),
+    /// Set one cloud variable and exit once it is sent.
+    Set(set::SetArgs),
+    /// Generate a security key for secure cloud sockets and print its public data.
+    Keygen(keygen::KeygenArgs),
+    /// Print the Scratch account data of a session.
+    Whoami(whoami::WhoamiArgs),
+    /// The main job on the embedded default: server, bot and clients, no account, no internet.
+    Demo(demo::DemoArgs),
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,7 +46,14 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let result: anyhow::Result<()> = match cli.command {};
+    let result = match cli.command {
+        Command::Serve(a) => serve::run(a),
+        Command::Watch(a) => watch::run(a),
+        Command::Set(a) => set::run(a),
+        Command::Keygen(a) => keygen::run(a),
+        Command::Whoami(a) => whoami::run(a),
+        Command::Demo(a) => demo::run(a),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
