@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, Rust tests (unit, integration, doc), the check that
+# our keys load in the original Python library, and the real-sprite interop suite in a headless
+# Scratch VM. Installs what it needs (Debian packages, a Python venv, npm packages) when missing.
+# Usage: bash tools/test-all.sh        (from anywhere inside the repository)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- system packages -------------------------------------------------------
+APT_PACKAGES=(pkg-config python3-venv)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# --- the original Python library, for the key compatibility check ----------
+if [ -x tools/python-reference/setup.sh ] || [ -f tools/python-reference/setup.sh ]; then
+  step "Python reference library (venv under target/)"
+  bash tools/python-reference/setup.sh
+fi
+
+# --- Rust ------------------------------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "cargo test (unit, integration and doc tests)"
+cargo test --workspace
+
+# --- the real client sprite in a headless Scratch VM ------------------------
+if [ -f tests/interop/run.sh ]; then
+  step "interop: the official client sprite in scratch-vm against our bot"
+  bash tests/interop/run.sh
+fi
+
+step "all test suites passed"
