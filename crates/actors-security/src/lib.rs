@@ -1,1 +1,19 @@
-//! actors-security (work in progress).
+//! Security layer of scratchcommunication cloud sockets, byte-compatible with the
+//! reference Python library 3.0.0 and the client sprite (PROTOCOL.md §3.2, §6, §7).
+//!
+//! Plain synchronous Rust, no I/O and no actors:
+//! * [`encoding`]: the 91-character table and its digit encodings;
+//! * [`cipher`]: the per-connection cipher ([`CipherKey`]);
+//! * [`keys`]: server key material ([`Security`], EC or RSA), its storage format, the
+//!   public data for the project, and the server side of `_safe_connect`;
+//! * [`client`]: what the client sprite does to connect securely;
+//! * [`replay`]: salt freshness guards for both sides.
+//!
+//! Salts are `u64` centiseconds since the Unix epoch.
+
+pub mod cipher;
+pub mod encoding;
+mod error;
+
+pub use cipher::CipherKey;
+pub use error::{SecurityError, SecurityErrorKind};

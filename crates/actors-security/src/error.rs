@@ -1,0 +1,92 @@
+//! The crate's one error type.
+//!
+//! Messages name what was wrong with the input but never contain secret material
+//! (keys, shared secrets, private exponents or plaintext).
+
+use std::fmt;
+
+/// What kind of problem a [`SecurityError`] reports, for callers that branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecurityErrorKind {
+    /// A digit string contained something other than ASCII digits (§3.2).
+    InvalidDigits,
+    /// A plaintext character is not in the 91-character table (§7.5).
+    CharacterNotInTable,
+    /// Ciphertext is not of the form `seed:len:body` (§7.3).
+    MalformedCiphertext,
+    /// Ciphertext failed authentication: wrong key, wrong salt, tampered or
+    /// truncated (`Bad message` in the reference, §7.3).
+    BadMessage,
+    /// A salt does not fit in 15 decimal digits (§3.3).
+    SaltOutOfRange,
+    /// A key string does not start with a known 8-character tag (§6.1).
+    UnknownFormat,
+    /// A key string has a known tag but its data is unusable (§6.1).
+    InvalidKeyData,
+    /// The project's public data (`[secure] ...` variables) is unusable (§6.1).
+    InvalidPublicData,
+    /// A `_safe_connect` handshake could not be completed (§3.5 step 6).
+    HandshakeRejected,
+    /// A salt was refused by a replay guard (§7.4).
+    Replay,
+}
+
+impl fmt::Display for SecurityErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Self::InvalidDigits => "invalid digits",
+            Self::CharacterNotInTable => "character not in table",
+            Self::MalformedCiphertext => "malformed ciphertext",
+            Self::BadMessage => "bad message",
+            Self::SaltOutOfRange => "salt out of range",
+            Self::UnknownFormat => "unknown format",
+            Self::InvalidKeyData => "invalid key data",
+            Self::InvalidPublicData => "invalid public data",
+            Self::HandshakeRejected => "handshake rejected",
+            Self::Replay => "replayed or stale salt",
+        };
+        f.write_str(text)
+    }
+}
+
+/// Error returned by every fallible operation of this crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct SecurityError {
+    kind: SecurityErrorKind,
+    message: String,
+}
+
+impl SecurityError {
+    /// Builds an error of `kind` with a human readable `message` (never secret material).
+    pub fn new(kind: SecurityErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of problem, for callers that branch on it.
+    pub fn kind(&self) -> SecurityErrorKind {
+        self.kind
+    }
+
+    /// The detail message (without the kind prefix).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_kind_and_detail() {
+        let e = SecurityError::new(SecurityErrorKind::BadMessage, "end marker missing");
+        assert_eq!(e.kind(), SecurityErrorKind::BadMessage);
+        assert_eq!(e.to_string(), "bad message: end marker missing");
+        assert_eq!(e.message(), "end marker missing");
+    }
+}
