@@ -1,1 +1,8 @@
-//! actors-cloud (work in progress).
+//! Cloud-variable connections (Scratch, TurboWarp, any cloud server) as actix actors.
+
+pub mod core;
+mod error;
+mod events;
+
+pub use error::{CloudError, CloudErrorKind};
+pub use events::{CloudEvent, EventFilter, EventKind, EventType, SourceId};

@@ -1,0 +1,151 @@
+//! Reconnect delays: exponential backoff with jitter and a configurable cap.
+
+use std::time::Duration;
+
+/// How long to wait before reconnect attempt `n` (0-based).
+///
+/// The delay before attempt `n` is `initial * factor^n`, capped at `max`; close code 4003
+/// (server overloaded) multiplies it by `slow_factor` and waits at least `slow_min` (the
+/// cap still applies, raised to `slow_min` when that is larger). Jitter then scales the
+/// delay into `[delay * (1 - jitter), delay]` so many clients cut off together do not
+/// return together.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BackoffPolicy {
+    /// Delay before the first reconnect attempt.
+    pub initial: Duration,
+    /// Growth per attempt.
+    pub factor: u32,
+    /// Longest delay.
+    pub max: Duration,
+    /// Multiplier for "overloaded" closes.
+    pub slow_factor: u32,
+    /// Shortest delay after an "overloaded" close.
+    pub slow_min: Duration,
+    /// Fraction of the delay that is random, 0.0..=1.0.
+    pub jitter: f64,
+    /// Give up after this many failed attempts in a row; `None` = never give up.
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for BackoffPolicy {
+    fn default() -> Self {
+        BackoffPolicy {
+            initial: Duration::from_millis(250),
+            factor: 2,
+            max: Duration::from_secs(30),
+            slow_factor: 4,
+            slow_min: Duration::from_secs(5),
+            jitter: 0.5,
+            max_attempts: None,
+        }
+    }
+}
+
+impl BackoffPolicy {
+    /// Same policy with another cap.
+    pub fn with_max(mut self, max: Duration) -> Self {
+        self.max = max;
+        self
+    }
+
+    /// Same policy with another first delay.
+    pub fn with_initial(mut self, initial: Duration) -> Self {
+        self.initial = initial;
+        self
+    }
+
+    /// The delay before attempt `attempt`; `slow` for "overloaded" closes; `random` is a
+    /// uniform draw in `[0, 1)` (injected so tests control it).
+    pub fn delay(&self, attempt: u32, slow: bool, random: f64) -> Duration {
+        let factor = f64::from(self.factor.max(1));
+        let exp = factor.powi(attempt.min(64) as i32);
+        let mut cap = self.max;
+        let mut base = self.initial.as_secs_f64() * exp;
+        if slow {
+            base = (base * f64::from(self.slow_factor.max(1))).max(self.slow_min.as_secs_f64());
+            cap = cap.max(self.slow_min);
+        }
+        let base = base.min(cap.as_secs_f64());
+        let jitter = self.jitter.clamp(0.0, 1.0);
+        let random = random.clamp(0.0, 1.0);
+        let mut secs = base * (1.0 - jitter * (1.0 - random));
+        if slow {
+            secs = secs.max(self.slow_min.as_secs_f64());
+        }
+        Duration::from_secs_f64(secs.max(0.0))
+    }
+
+    /// Whether another attempt is allowed after `failed` failures in a row.
+    pub fn allows(&self, failed: u32) -> bool {
+        match self.max_attempts {
+            Some(m) => failed < m,
+            None => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn grows_exponentially_until_the_cap() {
+        let p = BackoffPolicy {
+            jitter: 0.0,
+            ..BackoffPolicy::default()
+        };
+        let delays: Vec<_> = (0..10).map(|n| p.delay(n, false, 0.3)).collect();
+        assert_eq!(&delays[..4], &[ms(250), ms(500), ms(1000), ms(2000)]);
+        assert_eq!(delays[9], Duration::from_secs(30));
+        assert!(delays.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(p.delay(1000, false, 0.0), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn cap_is_configurable() {
+        let p = BackoffPolicy::default().with_max(ms(700));
+        for n in 0..20 {
+            assert!(p.delay(n, false, 0.99) <= ms(700));
+        }
+    }
+
+    #[test]
+    fn jitter_stays_within_bounds() {
+        let p = BackoffPolicy::default();
+        for n in 0..8 {
+            let full = p.delay(n, false, 1.0);
+            let low = p.delay(n, false, 0.0);
+            assert_eq!(low, full.mul_f64(0.5));
+            for r in [0.1, 0.5, 0.9] {
+                let d = p.delay(n, false, r);
+                assert!(d >= low && d <= full, "{d:?} not in [{low:?}, {full:?}]");
+            }
+        }
+    }
+
+    #[test]
+    fn overloaded_backs_off_longer() {
+        let p = BackoffPolicy::default();
+        for n in 0..6 {
+            assert!(p.delay(n, true, 0.5) > p.delay(n, false, 0.5));
+            assert!(p.delay(n, true, 1.0) >= Duration::from_secs(5));
+        }
+        let tight = BackoffPolicy::default().with_max(ms(100));
+        assert_eq!(tight.delay(0, true, 1.0), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn attempts_limit() {
+        let p = BackoffPolicy {
+            max_attempts: Some(3),
+            ..BackoffPolicy::default()
+        };
+        assert!(p.allows(2));
+        assert!(!p.allows(3));
+        assert!(BackoffPolicy::default().allows(u32::MAX));
+    }
+}

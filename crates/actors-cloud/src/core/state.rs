@@ -1,0 +1,544 @@
+//! The connection state machine: fed websocket events and a clock, it returns actions.
+//!
+//! Lifecycle: `start` asks for a socket ([`Action::Connect`]); `on_opened` writes the
+//! handshake; once it is written a [`EventKind::Connect`] event goes out and queued
+//! operations are written one at a time (the next only after the previous write finished),
+//! spaced by the [`RateLimiter`](super::RateLimiter). A close or failure puts an unwritten
+//! operation back at the head of the queue and either schedules a reconnect (exponential
+//! backoff with jitter; 4003 backs off longer) or, for close codes that cannot heal, stops
+//! with an error event. Every input carries the socket's epoch; inputs from an older socket
+//! are ignored.
+//!
+//! Snapshot rule (documented behaviour): the first frame received within
+//! `snapshot_window` after the handshake was written is the server's join snapshot. On the
+//! first connect it only fills the cache (as PROTOCOL.md §1.3 says); after a reconnect it
+//! also emits `Set` events for values that changed while we were away. A first frame that
+//! arrives later (an empty room sends no snapshot) is handled as a live update.
+
+use super::backoff::BackoffPolicy;
+use super::inbound::{apply_frame, FrameMode};
+use super::queue::{OpId, OutQueue, Pending};
+use super::rate_limit::{RateLimit, RateLimiter};
+use super::Op;
+use crate::events::{CloudEvent, EventKind, SourceId};
+use crate::CloudError;
+use dashmap::DashMap;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use scratchcomm_wire::{
+    strip_prefix, ClientMessage, CloseCode, CloudValue, ProjectId, ReconnectAdvice,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Settings of the state machine (derived from a `ConnectionConfig`).
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    pub user: String,
+    pub project_id: ProjectId,
+    /// `project_id` as sent in frames (number for Scratch, string otherwise).
+    pub project_json: serde_json::Value,
+    pub source: SourceId,
+    pub rate_limit: RateLimit,
+    pub backoff: BackoffPolicy,
+    pub reconnect: bool,
+    pub receive_updates: bool,
+    pub coalesce: bool,
+    pub snapshot_window: Duration,
+    /// How long a clean stop waits for queued operations to be written.
+    pub drain_timeout: Duration,
+    /// A connection open at least this long resets the backoff.
+    pub stable_after: Duration,
+    /// Seed for backoff jitter.
+    pub seed: u64,
+}
+
+/// What the executor (the actor) must do.
+#[derive(Debug)]
+pub enum Action {
+    /// Open a new websocket; report with `on_opened` / `on_connect_failed` using `epoch`.
+    Connect { epoch: u64 },
+    /// Write one text frame on the current socket; report with `on_write_done`.
+    Send { frame: String },
+    /// Deliver an event to subscribers.
+    Emit(CloudEvent),
+    /// These accepted operations are finished (written, or failed).
+    Complete {
+        ids: Vec<OpId>,
+        result: Result<(), CloudError>,
+    },
+    /// Call `on_tick` at (or after) this instant.
+    WakeAt(Instant),
+    /// Drop the socket; call `on_reconnect_due` after `after`.
+    Reconnect { after: Duration },
+    /// Close the current socket normally.
+    Close,
+    /// The connection is finished for good.
+    Stop { error: Option<CloudError> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Connecting,
+    Open,
+    Waiting,
+    Stopped,
+}
+
+#[derive(Debug)]
+enum InFlight {
+    Handshake,
+    Op(Pending),
+}
+
+/// The sans-IO connection.
+pub struct Core {
+    cfg: CoreConfig,
+    cache: Arc<DashMap<String, CloudValue>>,
+    phase: Phase,
+    epoch: u64,
+    handshake_done: bool,
+    opened_at: Option<Instant>,
+    snapshot_until: Option<Instant>,
+    connected_before: bool,
+    in_flight: Option<InFlight>,
+    queue: OutQueue,
+    limiter: RateLimiter,
+    wake: Option<Instant>,
+    failures: u32,
+    stop_deadline: Option<Instant>,
+    rng: StdRng,
+    clock_base: (Instant, SystemTime),
+}
+
+impl Core {
+    /// A new idle connection sharing `cache`; `now` anchors event timestamps.
+    pub fn new(cfg: CoreConfig, cache: Arc<DashMap<String, CloudValue>>, now: Instant) -> Self {
+        Core {
+            queue: OutQueue::new(cfg.coalesce),
+            limiter: RateLimiter::new(cfg.rate_limit),
+            rng: StdRng::seed_from_u64(cfg.seed),
+            cfg,
+            cache,
+            phase: Phase::Idle,
+            epoch: 0,
+            handshake_done: false,
+            opened_at: None,
+            snapshot_until: None,
+            connected_before: false,
+            in_flight: None,
+            wake: None,
+            failures: 0,
+            stop_deadline: None,
+            clock_base: (now, SystemTime::now()),
+        }
+    }
+
+    /// The current socket epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Whether the connection finished for good.
+    pub fn is_stopped(&self) -> bool {
+        self.phase == Phase::Stopped
+    }
+
+    /// Whether the handshake is written on the current socket.
+    pub fn is_connected(&self) -> bool {
+        self.phase == Phase::Open && self.handshake_done
+    }
+
+    /// Queued (not yet written) messages.
+    pub fn queued(&self) -> usize {
+        self.queue.len() + usize::from(matches!(self.in_flight, Some(InFlight::Op(_))))
+    }
+
+    /// Begin: ask for the first socket.
+    pub fn start(&mut self, _now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Idle {
+            self.connect(&mut out);
+        }
+        out
+    }
+
+    /// Accept an operation (already validated). It is written in order, rate-limited.
+    pub fn submit(&mut self, op: Op, id: OpId, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Stopped || self.stop_deadline.is_some() {
+            out.push(Action::Complete {
+                ids: vec![id],
+                result: Err(CloudError::Stopped),
+            });
+            return out;
+        }
+        self.queue.push(op, id);
+        self.pump(now, &mut out);
+        out
+    }
+
+    /// The websocket of `epoch` is open: write the handshake.
+    pub fn on_opened(&mut self, epoch: u64, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if epoch != self.epoch || self.phase != Phase::Connecting {
+            return out;
+        }
+        self.phase = Phase::Open;
+        self.opened_at = Some(now);
+        self.handshake_done = false;
+        self.in_flight = Some(InFlight::Handshake);
+        let hs = ClientMessage::Handshake {
+            user: self.cfg.user.clone(),
+            project_id: self.cfg.project_json.clone(),
+        };
+        out.push(Action::Send {
+            frame: hs.to_frame(),
+        });
+        out
+    }
+
+    /// The websocket of `epoch` could not be opened; `fatal` when retrying cannot help
+    /// (e.g. the server answered the upgrade with 401/403).
+    pub fn on_connect_failed(
+        &mut self,
+        epoch: u64,
+        reason: String,
+        fatal: bool,
+        now: Instant,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        if epoch != self.epoch || self.phase != Phase::Connecting {
+            return out;
+        }
+        if fatal {
+            self.emit(
+                &mut out,
+                EventKind::Disconnect {
+                    reason: reason.clone(),
+                },
+                "",
+                None,
+                now,
+            );
+            self.fail(CloudError::Refused { code: None, reason }, now, &mut out);
+        } else {
+            self.lost(reason, None, now, &mut out);
+        }
+        out
+    }
+
+    /// The last `Send` finished writing (or failed).
+    pub fn on_write_done(
+        &mut self,
+        epoch: u64,
+        result: Result<(), String>,
+        now: Instant,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        if epoch != self.epoch || self.phase != Phase::Open {
+            return out;
+        }
+        let Some(done) = self.in_flight.take() else {
+            return out;
+        };
+        match (result, done) {
+            (Err(e), done) => {
+                if let InFlight::Op(p) = done {
+                    self.queue.push_front(p);
+                }
+                self.lost(format!("write failed: {e}"), None, now, &mut out);
+                return out;
+            }
+            (Ok(()), InFlight::Handshake) => {
+                self.handshake_done = true;
+                if self.cfg.receive_updates {
+                    self.snapshot_until = Some(now + self.cfg.snapshot_window);
+                }
+                self.emit(&mut out, EventKind::Connect, "", None, now);
+            }
+            (Ok(()), InFlight::Op(p)) => {
+                self.apply_own(&p.op);
+                out.push(Action::Complete {
+                    ids: p.ids,
+                    result: Ok(()),
+                });
+            }
+        }
+        self.pump(now, &mut out);
+        out
+    }
+
+    /// A text frame arrived on the socket of `epoch`.
+    pub fn on_frame(&mut self, epoch: u64, text: &str, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if epoch != self.epoch || self.phase != Phase::Open || !self.cfg.receive_updates {
+            return out;
+        }
+        let mode = match self.snapshot_until.take() {
+            Some(until) if now <= until && self.connected_before => FrameMode::ReconnectSnapshot,
+            Some(until) if now <= until => FrameMode::FirstSnapshot,
+            _ => FrameMode::Live,
+        };
+        for u in apply_frame(&self.cache, text, mode) {
+            let raw = u.raw_name.clone();
+            let mut ev = self.event(u.kind, &raw, u.value, now);
+            ev.user = u.user;
+            out.push(Action::Emit(ev));
+        }
+        out
+    }
+
+    /// The socket of `epoch` closed (`code` from the close frame, if any).
+    pub fn on_closed(
+        &mut self,
+        epoch: u64,
+        code: Option<u16>,
+        reason: String,
+        now: Instant,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        if epoch != self.epoch || !matches!(self.phase, Phase::Open | Phase::Connecting) {
+            return out;
+        }
+        self.lost(reason, code, now, &mut out);
+        out
+    }
+
+    /// The reconnect delay is over.
+    pub fn on_reconnect_due(&mut self, _now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Waiting {
+            self.connect(&mut out);
+        }
+        out
+    }
+
+    /// A `WakeAt` instant passed.
+    pub fn on_tick(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.wake.is_some_and(|w| w <= now) {
+            self.wake = None;
+        }
+        if self.stop_deadline.is_some_and(|d| d <= now) {
+            self.finish(now, &mut out);
+            return out;
+        }
+        self.pump(now, &mut out);
+        out
+    }
+
+    /// Clean stop: write what is queued (up to `drain_timeout`), then close.
+    pub fn stop(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Stopped {
+            return out;
+        }
+        if self.queued() == 0 || self.phase == Phase::Idle {
+            self.finish(now, &mut out);
+        } else if self.stop_deadline.is_none() {
+            let deadline = now + self.cfg.drain_timeout;
+            self.stop_deadline = Some(deadline);
+            out.push(Action::WakeAt(deadline));
+            self.pump(now, &mut out);
+        }
+        out
+    }
+
+    /// Build an event of this connection (used for custom events too).
+    pub fn event(
+        &self,
+        kind: EventKind,
+        raw_name: &str,
+        value: Option<CloudValue>,
+        now: Instant,
+    ) -> CloudEvent {
+        let (base_i, base_w) = self.clock_base;
+        CloudEvent {
+            kind,
+            source: self.cfg.source.clone(),
+            project_id: self.cfg.project_id.clone(),
+            name: strip_prefix(raw_name).to_owned(),
+            raw_name: raw_name.to_owned(),
+            value,
+            timestamp: base_w + now.saturating_duration_since(base_i),
+            user: None,
+        }
+    }
+
+    fn emit(
+        &self,
+        out: &mut Vec<Action>,
+        kind: EventKind,
+        raw: &str,
+        v: Option<CloudValue>,
+        now: Instant,
+    ) {
+        out.push(Action::Emit(self.event(kind, raw, v, now)));
+    }
+
+    fn connect(&mut self, out: &mut Vec<Action>) {
+        self.epoch += 1;
+        self.phase = Phase::Connecting;
+        self.handshake_done = false;
+        out.push(Action::Connect { epoch: self.epoch });
+    }
+
+    /// Write the next queued operation if the socket is ready and the limiter allows.
+    fn pump(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if !self.is_connected() || self.in_flight.is_some() {
+            return;
+        }
+        if self.queue.is_empty() {
+            if self.stop_deadline.is_some() {
+                self.finish(now, out);
+            }
+            return;
+        }
+        let at = self.limiter.next_allowed(now);
+        if at > now {
+            if self.wake.is_none_or_later(at) {
+                self.wake = Some(at);
+                out.push(Action::WakeAt(at));
+            }
+            return;
+        }
+        let Some(p) = self.queue.pop_front() else {
+            return;
+        };
+        self.limiter.record(now);
+        let frame =
+            p.op.to_message(&self.cfg.user, &self.cfg.project_json)
+                .to_frame();
+        self.in_flight = Some(InFlight::Op(p));
+        out.push(Action::Send { frame });
+    }
+
+    /// Our own written operation changes our view of the variables too.
+    fn apply_own(&self, op: &Op) {
+        match op {
+            Op::Set { name, value } | Op::Create { name, value } => {
+                self.cache.insert(name.full().to_owned(), value.clone());
+            }
+            Op::Delete { name } => {
+                self.cache.remove(name.full());
+            }
+            Op::Rename { name, new_name } => {
+                if let Some((_, v)) = self.cache.remove(name.full()) {
+                    self.cache.insert(new_name.full().to_owned(), v);
+                }
+            }
+        }
+    }
+
+    /// The socket is gone: requeue, report, and reconnect or stop.
+    fn lost(&mut self, reason: String, code: Option<u16>, now: Instant, out: &mut Vec<Action>) {
+        if let Some(InFlight::Op(p)) = self.in_flight.take() {
+            self.queue.push_front(p);
+        }
+        if self.handshake_done {
+            self.connected_before = true;
+        }
+        if self
+            .opened_at
+            .take()
+            .is_some_and(|t| now.saturating_duration_since(t) >= self.cfg.stable_after)
+        {
+            self.failures = 0;
+        }
+        self.handshake_done = false;
+        self.snapshot_until = None;
+        self.epoch += 1;
+        self.emit(
+            out,
+            EventKind::Disconnect {
+                reason: reason.clone(),
+            },
+            "",
+            None,
+            now,
+        );
+        if self.stop_deadline.is_some() {
+            self.finish(now, out);
+            return;
+        }
+        let advice = code.map_or(ReconnectAdvice::Retry, |c| CloseCode(c).advice());
+        if advice == ReconnectAdvice::Never {
+            self.fail(CloudError::Refused { code, reason }, now, out);
+        } else if !self.cfg.reconnect {
+            self.fail(CloudError::Disconnected { reason }, now, out);
+        } else if !self.cfg.backoff.allows(self.failures) {
+            let reason = format!(
+                "gave up after {} reconnect attempts; last: {reason}",
+                self.failures
+            );
+            self.fail(CloudError::Disconnected { reason }, now, out);
+        } else {
+            let slow = advice == ReconnectAdvice::RetrySlowly;
+            let after = self
+                .cfg
+                .backoff
+                .delay(self.failures, slow, self.rng.gen::<f64>());
+            self.failures += 1;
+            self.phase = Phase::Waiting;
+            out.push(Action::Reconnect { after });
+        }
+    }
+
+    /// Stop for good because of `err`: fail everything queued, emit an error event.
+    fn fail(&mut self, err: CloudError, now: Instant, out: &mut Vec<Action>) {
+        self.phase = Phase::Stopped;
+        self.fail_queue(&err, out);
+        self.emit(
+            out,
+            EventKind::Error {
+                message: err.to_string(),
+            },
+            "",
+            None,
+            now,
+        );
+        out.push(Action::Stop { error: Some(err) });
+    }
+
+    /// Finish a clean stop.
+    fn finish(&mut self, _now: Instant, out: &mut Vec<Action>) {
+        if self.phase == Phase::Open {
+            out.push(Action::Close);
+        }
+        self.phase = Phase::Stopped;
+        self.epoch += 1;
+        self.fail_queue(&CloudError::Stopped, out);
+        out.push(Action::Stop { error: None });
+    }
+
+    fn fail_queue(&mut self, err: &CloudError, out: &mut Vec<Action>) {
+        let mut ids: Vec<OpId> = Vec::new();
+        if let Some(InFlight::Op(p)) = self.in_flight.take() {
+            ids.extend(p.ids);
+        }
+        ids.extend(self.queue.drain().flat_map(|p| p.ids));
+        if !ids.is_empty() {
+            out.push(Action::Complete {
+                ids,
+                result: Err(err.clone()),
+            });
+        }
+    }
+}
+
+trait WakeExt {
+    fn is_none_or_later(&self, at: Instant) -> bool;
+}
+
+impl WakeExt for Option<Instant> {
+    fn is_none_or_later(&self, at: Instant) -> bool {
+        match self {
+            None => true,
+            Some(w) => *w > at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
