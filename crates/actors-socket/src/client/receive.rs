@@ -1,0 +1,128 @@
+//! Client receive (§4): the sprite's `handle()` with its slot rules and replay guard.
+//!
+//! Unlike the sprite, which only looks while a `recv` runs, a Rust client can feed every
+//! TO_CLIENT update it sees; [`ClientReceiver::observe`] keeps the sprite's "only changed
+//! values" rule per variable. Slots are bounded ([`MAX_SLOTS`] packets, [`MAX_CHARS`]
+//! characters); a packet beyond that is ignored like a lost one.
+
+use super::send::ClientSession;
+use crate::types::{Centis, FUTURE_WINDOW};
+use actors_security::encoding::client_decode;
+use std::collections::BTreeMap;
+
+/// Most packets of one message kept.
+pub const MAX_SLOTS: usize = 100_000;
+/// Most characters of one message kept.
+pub const MAX_CHARS: usize = 64 << 20;
+
+/// The receive state of one client.
+#[derive(Debug)]
+pub struct ClientReceiver {
+    session: ClientSession,
+    slots: BTreeMap<usize, String>,
+    chars: usize,
+    last_activity: Centis,
+    last_seen: [Option<String>; 4],
+}
+
+impl ClientReceiver {
+    /// A receiver for `session`; the replay floor starts at `now` (the sprite sets it to
+    /// ceil(100 × now) at the green flag).
+    pub fn new(session: ClientSession, now: Centis) -> Self {
+        ClientReceiver {
+            session,
+            slots: BTreeMap::new(),
+            chars: 0,
+            last_activity: now,
+            last_seen: Default::default(),
+        }
+    }
+
+    /// The client's replay floor (`last_activity_id`).
+    pub fn last_activity(&self) -> Centis {
+        self.last_activity
+    }
+
+    /// Sets the replay floor (e.g. to replay a transcript with its recorded clock).
+    pub fn set_last_activity(&mut self, floor: Centis) {
+        self.last_activity = floor;
+    }
+
+    /// What the sprite does at the start of a `recv` (§4 steps 2–3): raise the replay floor
+    /// to ceil(100 × (now − 2 s)) in secure mode, and clear the received packets.
+    pub fn begin_recv(&mut self, now: Centis) {
+        if self.session.is_secure() {
+            self.last_activity = self.last_activity.max(now.saturating_sub(200));
+        }
+        self.clear();
+    }
+
+    /// Forgets the packets of an incomplete message.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.chars = 0;
+    }
+
+    /// A new value of `TO_CLIENT_<var>` (1..=4): handled only if it differs from the last
+    /// value seen for that variable (§4 step 4). Returns a completed message.
+    pub fn observe(&mut self, var: u8, value: &str, now: Centis) -> Option<String> {
+        let slot = self.last_seen.get_mut(usize::from(var).checked_sub(1)?)?;
+        if slot.as_deref() == Some(value) {
+            return None;
+        }
+        *slot = Some(value.to_owned());
+        self.handle(value, now)
+    }
+
+    /// The sprite's `handle(value)`: returns the message when this value completed one.
+    pub fn handle(&mut self, value: &str, now: Centis) -> Option<String> {
+        let needle = format!(".{}", self.session.client_id);
+        if !value.contains(&needle) {
+            return None;
+        }
+        let dot = value.find('.')?;
+        let index: usize = value.get(dot + 9..)?.parse().ok()?;
+        let slot = index.checked_add(1)?;
+        let secure = self.session.is_secure();
+        let start = if secure || slot == 1 {
+            if value.starts_with('-') {
+                2
+            } else {
+                1
+            }
+        } else {
+            0
+        };
+        let content = value.get(start..dot).unwrap_or("");
+        let content = match &self.session.key {
+            None => content.to_owned(),
+            Some(key) => {
+                let cut = content.len().checked_sub(15)?;
+                let (cipher_digits, salt_text) = (content.get(..cut)?, content.get(cut..)?);
+                let salt: Centis = salt_text.parse().ok()?;
+                if self.last_activity > salt || salt > now.saturating_add(FUTURE_WINDOW) {
+                    return None;
+                }
+                let plain = key.decrypt(&client_decode(cipher_digits), salt).ok()?;
+                self.last_activity = salt;
+                plain
+            }
+        };
+        if slot <= MAX_SLOTS && self.chars + content.len() <= MAX_CHARS {
+            self.chars += content.len();
+            if let Some(old) = self.slots.insert(slot, content) {
+                self.chars -= old.len();
+            }
+        }
+        if value.contains('-') {
+            return None;
+        }
+        let joined: String = std::mem::take(&mut self.slots).into_values().collect();
+        self.chars = 0;
+        Some(if secure {
+            joined
+        } else {
+            client_decode(&joined)
+        })
+    }
+}

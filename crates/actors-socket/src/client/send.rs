@@ -1,0 +1,185 @@
+//! Client send (§5.3, §5.4): a message becomes FROM_CLIENT values, one at a time so each
+//! secure chunk gets the activity id of the moment it is sent.
+
+use crate::error::SocketError;
+use crate::types::{pad15, Centis, ClientId};
+use actors_security::encoding::{client_encode, sanitize};
+use actors_security::CipherKey;
+
+/// The sprite's random draws.
+pub trait ClientRandom {
+    /// 5 random digits as a number 0..=99999 (client ids and fragment ids: the last 5
+    /// digits of a random 0…99999999999).
+    fn id5(&mut self) -> u32;
+    /// The value suffix random, 0..=9999999999.
+    fn suffix(&mut self) -> u64;
+    /// Cipher seed, 1000..=9998.
+    fn seed(&mut self) -> u16;
+    /// A CSPRNG for key material.
+    fn csprng(&mut self) -> &mut dyn rand::RngCore;
+}
+
+/// [`ClientRandom`] over any `rand` generator (use a CSPRNG such as `StdRng`).
+#[derive(Debug, Clone)]
+pub struct ClientRng<R>(pub R);
+
+impl<R: rand::RngCore> ClientRandom for ClientRng<R> {
+    fn id5(&mut self) -> u32 {
+        rand::Rng::gen_range(&mut self.0, 0..=99_999)
+    }
+    fn suffix(&mut self) -> u64 {
+        rand::Rng::gen_range(&mut self.0, 0..=9_999_999_999)
+    }
+    fn seed(&mut self) -> u16 {
+        rand::Rng::gen_range(&mut self.0, 1000..=9998)
+    }
+    fn csprng(&mut self) -> &mut dyn rand::RngCore {
+        &mut self.0
+    }
+}
+
+/// A connected client: id, packet size and, in secure mode, the connection key.
+#[derive(Clone)]
+pub struct ClientSession {
+    pub(crate) client_id: ClientId,
+    pub(crate) key: Option<CipherKey>,
+    pub(crate) packet_size: usize,
+}
+
+impl std::fmt::Debug for ClientSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSession")
+            .field("client_id", &self.client_id)
+            .field("secure", &self.key.is_some())
+            .field("packet_size", &self.packet_size)
+            .finish()
+    }
+}
+
+impl ClientSession {
+    /// A session from its parts (e.g. to replay a recorded one). `packet_size` 0 means 220.
+    pub fn new(client_id: ClientId, key: Option<CipherKey>, packet_size: usize) -> Self {
+        let packet_size = if packet_size == 0 {
+            super::DEFAULT_PACKET_SIZE_SCRATCH
+        } else {
+            packet_size
+        };
+        ClientSession {
+            client_id,
+            key,
+            packet_size,
+        }
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> ClientId {
+        self.client_id
+    }
+
+    /// Whether the session is encrypted.
+    pub fn is_secure(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The key of a secure session.
+    pub fn key(&self) -> Option<&CipherKey> {
+        self.key.as_ref()
+    }
+
+    /// `# PACKET SIZE`.
+    pub fn packet_size(&self) -> usize {
+        self.packet_size
+    }
+
+    /// Prepares `text` for sending. Secure mode replaces characters outside the table by
+    /// `?` (the sprite would encrypt garbage, §7.5).
+    pub fn outgoing(&self, text: &str) -> Result<ClientOutbound, SocketError> {
+        let chunks = match &self.key {
+            None => client_encode(text)
+                .as_bytes()
+                .chunks(self.packet_size)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect(),
+            Some(_) => {
+                let per = self.packet_size.saturating_sub(50) / 2;
+                if per == 0 {
+                    return Err(SocketError::invalid(format!(
+                        "packet size {} leaves no room for a secure chunk (minimum 52)",
+                        self.packet_size
+                    )));
+                }
+                let chars: Vec<char> = sanitize(text).chars().collect();
+                if chars.is_empty() {
+                    vec![String::new()]
+                } else {
+                    chars.chunks(per).map(|c| c.iter().collect()).collect()
+                }
+            }
+        };
+        Ok(ClientOutbound {
+            session: self.clone(),
+            chunks,
+            next: 0,
+            done: false,
+        })
+    }
+
+    /// `"." ‖ client id ‖ random` (§3.4 suffix).
+    pub(crate) fn suffix(&self, rng: &mut dyn ClientRandom) -> String {
+        format!(".{}{}", self.client_id, rng.suffix() % 10_000_000_000)
+    }
+}
+
+/// A client message being sent.
+#[derive(Debug)]
+pub struct ClientOutbound {
+    session: ClientSession,
+    chunks: Vec<String>,
+    next: usize,
+    done: bool,
+}
+
+impl ClientOutbound {
+    /// Number of FROM_CLIENT values of the whole message.
+    pub fn packet_count(&self) -> usize {
+        self.chunks.len().max(1)
+    }
+
+    /// The next FROM_CLIENT value, built at `now` (round(100 × time), the activity id of a
+    /// secure chunk); `None` when done.
+    pub fn next_value(
+        &mut self,
+        now: Centis,
+        rng: &mut dyn ClientRandom,
+    ) -> Result<Option<String>, SocketError> {
+        if self.done {
+            return Ok(None);
+        }
+        let chunk = self.chunks.get(self.next).cloned().unwrap_or_default();
+        self.next += 1;
+        let last = self.next >= self.chunks.len();
+        self.done = last;
+        let lead = if last { "1" } else { "-1" };
+        let body = match &self.session.key {
+            None => chunk,
+            Some(key) => {
+                let ciphertext = key.encrypt(&chunk, now, rng.seed())?;
+                format!("{}{}", client_encode(&ciphertext), pad15(now))
+            }
+        };
+        Ok(Some(format!("{lead}{body}{}", self.session.suffix(rng))))
+    }
+
+    /// All values at once with one clock reading (tests and tools).
+    pub fn collect_all(
+        mut self,
+        now: Centis,
+        rng: &mut dyn ClientRandom,
+    ) -> Result<Vec<String>, SocketError> {
+        let mut out = Vec::new();
+        while let Some(v) = self.next_value(now, rng)? {
+            out.push(v);
+        }
+        Ok(out)
+    }
+}

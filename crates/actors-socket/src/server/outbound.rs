@@ -1,0 +1,189 @@
+//! Sans-IO server send (§3.6): one message for one client becomes a sequence of
+//! TO_CLIENT sets, produced one at a time so each secure chunk gets its salt at the moment
+//! it is sent.
+
+use crate::error::{SocketError, SocketErrorKind};
+use crate::types::{pad15, Centis, ClientId};
+use actors_security::encoding::{sanitize, server_encode};
+use actors_security::CipherKey;
+
+/// The random draws of a send, in the reference's order: for every chunk the cipher seed
+/// (secure only), then for the final chunk the variable, then the 3-digit suffix.
+pub trait SendRandom {
+    /// Cipher seed, 1000..=9998.
+    fn seed(&mut self) -> u16;
+    /// Server suffix random, 0..=999.
+    fn suffix(&mut self) -> u16;
+    /// Variable of the final packet, 1..=4.
+    fn final_var(&mut self) -> u8;
+}
+
+/// [`SendRandom`] over any `rand` generator.
+#[derive(Debug, Clone)]
+pub struct RngRandom<R>(pub R);
+
+impl<R: rand::RngCore> SendRandom for RngRandom<R> {
+    fn seed(&mut self) -> u16 {
+        rand::Rng::gen_range(&mut self.0, 1000..=9998)
+    }
+    fn suffix(&mut self) -> u16 {
+        rand::Rng::gen_range(&mut self.0, 0..=999)
+    }
+    fn final_var(&mut self) -> u8 {
+        rand::Rng::gen_range(&mut self.0, 1..=4)
+    }
+}
+
+/// Options of one send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Send an insecure message that needs 3 or more packets although the sprite garbles
+    /// it (§9 C1). Off by default: such a send fails with
+    /// [`SocketErrorKind::InsecureTooLong`].
+    pub allow_garbled_insecure: bool,
+}
+
+/// One `set` of a TO_CLIENT variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToClientSet {
+    /// Variable number 1..=4.
+    pub var: u8,
+    /// The value, sent as a JSON string.
+    pub value: String,
+}
+
+impl ToClientSet {
+    /// The variable name without the cloud prefix, e.g. `TO_CLIENT_3`.
+    pub fn name(&self) -> String {
+        format!("TO_CLIENT_{}", self.var)
+    }
+}
+
+/// A message being sent: yields its TO_CLIENT sets in order.
+pub struct OutboundMessage {
+    client_id: ClientId,
+    key: Option<CipherKey>,
+    chunks: Vec<String>,
+    next: usize,
+    var: u8,
+}
+
+impl std::fmt::Debug for OutboundMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundMessage")
+            .field("client_id", &self.client_id)
+            .field("secure", &self.key.is_some())
+            .field("packets", &self.chunks.len())
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+/// Characters of plaintext per secure chunk at `packet_size` (§3.6): floor(size/2) - 28.
+pub fn secure_chunk_chars(packet_size: usize) -> Result<usize, SocketError> {
+    match (packet_size / 2).checked_sub(28) {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(SocketError::invalid(format!(
+            "packet size {packet_size} leaves no room for a secure chunk (minimum 58)"
+        ))),
+    }
+}
+
+impl OutboundMessage {
+    /// Prepares `text` for `client_id`; `key` makes it a secure send. Characters outside
+    /// the table become `?` (§7.5).
+    pub fn new(
+        client_id: ClientId,
+        text: &str,
+        key: Option<&CipherKey>,
+        packet_size: usize,
+        options: SendOptions,
+    ) -> Result<Self, SocketError> {
+        if packet_size == 0 {
+            return Err(SocketError::invalid("packet size must be at least 1"));
+        }
+        let chunks = match key {
+            None => {
+                let digits = server_encode(text);
+                let chunks: Vec<String> = digits
+                    .as_bytes()
+                    .chunks(packet_size)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                if chunks.len() > 2 && !options.allow_garbled_insecure {
+                    return Err(SocketError::new(
+                        SocketErrorKind::InsecureTooLong,
+                        format!(
+                            "insecure message of {} characters needs {} packets at size \
+                             {packet_size}; the sprite garbles more than 2 (PROTOCOL §9 C1). \
+                             Use a secure socket, a shorter message, or opt in",
+                            text.chars().count(),
+                            chunks.len()
+                        ),
+                    ));
+                }
+                chunks
+            }
+            Some(_) => {
+                let per = secure_chunk_chars(packet_size)?;
+                let chars: Vec<char> = sanitize(text).chars().collect();
+                if chars.is_empty() {
+                    vec![String::new()]
+                } else {
+                    chars.chunks(per).map(|c| c.iter().collect()).collect()
+                }
+            }
+        };
+        Ok(OutboundMessage {
+            client_id,
+            key: key.cloned(),
+            chunks,
+            next: 0,
+            var: 1,
+        })
+    }
+
+    /// Number of packets of the whole message.
+    pub fn packet_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Packets not yet produced.
+    pub fn remaining(&self) -> usize {
+        self.chunks.len() - self.next
+    }
+
+    /// The next set, built at `now` (the salt of a secure chunk); `None` when done.
+    pub fn next_packet(
+        &mut self,
+        now: Centis,
+        rng: &mut dyn SendRandom,
+    ) -> Result<Option<ToClientSet>, SocketError> {
+        let Some(chunk) = self.chunks.get(self.next) else {
+            return Ok(None);
+        };
+        let payload = match &self.key {
+            None => chunk.clone(),
+            Some(key) => {
+                let seed = rng.seed();
+                let ciphertext = key.encrypt(chunk, now, seed)?;
+                format!("{}{}", server_encode(&ciphertext), pad15(now))
+            }
+        };
+        let index = self.next;
+        let last = index + 1 == self.chunks.len();
+        let (dash, var) = if last {
+            ("", rng.final_var().clamp(1, 4))
+        } else {
+            let v = self.var;
+            self.var = self.var % 4 + 1;
+            ("-", v)
+        };
+        let suffix = rng.suffix() % 1000;
+        self.next += 1;
+        Ok(Some(ToClientSet {
+            var,
+            value: format!("{dash}{payload}.{}{suffix:03}{index}", self.client_id),
+        }))
+    }
+}

@@ -1,0 +1,153 @@
+//! Small shared value types: client ids, host kinds, packet sizes and the centisecond clock.
+
+use crate::error::SocketError;
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A client id: exactly 5 decimal digits on the wire (§3.3), kept as a number.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(u32);
+
+impl ClientId {
+    /// Parses exactly 5 ASCII digits.
+    pub fn parse(text: &str) -> Result<ClientId, SocketError> {
+        if text.len() == 5 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(ClientId(text.parse().unwrap_or(0)))
+        } else {
+            Err(SocketError::invalid(format!(
+                "client id must be 5 digits, got {text:?}"
+            )))
+        }
+    }
+
+    /// From a number below 100000.
+    pub fn from_number(n: u32) -> Result<ClientId, SocketError> {
+        if n < 100_000 {
+            Ok(ClientId(n))
+        } else {
+            Err(SocketError::invalid(format!(
+                "client id {n} has more than 5 digits"
+            )))
+        }
+    }
+
+    /// The last 5 digits of `n` (how the sprite makes ids).
+    pub fn wrapping(n: u32) -> ClientId {
+        ClientId(n % 100_000)
+    }
+
+    /// The numeric value.
+    pub fn number(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:05}", self.0)
+    }
+}
+
+impl fmt::Debug for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientId({:05})", self.0)
+    }
+}
+
+/// Which kind of cloud host a packet came through; decides the AUTO packet size (§3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Host {
+    /// scratch.mit.edu: AUTO = 220.
+    #[default]
+    Scratch,
+    /// TurboWarp: AUTO = 98800.
+    TurboWarp,
+    /// Any other server: AUTO = 220 (like the reference, which only special-cases TurboWarp).
+    Custom,
+}
+
+/// Identifies the connection (or Sky member) an update came from, so replies go back the
+/// same way. Assigned by the actor layer; the sans-IO logic only stores it.
+pub type SourceTag = u32;
+
+/// Server packet size setting (§3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PacketSize {
+    /// 220 on Scratch and custom hosts, 98800 on TurboWarp.
+    #[default]
+    Auto,
+    /// Exactly this many digits per insecure chunk; secure chunks hold floor(n/2) - 28
+    /// characters.
+    Fixed(usize),
+}
+
+impl PacketSize {
+    /// The size used for a client whose packets came through `host`.
+    pub fn resolve(self, host: Host) -> usize {
+        match (self, host) {
+            (PacketSize::Fixed(n), _) => n,
+            (PacketSize::Auto, Host::TurboWarp) => 98_800,
+            (PacketSize::Auto, _) => 220,
+        }
+    }
+}
+
+/// Centiseconds since the Unix epoch: the unit of every salt (§3.3).
+pub type Centis = u64;
+
+/// floor(unix_time * 100) of `t` (the server's salt rule, §3.6).
+pub fn centis_floor(t: SystemTime) -> Centis {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    d.as_secs() * 100 + u64::from(d.subsec_millis() / 10)
+}
+
+/// round(unix_time * 100), half up (the sprite's activity id rule, §5.4).
+pub fn centis_round(t: SystemTime) -> Centis {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let micros = u64::from(d.subsec_micros());
+    d.as_secs() * 100 + (micros + 5_000) / 10_000
+}
+
+/// The current time in centiseconds (floor).
+pub fn now_centis() -> Centis {
+    centis_floor(SystemTime::now())
+}
+
+/// Zero-padded 15-digit text of a salt (§3.3).
+pub fn pad15(salt: Centis) -> String {
+    format!("{salt:015}")
+}
+
+/// Freshness window ahead of the receiver's clock: 30 s (§7.4).
+pub const FUTURE_WINDOW: Centis = 3_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn client_id_round_trip_and_rejects() {
+        assert_eq!(ClientId::parse("00042").unwrap().to_string(), "00042");
+        assert!(ClientId::parse("4242").is_err());
+        assert!(ClientId::parse("4242a").is_err());
+        assert!(ClientId::parse("١٢٣٤٥").is_err());
+        assert!(ClientId::from_number(100_000).is_err());
+    }
+
+    #[test]
+    fn packet_size_auto() {
+        assert_eq!(PacketSize::Auto.resolve(Host::Scratch), 220);
+        assert_eq!(PacketSize::Auto.resolve(Host::TurboWarp), 98_800);
+        assert_eq!(PacketSize::Auto.resolve(Host::Custom), 220);
+        assert_eq!(PacketSize::Fixed(64).resolve(Host::TurboWarp), 64);
+    }
+
+    #[test]
+    fn centis_rules() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_774_387_003_299_999);
+        assert_eq!(centis_floor(t), 177_438_700_329);
+        assert_eq!(centis_round(t), 177_438_700_330);
+        assert_eq!(pad15(177_438_700_329), "000177438700329");
+    }
+}
