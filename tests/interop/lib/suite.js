@@ -1,0 +1,98 @@
+'use strict';
+// Shared set-up for the test files: one cloud server and one bot per file, N sprite clients,
+// and failure messages that carry the decoded wire traces and the processes' output.
+
+const { locateFixture, readProjectJson, patchProject } = require('./project');
+const { startServer, startBot } = require('./processes');
+const { SpriteClient } = require('./sprite_client');
+
+let projectPromise = null;
+
+/** The patched project, or {skip} outside CI when the fixture is missing. */
+async function loadProject() {
+    const where = locateFixture();
+    if (where.skip) return { skip: where.skip };
+    if (!projectPromise) projectPromise = readProjectJson(where.path).then(patchProject);
+    return { project: await projectPromise };
+}
+
+function envNumber(name, fallback) {
+    const v = process.env[name];
+    return v === undefined || v === '' ? fallback : Number(v);
+}
+
+/**
+ * Starts a server, a bot with `security` and `clients` sprite VMs (not yet connected).
+ * @returns {Promise<Env>}
+ */
+async function setup({ security, packetSize = 220, clients = 1, label = security }) {
+    const loaded = await loadProject();
+    if (loaded.skip) return { skip: loaded.skip };
+    const env = { server: null, bot: null, clients: [], publicData: {}, notes: [] };
+    try {
+        env.server = await startServer();
+        env.projectId = String(100000 + Math.floor(Math.random() * 900000));
+        env.bot = await startBot({ url: env.server.url, projectId: env.projectId, security, packetSize });
+        env.publicData = env.bot.publicData;
+        for (let i = 0; i < clients; i++) {
+            const c = new SpriteClient({
+                project: loaded.project,
+                url: env.server.url,
+                projectId: env.projectId,
+                user: `interop${i}`,
+                label: `${label} sprite ${i + 1}`,
+                turbo: process.env.INTEROP_TURBO === '1',
+                spriteTimeout: envNumber('INTEROP_SPRITE_TIMEOUT', 10),
+            });
+            await c.start();
+            env.clients.push(c);
+        }
+    } catch (err) {
+        await teardown(env);
+        throw err;
+    }
+    return env;
+}
+
+/** Stops everything; returns the bot's exit ({code, signal, killed}). */
+async function teardown(env) {
+    if (!env) return null;
+    for (const c of env.clients || []) await c.stop();
+    let botExit = null;
+    if (env.bot && env.bot.proc) botExit = await env.bot.proc.stop();
+    if (env.server && env.server.proc) await env.server.proc.stop();
+    return botExit;
+}
+
+/** Everything useful after a failure: decoded wire traces and process output. */
+function report(env) {
+    const parts = [];
+    for (const c of env.clients || []) parts.push(c.formatTrace());
+    if (env.bot && env.bot.proc) parts.push(env.bot.proc.describe());
+    if (env.server && env.server.proc) parts.push(env.server.proc.describe());
+    return parts.join('\n');
+}
+
+/** Wraps a test body so that a failure carries the report. */
+function traced(getEnv, fn) {
+    return async (t) => {
+        try {
+            await fn(t);
+        } catch (err) {
+            const env = getEnv();
+            const extra = env ? `\n\n${report(env)}` : '';
+            err.message = `${err.message}${extra}`;
+            console.error(`FAILED: ${t.name}${extra}`);
+            throw err;
+        }
+    };
+}
+
+/** Prints a measurement both as a test diagnostic and on stdout. */
+function measure(t, what, ms) {
+    const line = `TIMING ${what}: ${Math.round(ms)} ms`;
+    t.diagnostic(line);
+    console.log(line);
+}
+
+module.exports = { setup, teardown, report, traced, measure, loadProject };
