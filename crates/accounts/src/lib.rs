@@ -1,1 +1,40 @@
-//! Scratch accounts (work in progress).
+//! Scratch accounts for scratchcommunication (PROTOCOL.md §1.7 and §2).
+//!
+//! * [`Session`]: log in from a session id, a username and password, an installed browser's
+//!   cookies, or a saved session string; read the [`AccountData`] (username, email, user id,
+//!   banned, new scratcher, mute status, X-Token, whole session JSON); save the session as
+//!   the original library's session string.
+//! * [`CloudLogs`]: the Scratch cloud-log endpoint, and the lazy "who set this value" lookup
+//!   for cloud events.
+//!
+//! Secrets ([`SessionId`](scratchcomm_wire::SessionId), [`Password`], [`XToken`]) print
+//! redacted and are zeroized on drop. Every failure is an [`AccountsError`] whose
+//! [`kind`](AccountsError::kind) callers can branch on. The async functions use awc and
+//! need a running actix runtime (`actix_rt::System` or `#[actix_rt::test]`).
+
+mod account;
+mod api;
+pub mod browser;
+pub mod cloud_logs;
+mod config;
+mod error;
+mod http;
+mod report;
+mod secret;
+mod session;
+mod session_string;
+
+pub use account::AccountData;
+pub use api::{login_session_id, lookup_session};
+pub use browser::Browser;
+pub use cloud_logs::{CloudLogs, LogEntry, LogPager, LogQuery, SetHistory, SetTicket};
+pub use config::{
+    login_cookie_header, session_cookie_header, ApiConfig, BASE_COOKIES, DEFAULT_API_BASE,
+    DEFAULT_HEADERS, DEFAULT_LOGS_BASE, DEFAULT_TIMEOUT,
+};
+pub use error::{AccountsError, AccountsErrorKind, Result};
+pub use report::{whoami, AccountReport, LoginMethod};
+pub use scratchcomm_wire::SessionId;
+pub use secret::{redacted_hint, session_id_from_set_cookie, Password, XToken};
+pub use session::Session;
+pub use session_string::SessionStringData;

@@ -1,0 +1,182 @@
+//! Where the account calls go and how long they may take, plus the reference's default
+//! headers and cookies (PROTOCOL.md §2.1–§2.3).
+
+use crate::error::{AccountsError, Result};
+use std::time::Duration;
+use url::Url;
+
+/// The Scratch website (session and login endpoints).
+pub const DEFAULT_API_BASE: &str = "https://scratch.mit.edu";
+/// The Scratch cloud-data host (cloud logs, §1.7).
+pub const DEFAULT_LOGS_BASE: &str = "https://clouddata.scratch.mit.edu";
+/// The reference's timeout for login and cloud-log calls (§1.7, §2.3).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default request headers, exactly as the reference sends them (§2.1), in order.
+pub const DEFAULT_HEADERS: [(&str, &str); 4] = [
+    (
+        "user-agent",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/75.0.3770.142 Safari/537.36",
+    ),
+    ("x-csrftoken", "a"),
+    ("x-requested-with", "XMLHttpRequest"),
+    ("referer", "https://scratch.mit.edu"),
+];
+
+/// The cookies sent with every session lookup and login besides the session id (§2.2).
+pub const BASE_COOKIES: [(&str, &str); 2] = [("scratchcsrftoken", "a"), ("scratchlanguage", "en")];
+
+/// The `Cookie` header of a session lookup: `scratchsessionsid=<id>; scratchcsrftoken=a;
+/// scratchlanguage=en` (the id is sent as stored, quotes included, §2.3).
+pub fn session_cookie_header(session_id: &str) -> String {
+    let mut parts = vec![format!("scratchsessionsid={session_id}")];
+    parts.extend(BASE_COOKIES.iter().map(|(k, v)| format!("{k}={v}")));
+    parts.join("; ")
+}
+
+/// The `Cookie` header of a password login (§2.3).
+pub fn login_cookie_header() -> String {
+    BASE_COOKIES
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Base URLs and timeouts of the account calls. `Default` is the real Scratch site with the
+/// reference's 10 s timeout; tests point the bases at a loopback server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    api_base: String,
+    logs_base: String,
+    /// Whole-request timeout (connect, send, headers and body).
+    pub timeout: Duration,
+    /// Connect timeout (TCP and TLS), at most `timeout`.
+    pub connect_timeout: Duration,
+    /// Upper bound on cloud-log pages fetched by one query (a server that ignores
+    /// `offset` cannot keep a query running forever).
+    pub max_log_pages: usize,
+    /// Largest answer body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            api_base: DEFAULT_API_BASE.to_owned(),
+            logs_base: DEFAULT_LOGS_BASE.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_TIMEOUT,
+            max_log_pages: 100,
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// Point the session and login calls at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn with_api_base(mut self, base: &str) -> Result<Self> {
+        self.api_base = checked_base("api base", base)?;
+        Ok(self)
+    }
+
+    /// Point the cloud-log calls at `base`.
+    pub fn with_logs_base(mut self, base: &str) -> Result<Self> {
+        self.logs_base = checked_base("cloud logs base", base)?;
+        Ok(self)
+    }
+
+    /// Set both the whole-request and the connect timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The base of the session and login endpoints, without a trailing slash.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+
+    /// The base of the cloud-log endpoint, without a trailing slash.
+    pub fn logs_base(&self) -> &str {
+        &self.logs_base
+    }
+
+    /// `POST <api>/session` (no trailing slash, §2.2).
+    pub fn session_url(&self) -> String {
+        format!("{}/session", self.api_base)
+    }
+
+    /// `POST <api>/login/` (with trailing slash, §2.3).
+    pub fn login_url(&self) -> String {
+        format!("{}/login/", self.api_base)
+    }
+
+    /// `GET <logs>/logs?projectid=..&limit=..&offset=..` (§1.7).
+    pub fn logs_url(&self, project_id: &str, limit: usize, offset: usize) -> String {
+        format!(
+            "{}/logs?projectid={project_id}&limit={limit}&offset={offset}",
+            self.logs_base
+        )
+    }
+}
+
+fn checked_base(what: &str, base: &str) -> Result<String> {
+    let trimmed = base.trim_end_matches('/');
+    let url = Url::parse(trimmed).map_err(|e| AccountsError::invalid_input(what, e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(AccountsError::invalid_input(
+            what,
+            format!("{base:?} is not an http or https URL"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(AccountsError::invalid_input(
+            what,
+            format!("{base:?} must not have a query or fragment"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_follow_the_reference() {
+        let c = ApiConfig::default();
+        assert_eq!(c.session_url(), "https://scratch.mit.edu/session");
+        assert_eq!(c.login_url(), "https://scratch.mit.edu/login/");
+        assert_eq!(
+            c.logs_url("123", 100, 0),
+            "https://clouddata.scratch.mit.edu/logs?projectid=123&limit=100&offset=0"
+        );
+        let local = ApiConfig::default()
+            .with_api_base("http://127.0.0.1:9/")
+            .unwrap();
+        assert_eq!(local.session_url(), "http://127.0.0.1:9/session");
+    }
+
+    #[test]
+    fn bad_bases_are_refused_with_a_clear_kind() {
+        for bad in ["ftp://x", "not a url", "http://x/?q=1"] {
+            let err = ApiConfig::default().with_api_base(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::AccountsErrorKind::InvalidInput, "{bad}");
+        }
+    }
+
+    #[test]
+    fn cookie_headers() {
+        assert_eq!(DEFAULT_HEADERS[1], ("x-csrftoken", "a"));
+        assert_eq!(
+            session_cookie_header("\"id\""),
+            "scratchsessionsid=\"id\"; scratchcsrftoken=a; scratchlanguage=en"
+        );
+        assert_eq!(
+            login_cookie_header(),
+            "scratchcsrftoken=a; scratchlanguage=en"
+        );
+    }
+}
