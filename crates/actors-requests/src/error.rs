@@ -1,0 +1,123 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// What went wrong, for callers that branch on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request text does not follow the request syntax (§8.2).
+    Syntax,
+    /// The request names a request that is not registered.
+    UnknownRequest,
+    /// The Python-call syntax was used for a request that refuses it.
+    PythonSyntaxRefused,
+    /// An argument does not fit the handler's parameter (type, count, keyword).
+    BadArgument,
+    /// A handler returned an error (not an [`ErrorMessage`](crate::ErrorMessage)).
+    Handler,
+    /// A handler panicked.
+    Panic,
+    /// A request name that can never be called (not a run of word characters).
+    InvalidName,
+    /// The cloud socket failed or went away.
+    Socket,
+    /// The request handler is stopped.
+    Stopped,
+}
+
+/// The error type of `actors-requests`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub struct RequestError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl RequestError {
+    /// A new error of `kind` with a message naming what was wrong.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> RequestError {
+        RequestError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A syntax error.
+    pub fn syntax(message: impl Into<String>) -> RequestError {
+        RequestError::new(ErrorKind::Syntax, message)
+    }
+
+    /// An argument that does not fit.
+    pub fn bad_argument(message: impl Into<String>) -> RequestError {
+        RequestError::new(ErrorKind::BadArgument, message)
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message without the kind.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            ErrorKind::Syntax => "syntax error",
+            ErrorKind::UnknownRequest => "unknown request",
+            ErrorKind::PythonSyntaxRefused => "python-call syntax refused",
+            ErrorKind::BadArgument => "bad argument",
+            ErrorKind::Handler => "handler error",
+            ErrorKind::Panic => "handler panicked",
+            ErrorKind::InvalidName => "invalid request name",
+            ErrorKind::Socket => "cloud socket error",
+            ErrorKind::Stopped => "request handler stopped",
+        };
+        write!(f, "{what}: {}", self.message)
+    }
+}
+
+/// The error a handler returns to reply a text of its choosing (the original's
+/// `ErrorMessage(*parts)`: the parts are joined with single spaces and sent as the reply).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorMessage(pub String);
+
+impl ErrorMessage {
+    /// An error message replied as `text`.
+    pub fn new(text: impl Into<String>) -> ErrorMessage {
+        ErrorMessage(text.into())
+    }
+
+    /// The original's `ErrorMessage('custom', 'error text')` → `custom error text`.
+    pub fn from_parts<I, S>(parts: I) -> ErrorMessage
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let parts: Vec<String> = parts.into_iter().map(|p| p.as_ref().to_string()).collect();
+        ErrorMessage(parts.join(" "))
+    }
+}
+
+impl fmt::Display for ErrorMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ErrorMessage {}
+
+impl From<&str> for ErrorMessage {
+    fn from(s: &str) -> ErrorMessage {
+        ErrorMessage(s.to_string())
+    }
+}
+
+impl From<String> for ErrorMessage {
+    fn from(s: String) -> ErrorMessage {
+        ErrorMessage(s)
+    }
+}
