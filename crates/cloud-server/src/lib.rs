@@ -1,1 +1,67 @@
-//! Embedded cloud server (work in progress).
+//! Embedded cloud-variable server speaking TurboWarp cloud-server's protocol
+//! (PROTOCOL.md §1), built on actix-web + actix-ws.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), scratchcomm_server::ServerError> {
+//! use scratchcomm_server::{CloudServer, ServerConfig};
+//! let server = CloudServer::start(ServerConfig::default()).await?; // 127.0.0.1, free port
+//! println!("clients connect to {}", server.url());
+//! server.stop().await; // clients get 1001, the port is free again
+//! # Ok(()) }
+//! ```
+//!
+//! # Protocol
+//! * Rooms per project id. The first message must be
+//!   `{"method":"handshake","user":..,"project_id":..}`; `project_id` is a JSON string (any
+//!   id `scratchcomm_wire::ProjectId` accepts) or a non-negative JSON integer.
+//! * On join the client receives **one** frame with every variable of the room as
+//!   newline-separated `{"method":"set","name":..,"value":..}` messages; like TurboWarp,
+//!   nothing is sent when the room has no variables yet.
+//! * `set` and `create` store the value and forward `{"method":"set",..}` to the room's
+//!   *other* clients (never back to the sender). Values keep their JSON type (a number stays
+//!   a number, a string a string). A value is valid when it is a numeral
+//!   (`scratchcomm_wire::is_numeral`, as a JSON number or string) or the empty string (which
+//!   TurboWarp accepts), at most `max_value_chars` characters; invalid values are ignored:
+//!   not stored, not forwarded, connection kept.
+//! * `rename` (`name`, `new_name`) and `delete` (`name`) are on by default
+//!   ([`ServerConfig::allow_rename_delete`]): they change the room and are forwarded to the
+//!   other clients as `{"method":"rename","name":..,"new_name":..}` /
+//!   `{"method":"delete","name":..}` (TurboWarp applies them silently; forwarding lets
+//!   other bots see them, and Scratch clients ignore methods they do not know). Renaming or
+//!   deleting a variable that does not exist closes with 4000. When disabled they are
+//!   ignored.
+//! * A frame may hold several messages separated by `"\n"`; binary frames are read as UTF-8.
+//! * Names must start with `"☁ "` (configurable) and are at most `max_name_chars` long.
+//!
+//! # Close codes
+//! | code | when |
+//! |---|---|
+//! | 4000 | anything before the handshake, a second handshake, malformed JSON, a message without a string `method`, an unknown method, an invalid project id or variable name, rename/delete of a missing variable, a binary frame that is not UTF-8 |
+//! | 4002 | username not 1–20 characters of `A-Z a-z 0-9 _ -` (or taken, with [`ServerConfig::unique_usernames`]) |
+//! | 4003 | server full (`max_connections`, `max_rooms`), room full (`max_clients_per_room`), or a new variable beyond `max_variables_per_room` |
+//! | 4004 | the project is refused by [`ProjectFilter`] |
+//! | 1009 | a frame (continuations joined) larger than `max_message_bytes` |
+//! | 1013 | the client did not read fast enough: its bounded queue (`outbound_capacity` frames) overflowed |
+//! | 1001 | the server stops, or the client did not answer a ping within `ping_timeout` |
+//!
+//! # Design
+//! [`protocol`] is sans-IO: fed one frame and the shared [`room::Rooms`], it updates the
+//! room, queues broadcasts into the other members' [`room::Outbox`]es, and returns the
+//! [`protocol::Action`]s for the connection itself. [`keepalive`] decides pings from a
+//! clock it is given. `session.rs` only executes those decisions on an actix-ws session.
+//! Broadcasts are queued while the room's lock is held, so every client sees the updates
+//! of a room in the same order as the room state changed.
+
+pub mod config;
+pub mod error;
+pub mod keepalive;
+pub mod protocol;
+pub mod room;
+mod server;
+mod session;
+mod state;
+
+pub use config::{Limits, ProjectFilter, ServerConfig};
+pub use error::{ServerError, ServerErrorKind};
+pub use server::{configure, configure_at, resolve, CloudServer};
+pub use state::CloudState;

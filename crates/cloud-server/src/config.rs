@@ -1,0 +1,211 @@
+//! Server configuration: where to listen, limits, protocol options and the project filter.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a [`CloudServer`](crate::CloudServer) or an embedded [`CloudState`](crate::CloudState)
+/// needs. `ServerConfig::default()` listens on `127.0.0.1` port 0 (a free port) with the
+/// limits below; change fields directly or with the `with_*` helpers.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Host name or IP address to bind (default `127.0.0.1`). A host name binds to the first
+    /// address it resolves to.
+    pub host: String,
+    /// TCP port; 0 picks a free one (default 0). Read the result from `CloudServer::local_addr`.
+    pub port: u16,
+    /// Worker threads of the standalone server (default 2). Not used when embedded.
+    pub workers: usize,
+    /// Rooms, clients and sizes.
+    pub limits: Limits,
+    /// Longest accepted value, in characters (default 100 000). Longer values are ignored
+    /// like any other invalid value: not stored, not broadcast, the connection stays open.
+    pub max_value_chars: usize,
+    /// Longest accepted variable name, in characters, prefix included (default 1024).
+    pub max_name_chars: usize,
+    /// Require names to start with `"☁ "` as TurboWarp does (default true). A bad name
+    /// closes the connection with 4000.
+    pub require_cloud_prefix: bool,
+    /// Apply `rename` and `delete` messages and forward them to the room's other clients
+    /// (default true). When false they are ignored (connection kept), as TurboWarp does with
+    /// `enableRename`/`enableDelete` off.
+    pub allow_rename_delete: bool,
+    /// Refuse a handshake whose username is already used in the room with 4002 (default
+    /// false: the reference library's default name `player1000` is shared by many bots).
+    pub unique_usernames: bool,
+    /// Send a websocket ping this long after the last ping (default 30 s).
+    pub ping_interval: Duration,
+    /// Drop a client that sent nothing (no pong, no message) for this long after a ping
+    /// (default 30 s).
+    pub ping_timeout: Duration,
+    /// Frames queued per client before it counts as too slow and is disconnected
+    /// (default 256). This bounds the server's memory per client.
+    pub outbound_capacity: usize,
+    /// Projects refused with 4004.
+    pub project_filter: ProjectFilter,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            workers: 2,
+            limits: Limits::default(),
+            max_value_chars: 100_000,
+            max_name_chars: 1024,
+            require_cloud_prefix: true,
+            allow_rename_delete: true,
+            unique_usernames: false,
+            ping_interval: Duration::from_secs(30),
+            ping_timeout: Duration::from_secs(30),
+            outbound_capacity: 256,
+            project_filter: ProjectFilter::allow_all(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Same config on another host.
+    pub fn with_host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+
+    /// Same config on another port (0 = any free port).
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Same config with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Same config with another keepalive: ping every `interval`, drop after `timeout`.
+    pub fn with_keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.ping_interval = interval;
+        self.ping_timeout = timeout;
+        self
+    }
+
+    /// Same config with another project filter.
+    pub fn with_project_filter(mut self, filter: ProjectFilter) -> Self {
+        self.project_filter = filter;
+        self
+    }
+}
+
+/// Capacity limits. Exceeding a room or connection limit closes the connection with 4003
+/// (overloaded); a frame larger than `max_message_bytes` closes it with 1009 (too big).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Rooms (projects) held at once (default 1024). Rooms stay after their last client
+    /// leaves, so a reconnecting client finds its variables; empty rooms are dropped only
+    /// when a new room would exceed this limit.
+    pub max_rooms: usize,
+    /// Clients in one room (default 1024).
+    pub max_clients_per_room: usize,
+    /// Open websocket connections on the whole server (default 4096).
+    pub max_connections: usize,
+    /// Variables in one room (default 128); creating one more closes with 4003.
+    pub max_variables_per_room: usize,
+    /// Largest received frame in bytes, after joining continuation frames (default 1 MiB,
+    /// what TurboWarp's server allows).
+    pub max_message_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_rooms: 1024,
+            max_clients_per_room: 1024,
+            max_connections: 4096,
+            max_variables_per_room: 128,
+            max_message_bytes: 1024 * 1024,
+        }
+    }
+}
+
+type Predicate = dyn Fn(&str) -> bool + Send + Sync;
+
+/// Decides which projects are unavailable (handshake refused with 4004).
+#[derive(Clone)]
+pub struct ProjectFilter {
+    blocked: Option<Arc<Predicate>>,
+}
+
+impl ProjectFilter {
+    /// Every project is available.
+    pub fn allow_all() -> Self {
+        ProjectFilter { blocked: None }
+    }
+
+    /// The listed project ids are unavailable.
+    pub fn block_list<I, S>(ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let set: HashSet<String> = ids.into_iter().map(Into::into).collect();
+        Self::blocked_when(move |id| set.contains(id))
+    }
+
+    /// Projects for which `is_blocked` returns true are unavailable.
+    pub fn blocked_when(is_blocked: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        ProjectFilter {
+            blocked: Some(Arc::new(is_blocked)),
+        }
+    }
+
+    /// Whether `project_id` is refused.
+    pub fn is_blocked(&self, project_id: &str) -> bool {
+        self.blocked.as_ref().is_some_and(|f| f(project_id))
+    }
+}
+
+impl Default for ProjectFilter {
+    fn default() -> Self {
+        Self::allow_all()
+    }
+}
+
+impl fmt::Debug for ProjectFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.blocked {
+            None => f.write_str("ProjectFilter(allow all)"),
+            Some(_) => f.write_str("ProjectFilter(predicate)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_loopback_any_port() {
+        let c = ServerConfig::default();
+        assert_eq!(c.host, "127.0.0.1");
+        assert_eq!(c.port, 0);
+        assert_eq!(c.max_value_chars, 100_000);
+        assert!(c.allow_rename_delete);
+        assert!(!c.project_filter.is_blocked("1"));
+    }
+
+    #[test]
+    fn filters() {
+        let f = ProjectFilter::block_list(["13", "x"]);
+        assert!(f.is_blocked("13"));
+        assert!(!f.is_blocked("14"));
+        let g = ProjectFilter::blocked_when(|id| id.starts_with('9'));
+        assert!(g.is_blocked("99"));
+        assert!(!g.is_blocked("19"));
+        let c = ServerConfig::default().with_port(9).with_project_filter(g);
+        assert_eq!(c.port, 9);
+        assert!(c.project_filter.is_blocked("9"));
+    }
+}

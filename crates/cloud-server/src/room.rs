@@ -1,0 +1,313 @@
+//! Room state shared by all connections: variables and members per project id.
+//!
+//! Plain data behind a [`DashMap`]; nothing here does IO. Members are reached through an
+//! [`Outbox`], which the server implements with a bounded channel and tests with a vector.
+
+use dashmap::DashMap;
+use scratchcomm_wire::CloudValue;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::config::Limits;
+
+/// Identifies one connection for the lifetime of the server.
+pub type ClientId = u64;
+
+/// Where frames for one client go. `offer` must not block: it queues the frame or
+/// returns false when the client cannot take it (queue full or gone). A member whose
+/// outbox refuses a frame is removed from its room at once; the outbox itself is then
+/// responsible for disconnecting the client (see `session.rs`).
+pub trait Outbox: Clone {
+    /// Queue one text frame; false if the client cannot take it.
+    fn offer(&self, frame: &str) -> bool;
+}
+
+/// One connected client inside a room.
+#[derive(Clone, Debug)]
+pub struct Member<O> {
+    /// The connection.
+    pub id: ClientId,
+    /// The username from the handshake.
+    pub user: String,
+    /// Where its frames go.
+    pub outbox: O,
+}
+
+/// The state of one project: its variables (full names with the `☁ ` prefix) and members.
+#[derive(Debug)]
+pub struct Room<O> {
+    variables: BTreeMap<String, CloudValue>,
+    members: Vec<Member<O>>,
+}
+
+impl<O> Default for Room<O> {
+    fn default() -> Self {
+        Room {
+            variables: BTreeMap::new(),
+            members: Vec::new(),
+        }
+    }
+}
+
+impl<O: Outbox> Room<O> {
+    /// Current variables, ordered by name.
+    pub fn variables(&self) -> &BTreeMap<String, CloudValue> {
+        &self.variables
+    }
+
+    /// Mutable access to the variables (used by the protocol logic).
+    pub fn variables_mut(&mut self) -> &mut BTreeMap<String, CloudValue> {
+        &mut self.variables
+    }
+
+    /// Connected clients.
+    pub fn members(&self) -> &[Member<O>] {
+        &self.members
+    }
+
+    /// Whether `id` is (still) a member.
+    pub fn has_member(&self, id: ClientId) -> bool {
+        self.members.iter().any(|m| m.id == id)
+    }
+
+    /// Send `frame` to every member except `except`. Members that cannot take it are
+    /// removed; their ids are returned.
+    pub fn broadcast(&mut self, except: ClientId, frame: &str) -> Vec<ClientId> {
+        let mut dropped = Vec::new();
+        self.members.retain(|m| {
+            if m.id == except || m.outbox.offer(frame) {
+                true
+            } else {
+                dropped.push(m.id);
+                false
+            }
+        });
+        dropped
+    }
+}
+
+/// Why a client could not join a room (all close with 4003 except `UsernameTaken`: 4002).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinRefusal {
+    /// The server already holds `max_rooms` rooms with clients in them.
+    TooManyRooms,
+    /// The room already has `max_clients_per_room` clients.
+    RoomFull,
+    /// Another member of the room uses this username.
+    UsernameTaken,
+}
+
+/// All rooms of a server, plus the connection counter and id source.
+#[derive(Debug)]
+pub struct Rooms<O> {
+    rooms: DashMap<String, Room<O>>,
+    /// Serializes room creation so `max_rooms` is never overshot.
+    create: Mutex<()>,
+    connections: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+impl<O> Default for Rooms<O> {
+    fn default() -> Self {
+        Rooms {
+            rooms: DashMap::new(),
+            create: Mutex::new(()),
+            connections: AtomicUsize::new(0),
+            next_id: AtomicU64::new(1),
+        }
+    }
+}
+
+impl<O: Outbox> Rooms<O> {
+    /// A fresh connection id.
+    pub fn next_client_id(&self) -> ClientId {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Count a new connection unless `max` are already open.
+    pub fn try_open_connection(&self, max: usize) -> bool {
+        self.connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Forget one connection counted by [`try_open_connection`](Self::try_open_connection).
+    pub fn close_connection(&self) {
+        let _ = self
+            .connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// Open connections.
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(Ordering::Acquire)
+    }
+
+    /// Rooms currently held.
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Add `member` to the room of `project` (creating it if needed) and return, under the
+    /// same lock, the frame with every current variable (`None` when the room has none).
+    /// `dump` renders that frame from the variables.
+    pub fn join(
+        &self,
+        project: &str,
+        member: Member<O>,
+        limits: &Limits,
+        unique_usernames: bool,
+        dump: impl FnOnce(&BTreeMap<String, CloudValue>) -> Option<String>,
+    ) -> Result<Option<String>, JoinRefusal> {
+        if !self.rooms.contains_key(project) {
+            let _guard = self.create.lock().unwrap_or_else(|e| e.into_inner());
+            if !self.rooms.contains_key(project) {
+                if self.rooms.len() >= limits.max_rooms {
+                    self.rooms.retain(|_, room| !room.members.is_empty());
+                }
+                if self.rooms.len() >= limits.max_rooms {
+                    return Err(JoinRefusal::TooManyRooms);
+                }
+                self.rooms.insert(project.to_owned(), Room::default());
+            }
+        }
+        let mut room = self
+            .rooms
+            .entry(project.to_owned())
+            .or_insert_with(Room::default);
+        if room.members.len() >= limits.max_clients_per_room {
+            return Err(JoinRefusal::RoomFull);
+        }
+        if unique_usernames && room.members.iter().any(|m| m.user == member.user) {
+            return Err(JoinRefusal::UsernameTaken);
+        }
+        let frame = dump(&room.variables);
+        room.members.push(member);
+        Ok(frame)
+    }
+
+    /// Remove client `id` from the room of `project` (no-op if it is not there). The room
+    /// and its variables stay.
+    pub fn leave(&self, project: &str, id: ClientId) {
+        if let Some(mut room) = self.rooms.get_mut(project) {
+            room.members.retain(|m| m.id != id);
+        }
+    }
+
+    /// Run `f` on the room of `project`, holding its lock; `None` if there is no such room.
+    pub fn with_room<R>(&self, project: &str, f: impl FnOnce(&mut Room<O>) -> R) -> Option<R> {
+        self.rooms.get_mut(project).map(|mut room| f(&mut room))
+    }
+
+    /// `(full name, value text)` of every variable of `project`, ordered by name.
+    pub fn variables(&self, project: &str) -> Option<Vec<(String, String)>> {
+        self.rooms.get(project).map(|room| {
+            room.variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().to_owned()))
+                .collect()
+        })
+    }
+
+    /// Members of `project` (ids), for tests and diagnostics.
+    pub fn member_ids(&self, project: &str) -> Vec<ClientId> {
+        self.rooms
+            .get(project)
+            .map(|room| room.members.iter().map(|m| m.id).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex as StdMutex};
+
+    /// Records frames; refuses once `cap` frames are queued.
+    #[derive(Clone, Default)]
+    struct Vec1(Arc<StdMutex<Vec<String>>>, usize);
+    impl Outbox for Vec1 {
+        fn offer(&self, frame: &str) -> bool {
+            let mut v = self.0.lock().unwrap();
+            if v.len() >= self.1 {
+                return false;
+            }
+            v.push(frame.to_owned());
+            true
+        }
+    }
+
+    fn member(id: ClientId, cap: usize) -> (Member<Vec1>, Vec1) {
+        let o = Vec1(Arc::default(), cap);
+        let m = Member {
+            id,
+            user: format!("u{id}"),
+            outbox: o.clone(),
+        };
+        (m, o)
+    }
+
+    #[test]
+    fn room_limits_and_eviction_of_empty_rooms() {
+        let rooms = Rooms::<Vec1>::default();
+        let limits = Limits {
+            max_rooms: 1,
+            max_clients_per_room: 1,
+            ..Limits::default()
+        };
+        let (a, _) = member(1, 9);
+        assert_eq!(rooms.join("p", a, &limits, false, |_| None), Ok(None));
+        let (b, _) = member(2, 9);
+        let refused = rooms.join("p", b.clone(), &limits, false, |_| None);
+        assert_eq!(refused, Err(JoinRefusal::RoomFull));
+        assert_eq!(
+            rooms.join("q", b.clone(), &limits, false, |_| None),
+            Err(JoinRefusal::TooManyRooms)
+        );
+        rooms.leave("p", 1);
+        assert_eq!(rooms.join("q", b, &limits, false, |_| None), Ok(None));
+        assert_eq!(rooms.room_count(), 1);
+    }
+
+    #[test]
+    fn slow_members_are_dropped_from_broadcasts() {
+        let rooms = Rooms::<Vec1>::default();
+        let limits = Limits::default();
+        let (a, ao) = member(1, 9);
+        let (b, bo) = member(2, 1);
+        let (c, co) = member(3, 9);
+        for m in [a, b, c] {
+            rooms.join("p", m, &limits, false, |_| None).unwrap();
+        }
+        let d1 = rooms.with_room("p", |r| r.broadcast(1, "one")).unwrap();
+        assert!(d1.is_empty());
+        let d2 = rooms.with_room("p", |r| r.broadcast(1, "two")).unwrap();
+        assert_eq!(d2, vec![2]);
+        assert_eq!(rooms.member_ids("p"), vec![1, 3]);
+        assert!(ao.0.lock().unwrap().is_empty());
+        assert_eq!(*bo.0.lock().unwrap(), vec!["one"]);
+        assert_eq!(*co.0.lock().unwrap(), vec!["one", "two"]);
+    }
+
+    #[test]
+    fn unique_usernames_and_connection_count() {
+        let rooms = Rooms::<Vec1>::default();
+        let (a, _) = member(1, 9);
+        let mut b = a.clone();
+        b.id = 2;
+        rooms
+            .join("p", a, &Limits::default(), true, |_| None)
+            .unwrap();
+        let r = rooms.join("p", b, &Limits::default(), true, |_| None);
+        assert_eq!(r, Err(JoinRefusal::UsernameTaken));
+        assert!(rooms.try_open_connection(2));
+        assert!(rooms.try_open_connection(2));
+        assert!(!rooms.try_open_connection(2));
+        rooms.close_connection();
+        assert_eq!(rooms.connection_count(), 1);
+        assert_ne!(rooms.next_client_id(), rooms.next_client_id());
+    }
+}

@@ -1,0 +1,171 @@
+//! The standalone [`CloudServer`] and the functions that mount the websocket endpoint into
+//! an existing actix-web `App`.
+
+use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use crate::config::ServerConfig;
+use crate::error::ServerError;
+use crate::session;
+use crate::state::CloudState;
+
+/// How long `stop` waits for clients to take their 1001 close before cutting connections.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Mount the cloud endpoint on every path of an actix-web app (TurboWarp clients connect to
+/// `/`, others to any path). Requests that are not websocket upgrades get 400.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use scratchcomm_server::{configure, CloudState, ServerConfig};
+/// let state = CloudState::new(ServerConfig::default()).expect("valid config");
+/// actix_web::HttpServer::new(move || actix_web::App::new().configure(configure(state.clone())))
+///     .bind(("127.0.0.1", 8080))?
+///     .run()
+///     .await
+/// # }
+/// ```
+pub fn configure(state: CloudState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.default_service(web::to(move |req: HttpRequest, body: web::Payload| {
+            upgrade(state.clone(), req, body)
+        }));
+    }
+}
+
+/// Mount the cloud endpoint on one path only (e.g. `"/cloud"`), for apps that serve other
+/// things too.
+pub fn configure_at(state: CloudState, path: &str) -> impl FnOnce(&mut web::ServiceConfig) {
+    let path = path.to_owned();
+    move |cfg| {
+        cfg.route(
+            &path,
+            web::get()
+                .to(move |req: HttpRequest, body: web::Payload| upgrade(state.clone(), req, body)),
+        );
+    }
+}
+
+async fn upgrade(
+    state: CloudState,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (response, ws, stream) = actix_ws::handle(&req, body)?;
+    actix_web::rt::spawn(session::run(state, ws, stream));
+    Ok(response)
+}
+
+/// A running cloud server (TurboWarp protocol) on its own actix-web `HttpServer`.
+pub struct CloudServer {
+    state: CloudState,
+    addr: SocketAddr,
+    handle: ServerHandle,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl CloudServer {
+    /// Bind and start serving. Call inside a tokio runtime (an actix `System` is one); the
+    /// socket is listening when this returns.
+    pub async fn start(config: ServerConfig) -> Result<CloudServer, ServerError> {
+        let bind_to = resolve(&config.host, config.port)?;
+        let workers = config.workers;
+        let state = CloudState::new(config)?;
+        let app_state = state.clone();
+        let server = HttpServer::new(move || App::new().configure(configure(app_state.clone())))
+            .workers(workers)
+            .shutdown_timeout(1)
+            .disable_signals()
+            .bind(bind_to)
+            .map_err(|source| ServerError::Bind {
+                addr: bind_to.to_string(),
+                source,
+            })?;
+        let addr = server.addrs().first().copied().unwrap_or(bind_to);
+        let server = server.run();
+        let handle = server.handle();
+        let task = tokio::spawn(server);
+        tracing::info!(%addr, "cloud server listening");
+        Ok(CloudServer {
+            state,
+            addr,
+            handle,
+            task: Some(task),
+        })
+    }
+
+    /// `ws://HOST:PORT/` of this server.
+    pub fn url(&self) -> String {
+        match self.addr {
+            SocketAddr::V4(a) => format!("ws://{}:{}/", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("ws://[{}]:{}/", a.ip(), a.port()),
+        }
+    }
+
+    /// The address the server listens on (the real port when 0 was configured).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `(full name, value text)` of every variable of a project, ordered by name; `None` if
+    /// no client ever joined it.
+    pub fn variables(&self, project_id: &str) -> Option<Vec<(String, String)>> {
+        self.state.variables(project_id)
+    }
+
+    /// The shared state (connection counts, rooms, ...).
+    pub fn state(&self) -> &CloudState {
+        &self.state
+    }
+
+    /// Close every client with 1001 (going away), stop accepting, and free the port; when
+    /// this returns a new server can bind the same port.
+    pub async fn stop(mut self) {
+        self.state.close_all();
+        self.state.wait_idle(STOP_GRACE).await;
+        self.handle.stop(true).await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        tracing::info!(addr = %self.addr, "cloud server stopped");
+    }
+}
+
+impl Drop for CloudServer {
+    /// A server dropped without `stop` still closes its clients and its port (without
+    /// waiting for them).
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.state.close_all();
+            drop(self.handle.stop(false));
+        }
+    }
+}
+
+impl std::fmt::Debug for CloudServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudServer")
+            .field("addr", &self.addr)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+/// The first socket address of `host:port`.
+pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, ServerError> {
+    let invalid = |reason: String| ServerError::InvalidHost {
+        host: host.to_owned(),
+        reason,
+    };
+    if host.is_empty() {
+        return Err(invalid("the host is empty".to_owned()));
+    }
+    let unbracketed = host.trim_start_matches('[').trim_end_matches(']');
+    (unbracketed, port)
+        .to_socket_addrs()
+        .map_err(|e| invalid(e.to_string()))?
+        .next()
+        .ok_or_else(|| invalid("it resolves to no address".to_owned()))
+}

@@ -1,0 +1,222 @@
+//! One websocket connection: executes what [`protocol`](crate::protocol) and
+//! [`keepalive`](crate::keepalive) decide.
+//!
+//! Frames for the client arrive through a bounded channel ([`ChannelOutbox`]). When a
+//! broadcast finds that channel full, the client is removed from its room at once and its
+//! connection is closed with 1013 (try again later): the server never buffers without
+//! bound for a client that does not read.
+
+use actix_ws::{AggregatedMessage, CloseReason, MessageStream, ProtocolError, Session};
+use scratchcomm_wire::CloseCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, watch, Notify};
+
+use crate::keepalive::{Keepalive, KeepaliveAction};
+use crate::protocol::{too_slow, Action, ClientState};
+use crate::room::{Outbox, Rooms};
+use crate::state::CloudState;
+
+/// How long a close frame may take to be queued before the connection is simply dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// The server's [`Outbox`]: a bounded channel to the connection's task, plus a signal that
+/// disconnects the client when the channel overflows.
+#[derive(Clone, Debug)]
+pub struct ChannelOutbox {
+    tx: mpsc::Sender<String>,
+    kick: Arc<Notify>,
+}
+
+impl Outbox for ChannelOutbox {
+    fn offer(&self, frame: &str) -> bool {
+        match self.tx.try_send(frame.to_owned()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                self.kick.notify_one();
+                false
+            }
+            Err(TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// How a connection ends.
+enum End {
+    /// Send this close frame.
+    Close(CloseCode, String),
+    /// The client closed: answer its close frame.
+    Echo(Option<CloseReason>),
+    /// The connection is gone; nothing can be sent.
+    Gone,
+}
+
+impl End {
+    fn close(code: CloseCode, reason: &str) -> Self {
+        End::Close(code, reason.to_owned())
+    }
+}
+
+impl From<Action> for End {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Close { code, reason } => End::Close(code, reason),
+            Action::Reply(_) => End::Gone,
+        }
+    }
+}
+
+/// Counts the connection while it lives.
+struct ConnectionSlot<'a, O: Outbox>(&'a Rooms<O>);
+
+impl<O: Outbox> Drop for ConnectionSlot<'_, O> {
+    fn drop(&mut self) {
+        self.0.close_connection();
+    }
+}
+
+/// Serve one upgraded websocket until it ends.
+pub(crate) async fn run(state: CloudState, mut session: Session, stream: MessageStream) {
+    let shared = &state.inner;
+    let config = &shared.config;
+    let mut shutdown = shared.shutdown.subscribe();
+    if *shutdown.borrow_and_update() {
+        finish(
+            session,
+            End::close(CloseCode::GOING_AWAY, "server stopping"),
+        )
+        .await;
+        return;
+    }
+    if !shared
+        .rooms
+        .try_open_connection(config.limits.max_connections)
+    {
+        finish(session, End::close(CloseCode::OVERLOADED, "server full")).await;
+        return;
+    }
+    let _slot = ConnectionSlot(&shared.rooms);
+
+    let (tx, mut rx) = mpsc::channel::<String>(config.outbound_capacity);
+    let kick = Arc::new(Notify::new());
+    let outbox = ChannelOutbox {
+        tx,
+        kick: kick.clone(),
+    };
+    let mut client = ClientState::new(shared.rooms.next_client_id());
+    let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout);
+    let max = config.limits.max_message_bytes;
+    let mut stream = stream
+        .max_frame_size(max)
+        .aggregate_continuations()
+        .max_continuation_size(max);
+
+    let end = loop {
+        let deadline = tokio::time::Instant::from_std(keepalive.next_deadline());
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => break End::close(CloseCode::GOING_AWAY, "server stopping"),
+            _ = kick.notified() => break End::from(too_slow()),
+            Some(frame) = rx.recv() => {
+                if let Err(end) = send(&mut session, frame, &kick, &mut shutdown).await {
+                    break end;
+                }
+            }
+            msg = stream.recv() => {
+                keepalive.on_activity(Instant::now());
+                let text = match msg {
+                    None => break End::Gone,
+                    Some(Err(e)) => break protocol_error(&e),
+                    Some(Ok(AggregatedMessage::Text(t))) => t.to_string(),
+                    Some(Ok(AggregatedMessage::Binary(b))) => match String::from_utf8(b.to_vec()) {
+                        Ok(t) => t,
+                        Err(_) => break End::close(CloseCode::PROTOCOL_ERROR, "binary frame is not UTF-8"),
+                    },
+                    Some(Ok(AggregatedMessage::Ping(b))) => {
+                        if session.pong(&b).await.is_err() {
+                            break End::Gone;
+                        }
+                        continue;
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => continue,
+                    Some(Ok(AggregatedMessage::Close(reason))) => break End::Echo(reason),
+                };
+                let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
+                if let Err(end) = execute(&mut session, actions, &kick, &mut shutdown).await {
+                    break end;
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => match keepalive.poll(Instant::now()) {
+                KeepaliveAction::Ping => {
+                    if session.ping(b"").await.is_err() {
+                        break End::Gone;
+                    }
+                }
+                KeepaliveAction::Drop => break End::close(CloseCode::GOING_AWAY, "no answer to ping"),
+                KeepaliveAction::Wait => {}
+            },
+        }
+    };
+    client.on_disconnect(&shared.rooms);
+    drop(rx);
+    finish(session, end).await;
+}
+
+async fn execute(
+    session: &mut Session,
+    actions: Vec<Action>,
+    kick: &Notify,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<(), End> {
+    for action in actions {
+        match action {
+            Action::Reply(text) => send(session, text, kick, shutdown).await?,
+            close @ Action::Close { .. } => return Err(close.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Write one frame, unless the client is kicked or the server stops meanwhile.
+async fn send(
+    session: &mut Session,
+    text: String,
+    kick: &Notify,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<(), End> {
+    tokio::select! {
+        r = session.text(text) => r.map_err(|_| End::Gone),
+        _ = kick.notified() => Err(too_slow().into()),
+        _ = shutdown.changed() => Err(End::close(CloseCode::GOING_AWAY, "server stopping")),
+    }
+}
+
+fn protocol_error(e: &ProtocolError) -> End {
+    match e {
+        ProtocolError::Overflow => End::close(CloseCode::TOO_BIG, "message too big"),
+        ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
+            End::close(CloseCode::TOO_BIG, "message too big")
+        }
+        ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            End::close(CloseCode::PROTOCOL_ERROR, "text frame is not UTF-8")
+        }
+        ProtocolError::Io(_) => End::Gone,
+        other => End::Close(
+            CloseCode(1002),
+            format!("websocket protocol error: {other}"),
+        ),
+    }
+}
+
+async fn finish(session: Session, end: End) {
+    let reason = match end {
+        End::Gone => return,
+        End::Echo(reason) => reason,
+        End::Close(code, reason) => Some(CloseReason {
+            code: actix_ws::CloseCode::from(code.0),
+            description: Some(reason),
+        }),
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, session.close(reason)).await;
+}

@@ -1,0 +1,157 @@
+//! [`CloudState`]: the shared state behind one cloud server (rooms, config, shutdown signal).
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+use crate::config::ServerConfig;
+use crate::error::ServerError;
+use crate::room::Rooms;
+use crate::session::ChannelOutbox;
+
+pub(crate) struct Shared {
+    pub(crate) config: ServerConfig,
+    pub(crate) rooms: Rooms<ChannelOutbox>,
+    pub(crate) shutdown: watch::Sender<bool>,
+}
+
+/// The state of one cloud server: rooms, variables and connections. Cheap to clone; every
+/// clone is the same server. Create one, then either let [`CloudServer`](crate::CloudServer)
+/// run it, or mount it into your own actix-web `App` with [`configure`](crate::configure).
+#[derive(Clone)]
+pub struct CloudState {
+    pub(crate) inner: Arc<Shared>,
+}
+
+impl CloudState {
+    /// Check `config` and create empty state.
+    pub fn new(config: ServerConfig) -> Result<Self, ServerError> {
+        validate(&config)?;
+        let (shutdown, _) = watch::channel(false);
+        Ok(CloudState {
+            inner: Arc::new(Shared {
+                config,
+                rooms: Rooms::default(),
+                shutdown,
+            }),
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// `(full name, value text)` of every variable of `project_id`, ordered by name;
+    /// `None` if no client ever joined that project (or its empty room was dropped).
+    pub fn variables(&self, project_id: &str) -> Option<Vec<(String, String)>> {
+        self.inner.rooms.variables(project_id)
+    }
+
+    /// Open websocket connections.
+    pub fn connection_count(&self) -> usize {
+        self.inner.rooms.connection_count()
+    }
+
+    /// Rooms held (including empty rooms kept for reconnecting clients).
+    pub fn room_count(&self) -> usize {
+        self.inner.rooms.room_count()
+    }
+
+    /// Clients currently in the room of `project_id`.
+    pub fn client_count(&self, project_id: &str) -> usize {
+        self.inner.rooms.member_ids(project_id).len()
+    }
+
+    /// Close every connection with 1001 (going away) and refuse new ones the same way.
+    /// Irreversible: a stopped state stays stopped.
+    pub fn close_all(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Whether [`close_all`](Self::close_all) was called.
+    pub fn is_closed(&self) -> bool {
+        *self.inner.shutdown.borrow()
+    }
+
+    /// Wait until no connection is open, at most `timeout`; true if none is left.
+    pub async fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.connection_count() == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+impl std::fmt::Debug for CloudState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudState")
+            .field("connections", &self.connection_count())
+            .field("rooms", &self.room_count())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+fn validate(config: &ServerConfig) -> Result<(), ServerError> {
+    let checks = [
+        (
+            config.outbound_capacity > 0,
+            "outbound_capacity must be at least 1",
+        ),
+        (config.workers > 0, "workers must be at least 1"),
+        (
+            config.limits.max_message_bytes > 0,
+            "max_message_bytes must be at least 1",
+        ),
+        (
+            !config.ping_interval.is_zero(),
+            "ping_interval must be longer than zero",
+        ),
+        (
+            !config.ping_timeout.is_zero(),
+            "ping_timeout must be longer than zero",
+        ),
+    ];
+    match checks.iter().find(|(ok, _)| !ok) {
+        Some((_, why)) => Err(ServerError::InvalidConfig(why)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ServerErrorKind;
+
+    #[test]
+    fn rejects_unusable_config() {
+        let bad = ServerConfig {
+            outbound_capacity: 0,
+            ..ServerConfig::default()
+        };
+        let err = CloudState::new(bad).unwrap_err();
+        assert_eq!(err.kind(), ServerErrorKind::Config);
+        assert!(err.to_string().contains("outbound_capacity"));
+        let bad = ServerConfig::default().with_keepalive(Duration::ZERO, Duration::ZERO);
+        assert!(CloudState::new(bad).is_err());
+    }
+
+    #[test]
+    fn close_all_is_visible_to_every_clone() {
+        let s = CloudState::new(ServerConfig::default()).unwrap();
+        let t = s.clone();
+        assert!(!t.is_closed());
+        s.close_all();
+        assert!(t.is_closed());
+        assert_eq!(t.variables("1"), None);
+        assert_eq!(t.room_count(), 0);
+        assert!(format!("{t:?}").contains("closed: true"));
+    }
+}

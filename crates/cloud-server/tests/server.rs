@@ -1,0 +1,9 @@
+//! Integration tests of the embedded cloud server over real loopback websockets, with a raw
+//! awc client. Every wait is bounded by a timeout.
+
+mod server {
+    pub mod support;
+
+    mod basics;
+    mod lifecycle;
+}
