@@ -12,8 +12,12 @@
 //! Salts are `u64` centiseconds since the Unix epoch.
 
 pub mod cipher;
+pub mod client;
 pub mod encoding;
 mod error;
+pub mod keys;
+pub mod replay;
 
 pub use cipher::CipherKey;
 pub use error::{SecurityError, SecurityErrorKind};
+pub use keys::Security;
