@@ -1,8 +1,32 @@
 //! Cloud-variable connections (Scratch, TurboWarp, any cloud server) as actix actors.
+//!
+//! * [`CloudHandle::connect`] starts a supervised [`CloudConnection`] actor for one project
+//!   and returns a cheap-to-clone handle: `set(..).await` (resolves once written),
+//!   `queue_set`, `get` (reads a shared `DashMap`, no mailbox round trip), `events()`,
+//!   `subscribe(Recipient)`, `on(filter, callback)`, `stop()`.
+//! * [`Sky`] combines any number of connections; events fan in tagged with their
+//!   [`SourceId`].
+//! * All protocol logic lives in the sans-IO [`core`] module; the actor only executes the
+//!   [`core::Action`]s it returns. See [`bus`](crate::EventStream) for the backpressure
+//!   policy of event delivery.
 
+mod actor;
+mod bus;
+mod config;
 pub mod core;
 mod error;
 mod events;
+mod handle;
 
+mod transport;
+
+pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
+pub use bus::{Callback, EventStream, HandlerError};
+pub use config::{check_ws_url, random_username, ConnectionConfig, HostKind, SCRATCH_URL, TURBOWARP_URL};
+pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, SourceId};
+pub use handle::{CloudHandle, QuickAccess};
+
+pub use transport::USER_AGENT_PRODUCT;
+pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueRules};

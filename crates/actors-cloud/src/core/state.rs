@@ -345,6 +345,19 @@ impl Core {
         out
     }
 
+    /// Stop for good at once because of `err` (fails everything queued, emits an error).
+    pub fn abort(&mut self, err: CloudError, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.phase != Phase::Stopped {
+            if self.phase == Phase::Open {
+                out.push(Action::Close);
+            }
+            self.epoch += 1;
+            self.fail(err, now, &mut out);
+        }
+        out
+    }
+
     /// Build an event of this connection (used for custom events too).
     pub fn event(
         &self,
@@ -397,7 +410,8 @@ impl Core {
         }
         let at = self.limiter.next_allowed(now);
         if at > now {
-            if self.wake.is_none_or_later(at) {
+            // A wake already pending between now and `at` will pump again.
+            if !self.wake.is_some_and(|w| w > now && w <= at) {
                 self.wake = Some(at);
                 out.push(Action::WakeAt(at));
             }
@@ -448,6 +462,7 @@ impl Core {
         }
         self.handshake_done = false;
         self.snapshot_until = None;
+        self.wake = None; // the executor drops the old socket's timers
         self.epoch += 1;
         self.emit(
             out,
@@ -523,19 +538,6 @@ impl Core {
                 ids,
                 result: Err(err.clone()),
             });
-        }
-    }
-}
-
-trait WakeExt {
-    fn is_none_or_later(&self, at: Instant) -> bool;
-}
-
-impl WakeExt for Option<Instant> {
-    fn is_none_or_later(&self, at: Instant) -> bool {
-        match self {
-            None => true,
-            Some(w) => *w > at,
         }
     }
 }

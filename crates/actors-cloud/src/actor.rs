@@ -1,0 +1,353 @@
+//! The `CloudConnection` actor: executes the core's actions with a real websocket.
+//!
+//! It runs under an actix [`Supervisor`](actix::Supervisor): when the core asks for a
+//! reconnect the actor stops itself, which cancels the old socket's reader, writer and
+//! timers; the supervisor restarts it with its state (queue, cache, subscribers) intact and
+//! [`Supervised::restarting`] / `started` open the next socket after the backoff delay.
+//! After a final stop the actor stays dormant: every request is answered with
+//! `CloudError::Stopped` until the last handle is dropped.
+
+use crate::bus::{Bus, Callback};
+use crate::config::ConnectionConfig;
+use crate::core::{Action, Core, Op, OpId};
+use crate::events::{EventFilter, EventKind};
+use crate::handle::Shared;
+use crate::transport::{self, WriteCmd, WsStream};
+use crate::{CloudError, CloudEvent};
+use actix::prelude::*;
+use awc::error::WsProtocolError;
+use awc::ws;
+use futures_util::StreamExt;
+use scratchcomm_wire::CloudValue;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+type Reply = oneshot::Sender<Result<(), CloudError>>;
+
+/// One connection to one project on one cloud server.
+pub struct CloudConnection {
+    core: Core,
+    cfg: Arc<ConnectionConfig>,
+    shared: Arc<Shared>,
+    bus: Bus,
+    writer: Option<mpsc::UnboundedSender<WriteCmd>>,
+    waiters: HashMap<OpId, Reply>,
+    next_id: OpId,
+    pending_reconnect: Option<Duration>,
+    connect_waiter: Option<Reply>,
+    stop_waiters: Vec<oneshot::Sender<()>>,
+    started_once: bool,
+}
+
+impl CloudConnection {
+    pub(crate) fn new(cfg: Arc<ConnectionConfig>, shared: Arc<Shared>, core: Core, connected: Reply) -> Self {
+        CloudConnection {
+            core,
+            cfg,
+            shared,
+            bus: Bus::default(),
+            writer: None,
+            waiters: HashMap::new(),
+            next_id: 1,
+            pending_reconnect: None,
+            connect_waiter: Some(connected),
+            stop_waiters: Vec::new(),
+            started_once: false,
+        }
+    }
+
+    /// Execute the core's actions.
+    fn run(&mut self, actions: Vec<Action>, ctx: &mut Context<Self>) {
+        for action in actions {
+            match action {
+                Action::Connect { epoch } => self.open_socket(epoch, ctx),
+                Action::Send { frame } => self.write(ws::Message::Text(frame.into()), true),
+                Action::Emit(ev) => self.emit(ev),
+                Action::Complete { ids, result } => {
+                    for id in ids {
+                        if let Some(w) = self.waiters.remove(&id) {
+                            let _ = w.send(result.clone());
+                        }
+                    }
+                }
+                Action::WakeAt(at) => {
+                    let delay = at.saturating_duration_since(Instant::now());
+                    ctx.run_later(delay, |act, ctx| {
+                        let a = act.core.on_tick(Instant::now());
+                        act.run(a, ctx);
+                    });
+                }
+                Action::Reconnect { after } => {
+                    if !self.started_once_connected() {
+                        // The very first connect failed: report it instead of retrying.
+                        let reason = self.last_disconnect_reason();
+                        let err = CloudError::Connect { url: self.cfg.url.clone(), reason };
+                        let a = self.core.abort(err, Instant::now());
+                        self.run(a, ctx);
+                        return;
+                    }
+                    self.writer = None;
+                    self.pending_reconnect = Some(after);
+                    ctx.stop(); // the supervisor restarts us; `started` reconnects
+                }
+                Action::Close => self.write(ws::Message::Close(Some(ws::CloseCode::Normal.into())), false),
+                Action::Stop { error } => self.finish(error),
+            }
+        }
+    }
+
+    fn started_once_connected(&self) -> bool {
+        self.connect_waiter.is_none()
+    }
+
+    fn last_disconnect_reason(&self) -> String {
+        self.shared.last_reason.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    fn emit(&mut self, ev: CloudEvent) {
+        match &ev.kind {
+            EventKind::Connect => {
+                if let Some(w) = self.connect_waiter.take() {
+                    let _ = w.send(Ok(()));
+                }
+            }
+            EventKind::Disconnect { reason } => {
+                if let Ok(mut r) = self.shared.last_reason.lock() {
+                    r.clone_from(reason);
+                }
+            }
+            _ => {}
+        }
+        let tx = self.shared.sender();
+        self.bus.dispatch(&ev, tx.as_ref());
+    }
+
+    fn finish(&mut self, error: Option<CloudError>) {
+        self.writer = None; // the writer flushes a queued close frame, then ends
+        if let Some(w) = self.connect_waiter.take() {
+            let _ = w.send(Err(error.clone().unwrap_or(CloudError::Stopped)));
+        }
+        for w in self.stop_waiters.drain(..) {
+            let _ = w.send(());
+        }
+        for (_, w) in self.waiters.drain() {
+            let _ = w.send(Err(CloudError::Stopped));
+        }
+        self.shared.close_events();
+    }
+
+    fn write(&mut self, msg: ws::Message, report: bool) {
+        let ok = match &self.writer {
+            Some(w) => w.send(WriteCmd { msg, report }).is_ok(),
+            None => false,
+        };
+        if !ok && report {
+            tracing::debug!("write without a socket; the core will see the close");
+        }
+    }
+
+    fn open_socket(&mut self, epoch: u64, ctx: &mut Context<Self>) {
+        let url = self.cfg.url.clone();
+        let headers = transport::request_headers(&self.cfg);
+        let timeout = self.cfg.connect_timeout;
+        tracing::debug!(%url, epoch, "opening cloud websocket");
+        let fut = transport::open(url, headers, timeout).into_actor(self).map(move |res, act, ctx| {
+            let now = Instant::now();
+            let actions = match res {
+                Ok((sink, stream)) => {
+                    act.attach(epoch, sink, stream, ctx);
+                    act.core.on_opened(epoch, now)
+                }
+                Err(f) => act.core.on_connect_failed(epoch, f.reason, f.fatal, now),
+            };
+            act.run(actions, ctx);
+        });
+        ctx.spawn(fut);
+    }
+
+    fn attach(&mut self, epoch: u64, sink: transport::WsSink, stream: WsStream, ctx: &mut Context<Self>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.writer = Some(tx);
+        let addr = ctx.address();
+        let writer = transport::run_writer(sink, rx, move |result| addr.do_send(WriteDone { epoch, result }));
+        ctx.spawn(writer.into_actor(self));
+        ctx.add_stream(stream.map(move |item| WsItem { epoch, item }).chain(
+            futures_util::stream::once(async move { WsItem { epoch, item: Err(WsProtocolError::Io(std::io::ErrorKind::UnexpectedEof.into())) } }),
+        ));
+    }
+}
+
+impl Actor for CloudConnection {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if !self.started_once {
+            self.started_once = true;
+            let a = self.core.start(Instant::now());
+            self.run(a, ctx);
+        } else if let Some(after) = self.pending_reconnect.take() {
+            ctx.run_later(after, |act, ctx| {
+                let a = act.core.on_reconnect_due(Instant::now());
+                act.run(a, ctx);
+            });
+        }
+    }
+}
+
+impl Supervised for CloudConnection {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.writer = None;
+        tracing::debug!(source = %self.shared.source, "cloud connection restarting");
+    }
+}
+
+/// One item of the socket reader, tagged with its socket epoch.
+struct WsItem {
+    epoch: u64,
+    item: Result<ws::Frame, WsProtocolError>,
+}
+
+impl StreamHandler<WsItem> for CloudConnection {
+    fn handle(&mut self, WsItem { epoch, item }: WsItem, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        let actions = match item {
+            Ok(ws::Frame::Text(bytes)) | Ok(ws::Frame::Binary(bytes)) => match std::str::from_utf8(&bytes) {
+                Ok(text) => self.core.on_frame(epoch, text, now),
+                Err(_) => {
+                    tracing::warn!("ignoring a frame that is not UTF-8");
+                    Vec::new()
+                }
+            },
+            Ok(ws::Frame::Ping(p)) => {
+                self.write(ws::Message::Pong(p), false);
+                Vec::new()
+            }
+            Ok(ws::Frame::Close(reason)) => {
+                let code = reason.as_ref().map(|r| u16::from(r.code));
+                let text = match &reason {
+                    Some(r) => {
+                        let c = scratchcomm_wire::CloseCode(u16::from(r.code));
+                        match &r.description {
+                            Some(d) if !d.is_empty() => format!("closed with {c}: {d}"),
+                            _ => format!("closed with {c}"),
+                        }
+                    }
+                    None => "closed without a code".to_owned(),
+                };
+                self.core.on_closed(epoch, code, text, now)
+            }
+            Ok(_) => Vec::new(),
+            Err(e) => self.core.on_closed(epoch, None, format!("connection lost: {e}"), now),
+        };
+        self.run(actions, ctx);
+    }
+
+    fn finished(&mut self, _ctx: &mut Context<Self>) {
+        // The chained end marker already reported the end; do not stop the actor.
+    }
+}
+
+/// The writer finished a reported write.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct WriteDone {
+    epoch: u64,
+    result: Result<(), String>,
+}
+
+impl Handler<WriteDone> for CloudConnection {
+    type Result = ();
+    fn handle(&mut self, msg: WriteDone, ctx: &mut Context<Self>) {
+        let a = self.core.on_write_done(msg.epoch, msg.result, Instant::now());
+        self.run(a, ctx);
+    }
+}
+
+/// Queue an operation (already validated); `reply` is told when it is written.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Submit {
+    pub(crate) op: Op,
+    pub(crate) reply: Option<Reply>,
+}
+
+impl Handler<Submit> for CloudConnection {
+    type Result = ();
+    fn handle(&mut self, msg: Submit, ctx: &mut Context<Self>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        if let Some(r) = msg.reply {
+            self.waiters.insert(id, r);
+        }
+        let a = self.core.submit(msg.op, id, Instant::now());
+        self.run(a, ctx);
+    }
+}
+
+/// Subscribe a Recipient to the events that pass `filter`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Subscribe {
+    pub filter: EventFilter,
+    pub recipient: Recipient<CloudEvent>,
+}
+
+impl Handler<Subscribe> for CloudConnection {
+    type Result = ();
+    fn handle(&mut self, msg: Subscribe, _ctx: &mut Context<Self>) {
+        self.bus.add_recipient(msg.filter, msg.recipient);
+    }
+}
+
+/// Register a callback for the events that pass `filter`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct OnEvent {
+    pub filter: EventFilter,
+    pub callback: Callback,
+}
+
+impl Handler<OnEvent> for CloudConnection {
+    type Result = ();
+    fn handle(&mut self, msg: OnEvent, _ctx: &mut Context<Self>) {
+        self.bus.add_callback(msg.filter, msg.callback);
+    }
+}
+
+/// Emit a custom event to local subscribers only (never sent to the server).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EmitCustom {
+    pub name: String,
+    pub value: Option<CloudValue>,
+}
+
+impl Handler<EmitCustom> for CloudConnection {
+    type Result = ();
+    fn handle(&mut self, msg: EmitCustom, _ctx: &mut Context<Self>) {
+        let ev = self.core.event(EventKind::Custom(msg.name.clone()), &msg.name, msg.value, Instant::now());
+        self.emit(ev);
+    }
+}
+
+/// Stop cleanly: write what is queued (bounded by the drain timeout), close, stay dormant.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopConnection {
+    pub(crate) done: oneshot::Sender<()>,
+}
+
+impl Handler<StopConnection> for CloudConnection {
+    type Result = ();
+    fn handle(&mut self, msg: StopConnection, ctx: &mut Context<Self>) {
+        if self.core.is_stopped() {
+            let _ = msg.done.send(());
+            return;
+        }
+        self.stop_waiters.push(msg.done);
+        let a = self.core.stop(Instant::now());
+        self.run(a, ctx);
+    }
+}

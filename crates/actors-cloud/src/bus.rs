@@ -1,0 +1,206 @@
+//! Delivering events to subscribers: Recipients, callbacks and async streams.
+//!
+//! Backpressure policy (no subscriber can make memory grow without bound, and none can
+//! stall the connection):
+//! * **Streams** ([`EventStream`]) read from a bounded broadcast ring
+//!   (`ConnectionConfig::event_capacity`, default 1024). A stream that falls behind loses
+//!   its *oldest* unread events and then yields one [`EventKind::Lagged`] event saying how
+//!   many it missed, before continuing with the newest ones.
+//! * **Recipients** get events with `try_send`, which respects the receiving actor's
+//!   mailbox capacity; when that mailbox is full the event is dropped for that recipient
+//!   and a warning is logged; a closed recipient is unsubscribed.
+//! * **Callbacks** run on the connection's actor, in order. An `Err` or a panic is
+//!   logged through `tracing` and the connection carries on. Keep callbacks short.
+
+use crate::events::{CloudEvent, EventFilter, EventKind, SourceId};
+use actix::Recipient;
+use futures_util::Stream;
+use scratchcomm_wire::ProjectId;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+use tokio::sync::broadcast;
+
+/// A boxed error a callback may return.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An event callback.
+pub type Callback = Box<dyn FnMut(&CloudEvent) -> Result<(), HandlerError> + Send>;
+
+/// The subscribers of one connection (owned by its actor).
+#[derive(Default)]
+pub(crate) struct Bus {
+    recipients: Vec<(EventFilter, Recipient<CloudEvent>)>,
+    callbacks: Vec<(EventFilter, Callback)>,
+}
+
+impl Bus {
+    pub(crate) fn add_recipient(&mut self, filter: EventFilter, r: Recipient<CloudEvent>) {
+        self.recipients.push((filter, r));
+    }
+
+    pub(crate) fn add_callback(&mut self, filter: EventFilter, cb: Callback) {
+        self.callbacks.push((filter, cb));
+    }
+
+    /// Deliver `event` to everyone who wants it; `stream` is the broadcast ring.
+    pub(crate) fn dispatch(&mut self, event: &CloudEvent, stream: Option<&broadcast::Sender<CloudEvent>>) {
+        if let Some(tx) = stream {
+            // No stream subscriber is not an error.
+            let _ = tx.send(event.clone());
+        }
+        self.recipients.retain(|(filter, r)| {
+            if !filter.matches(event) {
+                return true;
+            }
+            match r.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(actix::prelude::SendError::Full(_)) => {
+                    tracing::warn!(kind = ?event.kind, "event recipient's mailbox is full; event dropped for it");
+                    true
+                }
+                Err(actix::prelude::SendError::Closed(_)) => false,
+            }
+        });
+        for (filter, cb) in &mut self.callbacks {
+            if !filter.matches(event) {
+                continue;
+            }
+            match catch_unwind(AssertUnwindSafe(|| cb(event))) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, kind = ?event.kind, "cloud event handler failed"),
+                Err(panic) => {
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "non-text panic".into());
+                    tracing::error!(panic = %msg, kind = ?event.kind, "cloud event handler panicked");
+                }
+            }
+        }
+    }
+}
+
+/// An async stream of events (a `futures::Stream<Item = CloudEvent>`), bounded; see the
+/// module docs for what happens to a slow reader. Ends when the connection stops for good.
+pub struct EventStream {
+    inner: Pin<Box<dyn Stream<Item = CloudEvent> + Send>>,
+}
+
+impl EventStream {
+    /// A stream over `rx`, passing only events `filter` accepts. `origin` labels the
+    /// `Lagged` markers.
+    pub(crate) fn new(rx: broadcast::Receiver<CloudEvent>, filter: EventFilter, origin: (SourceId, ProjectId)) -> Self {
+        let inner = futures_util::stream::unfold((rx, filter, origin), |(mut rx, filter, origin)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(ev) if filter.matches(&ev) => return Some((ev, (rx, filter, origin))),
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        let ev = CloudEvent {
+                            kind: EventKind::Lagged { missed },
+                            source: origin.0.clone(),
+                            project_id: origin.1.clone(),
+                            name: String::new(),
+                            raw_name: String::new(),
+                            value: None,
+                            timestamp: SystemTime::now(),
+                            user: None,
+                        };
+                        return Some((ev, (rx, filter, origin)));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        EventStream { inner: Box::pin(inner) }
+    }
+
+    /// A stream that ends at once (for a connection that already stopped).
+    pub(crate) fn ended() -> Self {
+        EventStream {
+            inner: Box::pin(futures_util::stream::empty()),
+        }
+    }
+
+    /// Wait for the next event; `None` when the connection stopped for good.
+    pub async fn next_event(&mut self) -> Option<CloudEvent> {
+        futures_util::StreamExt::next(self).await
+    }
+}
+
+impl Stream for EventStream {
+    type Item = CloudEvent;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<CloudEvent>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventStream")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventType;
+
+    fn ev(i: usize) -> CloudEvent {
+        CloudEvent {
+            kind: EventKind::Set,
+            source: "s".into(),
+            project_id: ProjectId::new("1").unwrap(),
+            name: format!("v{i}"),
+            raw_name: format!("☁ v{i}"),
+            value: None,
+            timestamp: SystemTime::UNIX_EPOCH,
+            user: None,
+        }
+    }
+
+    #[test]
+    fn failing_and_panicking_callbacks_do_not_stop_delivery() {
+        let mut bus = Bus::default();
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        bus.add_callback(EventFilter::Any, Box::new(|_| Err("boom".into())));
+        bus.add_callback(EventFilter::Any, Box::new(|_| panic!("handler bug")));
+        let s = seen.clone();
+        bus.add_callback(
+            EventFilter::only(EventType::Set),
+            Box::new(move |_| {
+                s.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }),
+        );
+        for i in 0..3 {
+            bus.dispatch(&ev(i), None);
+        }
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn slow_stream_gets_lagged_marker_and_newest_events() {
+        let (tx, rx) = broadcast::channel(4);
+        let mut stream = EventStream::new(rx, EventFilter::Any, ("s".into(), ProjectId::new("1").unwrap()));
+        let mut bus = Bus::default();
+        for i in 0..10 {
+            bus.dispatch(&ev(i), Some(&tx));
+        }
+        drop(tx);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let got: Vec<CloudEvent> = rt.block_on(async {
+            let mut v = Vec::new();
+            while let Some(e) = stream.next_event().await {
+                v.push(e);
+            }
+            v
+        });
+        assert_eq!(got[0].kind, EventKind::Lagged { missed: 6 });
+        let names: Vec<_> = got[1..].iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, vec!["v6", "v7", "v8", "v9"]);
+    }
+}

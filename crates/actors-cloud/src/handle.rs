@@ -1,0 +1,271 @@
+//! `CloudHandle`: the cheap-to-clone async face of a connection, and `QuickAccess`.
+
+use crate::actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
+use crate::bus::{EventStream, HandlerError};
+use crate::config::{ConnectionConfig, HostKind};
+use crate::core::{Core, Op};
+use crate::events::{EventFilter, SourceId};
+use crate::{CloudError, CloudEvent};
+use actix::{Addr, Recipient, Supervisor};
+use dashmap::DashMap;
+use scratchcomm_wire::{CloudValue, ProjectId, ValueRules, VarName};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::{broadcast, oneshot};
+
+/// State the handle and the actor share without a mailbox round trip.
+pub(crate) struct Shared {
+    pub(crate) cache: Arc<DashMap<String, CloudValue>>,
+    events: Mutex<Option<broadcast::Sender<CloudEvent>>>,
+    pub(crate) last_reason: Mutex<String>,
+    pub(crate) source: SourceId,
+    project_id: ProjectId,
+    host: HostKind,
+    rules: ValueRules,
+    literal_names: bool,
+    quickaccess: bool,
+}
+
+impl Shared {
+    pub(crate) fn sender(&self) -> Option<broadcast::Sender<CloudEvent>> {
+        self.events.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Drop the broadcast sender so every event stream ends.
+    pub(crate) fn close_events(&self) {
+        if let Ok(mut g) = self.events.lock() {
+            g.take();
+        }
+    }
+}
+
+/// A handle to one [`CloudConnection`]. Clones share the connection.
+#[derive(Clone)]
+pub struct CloudHandle {
+    addr: Addr<CloudConnection>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for CloudHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudHandle")
+            .field("source", &self.shared.source)
+            .field("project_id", &self.shared.project_id)
+            .finish()
+    }
+}
+
+impl CloudHandle {
+    /// Validate `config`, start the connection actor (supervised) and wait until the
+    /// handshake is written. Must run inside an actix `System`. A first connect that fails
+    /// is an error; later disconnects reconnect (if enabled).
+    pub async fn connect(config: ConnectionConfig) -> Result<CloudHandle, CloudError> {
+        let project = config.validate()?;
+        let (tx, _) = broadcast::channel(config.event_capacity);
+        let shared = Arc::new(Shared {
+            cache: Arc::new(DashMap::new()),
+            events: Mutex::new(Some(tx)),
+            last_reason: Mutex::new(String::new()),
+            source: config.source_id(&project),
+            project_id: project.clone(),
+            host: config.host,
+            rules: config.rules.clone(),
+            literal_names: config.literal_names,
+            quickaccess: config.quickaccess,
+        });
+        let core = Core::new(config.core_config(&project), shared.cache.clone(), Instant::now());
+        let (connected_tx, connected_rx) = oneshot::channel();
+        let cfg = Arc::new(config);
+        let sh = shared.clone();
+        let addr = Supervisor::start(move |_| CloudConnection::new(cfg, sh, core, connected_tx));
+        let handle = CloudHandle { addr, shared };
+        match connected_rx.await {
+            Ok(Ok(())) => Ok(handle),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(CloudError::Stopped),
+        }
+    }
+
+    fn name(&self, name: &str) -> Result<VarName, CloudError> {
+        Ok(if self.shared.literal_names {
+            VarName::literal(name)?
+        } else {
+            VarName::new(name)?
+        })
+    }
+
+    fn set_op(&self, name: &str, value: CloudValue) -> Result<Op, CloudError> {
+        let name = self.name(name)?;
+        self.shared.rules.check(name.short(), &value)?;
+        Ok(Op::Set { name, value })
+    }
+
+    async fn submit_and_wait(&self, op: Op) -> Result<(), CloudError> {
+        let (tx, rx) = oneshot::channel();
+        self.addr.send(Submit { op, reply: Some(tx) }).await?;
+        rx.await.unwrap_or(Err(CloudError::Stopped))
+    }
+
+    /// Set a variable (`☁ ` prefix added unless literal names are on). Validated first: a
+    /// bad value is an error naming variable, value and rule, and nothing is sent.
+    /// Resolves once the set was written to the socket (in order, rate-limited).
+    pub async fn set(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
+        let op = self.set_op(name, value.into())?;
+        self.submit_and_wait(op).await
+    }
+
+    /// Validate and queue a set; returns at once. Queued sets are never dropped.
+    pub fn queue_set(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
+        let op = self.set_op(name, value.into())?;
+        self.addr.do_send(Submit { op, reply: None });
+        Ok(())
+    }
+
+    /// Ask the server to create a variable (TurboWarp extension; servers may ignore it).
+    pub async fn create(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
+        let value = value.into();
+        let name = self.name(name)?;
+        self.shared.rules.check(name.short(), &value)?;
+        self.submit_and_wait(Op::Create { name, value }).await
+    }
+
+    /// Ask the server to rename a variable (servers may refuse or ignore it).
+    pub async fn rename(&self, name: &str, new_name: &str) -> Result<(), CloudError> {
+        let op = Op::Rename {
+            name: self.name(name)?,
+            new_name: self.name(new_name)?,
+        };
+        self.submit_and_wait(op).await
+    }
+
+    /// Ask the server to delete a variable (servers may refuse or ignore it).
+    pub async fn delete(&self, name: &str) -> Result<(), CloudError> {
+        let op = Op::Delete { name: self.name(name)? };
+        self.submit_and_wait(op).await
+    }
+
+    /// The cached value of a variable (no mailbox round trip).
+    pub fn get(&self, name: &str) -> Option<CloudValue> {
+        let name = self.name(name).ok()?;
+        self.shared.cache.get(name.full()).map(|v| v.clone())
+    }
+
+    /// Every cached variable, by full wire name.
+    pub fn variables(&self) -> BTreeMap<String, CloudValue> {
+        self.shared.cache.iter().map(|e| (e.key().clone(), e.value().clone())).collect()
+    }
+
+    /// A stream of every event (bounded; a slow reader gets a `Lagged` marker).
+    pub fn events(&self) -> EventStream {
+        self.events_filtered(EventFilter::Any)
+    }
+
+    /// A stream of the events that pass `filter`.
+    pub fn events_filtered(&self, filter: impl Into<EventFilter>) -> EventStream {
+        match self.shared.sender() {
+            Some(tx) => EventStream::new(tx.subscribe(), filter.into(), (self.shared.source.clone(), self.shared.project_id.clone())),
+            None => EventStream::ended(),
+        }
+    }
+
+    /// Deliver every event to `r` (dropped for it when its mailbox is full).
+    pub fn subscribe(&self, r: Recipient<CloudEvent>) {
+        self.subscribe_filtered(EventFilter::Any, r);
+    }
+
+    /// Deliver the events that pass `filter` to `r`.
+    pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
+        self.addr.do_send(Subscribe { filter: filter.into(), recipient: r });
+    }
+
+    /// Call `f` for each event passing `filter`, on the connection's actor. Errors and
+    /// panics are logged and do not stop the connection.
+    pub fn on<F>(&self, filter: impl Into<EventFilter>, f: F)
+    where
+        F: FnMut(&CloudEvent) -> Result<(), HandlerError> + Send + 'static,
+    {
+        self.addr.do_send(OnEvent { filter: filter.into(), callback: Box::new(f) });
+    }
+
+    /// Emit a custom event to this connection's local subscribers (never broadcast).
+    pub fn emit_custom(&self, name: &str, value: Option<CloudValue>) {
+        self.addr.do_send(EmitCustom { name: name.to_owned(), value });
+    }
+
+    /// The kind of host.
+    pub fn host_kind(&self) -> HostKind {
+        self.shared.host
+    }
+
+    /// The project id.
+    pub fn project_id(&self) -> &ProjectId {
+        &self.shared.project_id
+    }
+
+    /// The source id events carry.
+    pub fn source(&self) -> &SourceId {
+        &self.shared.source
+    }
+
+    /// The map-like view, when enabled with `ConnectionConfig::quickaccess(true)`.
+    pub fn quickaccess(&self) -> Option<QuickAccess<'_>> {
+        self.shared.quickaccess.then_some(QuickAccess { handle: self })
+    }
+
+    /// Stop cleanly: queued sets are written first (bounded by the drain timeout), then
+    /// the socket is closed and event streams end. Idempotent.
+    pub async fn stop(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.addr.send(StopConnection { done: tx }).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// The actor's address.
+    pub fn addr(&self) -> Addr<CloudConnection> {
+        self.addr.clone()
+    }
+}
+
+/// A map-like view of a connection's variables (names without prefix).
+#[derive(Clone, Copy, Debug)]
+pub struct QuickAccess<'a> {
+    handle: &'a CloudHandle,
+}
+
+impl QuickAccess<'_> {
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<CloudValue> {
+        self.handle.get(name)
+    }
+
+    /// Whether `name` has a value.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Queue a set of `name` (validated; see [`CloudHandle::queue_set`]).
+    pub fn insert(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
+        self.handle.queue_set(name, value)
+    }
+
+    /// Number of known variables.
+    pub fn len(&self) -> usize {
+        self.handle.shared.cache.len()
+    }
+
+    /// Whether no variable is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All variables by name without the `☁ ` prefix.
+    pub fn to_map(&self) -> BTreeMap<String, CloudValue> {
+        self.handle
+            .variables()
+            .into_iter()
+            .map(|(k, v)| (scratchcomm_wire::strip_prefix(&k).to_owned(), v))
+            .collect()
+    }
+}

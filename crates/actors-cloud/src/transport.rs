@@ -1,0 +1,161 @@
+//! Opening the websocket: URL, request headers, and splitting it into a writer and a
+//! reader the actor can drive.
+
+use crate::config::{ConnectionConfig, HostKind, SCRATCH_ORIGIN, SCRATCH_URL};
+use awc::error::{WsClientError, WsProtocolError};
+use awc::ws;
+use futures_util::stream::LocalBoxStream;
+use futures_util::{Sink, SinkExt, StreamExt};
+use std::pin::Pin;
+use std::time::Duration;
+
+/// The library name and version sent in the User-Agent.
+pub const USER_AGENT_PRODUCT: &str = concat!("scratchcommunication-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Largest frame accepted (a join snapshot of a busy TurboWarp room can be large).
+const MAX_FRAME: usize = 16 * 1024 * 1024;
+
+/// The writing half of an open websocket.
+pub type WsSink = Pin<Box<dyn Sink<ws::Message, Error = WsProtocolError>>>;
+/// The reading half of an open websocket.
+pub type WsStream = LocalBoxStream<'static, Result<ws::Frame, WsProtocolError>>;
+
+/// Why a websocket could not be opened.
+#[derive(Debug, Clone)]
+pub struct ConnectFailure {
+    /// Human-readable reason (never contains the session id).
+    pub reason: String,
+    /// Retrying cannot help (the server refused us at the HTTP level: 401/403).
+    pub fatal: bool,
+}
+
+/// The extra request headers for this host (PROTOCOL.md §1.1). The Scratch cookie and
+/// Origin are added only when the URL is exactly Scratch's cloud server.
+pub fn request_headers(cfg: &ConnectionConfig) -> Vec<(&'static str, String)> {
+    let mut headers = Vec::new();
+    match cfg.host {
+        HostKind::Scratch => {
+            if cfg.url == SCRATCH_URL {
+                if let Some(session) = &cfg.session {
+                    headers.push(("Cookie", session.cookie_header()));
+                }
+                headers.push(("Origin", SCRATCH_ORIGIN.to_owned()));
+            }
+        }
+        HostKind::TurboWarp | HostKind::Custom => {
+            let ua = match cfg.contact.as_deref().map(str::trim) {
+                Some(c) if !c.is_empty() => format!("{USER_AGENT_PRODUCT} - {c}"),
+                _ => USER_AGENT_PRODUCT.to_owned(),
+            };
+            headers.push(("User-Agent", ua));
+        }
+    }
+    headers
+}
+
+/// Open the websocket at `url` with `headers`, within `timeout`.
+pub async fn open(
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    timeout: Duration,
+) -> Result<(WsSink, WsStream), ConnectFailure> {
+    let client = awc::Client::builder()
+        .timeout(timeout)
+        .max_http_version(awc::http::Version::HTTP_11)
+        .finish();
+    let mut req = client.ws(url.as_str()).max_frame_size(MAX_FRAME);
+    for (name, value) in headers {
+        req = if name == "Origin" {
+            req.origin(value)
+        } else {
+            req.set_header(name, value)
+        };
+    }
+    let connect = req.connect();
+    let result = match actix_rt::time::timeout(timeout, connect).await {
+        Ok(r) => r,
+        Err(_) => {
+            return Err(ConnectFailure {
+                reason: format!("timed out after {timeout:?}"),
+                fatal: false,
+            })
+        }
+    };
+    match result {
+        Ok((_resp, framed)) => {
+            let (sink, stream) = framed.split();
+            Ok((Box::pin(sink), stream.boxed_local()))
+        }
+        Err(WsClientError::InvalidResponseStatus(status)) => Err(ConnectFailure {
+            reason: format!("the server answered HTTP {status}"),
+            fatal: matches!(status.as_u16(), 401 | 403),
+        }),
+        Err(e) => Err(ConnectFailure {
+            reason: e.to_string(),
+            fatal: false,
+        }),
+    }
+}
+
+/// One frame for the writer task.
+pub struct WriteCmd {
+    /// The message.
+    pub msg: ws::Message,
+    /// Report the result to the actor (data frames); control frames are not reported.
+    pub report: bool,
+}
+
+/// Write commands in order until the channel closes or a write fails; `done` is called
+/// for every reported command with the write result.
+pub async fn run_writer(
+    mut sink: WsSink,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<WriteCmd>,
+    done: impl Fn(Result<(), String>),
+) {
+    while let Some(cmd) = rx.recv().await {
+        let is_close = matches!(cmd.msg, ws::Message::Close(_));
+        let result = sink.send(cmd.msg).await.map_err(|e| e.to_string());
+        let failed = result.is_err();
+        if cmd.report {
+            done(result);
+        }
+        if failed || is_close {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scratchcomm_wire::SessionId;
+
+    #[test]
+    fn scratch_headers_carry_cookie_and_origin() {
+        let cfg = ConnectionConfig::scratch("1", SessionId::new("\"example-session-id\""), "server_bot");
+        let h = request_headers(&cfg);
+        assert!(h.contains(&("Cookie", "scratchsessionsid=\"example-session-id\";".to_owned())));
+        assert!(h.contains(&("Origin", "https://scratch.mit.edu".to_owned())));
+    }
+
+    #[test]
+    fn cookie_never_goes_to_another_host() {
+        let cfg = ConnectionConfig::scratch("1", SessionId::new("secret"), "bot").url("ws://127.0.0.1:1/");
+        let h = request_headers(&cfg);
+        assert!(h.iter().all(|(_, v)| !v.contains("secret")));
+        for cfg in [
+            ConnectionConfig::turbowarp("1", "me"),
+            ConnectionConfig::custom("ws://127.0.0.1:1/", "1"),
+        ] {
+            assert!(request_headers(&cfg).iter().all(|(n, _)| *n != "Cookie"));
+        }
+    }
+
+    #[test]
+    fn turbowarp_user_agent_names_library_version_and_contact() {
+        let h = request_headers(&ConnectionConfig::turbowarp("1", "example contact"));
+        let ua = format!("scratchcommunication-rs/{} - example contact", env!("CARGO_PKG_VERSION"));
+        assert_eq!(h, vec![("User-Agent", ua)]);
+    }
+}
