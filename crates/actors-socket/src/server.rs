@@ -4,6 +4,7 @@
 mod clients;
 mod fragments;
 mod inbound;
+mod keys;
 mod outbound;
 mod replay;
 

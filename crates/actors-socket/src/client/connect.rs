@@ -60,7 +60,6 @@ pub fn secure_connect_values(
     Ok((session, values))
 }
 
-/* SECURE_CONNECT_PENDING
 /// `[cloud socket] connect securely` from the project's public data (§6.1): EC or RSA key
 /// exchange at activity id `now` (round(100 × time)).
 pub fn connect_secure(
@@ -70,7 +69,13 @@ pub fn connect_secure(
     rng: &mut dyn ClientRandom,
 ) -> Result<(ClientSession, Vec<String>), SocketError> {
     let client_id = random_client_id(rng);
-    let hs = actors_security::client::client_handshake(public, now, rng.csprng())?;
-    secure_connect_values(client_id, hs.key, &hs.fragment_payload, now, packet_size, rng)
+    let hs = actors_security::client::client_handshake(public, now, &mut rng.csprng())?;
+    secure_connect_values(
+        client_id,
+        hs.key,
+        &hs.fragment_payload,
+        now,
+        packet_size,
+        rng,
+    )
 }
-*/

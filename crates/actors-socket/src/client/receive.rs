@@ -5,9 +5,9 @@
 //! values" rule per variable. Slots are bounded ([`MAX_SLOTS`] packets, [`MAX_CHARS`]
 //! characters); a packet beyond that is ignored like a lost one.
 
+use super::decode::sprite_decode;
 use super::send::ClientSession;
 use crate::types::{Centis, FUTURE_WINDOW};
-use actors_security::encoding::client_decode;
 use std::collections::BTreeMap;
 
 /// Most packets of one message kept.
@@ -103,7 +103,7 @@ impl ClientReceiver {
                 if self.last_activity > salt || salt > now.saturating_add(FUTURE_WINDOW) {
                     return None;
                 }
-                let plain = key.decrypt(&client_decode(cipher_digits), salt).ok()?;
+                let plain = key.decrypt(&sprite_decode(cipher_digits), salt).ok()?;
                 self.last_activity = salt;
                 plain
             }
@@ -122,7 +122,7 @@ impl ClientReceiver {
         Some(if secure {
             joined
         } else {
-            client_decode(&joined)
+            sprite_decode(&joined)
         })
     }
 }
