@@ -1,10 +1,114 @@
-//! `scratchcomm serve`.
+//! `scratchcomm serve`: run the embedded cloud server (TurboWarp protocol) until Ctrl-C or
+//! SIGTERM. The first stdout line is `listening on ws://HOST:PORT/`.
 
+use anyhow::Context;
 use clap::Args;
+use scratchcomm_server::{CloudServer, Limits, ProjectFilter, ServerConfig};
+use std::io::Write;
+use std::time::Duration;
 
+/// Options of `scratchcomm serve`.
 #[derive(Args, Debug)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Address or host name to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// TCP port (0 picks a free one; the URL printed shows which).
+    #[arg(long, default_value = "9080")]
+    pub port: String,
+    /// Most rooms (projects) held at once.
+    #[arg(long, value_name = "N")]
+    pub max_rooms: Option<usize>,
+    /// Most clients in one room.
+    #[arg(long, value_name = "N")]
+    pub max_clients_per_room: Option<usize>,
+    /// Most open connections on the server.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Most variables in one room.
+    #[arg(long, value_name = "N")]
+    pub max_variables: Option<usize>,
+    /// Largest accepted frame in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_bytes: Option<usize>,
+    /// Longest accepted value in characters.
+    #[arg(long, value_name = "CHARS")]
+    pub max_value_chars: Option<usize>,
+    /// Ignore `rename` and `delete` messages instead of applying and forwarding them.
+    #[arg(long)]
+    pub no_rename_delete: bool,
+    /// Seconds between keepalive pings (a client silent for as long after one is dropped).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub ping_interval: u64,
+    /// Refuse this project id with close code 4004 (repeatable).
+    #[arg(long = "block", value_name = "PROJECT_ID")]
+    pub blocked: Vec<String>,
+}
 
-pub fn run(_args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`scratchcomm serve` is not implemented yet")
+/// Run the server until Ctrl-C or SIGTERM.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = config_from(&args)?;
+    actix_rt::System::new().block_on(async move {
+        let server = CloudServer::start(config).await?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", server.url())?;
+        out.flush()?;
+        drop(out);
+        let signal = shutdown_signal().await;
+        server.stop().await;
+        signal.context("cannot wait for Ctrl-C/SIGTERM")
+    })
+}
+
+fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let port: u16 = args.port.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "invalid port {:?}: expected a number from 0 to 65535",
+            args.port
+        )
+    })?;
+    // Resolve now so a bad host is reported before anything starts.
+    scratchcomm_server::resolve(&args.host, port)?;
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_rooms: args.max_rooms.unwrap_or(defaults.max_rooms),
+        max_clients_per_room: args
+            .max_clients_per_room
+            .unwrap_or(defaults.max_clients_per_room),
+        max_connections: args.max_connections.unwrap_or(defaults.max_connections),
+        max_variables_per_room: args
+            .max_variables
+            .unwrap_or(defaults.max_variables_per_room),
+        max_message_bytes: args.max_message_bytes.unwrap_or(defaults.max_message_bytes),
+    };
+    let interval = Duration::from_secs(args.ping_interval.max(1));
+    let mut config = ServerConfig::default()
+        .with_host(args.host.clone())
+        .with_port(port)
+        .with_limits(limits)
+        .with_keepalive(interval, interval);
+    if let Some(chars) = args.max_value_chars {
+        config.max_value_chars = chars;
+    }
+    config.allow_rename_delete = !args.no_rename_delete;
+    if !args.blocked.is_empty() {
+        config.project_filter = ProjectFilter::block_list(args.blocked.iter().cloned());
+    }
+    Ok(config)
+}
+
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use actix_rt::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = actix_rt::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        actix_rt::signal::ctrl_c().await
+    }
 }

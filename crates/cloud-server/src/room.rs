@@ -174,10 +174,7 @@ impl<O: Outbox> Rooms<O> {
                 self.rooms.insert(project.to_owned(), Room::default());
             }
         }
-        let mut room = self
-            .rooms
-            .entry(project.to_owned())
-            .or_insert_with(Room::default);
+        let mut room = self.rooms.entry(project.to_owned()).or_default();
         if room.members.len() >= limits.max_clients_per_room {
             return Err(JoinRefusal::RoomFull);
         }

@@ -133,8 +133,10 @@ fn set_goes_to_others_not_sender() {
 
 #[test]
 fn invalid_values_are_ignored_and_connection_kept() {
-    let mut config = ServerConfig::default();
-    config.max_value_chars = 5;
+    let config = ServerConfig {
+        max_value_chars: 5,
+        ..ServerConfig::default()
+    };
     let w = World::new(config);
     let mut a = w.joined("1", "a");
     let b = w.joined("1", "b");
@@ -299,8 +301,10 @@ fn rename_and_delete() {
 
 #[test]
 fn rename_and_delete_can_be_disabled() {
-    let mut config = ServerConfig::default();
-    config.allow_rename_delete = false;
+    let config = ServerConfig {
+        allow_rename_delete: false,
+        ..ServerConfig::default()
+    };
     let w = World::new(config);
     let mut a = w.joined("1", "a");
     let b = w.joined("1", "b");
@@ -361,8 +365,10 @@ fn username_rules() {
 
 #[test]
 fn unique_usernames_when_asked() {
-    let mut config = ServerConfig::default();
-    config.unique_usernames = true;
+    let config = ServerConfig {
+        unique_usernames: true,
+        ..ServerConfig::default()
+    };
     let w = World::new(config);
     let _a = w.joined("1", "same");
     let mut b = w.client();
