@@ -10,10 +10,12 @@
 //! All logic is plain Rust fed a clock (centiseconds, [`types::Centis`]) and a random
 //! source; nothing here panics on arbitrary input.
 
+pub mod actor;
 pub mod client;
 pub mod error;
 pub mod server;
 pub mod types;
 
+pub use actor::{SocketClient, SocketConfig, SocketEvent, SocketHandle};
 pub use error::{Rejection, SocketError, SocketErrorKind};
 pub use types::{ClientId, Host, PacketSize};

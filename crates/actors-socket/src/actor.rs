@@ -1,0 +1,15 @@
+//! Actix actors over cloud connections: the socket ([`SocketHandle`] / [`CloudSocket`]),
+//! one actor per client ([`SocketClient`] / [`ClientActor`]), and the [`CloudLink`]
+//! abstraction over `actors_cloud::CloudHandle`.
+
+mod client;
+mod events;
+mod handle;
+mod link;
+mod socket;
+
+pub use client::{ClientActor, CloseClient, Deliver, Recv, SocketClient};
+pub use events::{SocketEvent, UsernameLookup};
+pub use handle::SocketHandle;
+pub use link::{cloud_error, host_of, set_value, CloudLink};
+pub use socket::{Accept, CloudSocket, ListClients, SocketConfig, StopSocket};

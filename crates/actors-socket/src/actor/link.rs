@@ -1,0 +1,77 @@
+//! [`CloudLink`]: what the socket actors need from a cloud connection, implemented for
+//! `actors_cloud::CloudHandle`. A socket over a Sky gets one link per member.
+
+use crate::error::{SocketError, SocketErrorKind};
+use crate::types::Host;
+use actors_cloud::{CloudError, CloudEvent, CloudHandle, EventStream, HostKind};
+use futures_util::future::BoxFuture;
+
+/// One cloud connection as seen by a socket or a [`ScratchClient`](crate::ScratchClient).
+pub trait CloudLink: Send + Sync + 'static {
+    /// The host kind (decides the AUTO packet size).
+    fn host(&self) -> Host;
+    /// Every event of the connection (`None` at the end: stopped for good).
+    fn events(&self) -> EventStream;
+    /// Sets `name` (without the cloud prefix) to `value` as a string; resolves once
+    /// written, in order, through the connection's rate limiter.
+    fn set(&self, name: String, value: String) -> BoxFuture<'static, Result<(), SocketError>>;
+    /// The latest known value of `name`.
+    fn get(&self, name: &str) -> Option<String>;
+    /// Stops the connection.
+    fn stop(&self) -> BoxFuture<'static, ()>;
+}
+
+/// Maps a cloud connection error into the socket's error type.
+pub fn cloud_error(e: CloudError) -> SocketError {
+    SocketError::new(SocketErrorKind::Cloud, e.to_string())
+}
+
+/// The socket's host kind of an `actors-cloud` host kind.
+pub fn host_of(kind: HostKind) -> Host {
+    match kind {
+        HostKind::Scratch => Host::Scratch,
+        HostKind::TurboWarp => Host::TurboWarp,
+        _ => Host::Custom,
+    }
+}
+
+impl CloudLink for CloudHandle {
+    fn host(&self) -> Host {
+        host_of(self.host_kind())
+    }
+
+    fn events(&self) -> EventStream {
+        CloudHandle::events(self)
+    }
+
+    fn set(&self, name: String, value: String) -> BoxFuture<'static, Result<(), SocketError>> {
+        let handle = self.clone();
+        Box::pin(async move {
+            CloudHandle::set(&handle, &name, value)
+                .await
+                .map_err(cloud_error)
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        CloudHandle::get(self, name).map(|v| v.into_string())
+    }
+
+    fn stop(&self) -> BoxFuture<'static, ()> {
+        let handle = self.clone();
+        Box::pin(async move { CloudHandle::stop(&handle).await })
+    }
+}
+
+/// Whether `event` is a set of `name` (any value), returning the value text.
+pub fn set_value<'a>(event: &'a CloudEvent, name: &str) -> Option<&'a str> {
+    let is_update = matches!(
+        event.kind,
+        actors_cloud::EventKind::Set | actors_cloud::EventKind::Create
+    );
+    if is_update && event.name == name {
+        event.value.as_ref().map(|v| v.as_str())
+    } else {
+        None
+    }
+}

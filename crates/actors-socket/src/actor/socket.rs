@@ -1,0 +1,293 @@
+//! The `CloudSocket` actor: runs the sans-IO [`ServerProtocol`] over the FROM_CLIENT
+//! updates of one or more cloud links, starts a [`SocketClient`] per client, and keeps the
+//! accept backlog.
+
+use super::client::SocketClient;
+use super::events::{SocketEvent, UsernameLookup};
+use super::link::{set_value, CloudLink};
+use crate::error::SocketError;
+use crate::server::{
+    InboundEvent, InboundLimits, KeyExchange, NewClient, SendOptions, ServerProtocol, Update,
+};
+use crate::types::{now_centis, ClientId, PacketSize, SourceTag};
+use actix::prelude::*;
+use actors_cloud::CloudEvent;
+use futures_util::StreamExt;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use tokio::sync::{broadcast, oneshot};
+
+/// Settings of a socket.
+#[derive(Clone)]
+pub struct SocketConfig {
+    /// Server key for secure clients (`None`: insecure only).
+    pub security: Option<Arc<dyn KeyExchange>>,
+    /// Packet size (§3.7).
+    pub packet_size: PacketSize,
+    /// Default send options of every client.
+    pub send_options: SendOptions,
+    /// Inbound memory bounds.
+    pub limits: InboundLimits,
+    /// Username lookup (none: usernames stay unknown).
+    pub username_lookup: Option<Arc<dyn UsernameLookup>>,
+    /// Messages queued per client before the oldest is dropped.
+    pub inbox_capacity: usize,
+    /// Accepted-but-not-yet-`accept`ed clients kept (oldest notification dropped beyond).
+    pub accept_backlog: usize,
+    /// Capacity of the event broadcast.
+    pub event_capacity: usize,
+}
+
+impl Default for SocketConfig {
+    fn default() -> Self {
+        SocketConfig {
+            security: None,
+            packet_size: PacketSize::Auto,
+            send_options: SendOptions::default(),
+            limits: InboundLimits::default(),
+            username_lookup: None,
+            inbox_capacity: 1_024,
+            accept_backlog: 1_024,
+            event_capacity: 1_024,
+        }
+    }
+}
+
+impl std::fmt::Debug for SocketConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketConfig")
+            .field("secure", &self.security.is_some())
+            .field("packet_size", &self.packet_size)
+            .field("send_options", &self.send_options)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+type Accepted = (SocketClient, Option<String>);
+
+/// The socket actor.
+pub struct CloudSocket {
+    protocol: ServerProtocol,
+    links: Vec<Arc<dyn CloudLink>>,
+    config: SocketConfig,
+    clients: HashMap<ClientId, SocketClient>,
+    backlog: VecDeque<Accepted>,
+    waiters: VecDeque<oneshot::Sender<Result<Accepted, SocketError>>>,
+    events: broadcast::Sender<SocketEvent>,
+}
+
+impl CloudSocket {
+    pub(crate) fn new(
+        links: Vec<Arc<dyn CloudLink>>,
+        config: SocketConfig,
+        events: broadcast::Sender<SocketEvent>,
+    ) -> Self {
+        let protocol = ServerProtocol::new(config.security.clone(), now_centis(), config.limits);
+        CloudSocket {
+            protocol,
+            links,
+            config,
+            clients: HashMap::new(),
+            backlog: VecDeque::new(),
+            waiters: VecDeque::new(),
+            events,
+        }
+    }
+
+    fn emit(&self, event: SocketEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn drop_client(&mut self, id: ClientId, reason: &str) {
+        if let Some(old) = self.clients.remove(&id) {
+            old.close(reason);
+            self.emit(SocketEvent::ClientGone { client_id: id });
+        }
+    }
+
+    fn new_client(&mut self, n: NewClient, ctx: &mut Context<Self>) {
+        self.drop_client(n.client_id, "replaced by a new connection with the same id");
+        let Some(link) = self.links.get(n.source as usize).cloned() else {
+            return;
+        };
+        let size = self.config.packet_size.resolve(n.host);
+        let secure = n.key.is_some();
+        let client = SocketClient::start(
+            n.client_id,
+            n.key,
+            link,
+            size,
+            self.config.send_options,
+            self.config.inbox_capacity,
+        );
+        tracing::info!(client = %n.client_id, secure, from_connect = n.from_connect, "new socket client");
+        self.clients.insert(n.client_id, client.clone());
+        match self.config.username_lookup.clone() {
+            None => self.announce(client, None),
+            Some(lookup) => {
+                let fut = lookup.lookup(n.client_id, n.host);
+                ctx.spawn(fut.into_actor(self).map(move |name, act, _| {
+                    if !client.is_closed() {
+                        act.announce(client, name);
+                    }
+                }));
+            }
+        }
+    }
+
+    fn announce(&mut self, client: SocketClient, username: Option<String>) {
+        client.set_username(username.clone());
+        let client_id = client.id();
+        self.emit(if client.is_secure() {
+            SocketEvent::NewSecureUser {
+                client_id,
+                username: username.clone(),
+            }
+        } else {
+            SocketEvent::NewUser {
+                client_id,
+                username: username.clone(),
+            }
+        });
+        let mut item = Ok((client, username));
+        while let Some(w) = self.waiters.pop_front() {
+            match w.send(item) {
+                Ok(()) => return,
+                Err(back) => item = back,
+            }
+        }
+        if let Ok(item) = item {
+            if self.backlog.len() >= self.config.accept_backlog.max(1) {
+                self.backlog.pop_front();
+                tracing::warn!("accept backlog full; oldest pending client notification dropped");
+            }
+            self.backlog.push_back(item);
+        }
+    }
+
+    fn on_update(&mut self, tag: SourceTag, value: &str, ctx: &mut Context<Self>) {
+        let Some(host) = self.links.get(tag as usize).map(|l| l.host()) else {
+            return;
+        };
+        let update = Update {
+            value,
+            source: tag,
+            host,
+            now: now_centis(),
+        };
+        for event in self.protocol.handle(update) {
+            match event {
+                InboundEvent::FragmentStored {
+                    client_id,
+                    fragment_id,
+                } => tracing::trace!(client = %client_id, fragment_id, "key fragment stored"),
+                InboundEvent::NewClient(n) => self.new_client(n, ctx),
+                InboundEvent::MessagePart {
+                    client_id,
+                    part,
+                    last,
+                } => self.emit(SocketEvent::MessagePart {
+                    client_id,
+                    chars: part.chars().count(),
+                    last,
+                }),
+                InboundEvent::Message { client_id, text } => {
+                    if let Some(c) = self.clients.get(&client_id) {
+                        c.deliver(text.clone());
+                        let secure = c.is_secure();
+                        self.emit(SocketEvent::Message {
+                            client_id,
+                            secure,
+                            text,
+                        });
+                    }
+                }
+                InboundEvent::Rejected { client_id, reason } => {
+                    let client = client_id.map(|c| c.to_string()).unwrap_or_default();
+                    tracing::warn!(client, %reason, "FROM_CLIENT packet rejected");
+                }
+                InboundEvent::Evicted { client_id } => {
+                    self.drop_client(client_id, "evicted: too many clients");
+                }
+            }
+        }
+    }
+}
+
+impl Actor for CloudSocket {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        for (tag, link) in self.links.iter().enumerate() {
+            let tag = tag as SourceTag;
+            ctx.add_stream(link.events().map(move |e| (tag, e)));
+        }
+    }
+}
+
+impl StreamHandler<(SourceTag, CloudEvent)> for CloudSocket {
+    fn handle(&mut self, (tag, event): (SourceTag, CloudEvent), ctx: &mut Context<Self>) {
+        if let Some(value) = set_value(&event, "FROM_CLIENT") {
+            let value = value.to_owned();
+            self.on_update(tag, &value, ctx);
+        }
+    }
+
+    fn finished(&mut self, _: &mut Context<Self>) {
+        tracing::warn!("a cloud link of the socket stopped for good");
+    }
+}
+
+/// Wait for the next client.
+#[derive(Message)]
+#[rtype(result = "oneshot::Receiver<Result<(SocketClient, Option<String>), SocketError>>")]
+pub struct Accept;
+
+impl Handler<Accept> for CloudSocket {
+    type Result = MessageResult<Accept>;
+    fn handle(&mut self, _: Accept, _: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        match self.backlog.pop_front() {
+            Some(item) => {
+                let _ = tx.send(Ok(item));
+            }
+            None => {
+                self.waiters.retain(|w| !w.is_closed());
+                self.waiters.push_back(tx);
+            }
+        }
+        MessageResult(rx)
+    }
+}
+
+/// Every live client.
+#[derive(Message)]
+#[rtype(result = "Vec<SocketClient>")]
+pub struct ListClients;
+
+impl Handler<ListClients> for CloudSocket {
+    type Result = MessageResult<ListClients>;
+    fn handle(&mut self, _: ListClients, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.clients.values().cloned().collect())
+    }
+}
+
+/// Stop the socket: every client is closed, pending accepts fail.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopSocket;
+
+impl Handler<StopSocket> for CloudSocket {
+    type Result = ();
+    fn handle(&mut self, _: StopSocket, ctx: &mut Context<Self>) {
+        let ids: Vec<ClientId> = self.clients.keys().copied().collect();
+        for id in ids {
+            self.drop_client(id, "socket stopped");
+        }
+        for w in self.waiters.drain(..) {
+            let _ = w.send(Err(SocketError::closed("socket stopped")));
+        }
+        ctx.stop();
+    }
+}
