@@ -42,7 +42,12 @@ pub struct CloudConnection {
 }
 
 impl CloudConnection {
-    pub(crate) fn new(cfg: Arc<ConnectionConfig>, shared: Arc<Shared>, core: Core, connected: Reply) -> Self {
+    pub(crate) fn new(
+        cfg: Arc<ConnectionConfig>,
+        shared: Arc<Shared>,
+        core: Core,
+        connected: Reply,
+    ) -> Self {
         CloudConnection {
             core,
             cfg,
@@ -83,7 +88,10 @@ impl CloudConnection {
                     if !self.started_once_connected() {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
-                        let err = CloudError::Connect { url: self.cfg.url.clone(), reason };
+                        let err = CloudError::Connect {
+                            url: self.cfg.url.clone(),
+                            reason,
+                        };
                         let a = self.core.abort(err, Instant::now());
                         self.run(a, ctx);
                         return;
@@ -92,7 +100,15 @@ impl CloudConnection {
                     self.pending_reconnect = Some(after);
                     ctx.stop(); // the supervisor restarts us; `started` reconnects
                 }
-                Action::Close => self.write(ws::Message::Close(Some(ws::CloseCode::Normal.into())), false),
+                Action::Synced => {
+                    if let Some(w) = self.connect_waiter.take() {
+                        let _ = w.send(Ok(()));
+                    }
+                }
+                Action::Close => self.write(
+                    ws::Message::Close(Some(ws::CloseCode::Normal.into())),
+                    false,
+                ),
                 Action::Stop { error } => self.finish(error),
             }
         }
@@ -103,16 +119,15 @@ impl CloudConnection {
     }
 
     fn last_disconnect_reason(&self) -> String {
-        self.shared.last_reason.lock().map(|r| r.clone()).unwrap_or_default()
+        self.shared
+            .last_reason
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     fn emit(&mut self, ev: CloudEvent) {
         match &ev.kind {
-            EventKind::Connect => {
-                if let Some(w) = self.connect_waiter.take() {
-                    let _ = w.send(Ok(()));
-                }
-            }
             EventKind::Disconnect { reason } => {
                 if let Ok(mut r) = self.shared.last_reason.lock() {
                     r.clone_from(reason);
@@ -153,28 +168,46 @@ impl CloudConnection {
         let headers = transport::request_headers(&self.cfg);
         let timeout = self.cfg.connect_timeout;
         tracing::debug!(%url, epoch, "opening cloud websocket");
-        let fut = transport::open(url, headers, timeout).into_actor(self).map(move |res, act, ctx| {
-            let now = Instant::now();
-            let actions = match res {
-                Ok((sink, stream)) => {
-                    act.attach(epoch, sink, stream, ctx);
-                    act.core.on_opened(epoch, now)
-                }
-                Err(f) => act.core.on_connect_failed(epoch, f.reason, f.fatal, now),
-            };
-            act.run(actions, ctx);
-        });
+        let fut =
+            transport::open(url, headers, timeout)
+                .into_actor(self)
+                .map(move |res, act, ctx| {
+                    let now = Instant::now();
+                    let actions = match res {
+                        Ok((sink, stream)) => {
+                            act.attach(epoch, sink, stream, ctx);
+                            act.core.on_opened(epoch, now)
+                        }
+                        Err(f) => act.core.on_connect_failed(epoch, f.reason, f.fatal, now),
+                    };
+                    act.run(actions, ctx);
+                });
         ctx.spawn(fut);
     }
 
-    fn attach(&mut self, epoch: u64, sink: transport::WsSink, stream: WsStream, ctx: &mut Context<Self>) {
+    fn attach(
+        &mut self,
+        epoch: u64,
+        sink: transport::WsSink,
+        stream: WsStream,
+        ctx: &mut Context<Self>,
+    ) {
         let (tx, rx) = mpsc::unbounded_channel();
         self.writer = Some(tx);
         let addr = ctx.address();
-        let writer = transport::run_writer(sink, rx, move |result| addr.do_send(WriteDone { epoch, result }));
+        let writer = transport::run_writer(sink, rx, move |result| {
+            addr.do_send(WriteDone { epoch, result })
+        });
         ctx.spawn(writer.into_actor(self));
         ctx.add_stream(stream.map(move |item| WsItem { epoch, item }).chain(
-            futures_util::stream::once(async move { WsItem { epoch, item: Err(WsProtocolError::Io(std::io::ErrorKind::UnexpectedEof.into())) } }),
+            futures_util::stream::once(async move {
+                WsItem {
+                    epoch,
+                    item: Err(WsProtocolError::Io(
+                        std::io::ErrorKind::UnexpectedEof.into(),
+                    )),
+                }
+            }),
         ));
     }
 }
@@ -213,13 +246,15 @@ impl StreamHandler<WsItem> for CloudConnection {
     fn handle(&mut self, WsItem { epoch, item }: WsItem, ctx: &mut Context<Self>) {
         let now = Instant::now();
         let actions = match item {
-            Ok(ws::Frame::Text(bytes)) | Ok(ws::Frame::Binary(bytes)) => match std::str::from_utf8(&bytes) {
-                Ok(text) => self.core.on_frame(epoch, text, now),
-                Err(_) => {
-                    tracing::warn!("ignoring a frame that is not UTF-8");
-                    Vec::new()
+            Ok(ws::Frame::Text(bytes)) | Ok(ws::Frame::Binary(bytes)) => {
+                match std::str::from_utf8(&bytes) {
+                    Ok(text) => self.core.on_frame(epoch, text, now),
+                    Err(_) => {
+                        tracing::warn!("ignoring a frame that is not UTF-8");
+                        Vec::new()
+                    }
                 }
-            },
+            }
             Ok(ws::Frame::Ping(p)) => {
                 self.write(ws::Message::Pong(p), false);
                 Vec::new()
@@ -239,7 +274,9 @@ impl StreamHandler<WsItem> for CloudConnection {
                 self.core.on_closed(epoch, code, text, now)
             }
             Ok(_) => Vec::new(),
-            Err(e) => self.core.on_closed(epoch, None, format!("connection lost: {e}"), now),
+            Err(e) => self
+                .core
+                .on_closed(epoch, None, format!("connection lost: {e}"), now),
         };
         self.run(actions, ctx);
     }
@@ -260,7 +297,9 @@ struct WriteDone {
 impl Handler<WriteDone> for CloudConnection {
     type Result = ();
     fn handle(&mut self, msg: WriteDone, ctx: &mut Context<Self>) {
-        let a = self.core.on_write_done(msg.epoch, msg.result, Instant::now());
+        let a = self
+            .core
+            .on_write_done(msg.epoch, msg.result, Instant::now());
         self.run(a, ctx);
     }
 }
@@ -327,7 +366,12 @@ pub struct EmitCustom {
 impl Handler<EmitCustom> for CloudConnection {
     type Result = ();
     fn handle(&mut self, msg: EmitCustom, _ctx: &mut Context<Self>) {
-        let ev = self.core.event(EventKind::Custom(msg.name.clone()), &msg.name, msg.value, Instant::now());
+        let ev = self.core.event(
+            EventKind::Custom(msg.name.clone()),
+            &msg.name,
+            msg.value,
+            Instant::now(),
+        );
         self.emit(ev);
     }
 }

@@ -45,7 +45,11 @@ impl Bus {
     }
 
     /// Deliver `event` to everyone who wants it; `stream` is the broadcast ring.
-    pub(crate) fn dispatch(&mut self, event: &CloudEvent, stream: Option<&broadcast::Sender<CloudEvent>>) {
+    pub(crate) fn dispatch(
+        &mut self,
+        event: &CloudEvent,
+        stream: Option<&broadcast::Sender<CloudEvent>>,
+    ) {
         if let Some(tx) = stream {
             // No stream subscriber is not an error.
             let _ = tx.send(event.clone());
@@ -69,7 +73,9 @@ impl Bus {
             }
             match catch_unwind(AssertUnwindSafe(|| cb(event))) {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, kind = ?event.kind, "cloud event handler failed"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, kind = ?event.kind, "cloud event handler failed")
+                }
                 Err(panic) => {
                     let msg = panic
                         .downcast_ref::<&str>()
@@ -92,30 +98,39 @@ pub struct EventStream {
 impl EventStream {
     /// A stream over `rx`, passing only events `filter` accepts. `origin` labels the
     /// `Lagged` markers.
-    pub(crate) fn new(rx: broadcast::Receiver<CloudEvent>, filter: EventFilter, origin: (SourceId, ProjectId)) -> Self {
-        let inner = futures_util::stream::unfold((rx, filter, origin), |(mut rx, filter, origin)| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(ev) if filter.matches(&ev) => return Some((ev, (rx, filter, origin))),
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        let ev = CloudEvent {
-                            kind: EventKind::Lagged { missed },
-                            source: origin.0.clone(),
-                            project_id: origin.1.clone(),
-                            name: String::new(),
-                            raw_name: String::new(),
-                            value: None,
-                            timestamp: SystemTime::now(),
-                            user: None,
-                        };
-                        return Some((ev, (rx, filter, origin)));
+    pub(crate) fn new(
+        rx: broadcast::Receiver<CloudEvent>,
+        filter: EventFilter,
+        origin: (SourceId, ProjectId),
+    ) -> Self {
+        let inner = futures_util::stream::unfold(
+            (rx, filter, origin),
+            |(mut rx, filter, origin)| async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(ev) if filter.matches(&ev) => return Some((ev, (rx, filter, origin))),
+                        Ok(_) => continue,
+                        Err(broadcast::error::RecvError::Lagged(missed)) => {
+                            let ev = CloudEvent {
+                                kind: EventKind::Lagged { missed },
+                                source: origin.0.clone(),
+                                project_id: origin.1.clone(),
+                                name: String::new(),
+                                raw_name: String::new(),
+                                value: None,
+                                timestamp: SystemTime::now(),
+                                user: None,
+                            };
+                            return Some((ev, (rx, filter, origin)));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
                     }
-                    Err(broadcast::error::RecvError::Closed) => return None,
                 }
-            }
-        });
-        EventStream { inner: Box::pin(inner) }
+            },
+        );
+        EventStream {
+            inner: Box::pin(inner),
+        }
     }
 
     /// A stream that ends at once (for a connection that already stopped).
@@ -185,13 +200,19 @@ mod tests {
     #[test]
     fn slow_stream_gets_lagged_marker_and_newest_events() {
         let (tx, rx) = broadcast::channel(4);
-        let mut stream = EventStream::new(rx, EventFilter::Any, ("s".into(), ProjectId::new("1").unwrap()));
+        let mut stream = EventStream::new(
+            rx,
+            EventFilter::Any,
+            ("s".into(), ProjectId::new("1").unwrap()),
+        );
         let mut bus = Bus::default();
         for i in 0..10 {
             bus.dispatch(&ev(i), Some(&tx));
         }
         drop(tx);
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let got: Vec<CloudEvent> = rt.block_on(async {
             let mut v = Vec::new();
             while let Some(e) = stream.next_event().await {

@@ -90,7 +90,7 @@ impl ConnectionConfig {
             literal_names: false,
             quickaccess: false,
             source: None,
-            snapshot_window: Duration::from_secs(2),
+            snapshot_window: Duration::from_millis(500),
             connect_timeout: Duration::from_secs(5),
             drain_timeout: Duration::from_secs(10),
             event_capacity: 1024,
@@ -109,7 +109,12 @@ impl ConnectionConfig {
     /// TurboWarp at its default host; `contact` (required, non-empty) goes into the
     /// User-Agent. Username defaults to `player` + random digits.
     pub fn turbowarp(project_id: &str, contact: &str) -> Self {
-        let mut c = Self::base(HostKind::TurboWarp, TURBOWARP_URL, project_id, random_username());
+        let mut c = Self::base(
+            HostKind::TurboWarp,
+            TURBOWARP_URL,
+            project_id,
+            random_username(),
+        );
         c.contact = Some(contact.to_owned());
         c
     }
@@ -305,7 +310,11 @@ impl BlankExt for Option<&str> {
 
 /// Accept only `ws://host...` and `wss://host...` URLs with a non-empty host.
 pub fn check_ws_url(url: &str) -> Result<(), CloudError> {
-    let bad = |why: &str| Err(CloudError::Config(format!("bad websocket URL {url:?}: {why}")));
+    let bad = |why: &str| {
+        Err(CloudError::Config(format!(
+            "bad websocket URL {url:?}: {why}"
+        )))
+    };
     let rest = if let Some(r) = url.strip_prefix("wss://") {
         r
     } else if let Some(r) = url.strip_prefix("ws://") {
@@ -335,10 +344,22 @@ mod tests {
 
     #[test]
     fn urls() {
-        for ok in ["ws://127.0.0.1:9080/", "wss://clouddata.turbowarp.org/", "ws://h", "ws://[::1]:80/x"] {
+        for ok in [
+            "ws://127.0.0.1:9080/",
+            "wss://clouddata.turbowarp.org/",
+            "ws://h",
+            "ws://[::1]:80/x",
+        ] {
             assert!(check_ws_url(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://x", "ws://", "ws://:80", "wss://h:99999/", "ws://a b", "scratch"] {
+        for bad in [
+            "http://x",
+            "ws://",
+            "ws://:80",
+            "wss://h:99999/",
+            "ws://a b",
+            "scratch",
+        ] {
             assert!(check_ws_url(bad).is_err(), "{bad}");
         }
     }
@@ -346,11 +367,17 @@ mod tests {
     #[test]
     fn turbowarp_needs_contact_and_gets_a_player_name() {
         let c = ConnectionConfig::turbowarp("123", " ");
-        assert_eq!(c.validate().unwrap_err().kind(), crate::CloudErrorKind::InvalidConfig);
+        assert_eq!(
+            c.validate().unwrap_err().kind(),
+            crate::CloudErrorKind::InvalidConfig
+        );
         let c = ConnectionConfig::turbowarp("123", "me@example.com");
         assert!(c.validate().is_ok());
         assert!(c.username.starts_with("player") && c.username.len() == 12);
-        assert_eq!(c.core_config(&c.validate().unwrap()).project_json, serde_json::json!("123"));
+        assert_eq!(
+            c.core_config(&c.validate().unwrap()).project_json,
+            serde_json::json!("123")
+        );
     }
 
     #[test]
@@ -363,15 +390,22 @@ mod tests {
         assert_eq!(c.rate_limit, RateLimit::scratch());
         // The Scratch URL cannot be redirected (the cookie must not leak).
         assert!(c.url("ws://127.0.0.1:1/").validate().is_err());
-        assert!(!format!("{:?}", ConnectionConfig::scratch("1", SessionId::new("secret-x"), "b")).contains("secret-x"));
+        assert!(!format!(
+            "{:?}",
+            ConnectionConfig::scratch("1", SessionId::new("secret-x"), "b")
+        )
+        .contains("secret-x"));
     }
 
     #[test]
     fn custom_host_defaults() {
-        let c = ConnectionConfig::custom("ws://127.0.0.1:1/", "room").rate_limit(RateLimit::unlimited());
+        let c = ConnectionConfig::custom("ws://127.0.0.1:1/", "room")
+            .rate_limit(RateLimit::unlimited());
         let p = c.validate().unwrap();
         assert_eq!(c.source_id(&p).as_str(), "custom:room");
-        assert!(ConnectionConfig::custom("http://x", "room").validate().is_err());
+        assert!(ConnectionConfig::custom("http://x", "room")
+            .validate()
+            .is_err());
         assert!(ConnectionConfig::custom("ws://x", "").validate().is_err());
     }
 }

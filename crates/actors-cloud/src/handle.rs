@@ -58,7 +58,8 @@ impl std::fmt::Debug for CloudHandle {
 
 impl CloudHandle {
     /// Validate `config`, start the connection actor (supervised) and wait until the
-    /// handshake is written. Must run inside an actix `System`. A first connect that fails
+    /// handshake is written and the join snapshot is in the cache (or the snapshot window,
+    /// default 500 ms, passed without one: the room is empty). Must run inside an actix `System`. A first connect that fails
     /// is an error; later disconnects reconnect (if enabled).
     pub async fn connect(config: ConnectionConfig) -> Result<CloudHandle, CloudError> {
         let project = config.validate()?;
@@ -74,7 +75,11 @@ impl CloudHandle {
             literal_names: config.literal_names,
             quickaccess: config.quickaccess,
         });
-        let core = Core::new(config.core_config(&project), shared.cache.clone(), Instant::now());
+        let core = Core::new(
+            config.core_config(&project),
+            shared.cache.clone(),
+            Instant::now(),
+        );
         let (connected_tx, connected_rx) = oneshot::channel();
         let cfg = Arc::new(config);
         let sh = shared.clone();
@@ -103,7 +108,12 @@ impl CloudHandle {
 
     async fn submit_and_wait(&self, op: Op) -> Result<(), CloudError> {
         let (tx, rx) = oneshot::channel();
-        self.addr.send(Submit { op, reply: Some(tx) }).await?;
+        self.addr
+            .send(Submit {
+                op,
+                reply: Some(tx),
+            })
+            .await?;
         rx.await.unwrap_or(Err(CloudError::Stopped))
     }
 
@@ -141,7 +151,9 @@ impl CloudHandle {
 
     /// Ask the server to delete a variable (servers may refuse or ignore it).
     pub async fn delete(&self, name: &str) -> Result<(), CloudError> {
-        let op = Op::Delete { name: self.name(name)? };
+        let op = Op::Delete {
+            name: self.name(name)?,
+        };
         self.submit_and_wait(op).await
     }
 
@@ -153,7 +165,11 @@ impl CloudHandle {
 
     /// Every cached variable, by full wire name.
     pub fn variables(&self) -> BTreeMap<String, CloudValue> {
-        self.shared.cache.iter().map(|e| (e.key().clone(), e.value().clone())).collect()
+        self.shared
+            .cache
+            .iter()
+            .map(|e| (e.key().clone(), e.value().clone()))
+            .collect()
     }
 
     /// A stream of every event (bounded; a slow reader gets a `Lagged` marker).
@@ -164,7 +180,11 @@ impl CloudHandle {
     /// A stream of the events that pass `filter`.
     pub fn events_filtered(&self, filter: impl Into<EventFilter>) -> EventStream {
         match self.shared.sender() {
-            Some(tx) => EventStream::new(tx.subscribe(), filter.into(), (self.shared.source.clone(), self.shared.project_id.clone())),
+            Some(tx) => EventStream::new(
+                tx.subscribe(),
+                filter.into(),
+                (self.shared.source.clone(), self.shared.project_id.clone()),
+            ),
             None => EventStream::ended(),
         }
     }
@@ -176,7 +196,10 @@ impl CloudHandle {
 
     /// Deliver the events that pass `filter` to `r`.
     pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
-        self.addr.do_send(Subscribe { filter: filter.into(), recipient: r });
+        self.addr.do_send(Subscribe {
+            filter: filter.into(),
+            recipient: r,
+        });
     }
 
     /// Call `f` for each event passing `filter`, on the connection's actor. Errors and
@@ -185,12 +208,18 @@ impl CloudHandle {
     where
         F: FnMut(&CloudEvent) -> Result<(), HandlerError> + Send + 'static,
     {
-        self.addr.do_send(OnEvent { filter: filter.into(), callback: Box::new(f) });
+        self.addr.do_send(OnEvent {
+            filter: filter.into(),
+            callback: Box::new(f),
+        });
     }
 
     /// Emit a custom event to this connection's local subscribers (never broadcast).
     pub fn emit_custom(&self, name: &str, value: Option<CloudValue>) {
-        self.addr.do_send(EmitCustom { name: name.to_owned(), value });
+        self.addr.do_send(EmitCustom {
+            name: name.to_owned(),
+            value,
+        });
     }
 
     /// The kind of host.
@@ -210,7 +239,9 @@ impl CloudHandle {
 
     /// The map-like view, when enabled with `ConnectionConfig::quickaccess(true)`.
     pub fn quickaccess(&self) -> Option<QuickAccess<'_>> {
-        self.shared.quickaccess.then_some(QuickAccess { handle: self })
+        self.shared
+            .quickaccess
+            .then_some(QuickAccess { handle: self })
     }
 
     /// Stop cleanly: queued sets are written first (bounded by the drain timeout), then

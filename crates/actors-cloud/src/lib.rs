@@ -22,11 +22,13 @@ mod transport;
 
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
 pub use bus::{Callback, EventStream, HandlerError};
-pub use config::{check_ws_url, random_username, ConnectionConfig, HostKind, SCRATCH_URL, TURBOWARP_URL};
+pub use config::{
+    check_ws_url, random_username, ConnectionConfig, HostKind, SCRATCH_URL, TURBOWARP_URL,
+};
 pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
 
-pub use transport::USER_AGENT_PRODUCT;
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueRules};
+pub use transport::USER_AGENT_PRODUCT;

@@ -133,15 +133,20 @@ mod tests {
 
     #[test]
     fn scratch_headers_carry_cookie_and_origin() {
-        let cfg = ConnectionConfig::scratch("1", SessionId::new("\"example-session-id\""), "server_bot");
+        let cfg =
+            ConnectionConfig::scratch("1", SessionId::new("\"example-session-id\""), "server_bot");
         let h = request_headers(&cfg);
-        assert!(h.contains(&("Cookie", "scratchsessionsid=\"example-session-id\";".to_owned())));
+        assert!(h.contains(&(
+            "Cookie",
+            "scratchsessionsid=\"example-session-id\";".to_owned()
+        )));
         assert!(h.contains(&("Origin", "https://scratch.mit.edu".to_owned())));
     }
 
     #[test]
     fn cookie_never_goes_to_another_host() {
-        let cfg = ConnectionConfig::scratch("1", SessionId::new("secret"), "bot").url("ws://127.0.0.1:1/");
+        let cfg = ConnectionConfig::scratch("1", SessionId::new("secret"), "bot")
+            .url("ws://127.0.0.1:1/");
         let h = request_headers(&cfg);
         assert!(h.iter().all(|(_, v)| !v.contains("secret")));
         for cfg in [
@@ -155,7 +160,10 @@ mod tests {
     #[test]
     fn turbowarp_user_agent_names_library_version_and_contact() {
         let h = request_headers(&ConnectionConfig::turbowarp("1", "example contact"));
-        let ua = format!("scratchcommunication-rs/{} - example contact", env!("CARGO_PKG_VERSION"));
+        let ua = format!(
+            "scratchcommunication-rs/{} - example contact",
+            env!("CARGO_PKG_VERSION")
+        );
         assert_eq!(h, vec![("User-Agent", ua)]);
     }
 }

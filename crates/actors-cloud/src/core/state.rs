@@ -14,6 +14,10 @@
 //! first connect it only fills the cache (as PROTOCOL.md §1.3 says); after a reconnect it
 //! also emits `Set` events for values that changed while we were away. A first frame that
 //! arrives later (an empty room sends no snapshot) is handled as a live update.
+//! [`Action::Synced`] marks the end of that phase (snapshot received, or window over);
+//! `CloudHandle::connect` resolves there, so the cache is filled when it returns and every
+//! frame after it is live. The one remaining ambiguity: in an empty room, another client's
+//! set that arrives inside the window is taken for the snapshot (cached, no event).
 
 use super::backoff::BackoffPolicy;
 use super::inbound::{apply_frame, FrameMode};
@@ -70,6 +74,9 @@ pub enum Action {
     WakeAt(Instant),
     /// Drop the socket; call `on_reconnect_due` after `after`.
     Reconnect { after: Duration },
+    /// The join snapshot arrived (or none came within the snapshot window): the cache
+    /// reflects the server. `CloudHandle::connect` resolves here.
+    Synced,
     /// Close the current socket normally.
     Close,
     /// The connection is finished for good.
@@ -252,10 +259,14 @@ impl Core {
             }
             (Ok(()), InFlight::Handshake) => {
                 self.handshake_done = true;
-                if self.cfg.receive_updates {
-                    self.snapshot_until = Some(now + self.cfg.snapshot_window);
-                }
                 self.emit(&mut out, EventKind::Connect, "", None, now);
+                if self.cfg.receive_updates {
+                    let until = now + self.cfg.snapshot_window;
+                    self.snapshot_until = Some(until);
+                    out.push(Action::WakeAt(until));
+                } else {
+                    out.push(Action::Synced);
+                }
             }
             (Ok(()), InFlight::Op(p)) => {
                 self.apply_own(&p.op);
@@ -285,6 +296,9 @@ impl Core {
             let mut ev = self.event(u.kind, &raw, u.value, now);
             ev.user = u.user;
             out.push(Action::Emit(ev));
+        }
+        if mode != FrameMode::Live {
+            out.push(Action::Synced);
         }
         out
     }
@@ -319,6 +333,11 @@ impl Core {
         let mut out = Vec::new();
         if self.wake.is_some_and(|w| w <= now) {
             self.wake = None;
+        }
+        if self.snapshot_until.is_some_and(|u| u <= now) {
+            // No snapshot came: the room was empty. Later frames are live.
+            self.snapshot_until = None;
+            out.push(Action::Synced);
         }
         if self.stop_deadline.is_some_and(|d| d <= now) {
             self.finish(now, &mut out);

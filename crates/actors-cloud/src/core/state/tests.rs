@@ -102,6 +102,9 @@ fn handshake_first_then_connect_event_and_scratch_spacing() {
     r.set("a", "3", 3, 0);
     let a = r.connect(10);
     assert_eq!(events(&a), vec![&EventKind::Connect]);
+    assert!(a
+        .iter()
+        .any(|a| matches!(a, Action::WakeAt(t) if *t == r.at(1010))));
     assert_eq!(sends(&a).len(), 1);
     assert!(sends(&a)[0].contains("\"value\": \"1\""));
     // Written at once, but the next must wait until 110 ms.
@@ -110,6 +113,11 @@ fn handshake_first_then_connect_event_and_scratch_spacing() {
     assert_eq!(wake(&a), Some(r.at(110)));
     assert!(sends(&a).is_empty());
     assert!(sends(&r.core.on_tick(r.at(109))).is_empty());
+    assert!(!r
+        .core
+        .on_tick(r.at(109))
+        .iter()
+        .any(|a| matches!(a, Action::Synced)));
     let a = r.core.on_tick(r.at(110));
     assert!(sends(&a)[0].contains("\"value\": \"2\""));
     let a = r.done(111);
@@ -260,7 +268,9 @@ fn snapshot_rules() {
     let mut r = Rig::new(cfg(RateLimit::unlimited()));
     r.connect(0);
     let e = r.core.epoch();
-    assert!(events(&r.core.on_frame(e, snap, r.at(50))).is_empty());
+    let a = r.core.on_frame(e, snap, r.at(50));
+    assert!(events(&a).is_empty());
+    assert!(matches!(a.last(), Some(Action::Synced)));
     assert_eq!(r.cache.get("☁ b").unwrap().as_str(), "2");
     let live = "{\"method\":\"set\",\"name\":\"☁ a\",\"value\":\"5\"}";
     assert_eq!(
@@ -289,7 +299,13 @@ fn late_first_frame_is_live_and_receive_updates_off_ignores_frames() {
     let mut r = Rig::new(cfg(RateLimit::unlimited()));
     r.connect(0);
     let e = r.core.epoch();
-    assert_eq!(events(&r.core.on_frame(e, frame, r.at(5000))).len(), 1);
+    // The window ends without a snapshot: synced, and the next frame is live.
+    assert!(r
+        .core
+        .on_tick(r.at(1000))
+        .iter()
+        .any(|a| matches!(a, Action::Synced)));
+    assert_eq!(events(&r.core.on_frame(e, frame, r.at(1001))).len(), 1);
 
     let mut c = cfg(RateLimit::unlimited());
     c.receive_updates = false;

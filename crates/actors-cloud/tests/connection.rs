@@ -1,0 +1,176 @@
+//! A connection against the embedded server: sets, gets, join dump, rename/delete,
+//! validation, custom events and failing handlers.
+
+#[path = "support/common.rs"]
+mod common;
+
+use actors_cloud::{CloudErrorKind, EventFilter, EventKind, EventType};
+use common::*;
+
+#[actix_rt::test]
+async fn two_connections_see_each_others_sets() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p1", "alice")).await;
+    let b = connect(config(&srv.url(), "p1", "bob")).await;
+    let mut a_events = a.events();
+    let mut b_events = b.events();
+    bounded("set", a.set("score", 42)).await.unwrap();
+    let ev = wait_set(&mut b_events, "score", "42").await;
+    assert_eq!(ev.raw_name, "☁ score");
+    assert_eq!(ev.project_id.as_str(), "p1");
+    assert_eq!(b.get("score").unwrap().as_str(), "42");
+    bounded("set", b.set("☁ other", "-1.5")).await.unwrap();
+    wait_set(&mut a_events, "other", "-1.5").await;
+    assert_eq!(a.get("other").unwrap().as_str(), "-1.5");
+    a.stop().await;
+    b.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn get_after_set_and_server_state() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p2", "alice")).await;
+    assert!(a.get("x").is_none());
+    bounded("set", a.set("x", "7")).await.unwrap();
+    assert_eq!(a.get("x").unwrap().as_str(), "7");
+    eventually("server stored x", || {
+        srv.variables("p2")
+            .is_some_and(|v| v.contains(&("☁ x".to_owned(), "7".to_owned())))
+    })
+    .await;
+    a.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn join_dump_fills_the_cache_silently() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p3", "alice")).await;
+    bounded("set", a.set("x", 1)).await.unwrap();
+    bounded("set", a.set("y", 2)).await.unwrap();
+    eventually("server has both", || {
+        srv.variables("p3").is_some_and(|v| v.len() == 2)
+    })
+    .await;
+    let c = connect(config(&srv.url(), "p3", "carol")).await;
+    let mut c_events = c.events();
+    eventually("dump cached", || {
+        c.get("x").is_some() && c.get("y").is_some()
+    })
+    .await;
+    assert_eq!(c.get("y").unwrap().as_str(), "2");
+    // The snapshot produced no Set events: the next event is a live one.
+    bounded("set", a.set("x", 3)).await.unwrap();
+    let ev = next_matching(&mut c_events, "a set", |e| e.kind == EventKind::Set).await;
+    assert_eq!((ev.name.as_str(), ev.value.unwrap().as_str()), ("x", "3"));
+    a.stop().await;
+    c.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn rename_and_delete_events() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p4", "alice")).await;
+    let b = connect(config(&srv.url(), "p4", "bob")).await;
+    let mut b_events = b.events();
+    bounded("set", a.set("old", 5)).await.unwrap();
+    wait_set(&mut b_events, "old", "5").await;
+    bounded("rename", a.rename("old", "new")).await.unwrap();
+    let ev = next_matching(&mut b_events, "rename", |e| {
+        e.event_type() == EventType::Rename
+    })
+    .await;
+    assert_eq!(
+        ev.kind,
+        EventKind::Rename {
+            new_name: "new".into()
+        }
+    );
+    assert_eq!(ev.name, "old");
+    assert_eq!(b.get("new").unwrap().as_str(), "5");
+    assert!(b.get("old").is_none());
+    assert_eq!(a.get("new").unwrap().as_str(), "5");
+    bounded("delete", a.delete("new")).await.unwrap();
+    let ev = next_matching(&mut b_events, "delete", |e| {
+        e.event_type() == EventType::Delete
+    })
+    .await;
+    assert_eq!(ev.name, "new");
+    assert!(b.get("new").is_none());
+    a.stop().await;
+    b.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn invalid_values_are_refused_before_sending() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p5", "alice")).await;
+    let err = a.set("score", "abc").await.unwrap_err();
+    assert_eq!(err.kind(), CloudErrorKind::InvalidValue);
+    let text = err.to_string();
+    assert!(
+        text.contains("score") && text.contains("abc") && text.contains("numerals"),
+        "{text}"
+    );
+    let err = a.queue_set("big", "9".repeat(100_001)).unwrap_err();
+    assert!(err.to_string().contains("at most 100000"), "{err}");
+    assert_eq!(
+        a.set("", 1).await.unwrap_err().kind(),
+        CloudErrorKind::InvalidName
+    );
+    bounded("set", a.set("ok", 1)).await.unwrap();
+    eventually("only the valid set arrived", || {
+        srv.variables("p5") == Some(vec![("☁ ok".to_owned(), "1".to_owned())])
+    })
+    .await;
+    a.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn custom_events_stay_local_and_bad_handlers_do_not_stop_the_connection() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p6", "alice")).await;
+    let b = connect(config(&srv.url(), "p6", "bob")).await;
+    let mut a_custom = a.events_filtered(EventType::Custom);
+    let mut b_events = b.events();
+    a.on(EventFilter::Any, |_| Err("handler failed".into()));
+    a.on(EventFilter::Any, |_| panic!("handler panicked"));
+    a.emit_custom("hello", Some("1".into()));
+    let ev = next_matching(&mut a_custom, "custom", |_| true).await;
+    assert_eq!(ev.kind, EventKind::Custom("hello".into()));
+    // The connection still works after its handlers failed, and b never saw "hello".
+    bounded("set", a.set("after", 1)).await.unwrap();
+    let ev = next_matching(&mut b_events, "first event", |_| true).await;
+    assert_eq!(ev.name, "after");
+    a.stop().await;
+    b.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn bad_configuration_is_one_clear_error() {
+    use actors_cloud::{CloudHandle, ConnectionConfig};
+    let err = CloudHandle::connect(ConnectionConfig::turbowarp("1", ""))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("contact"), "{err}");
+    let err = CloudHandle::connect(ConnectionConfig::custom("http://x/", "1"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("ws://"), "{err}");
+    // Nothing listens here: the first connect fails with a Connect error.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let err = bounded("connect", CloudHandle::connect(config(&url, "1", "x")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), CloudErrorKind::Connect);
+}
