@@ -81,8 +81,9 @@ function decrypt(keyText, ciphertext, salt) {
  * @param {string} name the full variable name (☁ FROM_CLIENT, ☁ TO_CLIENT_n)
  * @param {string} value the raw value
  * @param {string} keyText the sprite's connection key text ('' when insecure)
+ * @param {string} [ownId] the sprite's client id: other clients' packets are not decrypted
  */
-function describe(name, value, keyText) {
+function describe(name, value, keyText, ownId) {
     const v = String(value);
     const more = v.startsWith('-');
     const dot = v.indexOf('.');
@@ -100,10 +101,12 @@ function describe(name, value, keyText) {
             const ids = body.slice(28, -15);
             return `client ${cid} _safe_connect: fragments [${ids.match(/.{1,5}/g) || []}] salt ${body.slice(-15)}`;
         }
+        if (ownId && cid !== ownId) return `client ${cid} (another client's packet)`;
         return `client ${cid}${more ? ' (more follow)' : ''} ` + payload(body, keyText, true);
     }
     const cid = tail.slice(0, 5);
     const index = tail.slice(8);
+    if (ownId && cid !== ownId) return `to ${cid} (another client's packet)`;
     return `to ${cid} packet ${index}${more ? ' (more follow)' : ''} ` +
         payload(head, keyText, false);
 }

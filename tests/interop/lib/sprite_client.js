@@ -177,7 +177,7 @@ class SpriteClient {
             const arrow = e.dir === 'out' ? '->' : '<-';
             let desc;
             try {
-                desc = codec.describe(e.name, String(e.value), e.key);
+                desc = codec.describe(e.name, String(e.value), e.key, this.clientId);
             } catch (err) {
                 desc = `undecodable: ${err.message}`;
             }

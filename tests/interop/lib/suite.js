@@ -95,4 +95,9 @@ function measure(t, what, ms) {
     console.log(line);
 }
 
-module.exports = { setup, teardown, report, traced, measure, loadProject };
+/** True when the bot under test is the (patched) reference Python library. */
+function isReferenceBot() {
+    return process.env.INTEROP_BOT_CMD === 'python' || process.env.INTEROP_REFERENCE_BOT === '1';
+}
+
+module.exports = { isReferenceBot, setup, teardown, report, traced, measure, loadProject };
