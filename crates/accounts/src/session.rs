@@ -142,7 +142,8 @@ impl Session {
     }
 
     /// Look the session up again (§2.2); when that fails and the password is known, log in
-    /// again and retry once. On failure the error is also kept for [`account`](Self::account).
+    /// again and retry once. On failure the account data is dropped and the error is kept
+    /// for [`account`](Self::account); the username and X-Token stay.
     pub async fn refresh(&mut self) -> Result<&AccountData> {
         let mut result = lookup_session(&self.config, &self.session_id, self.xtoken.as_ref()).await;
         if result.is_err() {
@@ -163,6 +164,8 @@ impl Session {
                 self.account()
             }
             Err(e) => {
+                // The old data no longer describes a working session.
+                self.account = None;
                 self.lookup_error = Some(e.clone());
                 Err(e)
             }
@@ -176,7 +179,7 @@ impl Session {
         self.lookup_error = None;
     }
 
-    /// The account data of the last successful lookup, or the error of the failed one
+    /// The account data of the last lookup if it succeeded, else its error
     /// (`MissingData` when no lookup was made).
     pub fn account(&self) -> Result<&AccountData> {
         match (&self.account, &self.lookup_error) {
