@@ -1,0 +1,103 @@
+//! Reconnects, fatal close codes and many connections, against the embedded server.
+
+#[path = "support/common.rs"]
+mod common;
+
+use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
+use common::*;
+use scratchcomm_server::{CloudServer, ProjectFilter, ServerConfig};
+
+#[actix_rt::test]
+async fn server_restart_with_queued_sets_loses_nothing() {
+    let srv = server().await;
+    let addr = srv.local_addr();
+    let url = srv.url();
+    let a = connect(config(&url, "room", "alice")).await;
+    let b = connect(config(&url, "room", "bob")).await;
+    let mut a_events = a.events();
+    let mut b_events = b.events();
+    bounded("first set", a.set("v0", 0)).await.unwrap();
+    wait_set(&mut b_events, "v0", "0").await;
+
+    srv.stop().await;
+    next_matching(&mut a_events, "a disconnect", |e| e.event_type() == EventType::Disconnect).await;
+    // Accepted while the server is down: queued, not lost.
+    let mut waits = Vec::new();
+    for i in 1..20 {
+        a.queue_set(&format!("v{i}"), i).unwrap();
+    }
+    waits.push(a.set("last", 99));
+
+    let srv = CloudServer::start(ServerConfig::default().with_port(addr.port())).await.expect("restart on the same port");
+    next_matching(&mut a_events, "a reconnect", |e| e.kind == EventKind::Connect).await;
+    for w in waits {
+        bounded("queued set written", w).await.unwrap();
+    }
+    // The new server starts empty: it holds exactly what was queued while it was down.
+    eventually("every queued set reached the server", || {
+        srv.variables("room").is_some_and(|v| v.len() == 20)
+    })
+    .await;
+    let vars = srv.variables("room").unwrap();
+    for i in 1..20 {
+        assert!(vars.contains(&(format!("☁ v{i}"), i.to_string())), "v{i} missing: {vars:?}");
+    }
+    // b reconnected too and, through the reconnect snapshot, sees what changed meanwhile.
+    wait_set(&mut b_events, "last", "99").await;
+    assert_eq!(b.get("v7").unwrap().as_str(), "7");
+    a.stop().await;
+    b.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn fatal_close_code_stops_reconnecting() {
+    let cfg = ServerConfig::default().with_project_filter(ProjectFilter::block_list(["blocked"]));
+    let srv = CloudServer::start(cfg).await.unwrap();
+    // 4004: the project is unavailable. Either the first connect fails with Refused, or the
+    // close arrives right after and the connection stops with an error event.
+    match bounded("connect", CloudHandle::connect(config(&srv.url(), "blocked", "alice"))).await {
+        Err(e) => assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}"),
+        Ok(h) => {
+            let mut ev = h.events();
+            let err = next_matching(&mut ev, "error event", |e| e.event_type() == EventType::Error).await;
+            assert!(matches!(err.kind, EventKind::Error { ref message } if message.contains("4004")));
+            assert!(ev.next_event().await.is_none(), "stream ends after a fatal close");
+            assert_eq!(h.set("x", 1).await.unwrap_err().kind(), CloudErrorKind::Stopped);
+        }
+    }
+    // 4002: invalid username.
+    let err = bounded("connect", CloudHandle::connect(config(&srv.url(), "ok", "bad name!"))).await;
+    match err {
+        Err(e) => assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}"),
+        Ok(h) => {
+            let mut ev = h.events();
+            next_matching(&mut ev, "error event", |e| e.event_type() == EventType::Error).await;
+        }
+    }
+    // Nothing is left connected: no reconnect loop.
+    let good = connect(config(&srv.url(), "ok", "alice")).await;
+    actix_rt::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(srv.state().connection_count(), 1);
+    good.stop().await;
+    srv.stop().await;
+}
+
+#[actix_rt::test]
+async fn two_hundred_connections_on_one_server() {
+    let srv = server().await;
+    let url = srv.url();
+    let connects = (0..200).map(|i| CloudHandle::connect(config(&url, "crowd", &format!("bot{i}"))));
+    let handles: Vec<CloudHandle> = bounded("200 connects", futures_util::future::join_all(connects))
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("all connect");
+    bounded("set", handles[0].set("shout", 12345)).await.unwrap();
+    eventually("everyone sees the set", || {
+        handles[1..].iter().all(|h| h.get("shout").is_some_and(|v| v.as_str() == "12345"))
+    })
+    .await;
+    bounded("stop all", futures_util::future::join_all(handles.iter().map(|h| h.stop()))).await;
+    srv.stop().await;
+}
