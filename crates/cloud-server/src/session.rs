@@ -96,7 +96,7 @@ pub(crate) async fn run(state: CloudState, mut session: Session, stream: Message
         finish(session, End::close(CloseCode::OVERLOADED, "server full")).await;
         return;
     }
-    let _slot = ConnectionSlot(&shared.rooms);
+    let slot = ConnectionSlot(&shared.rooms);
 
     let (tx, mut rx) = mpsc::channel::<String>(config.outbound_capacity);
     let kick = Arc::new(Notify::new());
@@ -158,8 +158,11 @@ pub(crate) async fn run(state: CloudState, mut session: Session, stream: Message
             },
         }
     };
+    // Leave the room and free the connection slot before the close frame goes out, so a
+    // client that sees the close can reconnect at once.
     client.on_disconnect(&shared.rooms);
     drop(rx);
+    drop(slot);
     finish(session, end).await;
 }
 

@@ -5,5 +5,9 @@ mod server {
     pub mod support;
 
     mod basics;
+    mod close_codes;
+    mod keepalive;
     mod lifecycle;
+    mod load;
+    mod messages;
 }

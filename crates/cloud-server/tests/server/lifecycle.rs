@@ -27,3 +27,63 @@ async fn stop_closes_clients_with_1001_and_frees_the_port() {
     again.stop().await;
     assert_eq!(c.close_code().await, Some(1001));
 }
+
+#[actix_rt::test]
+async fn mounts_into_an_existing_actix_web_app() {
+    use actix_web::{web, App, HttpServer};
+    use scratchcomm_server::{configure_at, CloudState};
+
+    let state = CloudState::new(ServerConfig::default()).unwrap();
+    let app_state = state.clone();
+    let http = HttpServer::new(move || {
+        App::new()
+            .route("/health", web::get().to(|| async { "ok" }))
+            .configure(configure_at(app_state.clone(), "/cloud"))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let addr = http.addrs()[0];
+    let http = http.run();
+    let handle = http.handle();
+    actix_rt::spawn(http);
+
+    let url = format!("ws://{addr}/cloud");
+    let mut a = Ws::join(&url, "1", "a").await;
+    let mut b = Ws::join(&url, "1", "b").await;
+    a.send(&set("x", "1")).await;
+    assert_eq!(b.text().await, set_out("x", "1"));
+    assert_eq!(state.variables("1"), Some(vec![("☁ x".into(), "1".into())]));
+    let health = awc::Client::new()
+        .get(format!("http://{addr}/health"))
+        .send()
+        .await
+        .unwrap()
+        .body()
+        .await
+        .unwrap();
+    assert_eq!(&health[..], b"ok");
+
+    state.close_all();
+    assert_eq!(a.close_code().await, Some(1001));
+    assert_eq!(b.close_code().await, Some(1001));
+    assert!(state.wait_idle(WAIT).await);
+    handle.stop(true).await;
+}
+
+#[actix_rt::test]
+async fn a_busy_port_is_a_bind_error() {
+    let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+    let port = server.local_addr().port();
+    let err = CloudServer::start(ServerConfig::default().with_port(port))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), scratchcomm_server::ServerErrorKind::Bind);
+    assert!(err.to_string().contains(&port.to_string()), "{err}");
+    let bad_host = CloudServer::start(ServerConfig::default().with_host("no such host.invalid"))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_host.kind(), scratchcomm_server::ServerErrorKind::Config);
+    server.stop().await;
+}

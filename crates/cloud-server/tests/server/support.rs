@@ -149,6 +149,26 @@ impl Ws {
         }
     }
 
+    /// Answer `n` server pings without sending anything else (text frames are skipped).
+    pub async fn answer_pings(&mut self, n: usize) {
+        let mut answered = 0;
+        while answered < n {
+            let frame = tokio::time::timeout(WAIT, self.io.next())
+                .await
+                .expect("timed out waiting for a ping")
+                .expect("connection ended")
+                .expect("frame error");
+            match frame {
+                Frame::Ping(b) => {
+                    self.io.send(Message::Pong(b)).await.expect("pong");
+                    answered += 1;
+                }
+                Frame::Close(r) => panic!("closed while answering pings: {r:?}"),
+                _ => {}
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.io.send(Message::Close(None)).await;
     }
@@ -165,4 +185,13 @@ pub fn set(name: &str, value: &str) -> String {
 /// The frame the server sends for a set.
 pub fn set_out(name: &str, value: &str) -> String {
     format!(r#"{{"method":"set","name":"☁ {name}","value":{value}}}"#)
+}
+
+/// Poll `cond` every few milliseconds until it holds; panics after [`WAIT`].
+pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

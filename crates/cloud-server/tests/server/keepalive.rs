@@ -1,0 +1,81 @@
+//! Ping keepalive and slow-consumer protection.
+
+use super::support::*;
+use scratchcomm_server::{CloudServer, ServerConfig};
+use std::time::Duration;
+
+#[actix_rt::test]
+async fn a_client_that_stops_answering_pings_is_dropped() {
+    let config = ServerConfig::default()
+        .with_keepalive(Duration::from_millis(40), Duration::from_millis(120));
+    let server = CloudServer::start(config).await.unwrap();
+    let url = server.url();
+    let mut silent = Ws::join(&url, "1", "silent").await;
+    silent.auto_pong = false;
+    let mut live = Ws::join(&url, "1", "live").await;
+    live.answer_pings(1).await;
+    assert_eq!(server.state().client_count("1"), 2);
+    assert_eq!(silent.recv().await, Got::Ping);
+
+    // `live` only answers pings (sends nothing else) while the server gives up on `silent`.
+    let dropped = actix_rt::spawn(async move { silent.close_code().await });
+    while !dropped.is_finished() {
+        live.answer_pings(1).await;
+    }
+    assert_eq!(dropped.await.unwrap(), Some(1001));
+    eventually("silent client left the room", || {
+        server.state().client_count("1") == 1
+    })
+    .await;
+    // `live` stays well past the timeout by answering.
+    live.answer_pings(5).await;
+    assert_eq!(server.state().client_count("1"), 1);
+    assert_eq!(server.state().connection_count(), 1);
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_client_too_slow_to_read_is_disconnected() {
+    let config = ServerConfig {
+        outbound_capacity: 2,
+        ..ServerConfig::default()
+    };
+    let server = CloudServer::start(config).await.unwrap();
+    let url = server.url();
+    let mut slow = Ws::join(&url, "1", "slow").await;
+    let mut fast = Ws::join(&url, "1", "fast").await;
+    assert!(slow.sync().await.is_empty() && fast.sync().await.is_empty());
+    // `slow` stops reading; `fast` floods the room with 90 kB values.
+    let big = "7".repeat(90_000);
+    let mut sent = 0;
+    while server.state().client_count("1") == 2 {
+        assert!(sent < 2000, "the slow client was never disconnected");
+        fast.send(&set("v", &big)).await;
+        sent += 1;
+    }
+    assert_eq!(server.state().client_count("1"), 1);
+    // The fast client is unaffected.
+    assert!(fast.sync().await.is_empty());
+    // The slow client gets what was already on the wire, then the end.
+    let mut received = 0;
+    let end = loop {
+        match slow.recv().await {
+            Got::Text(_) => received += 1,
+            Got::Ping => {}
+            other => break other,
+        }
+    };
+    assert!(
+        received < sent,
+        "{received} of {sent} frames reached the slow client"
+    );
+    assert!(
+        matches!(end, Got::Close(Some(1013)) | Got::Ended),
+        "slow client ended with {end:?}"
+    );
+    eventually("slow connection released", || {
+        server.state().connection_count() == 1
+    })
+    .await;
+    server.stop().await;
+}
