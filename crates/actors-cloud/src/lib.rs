@@ -17,7 +17,7 @@ pub mod core;
 mod error;
 mod events;
 mod handle;
-
+mod sky;
 mod transport;
 
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
@@ -29,6 +29,7 @@ pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
+pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueRules};
 pub use transport::USER_AGENT_PRODUCT;

@@ -1,1 +1,271 @@
+//! Sky: one actor combining any number of connections (different hosts and projects).
+//!
+//! Events of every member fan in, each already tagged with its member's [`SourceId`].
+//! Backpressure policy, bounded end to end: each member's events are read from that
+//! member's bounded broadcast ring by a forwarder future on the Sky actor, which only
+//! pushes into the Sky's own bounded ring (`capacity`, never blocking, no `do_send`
+//! fan-out). A Sky [`EventStream`] that falls behind loses its oldest events and receives a
+//! `Lagged` marker; a Recipient subscribed with [`SkyHandle::subscribe`] is fed with
+//! `send().await`, one event at a time, so a slow actor slows only its own feed, which then
+//! lags the same way. Stopping the Sky stops every member.
 
+use crate::bus::EventStream;
+use crate::events::{EventFilter, SourceId};
+use crate::{CloudError, CloudEvent, CloudHandle, ConnectionConfig};
+use actix::prelude::*;
+use dashmap::DashMap;
+use futures_util::StreamExt;
+use scratchcomm_wire::{CloudValue, ProjectId};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// The Sky actor. Use it through a [`SkyHandle`].
+pub struct Sky {
+    members: Arc<DashMap<SourceId, CloudHandle>>,
+    shared: Arc<SkyShared>,
+    forwards: std::collections::HashMap<SourceId, SpawnHandle>,
+}
+
+struct SkyShared {
+    tx: Mutex<Option<broadcast::Sender<CloudEvent>>>,
+}
+
+impl SkyShared {
+    fn sender(&self) -> Option<broadcast::Sender<CloudEvent>> {
+        self.tx.lock().ok().and_then(|g| g.clone())
+    }
+}
+
+impl Actor for Sky {
+    type Context = Context<Self>;
+}
+
+/// Add a connected member (its source id must be new).
+#[derive(Message)]
+#[rtype(result = "Result<(), CloudError>")]
+pub struct AddMember(pub CloudHandle);
+
+impl Handler<AddMember> for Sky {
+    type Result = Result<(), CloudError>;
+    fn handle(&mut self, AddMember(handle): AddMember, ctx: &mut Context<Self>) -> Self::Result {
+        let source = handle.source().clone();
+        if self.forwards.contains_key(&source) {
+            return Err(CloudError::Member {
+                source_id: source.to_string(),
+                problem: "already a member",
+            });
+        }
+        let Some(tx) = self.shared.sender() else {
+            return Err(CloudError::Stopped);
+        };
+        let forward = handle.events().for_each(move |ev| {
+            let _ = tx.send(ev); // nobody listening is fine
+            futures_util::future::ready(())
+        });
+        let spawned = ctx.spawn(forward.into_actor(self));
+        self.forwards.insert(source.clone(), spawned);
+        self.members.insert(source, handle);
+        Ok(())
+    }
+}
+
+/// Remove a member and stop its connection.
+#[derive(Message)]
+#[rtype(result = "Result<(), CloudError>")]
+pub struct RemoveMember(pub SourceId);
+
+impl Handler<RemoveMember> for Sky {
+    type Result = ResponseFuture<Result<(), CloudError>>;
+    fn handle(
+        &mut self,
+        RemoveMember(source): RemoveMember,
+        ctx: &mut Context<Self>,
+    ) -> Self::Result {
+        if let Some(h) = self.forwards.remove(&source) {
+            ctx.cancel_future(h);
+        }
+        let member = self.members.remove(&source).map(|(_, h)| h);
+        Box::pin(async move {
+            match member {
+                Some(h) => {
+                    h.stop().await;
+                    Ok(())
+                }
+                None => Err(CloudError::Member {
+                    source_id: source.to_string(),
+                    problem: "no such member",
+                }),
+            }
+        })
+    }
+}
+
+/// Stop every member, end the event streams, stop the Sky.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopSky;
+
+impl Handler<StopSky> for Sky {
+    type Result = ResponseActFuture<Self, ()>;
+    fn handle(&mut self, _: StopSky, _ctx: &mut Context<Self>) -> Self::Result {
+        let members: Vec<CloudHandle> = self.members.iter().map(|e| e.value().clone()).collect();
+        self.members.clear();
+        Box::pin(
+            async move {
+                futures_util::future::join_all(members.iter().map(|m| m.stop())).await;
+            }
+            .into_actor(self)
+            .map(|(), act, ctx| {
+                if let Ok(mut g) = act.shared.tx.lock() {
+                    g.take();
+                }
+                ctx.stop();
+            }),
+        )
+    }
+}
+
+/// Handle to a [`Sky`]. Clones share it.
+#[derive(Clone)]
+pub struct SkyHandle {
+    addr: Addr<Sky>,
+    members: Arc<DashMap<SourceId, CloudHandle>>,
+    shared: Arc<SkyShared>,
+}
+
+impl SkyHandle {
+    /// Start an empty Sky whose event ring holds `capacity` events per slow subscriber.
+    /// Must run inside an actix `System`.
+    pub fn start(capacity: usize) -> SkyHandle {
+        let (tx, _) = broadcast::channel(capacity.max(1));
+        let members = Arc::new(DashMap::new());
+        let shared = Arc::new(SkyShared {
+            tx: Mutex::new(Some(tx)),
+        });
+        let sky = Sky {
+            members: members.clone(),
+            shared: shared.clone(),
+            forwards: Default::default(),
+        };
+        SkyHandle {
+            addr: sky.start(),
+            members,
+            shared,
+        }
+    }
+
+    /// Connect `config` and add it; returns its source id (set it with
+    /// `ConnectionConfig::source` to pick the name).
+    pub async fn connect(&self, config: ConnectionConfig) -> Result<SourceId, CloudError> {
+        if let Ok(project) = config.validate() {
+            let source = config.source_id(&project);
+            if self.members.contains_key(&source) {
+                return Err(CloudError::Member {
+                    source_id: source.to_string(),
+                    problem: "already a member",
+                });
+            }
+        }
+        let handle = CloudHandle::connect(config).await?;
+        let source = handle.source().clone();
+        self.add(handle.clone()).await.inspect_err(|_| {
+            actix::spawn(async move { handle.stop().await });
+        })?;
+        Ok(source)
+    }
+
+    /// Add an existing connection.
+    pub async fn add(&self, handle: CloudHandle) -> Result<(), CloudError> {
+        self.addr.send(AddMember(handle)).await?
+    }
+
+    /// Remove a member and stop it.
+    pub async fn remove(&self, source: &SourceId) -> Result<(), CloudError> {
+        self.addr.send(RemoveMember(source.clone())).await?
+    }
+
+    /// The member `source`, if any.
+    pub fn member(&self, source: &SourceId) -> Option<CloudHandle> {
+        self.members.get(source).map(|h| h.clone())
+    }
+
+    /// All member source ids.
+    pub fn sources(&self) -> Vec<SourceId> {
+        let mut v: Vec<SourceId> = self.members.iter().map(|e| e.key().clone()).collect();
+        v.sort();
+        v
+    }
+
+    fn need(&self, source: &SourceId) -> Result<CloudHandle, CloudError> {
+        self.member(source).ok_or_else(|| CloudError::Member {
+            source_id: source.to_string(),
+            problem: "no such member",
+        })
+    }
+
+    /// Set `name` on member `source`; resolves once written.
+    pub async fn set(
+        &self,
+        source: &SourceId,
+        name: &str,
+        value: impl Into<CloudValue>,
+    ) -> Result<(), CloudError> {
+        self.need(source)?.set(name, value).await
+    }
+
+    /// Queue a set on member `source`.
+    pub fn queue_set(
+        &self,
+        source: &SourceId,
+        name: &str,
+        value: impl Into<CloudValue>,
+    ) -> Result<(), CloudError> {
+        self.need(source)?.queue_set(name, value)
+    }
+
+    /// The cached value of `name` on member `source`.
+    pub fn get(&self, source: &SourceId, name: &str) -> Option<CloudValue> {
+        self.member(source)?.get(name)
+    }
+
+    /// Every member's events, tagged with their source.
+    pub fn events(&self) -> EventStream {
+        self.events_filtered(EventFilter::Any)
+    }
+
+    /// The events passing `filter`.
+    pub fn events_filtered(&self, filter: impl Into<EventFilter>) -> EventStream {
+        match self.shared.sender() {
+            Some(tx) => {
+                let origin = (
+                    SourceId::new("sky"),
+                    ProjectId::new("sky").expect("valid id"),
+                );
+                EventStream::new(tx.subscribe(), filter.into(), origin)
+            }
+            None => EventStream::ended(),
+        }
+    }
+
+    /// Feed every event passing `filter` to `r` with `send().await` (see the module docs).
+    pub fn subscribe(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
+        let mut events = self.events_filtered(filter);
+        actix::spawn(async move {
+            while let Some(ev) = events.next_event().await {
+                if r.send(ev).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Stop every member and the Sky; event streams end.
+    pub async fn stop(&self) {
+        let _ = self.addr.send(StopSky).await;
+    }
+
+    /// The Sky actor's address.
+    pub fn addr(&self) -> Addr<Sky> {
+        self.addr.clone()
+    }
+}

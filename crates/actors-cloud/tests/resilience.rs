@@ -20,7 +20,10 @@ async fn server_restart_with_queued_sets_loses_nothing() {
     wait_set(&mut b_events, "v0", "0").await;
 
     srv.stop().await;
-    next_matching(&mut a_events, "a disconnect", |e| e.event_type() == EventType::Disconnect).await;
+    next_matching(&mut a_events, "a disconnect", |e| {
+        e.event_type() == EventType::Disconnect
+    })
+    .await;
     // Accepted while the server is down: queued, not lost.
     let mut waits = Vec::new();
     for i in 1..20 {
@@ -28,8 +31,13 @@ async fn server_restart_with_queued_sets_loses_nothing() {
     }
     waits.push(a.set("last", 99));
 
-    let srv = CloudServer::start(ServerConfig::default().with_port(addr.port())).await.expect("restart on the same port");
-    next_matching(&mut a_events, "a reconnect", |e| e.kind == EventKind::Connect).await;
+    let srv = CloudServer::start(ServerConfig::default().with_port(addr.port()))
+        .await
+        .expect("restart on the same port");
+    next_matching(&mut a_events, "a reconnect", |e| {
+        e.kind == EventKind::Connect
+    })
+    .await;
     for w in waits {
         bounded("queued set written", w).await.unwrap();
     }
@@ -40,7 +48,10 @@ async fn server_restart_with_queued_sets_loses_nothing() {
     .await;
     let vars = srv.variables("room").unwrap();
     for i in 1..20 {
-        assert!(vars.contains(&(format!("☁ v{i}"), i.to_string())), "v{i} missing: {vars:?}");
+        assert!(
+            vars.contains(&(format!("☁ v{i}"), i.to_string())),
+            "v{i} missing: {vars:?}"
+        );
     }
     // b reconnected too and, through the reconnect snapshot, sees what changed meanwhile.
     wait_set(&mut b_events, "last", "99").await;
@@ -56,23 +67,46 @@ async fn fatal_close_code_stops_reconnecting() {
     let srv = CloudServer::start(cfg).await.unwrap();
     // 4004: the project is unavailable. Either the first connect fails with Refused, or the
     // close arrives right after and the connection stops with an error event.
-    match bounded("connect", CloudHandle::connect(config(&srv.url(), "blocked", "alice"))).await {
+    match bounded(
+        "connect",
+        CloudHandle::connect(config(&srv.url(), "blocked", "alice")),
+    )
+    .await
+    {
         Err(e) => assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}"),
         Ok(h) => {
             let mut ev = h.events();
-            let err = next_matching(&mut ev, "error event", |e| e.event_type() == EventType::Error).await;
-            assert!(matches!(err.kind, EventKind::Error { ref message } if message.contains("4004")));
-            assert!(ev.next_event().await.is_none(), "stream ends after a fatal close");
-            assert_eq!(h.set("x", 1).await.unwrap_err().kind(), CloudErrorKind::Stopped);
+            let err = next_matching(&mut ev, "error event", |e| {
+                e.event_type() == EventType::Error
+            })
+            .await;
+            assert!(
+                matches!(err.kind, EventKind::Error { ref message } if message.contains("4004"))
+            );
+            assert!(
+                ev.next_event().await.is_none(),
+                "stream ends after a fatal close"
+            );
+            assert_eq!(
+                h.set("x", 1).await.unwrap_err().kind(),
+                CloudErrorKind::Stopped
+            );
         }
     }
     // 4002: invalid username.
-    let err = bounded("connect", CloudHandle::connect(config(&srv.url(), "ok", "bad name!"))).await;
+    let err = bounded(
+        "connect",
+        CloudHandle::connect(config(&srv.url(), "ok", "bad name!")),
+    )
+    .await;
     match err {
         Err(e) => assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}"),
         Ok(h) => {
             let mut ev = h.events();
-            next_matching(&mut ev, "error event", |e| e.event_type() == EventType::Error).await;
+            next_matching(&mut ev, "error event", |e| {
+                e.event_type() == EventType::Error
+            })
+            .await;
         }
     }
     // Nothing is left connected: no reconnect loop.
@@ -87,17 +121,27 @@ async fn fatal_close_code_stops_reconnecting() {
 async fn two_hundred_connections_on_one_server() {
     let srv = server().await;
     let url = srv.url();
-    let connects = (0..200).map(|i| CloudHandle::connect(config(&url, "crowd", &format!("bot{i}"))));
-    let handles: Vec<CloudHandle> = bounded("200 connects", futures_util::future::join_all(connects))
+    let connects =
+        (0..200).map(|i| CloudHandle::connect(config(&url, "crowd", &format!("bot{i}"))));
+    let handles: Vec<CloudHandle> =
+        bounded("200 connects", futures_util::future::join_all(connects))
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .expect("all connect");
+    bounded("set", handles[0].set("shout", 12345))
         .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("all connect");
-    bounded("set", handles[0].set("shout", 12345)).await.unwrap();
+        .unwrap();
     eventually("everyone sees the set", || {
-        handles[1..].iter().all(|h| h.get("shout").is_some_and(|v| v.as_str() == "12345"))
+        handles[1..]
+            .iter()
+            .all(|h| h.get("shout").is_some_and(|v| v.as_str() == "12345"))
     })
     .await;
-    bounded("stop all", futures_util::future::join_all(handles.iter().map(|h| h.stop()))).await;
+    bounded(
+        "stop all",
+        futures_util::future::join_all(handles.iter().map(|h| h.stop())),
+    )
+    .await;
     srv.stop().await;
 }
