@@ -9,6 +9,12 @@ Run-time patches, only where PROTOCOL.md §9 says the released library is broken
   S1  TO_CLIENT values are wrapped in int() (ValueError, nothing sent) -> send the strings.
   S3  the return converter is the string 'Any' (every request fails) -> identity.
   S4  EC security data must have 3 elements -> the point is added before use.
+and one found by this suite (not in §9 yet):
+  R1  the final TO_CLIENT packet goes to a random variable 1..4; when it lands on the
+      variable of the packet just before it (25% for a 2-packet reply), it overwrites that
+      packet before the sprite's recv has started polling (the sprite waits 0.1 s after its
+      own send), so the reply arrives garbled or not at all -> the final packet uses a
+      random variable other than the previous packet's.
 """
 import argparse
 import json
@@ -28,6 +34,14 @@ TABLE = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,-:;_'#!\"§$%&/
          "0123456789<>ß*")
 
 
+def final_var(n_packets):
+    """R1: random 1..4, but never the variable of the packet just before the final one."""
+    if n_packets < 2:
+        return random.randint(1, 4)
+    previous = (n_packets - 2) % 4 + 1
+    return random.choice([v for v in (1, 2, 3, 4) if v != previous])
+
+
 def send_to_client(self, *, data, client_id):  # S1: reference code without int()
     client = self.clients[client_id]
     with client.sending:
@@ -41,7 +55,7 @@ def send_to_client(self, *, data, client_id):  # S1: reference code without int(
             client.set_var(name=f"TO_CLIENT_{var}",
                            value=f"-{packet}.{client_id}{random.randrange(1000):03}{idx}")
             var = var % 4 + 1
-        client.set_var(name=f"TO_CLIENT_{random.randint(1, 4)}",
+        client.set_var(name=f"TO_CLIENT_{final_var(len(packets))}",
                        value=f"{packets[-1]}.{client_id}{random.randrange(1000):03}{len(packets) - 1}")
 
 
@@ -54,7 +68,7 @@ def secure_send_to_client(self, data, client):  # S1: reference code without int
         last = idx == len(packets) - 1
         value = (f"{'' if last else '-'}{enc}{str(salt).zfill(15)}."
                  f"{client.client_id}{random.randrange(1000):03}{idx}")
-        client.set_var(name=f"TO_CLIENT_{random.randint(1, 4) if last else var}", value=value)
+        client.set_var(name=f"TO_CLIENT_{final_var(len(packets)) if last else var}", value=value)
         var = var % 4 + 1
 
 

@@ -77,51 +77,71 @@ function decrypt(keyText, ciphertext, salt) {
 }
 
 /**
- * Human-readable decoding of one cloud-socket value for the wire trace.
- * @param {string} name the full variable name (☁ FROM_CLIENT, ☁ TO_CLIENT_n)
- * @param {string} value the raw value
- * @param {string} keyText the sprite's connection key text ('' when insecure)
- * @param {string} [ownId] the sprite's client id: other clients' packets are not decrypted
+ * Human-readable decoding of cloud-socket values for the wire trace. Keeps the insecure
+ * TO_CLIENT digits of a multi-packet message (chunks are cut at digit, not pair,
+ * boundaries) and prints the whole message with its last packet.
  */
-function describe(name, value, keyText, ownId) {
-    const v = String(value);
-    const more = v.startsWith('-');
-    const dot = v.indexOf('.');
-    if (dot < 0) return 'malformed (no ".")';
-    const head = v.slice(more ? 1 : 0, dot);
-    const tail = v.slice(dot + 1);
-    if (name.endsWith('FROM_CLIENT')) {
+class TraceDecoder {
+    constructor() {
+        this.pending = new Map();
+    }
+
+    /**
+     * @param {string} name the full variable name (☁ FROM_CLIENT, ☁ TO_CLIENT_n)
+     * @param {string} value the raw value
+     * @param {string} keyText the sprite's connection key text ('' when insecure)
+     * @param {string} [ownId] the sprite's client id: other clients' packets are not decrypted
+     */
+    describe(name, value, keyText, ownId) {
+        const v = String(value);
+        const more = v.startsWith('-');
+        const dot = v.indexOf('.');
+        if (dot < 0) return 'malformed (no ".")';
+        const head = v.slice(more ? 1 : 0, dot);
+        const tail = v.slice(dot + 1);
         const cid = tail.slice(0, 5);
-        if (head.startsWith('0')) {
-            return `client ${cid} key fragment ${head.slice(1, 6)} (${head.length - 6} digits)`;
+        const other = ownId && cid !== ownId;
+        const cont = more ? ' (more follow)' : '';
+        if (name.endsWith('FROM_CLIENT')) {
+            if (head.startsWith('0')) {
+                return `client ${cid} key fragment ${head.slice(1, 6)} (${head.length - 6} digits)`;
+            }
+            const body = head.slice(1);
+            if (serverDecode(body.slice(0, 28)).startsWith('_safe_connect:')) {
+                const ids = body.slice(28, -15);
+                return `client ${cid} _safe_connect: fragments [${ids.match(/.{1,5}/g) || []}] salt ${body.slice(-15)}`;
+            }
+            if (other) return `client ${cid} (another client's packet)`;
+            const secure = secureText(body, keyText);
+            return `client ${cid}${cont} ${secure || `text ${JSON.stringify(serverDecode(body))}`}`;
         }
-        const body = head.slice(1);
-        const text = serverDecode(body);
-        if (text.startsWith('_safe_connect:')) {
-            const ids = body.slice(28, -15);
-            return `client ${cid} _safe_connect: fragments [${ids.match(/.{1,5}/g) || []}] salt ${body.slice(-15)}`;
+        const index = Number(tail.slice(8));
+        if (other) return `to ${cid} (another client's packet)`;
+        const secure = secureText(head.slice(1), keyText);
+        if (secure) return `to ${cid} packet ${index}${cont} ${secure}`;
+        // insecure: chunk 0 carries the leading "1"; chunks are cut at digit boundaries
+        const digits = (index === 0 ? '' : (this.pending.get(cid) || '')) +
+            (index === 0 ? head.slice(1) : head);
+        if (more) {
+            this.pending.set(cid, digits);
+            return `to ${cid} packet ${index}${cont} insecure digits (decoded with the last packet)`;
         }
-        if (ownId && cid !== ownId) return `client ${cid} (another client's packet)`;
-        return `client ${cid}${more ? ' (more follow)' : ''} ` + payload(body, keyText, true);
+        this.pending.delete(cid);
+        return `to ${cid} packet ${index} insecure message ${JSON.stringify(serverDecode(digits))}`;
     }
-    const cid = tail.slice(0, 5);
-    const index = tail.slice(8);
-    if (ownId && cid !== ownId) return `to ${cid} (another client's packet)`;
-    return `to ${cid} packet ${index}${more ? ' (more follow)' : ''} ` +
-        payload(head, keyText, false);
 }
 
-function payload(digits, keyText, fromClient) {
-    const secure = Boolean(keyText) && digits.length > 15 && /^\d+$/.test(digits);
-    if (secure) {
-        const enc = fromClient ? digits.slice(0, -15) : digits.slice(1, -15);
-        const salt = digits.slice(-15);
-        const ct = serverDecode(enc);
-        const plain = decrypt(keyText, ct, salt);
-        if (plain !== null) return `secure salt ${salt} plaintext ${JSON.stringify(plain)}`;
-    }
-    const text = fromClient ? serverDecode(digits) : serverDecode(digits.slice(1));
-    return `text ${JSON.stringify(text)} (or continuation digits)`;
+/** Decrypts `encoded ciphertext ‖ salt15` with the sprite's key; null if not possible. */
+function secureText(digits, keyText) {
+    if (!keyText || digits.length <= 15 || !/^\d+$/.test(digits)) return null;
+    const salt = digits.slice(-15);
+    const plain = decrypt(keyText, serverDecode(digits.slice(0, -15)), salt);
+    return plain === null ? null : `secure salt ${salt} plaintext ${JSON.stringify(plain)}`;
 }
 
-module.exports = { TABLE, clientEncode, serverDecode, tableRepeated, decrypt, describe };
+/** One-shot form of TraceDecoder.describe (no multi-packet state). */
+function describe(name, value, keyText, ownId) {
+    return new TraceDecoder().describe(name, value, keyText, ownId);
+}
+
+module.exports = { TABLE, clientEncode, serverDecode, tableRepeated, decrypt, describe, TraceDecoder };

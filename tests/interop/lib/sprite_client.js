@@ -170,6 +170,7 @@ class SpriteClient {
 
     /** The decoded wire trace of this client's cloud connection, one line per value. */
     formatTrace() {
+        const decoder = new codec.TraceDecoder();
         const lines = [`--- wire trace of ${this.opts.label} (client id ${this.clientId}) ---`];
         for (const e of this.trace) {
             if (!/FROM_CLIENT|TO_CLIENT/.test(e.name)) continue;
@@ -177,7 +178,7 @@ class SpriteClient {
             const arrow = e.dir === 'out' ? '->' : '<-';
             let desc;
             try {
-                desc = codec.describe(e.name, String(e.value), e.key, this.clientId);
+                desc = decoder.describe(e.name, String(e.value), e.key, this.clientId);
             } catch (err) {
                 desc = `undecodable: ${err.message}`;
             }

@@ -51,6 +51,13 @@ describe('insecure sprite client', () => {
         await expectReply('long', [219], tableRepeated(219));
     });
 
+    t('2-packet replies arrive every time (the final packet must not overwrite the first)', async () => {
+        // The sprite starts polling only after its send's 0.1 s wait; a final packet sent to
+        // the first packet's variable replaces it unseen. 8 tries catch a random choice
+        // of the final variable (1 in 4 collides) with probability 90%.
+        for (let i = 0; i < 8; i++) await expectReply('long', [150 + i], tableRepeated(150 + i));
+    });
+
     t('the sprite quotes and escapes string arguments', async () => {
         await expectReply('echo', ['it\'s "quoted" \\ back'], 'it\'s "quoted" \\ back');
         await expectReply('echo', ['two  spaces'], 'two  spaces');

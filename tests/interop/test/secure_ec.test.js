@@ -67,6 +67,10 @@ describe('EC secure sprite client', () => {
         });
     }
 
+    t('2-packet replies arrive every time (the final packet must not overwrite the first)', async () => {
+        for (let i = 0; i < 8; i++) await expectReply('long', [100 + i], tableRepeated(100 + i));
+    });
+
     t('4 packets both ways in one request', async () => {
         const s = safeText(310, 3);
         assert.ok(s.length > 3 * BOT_CHUNK && s.length <= 4 * BOT_CHUNK);
