@@ -30,6 +30,8 @@ pub enum SecurityErrorKind {
     HandshakeRejected,
     /// A salt was refused by a replay guard (§7.4).
     Replay,
+    /// A key file could not be read or written.
+    Io,
 }
 
 impl fmt::Display for SecurityErrorKind {
@@ -45,6 +47,7 @@ impl fmt::Display for SecurityErrorKind {
             Self::InvalidPublicData => "invalid public data",
             Self::HandshakeRejected => "handshake rejected",
             Self::Replay => "replayed or stale salt",
+            Self::Io => "i/o error",
         };
         f.write_str(text)
     }

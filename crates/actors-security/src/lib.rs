@@ -7,7 +7,8 @@
 //! * [`keys`]: server key material ([`Security`], EC or RSA), its storage format, the
 //!   public data for the project, and the server side of `_safe_connect`;
 //! * [`client`]: what the client sprite does to connect securely;
-//! * [`replay`]: salt freshness guards for both sides.
+//! * [`replay`]: salt freshness guards for both sides;
+//! * [`keyfile`]: key files (mode 0600) as `scratchcomm keygen` writes them.
 //!
 //! Salts are `u64` centiseconds since the Unix epoch.
 
@@ -15,8 +16,11 @@ pub mod cipher;
 pub mod client;
 pub mod encoding;
 mod error;
+pub mod keyfile;
 pub mod keys;
 pub mod replay;
+#[doc(hidden)]
+pub mod workload;
 
 pub use cipher::CipherKey;
 pub use error::{SecurityError, SecurityErrorKind};

@@ -20,24 +20,35 @@ pub const MILLER_RABIN_ROUNDS: usize = 10;
 pub const PUBLIC_EXPONENT: u32 = 3;
 
 /// Small primes for trial division before Miller–Rabin (speed only; the acceptance
-/// rule is the reference's 10 Miller–Rabin rounds).
-fn small_primes() -> &'static [u32] {
-    static PRIMES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    PRIMES.get_or_init(|| {
+/// rule is the reference's 10 Miller–Rabin rounds), grouped so that each group's
+/// product fits in a `u32`: one big-number remainder per group instead of per prime.
+fn small_prime_groups() -> &'static [(u32, Vec<u32>)] {
+    static GROUPS: std::sync::OnceLock<Vec<(u32, Vec<u32>)>> = std::sync::OnceLock::new();
+    GROUPS.get_or_init(|| {
         let limit = 4000usize;
         let mut sieve = vec![true; limit];
-        let mut out = Vec::new();
+        let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
+        let mut product: u64 = 1;
+        let mut members = Vec::new();
         for i in 2..limit {
-            if sieve[i] {
-                out.push(i as u32);
-                let mut j = i * i;
-                while j < limit {
-                    sieve[j] = false;
-                    j += i;
-                }
+            if !sieve[i] {
+                continue;
             }
+            let mut j = i * i;
+            while j < limit {
+                sieve[j] = false;
+                j += i;
+            }
+            let p = i as u64;
+            if product * p > u64::from(u32::MAX) {
+                groups.push((product as u32, std::mem::take(&mut members)));
+                product = 1;
+            }
+            product *= p;
+            members.push(p as u32);
         }
-        out
+        groups.push((product as u32, members));
+        groups
     })
 }
 
@@ -48,13 +59,12 @@ pub fn is_probable_prime(n: &BigUint, rounds: usize, rng: &mut impl RngCore) -> 
     if n < &two {
         return false;
     }
-    for &p in small_primes() {
-        let p_big = BigUint::from(p);
-        if n == &p_big {
-            return true;
-        }
-        if (n % p).is_zero() {
-            return false;
+    for (product, primes) in small_prime_groups() {
+        let residue = (n % *product).to_u32().unwrap_or(0);
+        for &p in primes {
+            if residue % p == 0 {
+                return n == &BigUint::from(p);
+            }
         }
     }
     let n_minus_1 = n - 1u32;
@@ -247,6 +257,17 @@ mod tests {
         assert!(keys
             .decrypt_key_text(&keys.modulus().to_str_radix(10))
             .is_err());
+    }
+
+    #[test]
+    fn full_size_keys_like_the_reference() {
+        let keys = RsaKeys::generate();
+        // Two primes below 2^1040 each; without top-bit forcing n is ~2080 bits.
+        assert!(keys.modulus().bits() <= 2080 && keys.modulus().bits() > 2000);
+        let m = BigUint::from(177_438_110_100u64) << 700u32;
+        let c = keys.encrypt(&m);
+        let back = keys.decrypt_key_text(&c.to_str_radix(10)).unwrap();
+        assert_eq!(back.as_str(), m.to_str_radix(10));
     }
 
     #[test]
