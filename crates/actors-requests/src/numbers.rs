@@ -17,10 +17,10 @@ pub(crate) enum Number {
 const DECIMAL_ZEROS: [u32; 66] = [
     0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
     0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
-    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
-    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
-    0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0,
-    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 ];
 
 /// The value of a Unicode decimal digit (`'7'` → 7, `'٣'` → 3), as Python's `int()` reads it.
@@ -114,7 +114,11 @@ pub(crate) fn py_float(text: &str) -> Option<f64> {
     };
     let lower = body.to_ascii_lowercase();
     if matches!(lower.as_str(), "inf" | "infinity" | "nan") {
-        let v = if lower == "nan" { f64::NAN } else { f64::INFINITY };
+        let v = if lower == "nan" {
+            f64::NAN
+        } else {
+            f64::INFINITY
+        };
         return Some(if sign == "-" { -v } else { v });
     }
     let mut clean = String::from(sign);
@@ -183,7 +187,11 @@ pub(crate) fn js_number(text: &str) -> Option<Number> {
         _ => (false, t),
     };
     if body == "Infinity" {
-        return Some(Number::Float(if negative { f64::NEG_INFINITY } else { f64::INFINITY }));
+        return Some(Number::Float(if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }));
     }
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
@@ -200,7 +208,11 @@ pub(crate) fn js_number(text: &str) -> Option<Number> {
             return None;
         }
     }
-    let signed = if negative { format!("-{body}") } else { body.to_string() };
+    let signed = if negative {
+        format!("-{body}")
+    } else {
+        body.to_string()
+    };
     if exponent.is_none() && !mantissa.contains('.') {
         return signed.parse().ok().map(Number::Int);
     }
@@ -218,5 +230,4 @@ pub fn is_scratch_numeric(text: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "numbers_tests.rs"]
 mod tests;

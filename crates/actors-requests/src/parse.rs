@@ -197,7 +197,10 @@ fn joined_single_characters(part: &str, names: &dyn NameLookup) -> Option<SubReq
     Some(SubRequest {
         name,
         syntax: Syntax::Normal,
-        args: digits.bytes().map(|b| Value::from(i64::from(b - b'0'))).collect(),
+        args: digits
+            .bytes()
+            .map(|b| Value::from(i64::from(b - b'0')))
+            .collect(),
         kwargs: Vec::new(),
     })
 }
@@ -227,5 +230,4 @@ fn split_outside_quotes(text: &str) -> Vec<&str> {
 }
 
 #[cfg(test)]
-#[path = "parse_tests.rs"]
 mod tests;

@@ -150,7 +150,11 @@ pub fn py_float_repr(x: f64) -> String {
 /// Python's `repr(str)`: single quotes unless the text has `'` and no `"`; backslash escapes
 /// for `\`, the quote, `\t`, `\n`, `\r` and other control characters.
 pub fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {

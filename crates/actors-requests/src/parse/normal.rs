@@ -183,12 +183,24 @@ mod tests {
     fn reference_corners() {
         assert_eq!(parse_normal("echo", "echo"), Ok(vec![]));
         assert_eq!(parse_normal("echo 1_000 ٣", "echo"), Ok(ints(&[1000, 3])));
-        assert_eq!(parse_normal("echo 1.5e3", "echo"), Ok(vec![Value::Float(1500.0)]));
+        assert_eq!(
+            parse_normal("echo 1.5e3", "echo"),
+            Ok(vec![Value::Float(1500.0)])
+        );
         assert_eq!(parse_normal("echo 5\t 6", "echo"), Ok(ints(&[5, 6])));
         assert_eq!(parse_normal("echo \"", "echo"), Ok(vec![Value::from("")]));
-        assert_eq!(parse_normal("echo \"abc\\", "echo"), Ok(vec![Value::from("abc")]));
-        assert_eq!(parse_normal("echo '\"'", "echo"), Ok(vec![Value::from("\"")]));
-        assert_eq!(parse_normal("echo \"\\n\"", "echo"), Ok(vec![Value::from("n")]));
+        assert_eq!(
+            parse_normal("echo \"abc\\", "echo"),
+            Ok(vec![Value::from("abc")])
+        );
+        assert_eq!(
+            parse_normal("echo '\"'", "echo"),
+            Ok(vec![Value::from("\"")])
+        );
+        assert_eq!(
+            parse_normal("echo \"\\n\"", "echo"),
+            Ok(vec![Value::from("n")])
+        );
         assert_eq!(
             parse_normal("echo \"a\" 'b'", "echo"),
             Ok(vec![Value::from("a"), Value::from("b")])
@@ -196,8 +208,16 @@ mod tests {
         // A gap at the very end (only reachable unstripped) is an empty string, as in Python.
         assert_eq!(parse_normal("echo ", "echo"), Ok(vec![Value::from("")]));
         for bad in [
-            "echo -5", "echo  5", "echo 1e5", "echo x", "echo 5\t6", "echo \"a\"b", "echo .",
-            "echo (1)", "echo-x 1", "echo ½",
+            "echo -5",
+            "echo  5",
+            "echo 1e5",
+            "echo x",
+            "echo 5\t6",
+            "echo \"a\"b",
+            "echo .",
+            "echo (1)",
+            "echo-x 1",
+            "echo ½",
         ] {
             let err = parse_normal(bad, "echo").unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::Syntax, "{bad:?}");
@@ -212,13 +232,26 @@ mod tests {
         assert_eq!(p("echo 1e3"), Ok(vec![Value::Float(1000.0)]));
         assert_eq!(p("echo -1.5e-3"), Ok(vec![Value::Float(-0.0015)]));
         assert_eq!(p("echo 0x1A 0b11 0o7"), Ok(ints(&[26, 3, 7])));
-        assert_eq!(p("echo -Infinity"), Ok(vec![Value::Float(f64::NEG_INFINITY)]));
+        assert_eq!(
+            p("echo -Infinity"),
+            Ok(vec![Value::Float(f64::NEG_INFINITY)])
+        );
         assert_eq!(p("echo  5"), Ok(ints(&[5])));
-        assert_eq!(p("echo \t5\u{a0}  \"x\""), Ok(vec![Value::from(5), Value::from("x")]));
+        assert_eq!(
+            p("echo \t5\u{a0}  \"x\""),
+            Ok(vec![Value::from(5), Value::from("x")])
+        );
         assert_eq!(p("echo 5\u{feff}"), Ok(ints(&[5])));
         assert_eq!(p("echo 5 \u{feff}"), Ok(ints(&[5])));
         assert_eq!(p("echo 1_000"), Ok(ints(&[1000])));
-        for bad in ["echo abc", "echo 1.2.3", "echo -", "echo nan", "echo \"a\"b", "echo 0x"] {
+        for bad in [
+            "echo abc",
+            "echo 1.2.3",
+            "echo -",
+            "echo nan",
+            "echo \"a\"b",
+            "echo 0x",
+        ] {
             assert!(p(bad).is_err(), "{bad:?}");
         }
     }

@@ -68,7 +68,11 @@ pub fn parse_python(part: &str, name: &str) -> Result<PythonArgs, RequestError> 
         match lex.next_token()? {
             Token::Comma => {}
             Token::Close => break,
-            other => return Err(RequestError::syntax(format!("expected , or ) but found {other}"))),
+            other => {
+                return Err(RequestError::syntax(format!(
+                    "expected , or ) but found {other}"
+                )))
+            }
         }
     }
     expect(&mut lex, Token::End)?;
@@ -80,7 +84,9 @@ fn expect(lex: &mut Lexer<'_>, want: Token) -> Result<(), RequestError> {
     if got == want {
         Ok(())
     } else {
-        Err(RequestError::syntax(format!("expected {want} but found {got}")))
+        Err(RequestError::syntax(format!(
+            "expected {want} but found {got}"
+        )))
     }
 }
 
@@ -124,12 +130,11 @@ fn is_keyword(word: &str) -> bool {
     const KEYWORDS: [&str; 35] = [
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
         "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
-        "return", "try", "while", "with", "yield",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
     ];
     KEYWORDS.contains(&word)
 }
 
 #[cfg(test)]
-#[path = "python_tests.rs"]
 mod tests;

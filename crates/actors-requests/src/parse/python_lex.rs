@@ -99,7 +99,10 @@ impl<'a> Lexer<'a> {
             let after = self.rest[end..].chars().next();
             if matches!(after, Some('\'' | '"')) {
                 let prefix = word.to_ascii_lowercase();
-                if matches!(prefix.as_str(), "r" | "u" | "b" | "f" | "br" | "rb" | "fr" | "rf") {
+                if matches!(
+                    prefix.as_str(),
+                    "r" | "u" | "b" | "f" | "br" | "rb" | "fr" | "rf"
+                ) {
                     if prefix.contains('b') {
                         return Err(RequestError::syntax("bytes literals are not supported"));
                     }
@@ -129,7 +132,10 @@ impl<'a> Lexer<'a> {
     fn number(&mut self) -> Result<Token, RequestError> {
         let mut end = 0;
         let mut prev = '\0';
-        let hex = self.rest.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+        let hex = self
+            .rest
+            .get(..2)
+            .is_some_and(|p| p.eq_ignore_ascii_case("0x"));
         for (i, c) in self.rest.char_indices() {
             let sign_ok = !hex && matches!(prev, 'e' | 'E') && matches!(c, '+' | '-');
             if c.is_ascii_alphanumeric() || c == '_' || c == '.' || sign_ok {
@@ -213,9 +219,10 @@ impl<'a> Lexer<'a> {
                     'u' => 4,
                     _ => 8,
                 };
-                let digits = self.rest.get(..len).filter(|d| {
-                    d.len() == len && d.chars().all(|h| h.is_ascii_hexdigit())
-                });
+                let digits = self
+                    .rest
+                    .get(..len)
+                    .filter(|d| d.len() == len && d.chars().all(|h| h.is_ascii_hexdigit()));
                 let Some(digits) = digits else {
                     return Err(RequestError::syntax(format!("truncated \\{c} escape")));
                 };

@@ -28,7 +28,9 @@ fn python_int() {
         py_int("123456789012345678901234567890"),
         "123456789012345678901234567890".parse().ok()
     );
-    for bad in ["", "1e5", "0x1A", "1__0", "_1", "1_", "5.5", "1.2.3", "½", "5\t6", "+"] {
+    for bad in [
+        "", "1e5", "0x1A", "1__0", "_1", "1_", "5.5", "1.2.3", "½", "5\t6", "+",
+    ] {
         assert_eq!(py_int(bad), None, "{bad:?}");
     }
 }
@@ -46,7 +48,9 @@ fn python_float() {
     assert_eq!(py_float("inf"), Some(f64::INFINITY));
     assert_eq!(py_float("-Infinity"), Some(f64::NEG_INFINITY));
     assert!(py_float("nan").is_some_and(f64::is_nan));
-    for bad in ["", ".", "1.2.3", "1e", "1._5", "e5", "5.x", "0x1A", "1e5.5", "--5"] {
+    for bad in [
+        "", ".", "1.2.3", "1e", "1._5", "e5", "5.x", "0x1A", "1e5.5", "--5",
+    ] {
         assert_eq!(py_float(bad), None, "{bad:?}");
     }
 }
@@ -72,8 +76,8 @@ fn javascript_number() {
     assert_eq!(js_number("-Infinity"), f(f64::NEG_INFINITY));
     assert_eq!(js_number("1e400"), f(f64::INFINITY));
     for bad in [
-        "", " ", "abc", "nan", "NaN", "infinity", "-0x1A", "0x", "1_000", "1.2.3", ".", "e5",
-        "1e", "٣", "5 6", "ä", "日本",
+        "", " ", "abc", "nan", "NaN", "infinity", "-0x1A", "0x", "1_000", "1.2.3", ".", "e5", "1e",
+        "٣", "5 6", "ä", "日本",
     ] {
         assert_eq!(js_number(bad), None, "{bad:?}");
         assert!(!is_scratch_numeric(bad));

@@ -56,14 +56,23 @@ fn literals() {
             vec![]
         )
     );
-    assert_eq!(ok("f(99999999999999999999999)").0[0].to_string(), "99999999999999999999999");
+    assert_eq!(
+        ok("f(99999999999999999999999)").0[0].to_string(),
+        "99999999999999999999999"
+    );
 }
 
 #[test]
 fn strings() {
-    assert_eq!(ok(r#"f('a', "b", '''c'd''', """e"f""")"#).0, vec![s("a"), s("b"), s("c'd"), s("e\"f")]);
+    assert_eq!(
+        ok(r#"f('a', "b", '''c'd''', """e"f""")"#).0,
+        vec![s("a"), s("b"), s("c'd"), s("e\"f")]
+    );
     assert_eq!(ok(r"f('a' 'b' u'c')").0, vec![s("abc")]);
-    assert_eq!(ok(r"f('\n\t\\\'\x41\u00e9\U0001F600\101\0\q')").0, vec![s("\n\t\\'Aé😀A\0\\q")]);
+    assert_eq!(
+        ok(r"f('\n\t\\\'\x41\u00e9\U0001F600\101\0\q')").0,
+        vec![s("\n\t\\'Aé😀A\0\\q")]
+    );
     assert_eq!(ok(r"f(r'\d\'', R'\\')").0, vec![s("\\d\\'"), s("\\\\")]);
     assert_eq!(ok("f('a;b', 'x)')").0, vec![s("a;b"), s("x)")]);
     assert_eq!(ok("f('(', k='=')").1, vec![("k".into(), s("="))]);
@@ -71,23 +80,62 @@ fn strings() {
 
 #[test]
 fn whitespace_and_comments() {
-    assert_eq!(ok("f( 1 ,\t2 ,\r3 )").0, vec![Value::from(1), Value::from(2), Value::from(3)]);
+    assert_eq!(
+        ok("f( 1 ,\t2 ,\r3 )").0,
+        vec![Value::from(1), Value::from(2), Value::from(3)]
+    );
     assert_eq!(ok("f(1) # trailing comment)").0, vec![Value::from(1)]);
-    assert_eq!(ok("f(1, # inner\r2)").0, vec![Value::from(1), Value::from(2)]);
+    assert_eq!(
+        ok("f(1, # inner\r2)").0,
+        vec![Value::from(1), Value::from(2)]
+    );
 }
 
 #[test]
 fn rejections() {
     for bad in [
-        "echo(-1)", "echo(x)", "echo(+1)", "echo(1+2)", "echo(*a)", "echo(**a)", "echo(a.b)",
-        "echo(1)(2)", "echo(1) + f(2)", "echo(007)", "echo(1j)", "echo(b'x')", "echo(f'x')",
-        "echo(...)", "echo('\\N{DASH}')", "echo(1,,2)", "echo(,)", "echo(k=1, 2)",
-        "echo(k=1, k=2)", "echo(if=1)", "echo('abc)", "echo('\\x4')", "echo('\\ud800')",
-        "echo(1__0)", "echo(0x)", "echo(0x_)", "echo(1_)", "echo(1.2.3)", "echo(1e)",
-        "echo([1])", "echo((1, 2))", "echo(1 2)", "echo(k==1)", "echo('a'\n)", "other(1)",
+        "echo(-1)",
+        "echo(x)",
+        "echo(+1)",
+        "echo(1+2)",
+        "echo(*a)",
+        "echo(**a)",
+        "echo(a.b)",
+        "echo(1)(2)",
+        "echo(1) + f(2)",
+        "echo(007)",
+        "echo(1j)",
+        "echo(b'x')",
+        "echo(f'x')",
+        "echo(...)",
+        "echo('\\N{DASH}')",
+        "echo(1,,2)",
+        "echo(,)",
+        "echo(k=1, 2)",
+        "echo(k=1, k=2)",
+        "echo(if=1)",
+        "echo('abc)",
+        "echo('\\x4')",
+        "echo('\\ud800')",
+        "echo(1__0)",
+        "echo(0x)",
+        "echo(0x_)",
+        "echo(1_)",
+        "echo(1.2.3)",
+        "echo(1e)",
+        "echo([1])",
+        "echo((1, 2))",
+        "echo(1 2)",
+        "echo(k==1)",
+        "echo('a'\n)",
+        "other(1)",
     ] {
         let name = crate::parse::leading_name(bad).unwrap();
-        let want = if bad.starts_with("other") { "echo" } else { name };
+        let want = if bad.starts_with("other") {
+            "echo"
+        } else {
+            name
+        };
         let e = parse_python(bad, want).expect_err(bad);
         assert_eq!(e.kind(), ErrorKind::Syntax, "{bad:?}");
     }

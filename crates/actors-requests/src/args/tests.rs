@@ -1,0 +1,133 @@
+use super::*;
+
+fn call(args: Vec<Value>, kwargs: Vec<(&str, Value)>, names: &[&str]) -> CallArgs {
+    CallArgs::new(
+        Caller::new("12345", Some("griffpatch".into())),
+        "add",
+        args,
+        kwargs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        names.iter().map(|n| n.to_string()).collect(),
+    )
+}
+
+fn one<T: FromArg>(v: Value) -> Option<T> {
+    T::from_arg(v)
+}
+
+#[test]
+fn scalar_conversions() {
+    assert_eq!(one::<i64>(Value::from(5)), Some(5));
+    assert_eq!(one::<i64>(Value::from("5")), Some(5));
+    assert_eq!(one::<i64>(Value::from(" -5 ")), Some(-5));
+    assert_eq!(one::<i64>(Value::from("1e3")), Some(1000));
+    assert_eq!(one::<i64>(Value::Float(5.0)), Some(5));
+    assert_eq!(one::<i64>(Value::Float(5.5)), None);
+    assert_eq!(one::<i64>(Value::from("abc")), None);
+    assert_eq!(one::<i64>(Value::None), None);
+    assert_eq!(one::<u8>(Value::from(256)), None);
+    assert_eq!(one::<u32>(Value::from(-1)), None);
+    assert_eq!(
+        one::<u64>(Value::from("18446744073709551615")),
+        Some(u64::MAX)
+    );
+    assert_eq!(one::<i32>(Value::Bool(true)), Some(1));
+    assert_eq!(one::<f64>(Value::from(2)), Some(2.0));
+    assert_eq!(one::<f64>(Value::from("2.5")), Some(2.5));
+    assert_eq!(
+        one::<f64>(Value::from("-Infinity")),
+        Some(f64::NEG_INFINITY)
+    );
+    assert_eq!(one::<f64>(Value::from("x")), None);
+    assert_eq!(one::<String>(Value::from(5)), Some("5".into()));
+    assert_eq!(one::<String>(Value::Float(5.0)), Some("5.0".into()));
+    assert_eq!(one::<String>(Value::Bool(false)), Some("False".into()));
+    assert_eq!(one::<bool>(Value::from("true")), Some(true));
+    assert_eq!(one::<bool>(Value::from("False")), Some(false));
+    assert_eq!(one::<bool>(Value::from(0)), Some(false));
+    assert_eq!(one::<bool>(Value::from(2)), None);
+    assert_eq!(one::<bool>(Value::from("yes")), None);
+    assert_eq!(one::<char>(Value::from("é")), Some('é'));
+    assert_eq!(one::<char>(Value::from("ab")), None);
+    assert_eq!(one::<char>(Value::from(7)), Some('7'));
+}
+
+#[test]
+fn parameters_in_order() {
+    let mut cx = call(vec![Value::from(1), Value::from("x")], vec![], &[]);
+    assert_eq!(
+        Caller::from_request(&mut cx).unwrap().username.as_deref(),
+        Some("griffpatch")
+    );
+    assert_eq!(i64::from_request(&mut cx), Ok(1));
+    assert_eq!(String::from_request(&mut cx), Ok("x".to_string()));
+    assert_eq!(Option::<i64>::from_request(&mut cx), Ok(None));
+    assert_eq!(cx.finish(), Ok(()));
+}
+
+#[test]
+fn rest_and_kwargs() {
+    let mut cx = call(
+        vec![Value::from(1), Value::from(2), Value::from("3")],
+        vec![("k", Value::Float(2.5))],
+        &[],
+    );
+    assert_eq!(i64::from_request(&mut cx), Ok(1));
+    assert_eq!(Rest::<i64>::from_request(&mut cx), Ok(Rest(vec![2, 3])));
+    let kw = Kwargs::from_request(&mut cx).unwrap();
+    assert_eq!(kw.get("k"), Some(&Value::Float(2.5)));
+    assert_eq!(cx.finish(), Ok(()));
+
+    let mut cx = call(vec![Value::from(1), Value::from("x")], vec![], &[]);
+    let err = Rest::<i64>::from_request(&mut cx).unwrap_err();
+    assert_eq!(err.message(), "argument 2 of add must be an integer from -9223372036854775808 to 9223372036854775807, got 'x'");
+}
+
+#[test]
+fn named_parameters_take_keywords() {
+    let mut cx = call(
+        vec![Value::from(1)],
+        vec![("b", Value::from(2))],
+        &["a", "b"],
+    );
+    assert_eq!(i64::from_request(&mut cx), Ok(1));
+    assert_eq!(i64::from_request(&mut cx), Ok(2));
+    assert_eq!(cx.finish(), Ok(()));
+
+    let mut cx = call(
+        vec![Value::from(1)],
+        vec![("a", Value::from(2))],
+        &["a", "b"],
+    );
+    let err = i64::from_request(&mut cx).unwrap_err();
+    assert_eq!(err.message(), "add got multiple values for argument \"a\"");
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let mut cx = call(vec![Value::from("x")], vec![], &["a"]);
+    let err = i64::from_request(&mut cx).unwrap_err();
+    assert_eq!(err.kind(), crate::ErrorKind::BadArgument);
+    assert!(err
+        .message()
+        .starts_with("argument 1 (a) of add must be an integer"));
+
+    let mut cx = call(vec![], vec![], &[]);
+    let err = i64::from_request(&mut cx).unwrap_err();
+    assert_eq!(err.message(), "argument 1 of add is missing");
+
+    let mut cx = call(vec![Value::from(1), Value::from(2)], vec![], &[]);
+    i64::from_request(&mut cx).unwrap();
+    assert_eq!(
+        cx.finish().unwrap_err().message(),
+        "add takes 1 argument but 2 were given"
+    );
+
+    let cx = call(vec![], vec![("k", Value::None)], &[]);
+    assert_eq!(
+        cx.finish().unwrap_err().message(),
+        "add got an unexpected keyword argument \"k\""
+    );
+}
