@@ -35,8 +35,9 @@ TABLE = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,-:;_'#!\"§$%&/
 
 
 def final_var(n_packets):
-    """R1: random 1..4, but never the variable of the packet just before the final one."""
-    if n_packets < 2:
+    """R1: random 1..4, but never the variable of the packet just before the final one.
+    INTEROP_REFERENCE_RANDOM_FINAL=1 keeps the reference's plain random choice."""
+    if n_packets < 2 or os.environ.get("INTEROP_REFERENCE_RANDOM_FINAL") == "1":
         return random.randint(1, 4)
     previous = (n_packets - 2) % 4 + 1
     return random.choice([v for v in (1, 2, 3, 4) if v != previous])
