@@ -1,0 +1,190 @@
+//! Sans-IO dashboard state: what the dashboard derives from the events it observes, and
+//! the JSON views it serves. No actix, no clock: fed events, returns what to publish.
+//!
+//! The actors do not report their connection state or how often they reconnected, so the
+//! dashboard derives both from the `Connect`/`Disconnect`/`Error` events it sees
+//! ([`ConnectionStatus::observe`]). A connection is assumed *connected* when it is
+//! attached, because `CloudHandle::connect` only resolves after the handshake.
+
+use actors_cloud::{CloudEvent, EventKind};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A connection's state as derived from observed events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// The handshake was written and no disconnect was seen since.
+    Connected,
+    /// The websocket closed; the connection may reconnect.
+    Disconnected,
+    /// The connection stopped for good because of an error.
+    Failed,
+    /// The connection was stopped (its event stream ended).
+    Stopped,
+}
+
+/// Connection bookkeeping derived from events (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectionStatus {
+    /// The current state.
+    pub state: ConnectionState,
+    /// How many times the connection came back after a disconnect.
+    pub reconnects: u64,
+    /// How many disconnects were seen.
+    pub disconnects: u64,
+    /// The reason of the last disconnect or error, if any.
+    pub last_reason: Option<String>,
+    /// Events the dashboard missed because it read too slowly (it then re-reads the
+    /// connection's variable cache, so the variables shown stay right).
+    pub missed_events: u64,
+}
+
+impl Default for ConnectionStatus {
+    fn default() -> Self {
+        Self::attached()
+    }
+}
+
+/// What a client of the dashboard must be told after an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Update {
+    /// Nothing visible changed.
+    Nothing,
+    /// One variable changed (`None`: it was deleted). `name` has no `☁ ` prefix.
+    Variable {
+        /// Variable name without prefix.
+        name: String,
+        /// New value text, or `None` when deleted.
+        value: Option<String>,
+    },
+    /// Re-send the whole project (state changed, a rename, or events were missed).
+    Project,
+}
+
+impl ConnectionStatus {
+    /// The status of a freshly attached connection: connected, nothing counted.
+    pub fn attached() -> Self {
+        ConnectionStatus {
+            state: ConnectionState::Connected,
+            reconnects: 0,
+            disconnects: 0,
+            last_reason: None,
+            missed_events: 0,
+        }
+    }
+
+    /// Account for one event and say what to publish.
+    pub fn observe(&mut self, event: &CloudEvent) -> Update {
+        match &event.kind {
+            EventKind::Set | EventKind::Create => Update::Variable {
+                name: event.name.clone(),
+                value: event.value.as_ref().map(|v| v.as_str().to_owned()),
+            },
+            EventKind::Delete => Update::Variable {
+                name: event.name.clone(),
+                value: None,
+            },
+            EventKind::Rename { .. } => Update::Project,
+            EventKind::Connect => {
+                if self.state == ConnectionState::Connected {
+                    // The first connect (or a duplicate) is not a reconnect.
+                    return Update::Nothing;
+                }
+                if self.state == ConnectionState::Disconnected {
+                    self.reconnects += 1;
+                }
+                self.state = ConnectionState::Connected;
+                Update::Project
+            }
+            EventKind::Disconnect { reason } => {
+                self.disconnects += 1;
+                self.state = ConnectionState::Disconnected;
+                self.last_reason = Some(reason.clone());
+                Update::Project
+            }
+            EventKind::Error { message } => {
+                self.state = ConnectionState::Failed;
+                self.last_reason = Some(message.clone());
+                Update::Project
+            }
+            EventKind::Lagged { missed } => {
+                self.missed_events += missed;
+                Update::Project
+            }
+            _ => Update::Nothing,
+        }
+    }
+
+    /// The connection's event stream ended: it will not produce anything again.
+    pub fn ended(&mut self) -> Update {
+        if self.state == ConnectionState::Failed || self.state == ConnectionState::Stopped {
+            return Update::Nothing;
+        }
+        self.state = ConnectionState::Stopped;
+        Update::Project
+    }
+}
+
+/// One project (one connection) as served by `GET api/projects` and pushed live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProjectView {
+    /// The dashboard's key for it: the connection's source id (unique).
+    pub id: String,
+    /// The project id.
+    pub project_id: String,
+    /// The kind of host: `scratch`, `turbowarp` or `custom`.
+    pub host: String,
+    /// Derived connection bookkeeping.
+    #[serde(flatten)]
+    pub status: ConnectionStatus,
+    /// Variables by name without the `☁ ` prefix.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// One client of a cloud socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SocketClientView {
+    /// The 5-digit client id.
+    pub id: String,
+    /// The username, when known.
+    pub username: Option<String>,
+    /// Whether it completed a secure handshake.
+    pub secure: bool,
+}
+
+/// One attached cloud socket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SocketView {
+    /// The dashboard's key for it.
+    pub id: String,
+    /// Connected clients, by id.
+    pub clients: Vec<SocketClientView>,
+    /// Complete messages received since the dashboard attached.
+    pub messages: u64,
+    /// Socket events the dashboard missed by reading too slowly.
+    pub missed_events: u64,
+}
+
+/// Everything the dashboard shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// Every attached connection.
+    pub projects: Vec<ProjectView>,
+    /// Every attached cloud socket.
+    pub sockets: Vec<SocketView>,
+}
+
+/// The `variable` message pushed to live subscribers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VariableMessage {
+    /// The project's dashboard id.
+    pub id: String,
+    /// Variable name without prefix.
+    pub name: String,
+    /// New value, `None` (JSON `null`) when deleted.
+    pub value: Option<String>,
+}
+
+#[cfg(test)]
+mod tests;
