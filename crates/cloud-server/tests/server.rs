@@ -4,10 +4,8 @@
 mod server {
     pub mod support;
 
-    mod basics;
     mod close_codes;
-    mod keepalive;
     mod lifecycle;
-    mod load;
     mod messages;
+    mod robustness;
 }

@@ -87,3 +87,23 @@ async fn a_busy_port_is_a_bind_error() {
     assert_eq!(bad_host.kind(), scratchcomm_server::ServerErrorKind::Config);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn runs_in_a_plain_tokio_runtime() {
+    // The server needs no actix System; only the awc test client wants a LocalSet.
+    let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+    let url = server.url();
+    let clients = tokio::task::LocalSet::new();
+    let (mut a, _b) = clients
+        .run_until(async {
+            let mut a = Ws::join(&url, "1", "a").await;
+            let mut b = Ws::join(&url, "1", "b").await;
+            a.send(&set("x", "1")).await;
+            assert_eq!(b.text().await, set_out("x", "1"));
+            (a, b)
+        })
+        .await;
+    server.stop().await;
+    let code = clients.run_until(async move { a.close_code().await }).await;
+    assert_eq!(code, Some(1001));
+}
