@@ -82,6 +82,10 @@ fi
 # 4. The reference bot needs its venv (dev only).
 if [ "$INTEROP_BOT_CMD" = python ] && [ -z "${INTEROP_PYTHON:-}" ]; then
     venv="$target_dir/interop-venv"
+    # Reuse the reference venv of tools/python-reference/setup.sh when it is there.
+    if "$target_dir/pyref-venv/bin/python" -c 'import scratchcommunication, websocket' 2>/dev/null; then
+        venv="$target_dir/pyref-venv"
+    fi
     if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import scratchcommunication' 2>/dev/null; then
         echo "interop: creating $venv (scratchcommunication 3.0.0)"
         python3 -m venv "$venv" || fail "python3 -m venv failed (apt-get install python3-venv)"
