@@ -121,7 +121,9 @@ impl CloudServer {
     }
 
     /// Close every client with 1001 (going away), stop accepting, and free the port; when
-    /// this returns a new server can bind the same port.
+    /// this returns a new server can bind the same port. Takes up to about three seconds:
+    /// clients get two seconds to leave, then connections whose client keeps the TCP
+    /// connection open after the close frame are cut after one more second.
     pub async fn stop(mut self) {
         self.state.close_all();
         self.state.wait_idle(STOP_GRACE).await;
