@@ -3,9 +3,11 @@
 
 mod history;
 mod pager;
+mod socket_users;
 
 pub use history::{pick_setter, same_value, SetHistory, SetTicket, HISTORY_PER_VARIABLE};
 pub use pager::{LogPager, PageRequest, PAGE_SIZE};
+pub use socket_users::{from_client_id, newest_of_client, FROM_CLIENT};
 
 use crate::config::ApiConfig;
 use crate::error::{AccountsError, Result};
@@ -145,12 +147,19 @@ impl CloudLogs {
         CloudLogs { config }
     }
 
-    /// One page, exactly as asked (no filtering).
+    /// One page, exactly as asked (no filtering). Only Scratch (numeric) project ids have
+    /// logs; any other id is `InvalidInput` without a request.
     pub async fn page(
         &self,
         project_id: &ProjectId,
         request: PageRequest,
     ) -> Result<Vec<LogEntry>> {
+        if !project_id.is_numeric() {
+            return Err(AccountsError::invalid_input(
+                format!("project id {project_id}"),
+                "cloud logs exist only for Scratch projects (numeric ids); TurboWarp has none",
+            ));
+        }
         let url = self
             .config
             .logs_url(project_id.as_str(), request.limit, request.offset);

@@ -29,6 +29,10 @@ pub enum AccountsErrorKind {
     EventExpired,
     /// The operation needs data the session does not have (e.g. no username known).
     MissingData,
+    /// Opening a cloud connection from a session failed (see the inner `CloudError`).
+    CloudConnection,
+    /// Starting a cloud socket from a session failed (see the inner `SocketError`).
+    CloudSocket,
 }
 
 /// One error type for the accounts crate. Messages never contain secrets.
@@ -63,6 +67,10 @@ pub enum AccountsError {
     },
     #[error("missing data: {what}")]
     MissingData { what: String },
+    #[error("cloud connection: {0}")]
+    Cloud(#[from] actors_cloud::CloudError),
+    #[error("cloud socket: {0}")]
+    Socket(#[from] actors_socket::SocketError),
 }
 
 impl AccountsError {
@@ -83,6 +91,8 @@ impl AccountsError {
             E::InvalidInput { .. } => K::InvalidInput,
             E::EventExpired { .. } => K::EventExpired,
             E::MissingData { .. } => K::MissingData,
+            E::Cloud(_) => K::CloudConnection,
+            E::Socket(_) => K::CloudSocket,
         }
     }
 

@@ -5,7 +5,11 @@
 //!   banned, new scratcher, mute status, X-Token, whole session JSON); save the session as
 //!   the original library's session string.
 //! * [`CloudLogs`]: the Scratch cloud-log endpoint, and the lazy "who set this value" lookup
-//!   for cloud events.
+//!   for cloud events ([`CloudEventLogs`] on `actors_cloud::CloudEvent`, [`EventUsers`]).
+//! * Connections from a session, as the original library made them:
+//!   [`Session::connect_scratch`], [`Session::connect_turbowarp`], [`Session::cloud_socket`],
+//!   [`Session::turbowarp_cloud_socket`] (cloud-socket usernames from the logs through
+//!   [`LogsUsernameLookup`]).
 //!
 //! Secrets ([`SessionId`](scratchcomm_wire::SessionId), [`Password`], [`XToken`]) print
 //! redacted and are zeroized on drop. Every failure is an [`AccountsError`] whose
@@ -15,8 +19,10 @@
 mod account;
 mod api;
 pub mod browser;
+mod cloud_events;
 pub mod cloud_logs;
 mod config;
+mod connect;
 mod error;
 mod http;
 mod report;
@@ -27,11 +33,13 @@ mod session_string;
 pub use account::AccountData;
 pub use api::{login_session_id, lookup_session};
 pub use browser::Browser;
+pub use cloud_events::{CloudEventLogs, EventTicket, EventUsers};
 pub use cloud_logs::{CloudLogs, LogEntry, LogPager, LogQuery, SetHistory, SetTicket};
 pub use config::{
     login_cookie_header, session_cookie_header, ApiConfig, BASE_COOKIES, DEFAULT_API_BASE,
     DEFAULT_HEADERS, DEFAULT_LOGS_BASE, DEFAULT_TIMEOUT,
 };
+pub use connect::{turbowarp_contact, LogsUsernameLookup, DEFAULT_TURBOWARP_USERNAME};
 pub use error::{AccountsError, AccountsErrorKind, Result};
 pub use report::{whoami, AccountReport, LoginMethod};
 pub use scratchcomm_wire::SessionId;

@@ -158,6 +158,10 @@ async fn log_failures_are_error_values() {
             .unwrap_err();
         assert_eq!(err.kind(), K::MalformedJson);
 
+        let turbowarp = ProjectId::new("my-tw-project").unwrap();
+        let err = logs.fetch(&LogQuery::new(turbowarp)).await.unwrap_err();
+        assert_eq!(err.kind(), K::InvalidInput);
+
         let empty = logs.fetch(&LogQuery::new(project())).await.unwrap();
         assert!(empty.is_empty());
         fake.stop().await;
