@@ -9,7 +9,8 @@ use std::time::Duration;
 /// The environment variable holding the password for `--username`.
 const PASSWORD_VAR: &str = "SCRATCH_PASSWORD";
 
-#[derive(Args, Debug)]
+/// Arguments of `scratchcomm whoami`. `Debug` is redacted: ids and strings are secrets.
+#[derive(Args)]
 #[command(group(
     ArgGroup::new("login")
         .required(true)
@@ -41,6 +42,22 @@ pub struct WhoamiArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+impl std::fmt::Debug for WhoamiArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
+        f.debug_struct("WhoamiArgs")
+            .field("session_id", &hidden(&self.session_id))
+            .field("username", &self.username)
+            .field("browser", &self.browser)
+            .field("firefox_cookies", &self.firefox_cookies)
+            .field("session_string", &hidden(&self.session_string))
+            .field("api_base", &self.api_base)
+            .field("timeout", &self.timeout)
+            .field("json", &self.json)
+            .finish()
+    }
 }
 
 fn parse_browser(name: &str) -> Result<Browser, String> {

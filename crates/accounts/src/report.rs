@@ -11,8 +11,8 @@ use scratchcomm_wire::SessionId;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-/// How to log in.
-#[derive(Debug, Clone)]
+/// How to log in. `Debug` never shows a secret (a session string holds the session id).
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum LoginMethod {
     /// A session id, with the username when known.
@@ -31,6 +31,29 @@ pub enum LoginMethod {
     FirefoxCookies(PathBuf),
     /// A saved session string.
     SessionString(String),
+}
+
+impl std::fmt::Debug for LoginMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginMethod::SessionId {
+                session_id,
+                username,
+            } => f
+                .debug_struct("SessionId")
+                .field("session_id", session_id)
+                .field("username", username)
+                .finish(),
+            LoginMethod::Password { username, password } => f
+                .debug_struct("Password")
+                .field("username", username)
+                .field("password", password)
+                .finish(),
+            LoginMethod::Browser(b) => f.debug_tuple("Browser").field(b).finish(),
+            LoginMethod::FirefoxCookies(p) => f.debug_tuple("FirefoxCookies").field(p).finish(),
+            LoginMethod::SessionString(_) => f.write_str("SessionString(<redacted>)"),
+        }
+    }
 }
 
 /// The account data of a session, ready to print. Holds no secret in full.
@@ -153,5 +176,27 @@ mod tests {
         assert!(text.contains("email         (unknown)"), "{text}");
         assert_eq!(r.to_json()["user_id"], 7);
         assert_eq!(r.to_json()["email"], Value::Null);
+    }
+
+    #[test]
+    fn login_methods_print_redacted() {
+        let methods = [
+            LoginMethod::SessionString("c2VjcmV0LXNlc3Npb24=".into()),
+            LoginMethod::SessionId {
+                session_id: SessionId::new("secret-id"),
+                username: None,
+            },
+            LoginMethod::Password {
+                username: "u".into(),
+                password: Password::new("secret-pw"),
+            },
+        ];
+        for m in methods {
+            let shown = format!("{m:?}");
+            assert!(
+                !shown.contains("secret") && !shown.contains("c2Vj"),
+                "{shown}"
+            );
+        }
     }
 }
