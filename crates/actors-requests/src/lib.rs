@@ -6,7 +6,9 @@
 //! * [`Registry`] — handlers by name: plain or async functions with typed parameters
 //!   ([`args`]) returning anything `Display` or a `Result` ([`handler`]).
 //! * [`Dispatcher`] — sans-IO dispatch of one message to its reply ([`dispatch`]).
+//! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket.
 
+pub mod actor;
 pub mod args;
 pub mod dispatch;
 pub mod error;
@@ -17,6 +19,7 @@ pub mod registry;
 pub mod serialize;
 pub mod value;
 
+pub use actor::{RequestBot, RequestBotBuilder, RequestHandler, RequestHandlerHandle};
 pub use args::{CallArgs, Caller, FromArg, FromRequest, Kwargs, Rest};
 pub use dispatch::{
     Dispatch, Dispatcher, ErrorAction, ErrorHook, HandlerFailed, Job, ReplyTexts, RequestEvent,

@@ -4,73 +4,17 @@
 //! sends; those cases are listed here with the reply the lenient mode gives.
 
 use actors_requests::parse::{is_python_call, leading_name, parse_normal, parse_python};
-use actors_requests::value::py_repr_str;
-use actors_requests::{
-    Caller, Dispatcher, ErrorMessage, Failure, Kwargs, ParseOptions, Registry, Rest, Value,
-};
+use actors_requests::{Caller, Dispatcher, ParseOptions, Value};
 use serde_json::Value as Json;
+
+#[path = "support/vector_handlers.rs"]
+mod vector_handlers;
+use vector_handlers::{lenient_reply, registry};
 
 fn vectors(file: &str) -> Json {
     let path = format!("{}/../../tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
-}
-
-fn tuple_repr(args: &[Value]) -> String {
-    match args {
-        [] => "()".into(),
-        [one] => format!("({},)", one.repr()),
-        many => format!(
-            "({})",
-            many.iter().map(Value::repr).collect::<Vec<_>>().join(", ")
-        ),
-    }
-}
-
-fn dict_repr(kwargs: &[(String, Value)]) -> String {
-    let items: Vec<String> = kwargs
-        .iter()
-        .map(|(k, v)| format!("{}: {}", py_repr_str(k), v.repr()))
-        .collect();
-    format!("{{{}}}", items.join(", "))
-}
-
-/// Python's `a + b` for the values a request can carry.
-fn py_add(a: Value, b: Value) -> Result<Value, Failure> {
-    Ok(match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Value::Int(x + y),
-        (Value::Str(x), Value::Str(y)) => Value::Str(x + &y),
-        (x, y) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => Value::Float(x + y),
-            _ => return Err(Failure::new("TypeError: unsupported operand types for +")),
-        },
-    })
-}
-
-/// The handlers the vectors were generated with (their `handlers` field).
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    r.request("echo", |args: Rest<Value>, kwargs: Kwargs| {
-        format!(
-            "args={} kwargs={}",
-            tuple_repr(&args.0),
-            dict_repr(&kwargs.0)
-        )
-    });
-    r.request("add", py_add).params(["a", "b"]);
-    r.request("ping", || "pong");
-    r.request("fail", || -> Result<String, Failure> {
-        Err(Failure::new("RuntimeError"))
-    });
-    r.request("err", || -> Result<String, ErrorMessage> {
-        Err(ErrorMessage::from_parts(["custom", "error text"]))
-    });
-    r.request("nopy", |x: Value| x).allow_python_syntax(false);
-    r.request("a", |args: Rest<Value>| format!("a{}", tuple_repr(&args.0)));
-    r.request("test", |args: Rest<Value>| {
-        format!("test{}", tuple_repr(&args.0))
-    });
-    r
 }
 
 fn intended(case: &Json) -> Option<String> {
@@ -83,21 +27,6 @@ fn intended(case: &Json) -> Option<String> {
             .as_str()
             .map(str::to_string),
     }
-}
-
-/// Replies of the lenient mode where it accepts what the reference rejects.
-fn lenient_reply(message: &str) -> Option<&'static str> {
-    Some(match message {
-        "echo -5" => "args=(-5,) kwargs={}",
-        "echo 1e5" => "args=(100000.0,) kwargs={}",
-        "echo  5" => "args=(5,) kwargs={}",
-        "echo \"a;b\"" => "args=('a;b',) kwargs={}",
-        "echo 0x1A" => "args=(26,) kwargs={}",
-        "echo Infinity" => "args=(inf,) kwargs={}",
-        "a5" => "a(5,)",
-        "a56" => "a(5, 6)",
-        _ => return None,
-    })
 }
 
 fn reply(dispatcher: &Dispatcher, message: &str) -> Option<String> {

@@ -1,0 +1,277 @@
+//! The `RequestHandler` actor: accepts the clients of a cloud socket, reads their messages,
+//! dispatches them and replies on the same client (the original's `RequestHandler.start`).
+//!
+//! Each client is served by its own task on the actor's arbiter, one message at a time (the
+//! sprite waits for each reply). Async handlers run on that task; blocking handlers run on
+//! tokio's blocking thread pool (at most [`RequestBotBuilder::max_blocking`] at once), so a
+//! slow handler never stalls other clients. Panics are caught and answered with the failure
+//! text.
+
+mod serve;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use actors_cloud::CloudHandle;
+use actors_socket::{SocketClient, SocketConfig, SocketHandle};
+use tokio::sync::{broadcast, watch, Semaphore};
+
+use crate::dispatch::{
+    Dispatcher, ErrorAction, ErrorHook, HandlerFailed, ReplyTexts, RequestEvent,
+};
+use crate::error::RequestError;
+use crate::parse::ParseOptions;
+use crate::registry::Registry;
+use serve::{accept_loop, serve_client, Shared};
+
+/// Settings of a request bot; [`start`](RequestBotBuilder::start) it on a socket.
+pub struct RequestBotBuilder {
+    registry: Registry,
+    replies: ReplyTexts,
+    parse: ParseOptions,
+    hook: Option<ErrorHook>,
+    max_blocking: usize,
+    event_capacity: usize,
+    cascade_stop: bool,
+    clouds: Vec<CloudHandle>,
+}
+
+impl RequestBotBuilder {
+    /// Reply texts for syntax errors, unknown requests, failures and bad arguments.
+    pub fn replies(mut self, replies: ReplyTexts) -> Self {
+        self.replies = replies;
+        self
+    }
+
+    /// Parser settings (default: lenient, see [`parse`](crate::parse)).
+    pub fn parse_options(mut self, parse: ParseOptions) -> Self {
+        self.parse = parse;
+        self
+    }
+
+    /// Called for every failed handler run; may retry once, choose the reply or stay silent.
+    pub fn on_error(
+        mut self,
+        hook: impl Fn(&HandlerFailed) -> ErrorAction + Send + Sync + 'static,
+    ) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Blocking handlers running at the same time, at most (default 64).
+    pub fn max_blocking(mut self, n: usize) -> Self {
+        self.max_blocking = n.max(1);
+        self
+    }
+
+    /// Events kept for slow subscribers (default 1024).
+    pub fn event_capacity(mut self, n: usize) -> Self {
+        self.event_capacity = n.max(1);
+        self
+    }
+
+    /// Whether [`RequestBot::stop`] and the end of [`RequestBot::run_for`] also stop the
+    /// socket and the cloud connections (default: yes, as the original).
+    pub fn cascade_stop(mut self, cascade: bool) -> Self {
+        self.cascade_stop = cascade;
+        self
+    }
+
+    /// A cloud connection to stop when the bot stops with cascading.
+    pub fn also_stop(mut self, cloud: CloudHandle) -> Self {
+        self.clouds.push(cloud);
+        self
+    }
+
+    /// Start answering requests arriving on `socket` (inside an actix System). Fails when
+    /// a request name can never be called.
+    pub fn start(self, socket: SocketHandle) -> Result<RequestBot, RequestError> {
+        self.registry.validate()?;
+        let mut dispatcher = Dispatcher::new(self.registry)
+            .with_replies(self.replies)
+            .with_parse_options(self.parse);
+        if let Some(hook) = self.hook {
+            dispatcher = dispatcher.with_error_hook(move |failed| hook(failed));
+        }
+        let (events, _) = broadcast::channel(self.event_capacity);
+        let (stopped_tx, stopped) = watch::channel(false);
+        let shared = Shared {
+            dispatcher,
+            events: events.clone(),
+            permits: Arc::new(Semaphore::new(self.max_blocking)),
+        };
+        let actor = RequestHandler {
+            shared,
+            socket: socket.clone(),
+            stopped: stopped_tx,
+        };
+        Ok(RequestBot {
+            addr: actor.start(),
+            socket,
+            clouds: Arc::new(self.clouds),
+            events,
+            stopped,
+            cascade_stop: self.cascade_stop,
+        })
+    }
+
+    /// Open a cloud socket on `cloud` and [`start`](Self::start) on it; the connection is
+    /// stopped with the bot when cascading.
+    pub fn listen_on(
+        self,
+        cloud: &CloudHandle,
+        config: SocketConfig,
+    ) -> Result<RequestBot, RequestError> {
+        self.registry.validate()?;
+        let socket = SocketHandle::listen_on(cloud, config);
+        self.also_stop(cloud.clone()).start(socket)
+    }
+}
+
+/// The actor. Use it through [`RequestBot`].
+pub struct RequestHandler {
+    shared: Shared,
+    socket: SocketHandle,
+    stopped: watch::Sender<bool>,
+}
+
+impl Actor for RequestHandler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let fut = accept_loop(
+            self.socket.clone(),
+            ctx.address(),
+            self.shared.events.clone(),
+        );
+        ctx.spawn(fut.into_actor(self));
+    }
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        tracing::info!("request handler stopped");
+        let _ = self.stopped.send(true);
+    }
+}
+
+/// A client the socket accepted.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct NewClient(pub SocketClient, pub Option<String>);
+
+impl Handler<NewClient> for RequestHandler {
+    type Result = ();
+
+    fn handle(&mut self, msg: NewClient, ctx: &mut Context<Self>) {
+        let fut = serve_client(msg.0, msg.1, self.shared.clone());
+        ctx.spawn(fut.into_actor(self));
+    }
+}
+
+/// Stop the actor (its client tasks end; running blocking handlers finish unseen).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Halt;
+
+impl Handler<Halt> for RequestHandler {
+    type Result = ();
+
+    fn handle(&mut self, _: Halt, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+/// A running request bot (the handle of a [`RequestHandler`]). Clones share it.
+#[derive(Clone)]
+pub struct RequestBot {
+    addr: Addr<RequestHandler>,
+    socket: SocketHandle,
+    clouds: Arc<Vec<CloudHandle>>,
+    events: broadcast::Sender<RequestEvent>,
+    stopped: watch::Receiver<bool>,
+    cascade_stop: bool,
+}
+
+/// The original's name for the handle.
+pub type RequestHandlerHandle = RequestBot;
+
+impl std::fmt::Debug for RequestBot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBot")
+            .field("running", &self.is_running())
+            .field("cascade_stop", &self.cascade_stop)
+            .finish()
+    }
+}
+
+impl RequestBot {
+    /// Settings for a bot answering the requests of `registry`.
+    pub fn builder(registry: Registry) -> RequestBotBuilder {
+        RequestBotBuilder {
+            registry,
+            replies: ReplyTexts::default(),
+            parse: ParseOptions::default(),
+            hook: None,
+            max_blocking: 64,
+            event_capacity: 1024,
+            cascade_stop: true,
+            clouds: Vec::new(),
+        }
+    }
+
+    /// Start with default settings on `socket` (in the background; returns at once).
+    pub fn start(socket: SocketHandle, registry: Registry) -> Result<RequestBot, RequestError> {
+        RequestBot::builder(registry).start(socket)
+    }
+
+    /// Events: invalid syntax, handler errors (including panics), uncaught errors.
+    pub fn events(&self) -> broadcast::Receiver<RequestEvent> {
+        self.events.subscribe()
+    }
+
+    /// Whether the bot still runs.
+    pub fn is_running(&self) -> bool {
+        !*self.stopped.borrow() && self.addr.connected()
+    }
+
+    /// Answer requests for `duration`, then stop (cascading if configured).
+    pub async fn run_for(&self, duration: Duration) {
+        let mut stopped = self.stopped.clone();
+        let _ = tokio::time::timeout(duration, stopped.wait_for(|s| *s)).await;
+        self.stop().await;
+    }
+
+    /// Wait until the bot stops (by [`stop`](Self::stop) or because its socket went away).
+    pub async fn wait(&self) {
+        let mut stopped = self.stopped.clone();
+        let _ = stopped.wait_for(|s| *s).await;
+    }
+
+    /// Stop, cascading to the socket and cloud connections if configured (default).
+    pub async fn stop(&self) {
+        self.stop_with(self.cascade_stop).await;
+    }
+
+    /// Stop; with `cascade`, also stop the socket and the cloud connections given to the
+    /// builder. Idempotent; returns once the actor has stopped.
+    pub async fn stop_with(&self, cascade: bool) {
+        let _ = self.addr.send(Halt).await;
+        self.wait().await;
+        if cascade {
+            self.socket.stop().await;
+            for cloud in self.clouds.iter() {
+                cloud.stop().await;
+            }
+        }
+    }
+
+    /// The socket the bot serves.
+    pub fn socket(&self) -> &SocketHandle {
+        &self.socket
+    }
+
+    /// The actor's address.
+    pub fn addr(&self) -> Addr<RequestHandler> {
+        self.addr.clone()
+    }
+}

@@ -1,0 +1,126 @@
+//! The tasks of the request handler: accepting clients and serving each one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Addr;
+use actors_socket::{SocketClient, SocketErrorKind, SocketHandle};
+use tokio::sync::{broadcast, Semaphore};
+
+use super::{NewClient, RequestHandler};
+use crate::args::Caller;
+use crate::dispatch::{Dispatcher, RequestEvent};
+use crate::error::{ErrorKind, RequestError};
+use crate::handler::{panic_text, Failure, Outcome};
+
+/// How long one accept/recv waits before looping (waits are bounded; a timeout just loops).
+const POLL: Duration = Duration::from_secs(30);
+
+/// What every client task shares.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub dispatcher: Dispatcher,
+    pub events: broadcast::Sender<RequestEvent>,
+    pub permits: Arc<Semaphore>,
+}
+
+impl Shared {
+    fn emit(&self, event: RequestEvent) {
+        // No subscriber is fine: events are also logged.
+        let _ = self.events.send(event);
+    }
+
+    /// Handle one message completely; the reply to send, if any.
+    pub async fn handle(&self, caller: Caller, text: &str) -> Option<String> {
+        let mut dispatch = self.dispatcher.begin(caller, text);
+        while let Some(job) = dispatch.next_job() {
+            let outcome = if job.is_inline() {
+                job.run_here().await
+            } else {
+                let permit = self.permits.clone().acquire_owned().await;
+                let request = job.request().to_string();
+                let ran = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    job.run_blocking()
+                })
+                .await;
+                ran.unwrap_or_else(|e| {
+                    let text = match e.try_into_panic() {
+                        Ok(payload) => panic_text(&*payload),
+                        Err(e) => format!("worker task of {request} failed: {e}"),
+                    };
+                    Outcome::Failed(Failure::panic(text))
+                })
+            };
+            dispatch.complete(outcome);
+            for event in dispatch.take_events() {
+                self.emit(event);
+            }
+        }
+        let (reply, events) = dispatch.finish();
+        for event in events {
+            self.emit(event);
+        }
+        reply
+    }
+}
+
+/// Accept clients until the socket goes away, then stop the handler.
+pub(crate) async fn accept_loop(
+    socket: SocketHandle,
+    handler: Addr<RequestHandler>,
+    events: broadcast::Sender<RequestEvent>,
+) {
+    loop {
+        match socket.accept(POLL).await {
+            Ok((client, username)) => {
+                tracing::debug!(client = %client.id(), ?username, "request client accepted");
+                handler.do_send(NewClient(client, username));
+            }
+            Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "cloud socket gone; request handler stops");
+                let _ = events.send(RequestEvent::UncaughtError {
+                    caller: None,
+                    last_message: None,
+                    error: RequestError::new(ErrorKind::Socket, e.to_string()),
+                });
+                handler.do_send(super::Halt);
+                return;
+            }
+        }
+    }
+}
+
+/// Serve one client: read a message, dispatch, reply; until the client closes.
+pub(crate) async fn serve_client(client: SocketClient, username: Option<String>, shared: Shared) {
+    loop {
+        let text = match client.recv(POLL).await {
+            Ok(text) => text,
+            Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
+            Err(e) => {
+                tracing::debug!(client = %client.id(), error = %e, "request client gone");
+                return;
+            }
+        };
+        let caller = Caller::new(
+            client.id().to_string(),
+            client.username().or(username.clone()),
+        );
+        tracing::debug!(client = %caller.client_id, chars = text.chars().count(), "request received");
+        let Some(reply) = shared.handle(caller.clone(), &text).await else {
+            continue;
+        };
+        if let Err(e) = client.send(&reply).await {
+            tracing::warn!(client = %caller.client_id, error = %e, "could not send a reply");
+            shared.emit(RequestEvent::UncaughtError {
+                caller: Some(caller),
+                last_message: Some(text),
+                error: RequestError::new(ErrorKind::Socket, e.to_string()),
+            });
+            if e.kind() == SocketErrorKind::Closed {
+                return;
+            }
+        }
+    }
+}

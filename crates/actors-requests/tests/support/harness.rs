@@ -1,0 +1,79 @@
+//! Shared setup of the end-to-end tests: an embedded cloud server on 127.0.0.1:0, a bot
+//! connection with a request bot on its socket, and ScratchClients on their own
+//! connections. Every wait is bounded.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_requests::{RequestBot, RequestBotBuilder};
+use actors_security::keys::Security;
+use actors_socket::actor::SocketConfig;
+use actors_socket::server::KeyExchange;
+use actors_socket::{ConnectMode, ScratchClient};
+use scratchcomm_server::{CloudServer, ServerConfig};
+
+pub const PROJECT: &str = "606060";
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub fn vectors(name: &str) -> serde_json::Value {
+    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The fixed EC key of ec_handshake.json.
+pub fn ec_key() -> Security {
+    let doc = vectors("ec_handshake.json");
+    Security::from_key_string(doc["server"]["security_to_string"].as_str().unwrap()).unwrap()
+}
+
+pub async fn start_server() -> CloudServer {
+    tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
+        .await
+        .expect("server starts in time")
+        .expect("server starts")
+}
+
+pub async fn connect(url: &str) -> CloudHandle {
+    let config = ConnectionConfig::custom(url, PROJECT).rate_limit(RateLimit::unlimited());
+    tokio::time::timeout(WAIT, CloudHandle::connect(config))
+        .await
+        .expect("connect in time")
+        .expect("connects")
+}
+
+/// A bot on its own connection; `secure` uses the EC key of the vectors.
+pub async fn bot(url: &str, builder: RequestBotBuilder, secure: bool) -> (CloudHandle, RequestBot) {
+    let cloud = connect(url).await;
+    let config = SocketConfig {
+        security: secure.then(|| Arc::new(ec_key()) as Arc<dyn KeyExchange>),
+        ..SocketConfig::default()
+    };
+    let bot = builder.listen_on(&cloud, config).expect("bot starts");
+    (cloud, bot)
+}
+
+/// A client on its own connection, like one running copy of the project.
+pub async fn client(url: &str, secure: bool) -> ScratchClient {
+    let cloud = connect(url).await;
+    let mode = if secure {
+        ConnectMode::Secure(ec_key().public_data())
+    } else {
+        ConnectMode::Insecure
+    };
+    tokio::time::timeout(WAIT, ScratchClient::connect(&cloud, mode, 0))
+        .await
+        .expect("client connects in time")
+        .expect("client connects")
+}
+
+/// Send `text` and wait for the reply.
+pub async fn ask(client: &ScratchClient, text: &str) -> String {
+    client.send(text).await.expect("send");
+    client
+        .recv(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("no reply to {text:?}: {e}"))
+}
