@@ -1,0 +1,112 @@
+//! `sprite_e2e.json`, secure session: the real sprite in scratch-vm against the
+//! reference server. Our server derives the sprite's key from its handshake, decrypts
+//! every FROM_CLIENT packet into the messages the reference received, and our sprite
+//! model (client decode, decrypt, client replay guard) reads every TO_CLIENT reply.
+
+#[path = "support/from_client.rs"]
+mod from_client;
+#[path = "support/vectors.rs"]
+mod vectors;
+
+use std::time::Duration;
+
+use actors_security::encoding::{client_decode, server_decode};
+use actors_security::keys::ec::STANDARD_BASE_HEX;
+use actors_security::replay::{ClientReplayGuard, ServerReplayGuard};
+use actors_security::{CipherKey, Security};
+use from_client::joined_fragments;
+use serde_json::Value;
+use vectors::{load, s};
+
+fn at(event: &Value) -> Duration {
+    Duration::from_secs_f64(event["t"].as_f64().unwrap())
+}
+
+/// Splits a secure packet's content (without `-`/`1` prefix and `.` suffix) into
+/// ciphertext digits and salt.
+fn split_secure(content: &str) -> (&str, u64) {
+    let (digits, salt) = content.split_at(content.len() - 15);
+    (digits, salt.parse().unwrap())
+}
+
+#[test]
+fn secure_session_round_trips() {
+    let v = load("sprite_e2e.json");
+    let server = Security::from_key_string(&format!(
+        "ECxxxxx1[\"{STANDARD_BASE_HEX}\", \"{}\"]",
+        s(&v, "server_scalar_hex")
+    ))
+    .unwrap();
+    assert_eq!(
+        server.public_data()["[secure] public point"],
+        s(&v, "server_public_point")
+    );
+    let session = v["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["scenario"] == "secure")
+        .unwrap();
+    let events = session["events"].as_array().unwrap();
+    let from_client: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "from_client")
+        .collect();
+
+    // Handshake: key fragment + _safe_connect.
+    let (joined, connect) =
+        joined_fragments(&[s(from_client[0], "value"), s(from_client[1], "value")]).unwrap();
+    let key_text = server
+        .derive_server_key_text(&joined, connect.salt)
+        .unwrap();
+    assert_eq!(key_text.as_str(), s(&session["client_state"], "client_key"));
+    let key = CipherKey::from_key_text(&key_text);
+    let created = at(from_client[0]) - Duration::from_secs(5);
+    let mut server_guard = ServerReplayGuard::new(created);
+    server_guard
+        .accept(connect.salt, at(from_client[1]))
+        .unwrap();
+
+    let mut client_guard = ClientReplayGuard::new(at(from_client[0]));
+    let mut received = Vec::new();
+    let mut receptions = Vec::new();
+    let (mut server_buf, mut client_buf) = (String::new(), String::new());
+    for event in &events[2..] {
+        match event["kind"].as_str().unwrap() {
+            "from_client" => {
+                let raw = s(event, "value");
+                let v: String = raw.chars().filter(|&c| c != '-').collect();
+                let body = &v[1..v.find('.').unwrap()];
+                let (digits, salt) = split_secure(body);
+                server_guard.accept(salt, at(event)).unwrap();
+                server_buf.push_str(&key.decrypt(&server_decode(digits).unwrap(), salt).unwrap());
+                if !raw.contains('-') {
+                    received.push(std::mem::take(&mut server_buf));
+                }
+            }
+            "to_client" => {
+                let raw = s(event, "value");
+                let start = if raw.starts_with('-') { 2 } else { 1 };
+                let (digits, salt) = split_secure(&raw[start..raw.find('.').unwrap()]);
+                client_guard.accept(salt, at(event)).unwrap();
+                client_buf.push_str(&key.decrypt(&client_decode(digits), salt).unwrap());
+                if !raw.contains('-') {
+                    receptions.push(std::mem::take(&mut client_buf));
+                }
+            }
+            _ => {}
+        }
+    }
+    let want_received: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["data"]["server_received"].as_str())
+        .collect();
+    let want_receptions: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "reception")
+        .map(|e| s(e, "reception"))
+        .collect();
+    assert_eq!(received, want_received);
+    assert_eq!(receptions, want_receptions);
+    assert_eq!(received.len(), 4);
+}
