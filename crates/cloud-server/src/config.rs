@@ -34,6 +34,12 @@ pub struct ServerConfig {
     /// Refuse a handshake whose username is already used in the room with 4002 (default
     /// false: the reference library's default name `player1000` is shared by many bots).
     pub unique_usernames: bool,
+    /// Refuse, with 4005 as TurboWarp does, a client whose `Cookie` header carries a Scratch
+    /// session (`scratchsessionsid=`): such a client leaks its user's login (default true).
+    pub refuse_scratch_session_cookie: bool,
+    /// Refuse a client without a `User-Agent` header with 4006 "identify yourself", as
+    /// TurboWarp's public server does (default false).
+    pub require_user_agent: bool,
     /// Send a websocket ping this long after the last ping (default 30 s).
     pub ping_interval: Duration,
     /// Drop a client that sent nothing (no pong, no message) for this long after a ping
@@ -58,6 +64,8 @@ impl Default for ServerConfig {
             require_cloud_prefix: true,
             allow_rename_delete: true,
             unique_usernames: false,
+            refuse_scratch_session_cookie: true,
+            require_user_agent: false,
             ping_interval: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(30),
             outbound_capacity: 256,

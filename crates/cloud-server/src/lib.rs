@@ -40,6 +40,8 @@
 //! | 4002 | username not 1–20 characters of `A-Z a-z 0-9 _ -` (or taken, with [`ServerConfig::unique_usernames`]) |
 //! | 4003 | server full (`max_connections`, `max_rooms`), room full (`max_clients_per_room`), or a new variable beyond `max_variables_per_room` |
 //! | 4004 | the project is refused by [`ProjectFilter`] |
+//! | 4005 | the upgrade request carries a Scratch session cookie ([`ServerConfig::refuse_scratch_session_cookie`], on by default) |
+//! | 4006 | no `User-Agent` header, when [`ServerConfig::require_user_agent`] is on |
 //! | 1009 | a frame (continuations joined) larger than `max_message_bytes` |
 //! | 1013 | the client did not read fast enough: its bounded queue (`outbound_capacity` frames) overflowed |
 //! | 1001 | the server stops, or the client did not answer a ping within `ping_timeout` |
@@ -52,6 +54,7 @@
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
 
+pub mod admission;
 pub mod config;
 pub mod error;
 pub mod keepalive;

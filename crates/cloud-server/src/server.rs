@@ -6,6 +6,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use crate::admission::{admit, Headers};
 use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::session;
@@ -53,8 +54,18 @@ async fn upgrade(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &actix_web::http::header::HeaderValue| v.to_str().ok())
+    };
+    let headers = Headers {
+        cookie: header(actix_web::http::header::COOKIE),
+        user_agent: header(actix_web::http::header::USER_AGENT),
+    };
+    let refusal = admit(headers, state.config());
     let (response, ws, stream) = actix_ws::handle(&req, body)?;
-    actix_web::rt::spawn(session::run(state, ws, stream));
+    actix_web::rt::spawn(session::run(state, ws, stream, refusal));
     Ok(response)
 }
 

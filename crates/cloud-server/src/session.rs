@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::admission::Refusal;
 use crate::keepalive::{Keepalive, KeepaliveAction};
 use crate::protocol::{too_slow, Action, ClientState};
 use crate::room::{Outbox, Rooms};
@@ -77,9 +78,20 @@ impl<O: Outbox> Drop for ConnectionSlot<'_, O> {
 }
 
 /// Serve one upgraded websocket until it ends.
-pub(crate) async fn run(state: CloudState, mut session: Session, stream: MessageStream) {
+pub(crate) async fn run(
+    state: CloudState,
+    mut session: Session,
+    stream: MessageStream,
+    refusal: Option<Refusal>,
+) {
     let shared = &state.inner;
     let config = &shared.config;
+    if let Some(refusal) = refusal {
+        if session.text(refusal.message).await.is_ok() {
+            finish(session, End::close(refusal.code, refusal.reason)).await;
+        }
+        return;
+    }
     let mut shutdown = shared.shutdown.subscribe();
     if *shutdown.borrow_and_update() {
         finish(

@@ -122,3 +122,44 @@ async fn too_big_messages_close_with_1009() {
     );
     server.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_leaked_scratch_session_closes_with_4005() {
+    let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+    let url = server.url();
+    let cookie = [("Cookie", "scratchsessionsid=\"secret\";")];
+    let mut leaky = Ws::connect_with(awc::Client::new(), &url, &cookie)
+        .await
+        .unwrap();
+    let warning = leaky.text().await;
+    assert!(warning.contains("session cookie"), "{warning}");
+    assert_eq!(leaky.close_code().await, Some(4005));
+    let harmless = [("Cookie", "theme=dark")];
+    let mut ok = Ws::connect_with(awc::Client::new(), &url, &harmless)
+        .await
+        .unwrap();
+    ok.send(&handshake("1", "a")).await;
+    assert!(ok.sync().await.is_empty());
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_missing_user_agent_closes_with_4006_when_required() {
+    let config = ServerConfig {
+        require_user_agent: true,
+        ..ServerConfig::default()
+    };
+    let server = CloudServer::start(config).await.unwrap();
+    let url = server.url();
+    let anonymous = awc::Client::builder().no_default_headers().finish();
+    let mut a = Ws::connect_with(anonymous, &url, &[]).await.unwrap();
+    assert!(a.text().await.contains("User-Agent"));
+    assert_eq!(a.close_code().await, Some(4006));
+    let polite = [("User-Agent", "tests/1.0 (cloud-server tests)")];
+    let mut b = Ws::connect_with(awc::Client::new(), &url, &polite)
+        .await
+        .unwrap();
+    b.send(&handshake("1", "b")).await;
+    assert!(b.sync().await.is_empty());
+    server.stop().await;
+}

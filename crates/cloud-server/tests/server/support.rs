@@ -44,10 +44,20 @@ impl Ws {
     }
 
     pub async fn try_connect(url: &str) -> Result<Ws, String> {
-        let fut = awc::Client::new()
-            .ws(url)
-            .max_frame_size(64 << 20)
-            .connect();
+        Self::connect_with(awc::Client::new(), url, &[]).await
+    }
+
+    /// Connect with a given awc client and extra request headers.
+    pub async fn connect_with(
+        client: awc::Client,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Ws, String> {
+        let mut req = client.ws(url).max_frame_size(64 << 20);
+        for (k, v) in headers {
+            req = req.set_header(*k, *v);
+        }
+        let fut = req.connect();
         let (_resp, io) = tokio::time::timeout(WAIT, fut)
             .await
             .map_err(|_| "connect timed out".to_owned())?
