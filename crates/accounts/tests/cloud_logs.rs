@@ -158,6 +158,20 @@ async fn log_failures_are_error_values() {
             .unwrap_err();
         assert_eq!(err.kind(), K::MalformedJson);
 
+        let quick = CloudLogs::new(
+            ApiConfig::default()
+                .with_logs_base(&fake.base())
+                .unwrap()
+                .with_timeout(Duration::from_millis(300)),
+        );
+        let stalling = ProjectId::scratch(STALLING_PROJECT).unwrap();
+        let err = quick.fetch(&LogQuery::new(stalling)).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            K::Timeout,
+            "a body that stalls is a timeout: {err}"
+        );
+
         let turbowarp = ProjectId::new("my-tw-project").unwrap();
         let err = logs.fetch(&LogQuery::new(turbowarp)).await.unwrap_err();
         assert_eq!(err.kind(), K::InvalidInput);

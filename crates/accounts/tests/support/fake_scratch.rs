@@ -18,6 +18,8 @@ pub const NO_COOKIE_USER: &str = "nocookie";
 pub const SLOW_USER: &str = "slowpoke";
 /// A project whose logs are not JSON.
 pub const MALFORMED_PROJECT: &str = "999";
+/// A project whose logs answer at once but then stall in the middle of the body.
+pub const STALLING_PROJECT: &str = "998";
 /// How long the slow answers take (tests configure a much shorter client timeout).
 pub const SLOW_DELAY: Duration = Duration::from_secs(5);
 
@@ -236,6 +238,18 @@ async fn logs(
     let project = query.get("projectid").cloned().unwrap_or_default();
     if project == MALFORMED_PROJECT {
         return HttpResponse::Ok().body("<html>rate limited</html>");
+    }
+    if project == STALLING_PROJECT {
+        let start = futures_util::stream::once(async {
+            Ok::<_, actix_web::Error>(web::Bytes::from_static(b"[{\"user\": "))
+        });
+        let stall = futures_util::stream::once(async {
+            actix_rt::time::sleep(SLOW_DELAY).await;
+            Ok::<_, actix_web::Error>(web::Bytes::from_static(b"\"x\"}]"))
+        });
+        return HttpResponse::Ok()
+            .content_type("application/json")
+            .streaming(futures_util::StreamExt::chain(start, stall));
     }
     let num = |k: &str| query.get(k).and_then(|v| v.parse::<usize>().ok());
     let (Some(limit), Some(offset)) = (num("limit"), num("offset")) else {
