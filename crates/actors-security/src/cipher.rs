@@ -143,45 +143,86 @@ impl CipherKey {
     /// [`SecurityErrorKind::BadMessage`] when authentication fails (tampered, truncated,
     /// wrong key or wrong salt), as the reference's `Bad message` (§7.3).
     pub fn decrypt(&self, ciphertext: &str, salt: u64) -> Result<String, SecurityError> {
-        let malformed =
-            |what: &str| SecurityError::new(SecurityErrorKind::MalformedCiphertext, what);
-        let mut parts = ciphertext.splitn(3, ':');
-        let seed = parts.next().unwrap_or_default();
-        let (Some(len_text), Some(body)) = (parts.next(), parts.next()) else {
-            return Err(malformed("expected \"seed:len:body\" (two ':' separators)"));
-        };
-        if seed.is_empty() || !seed.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(malformed("seed field is not a decimal number"));
+        let (len, body) = split_ciphertext(ciphertext)?;
+        if len.checked_add(END_MARKER_LEN) != Some(body.chars().count()) {
+            return Err(bad_message("length field does not match the body"));
         }
-        if len_text.is_empty() || !len_text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(malformed("length field is not a decimal number"));
-        }
-        let bad = |what: &str| SecurityError::new(SecurityErrorKind::BadMessage, what);
-        let len: usize = len_text
-            .parse()
-            .map_err(|_| bad("length field does not match the body"))?;
-        let body_len = body.chars().count();
-        if len.checked_add(END_MARKER_LEN) != Some(body_len) {
-            return Err(bad("length field does not match the body"));
-        }
-        let stream = self.keystream(salt, body_len)?;
-        let mut plain = Zeroizing::new(String::with_capacity(body_len));
-        for (pos, (c, k)) in body.chars().zip(stream.iter()).enumerate() {
-            let Some(i) = index_of(c) else {
-                return Err(malformed(&format!(
-                    "body character {pos} is not in the 91-character table"
-                )));
-            };
-            let shift = usize::from(*k) % TABLE_LEN;
-            plain.push(char_at((i + TABLE_LEN - shift) % TABLE_LEN));
-        }
+        let plain = self.unshift(body, salt)?;
         match plain.strip_suffix(END_MARKER) {
             Some(text) => Ok(text.to_owned()),
-            None => Err(bad(
+            None => Err(bad_message(
                 "end marker missing (wrong key or salt, or tampered text)",
             )),
         }
     }
+
+    /// Decrypts like the client sprite, whose check is weaker (§7.3, §9 C7): the end
+    /// marker is compared case-insensitively and a body of `len + 14` characters whose
+    /// tail matches the first 14 marker characters is accepted too. For a Rust model of
+    /// the sprite; a server uses [`Self::decrypt`].
+    pub fn decrypt_as_sprite(&self, ciphertext: &str, salt: u64) -> Result<String, SecurityError> {
+        let (len, body) = split_ciphertext(ciphertext)?;
+        let body_len = body.chars().count();
+        let marker_len = match body_len.checked_sub(len) {
+            Some(n) if n == END_MARKER_LEN || n == END_MARKER_LEN - 1 => n,
+            _ => return Err(bad_message("length field does not match the body")),
+        };
+        let plain = self.unshift(body, salt)?;
+        let chars: Vec<char> = plain.chars().collect();
+        let text: String = chars[..len].iter().collect();
+        let tail: String = chars[len..].iter().collect();
+        if tail.eq_ignore_ascii_case(&END_MARKER[..marker_len]) {
+            Ok(text)
+        } else {
+            Err(bad_message(
+                "end marker missing (wrong key or salt, or tampered text)",
+            ))
+        }
+    }
+
+    /// Shifts every body character back by its keystream byte.
+    fn unshift(&self, body: &str, salt: u64) -> Result<Zeroizing<String>, SecurityError> {
+        let body_len = body.chars().count();
+        let stream = self.keystream(salt, body_len)?;
+        let mut plain = Zeroizing::new(String::with_capacity(body_len));
+        for (pos, (c, k)) in body.chars().zip(stream.iter()).enumerate() {
+            let Some(i) = index_of(c) else {
+                return Err(SecurityError::new(
+                    SecurityErrorKind::MalformedCiphertext,
+                    format!("body character {pos} is not in the 91-character table"),
+                ));
+            };
+            let shift = usize::from(*k) % TABLE_LEN;
+            plain.push(char_at((i + TABLE_LEN - shift) % TABLE_LEN));
+        }
+        Ok(plain)
+    }
+}
+
+fn bad_message(what: &str) -> SecurityError {
+    SecurityError::new(SecurityErrorKind::BadMessage, what)
+}
+
+/// Splits `"seed:len:body"` at the first two `:` and parses `len` (the body may itself
+/// contain `:`).
+fn split_ciphertext(ciphertext: &str) -> Result<(usize, &str), SecurityError> {
+    let malformed = |what: &str| SecurityError::new(SecurityErrorKind::MalformedCiphertext, what);
+    let mut parts = ciphertext.splitn(3, ':');
+    let seed = parts.next().unwrap_or_default();
+    let (Some(len_text), Some(body)) = (parts.next(), parts.next()) else {
+        return Err(malformed("expected \"seed:len:body\" (two ':' separators)"));
+    };
+    if seed.is_empty() || !seed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed("seed field is not a decimal number"));
+    }
+    if len_text.is_empty() || !len_text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed("length field is not a decimal number"));
+    }
+    // Too large for usize cannot match any body: authentication failure, like the reference.
+    let len = len_text
+        .parse()
+        .map_err(|_| bad_message("length field does not match the body"))?;
+    Ok((len, body))
 }
 
 /// A seed in 1000..=9998 as both the reference and the sprite choose it.
@@ -233,6 +274,28 @@ mod tests {
             key.decrypt(&huge, 5).unwrap_err().kind(),
             SecurityErrorKind::BadMessage
         );
+    }
+
+    #[test]
+    fn sprite_decrypt_is_weaker() {
+        let key = CipherKey::from_key_text("777");
+        let salt = 177_438_113_754;
+        let c = key.encrypt("ab", salt, 1000).unwrap();
+        assert_eq!(key.decrypt_as_sprite(&c, salt).unwrap(), "ab");
+        // One character short: the reference refuses, the sprite accepts.
+        let short = &c[..c.len() - 1];
+        assert!(key.decrypt(short, salt).is_err());
+        assert_eq!(key.decrypt_as_sprite(short, salt).unwrap(), "ab");
+        // The last body character encrypts the marker's final 'S'; make it encrypt 's'.
+        let mut chars: Vec<char> = c.chars().collect();
+        let last = chars.len() - 1;
+        let k = (index_of(chars[last]).unwrap() + TABLE_LEN - index_of('S').unwrap()) % TABLE_LEN;
+        chars[last] = char_at((index_of('s').unwrap() + k) % TABLE_LEN);
+        let altered: String = chars.iter().collect();
+        assert!(key.decrypt(&altered, salt).is_err());
+        assert_eq!(key.decrypt_as_sprite(&altered, salt).unwrap(), "ab");
+        assert!(key.decrypt_as_sprite(&c[..c.len() - 2], salt).is_err());
+        assert!(key.decrypt_as_sprite("1:x:abc", salt).is_err());
     }
 
     #[test]

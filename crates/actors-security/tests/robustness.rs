@@ -70,6 +70,9 @@ proptest! {
         let key = CipherKey::from_key_text("123456789");
         let _ = key.decrypt(&text, salt);
         let _ = key.decrypt(&digits, salt);
+        let _ = key.decrypt_as_sprite(&text, salt);
+        let _ = key.decrypt_as_sprite(&digits, salt);
+        let _ = key.decrypt_as_sprite(&format!("1:0:{text}"), salt);
         let _ = key.decrypt(&format!("1234:{}:{text}", text.chars().count().saturating_sub(15)), salt);
     }
 
