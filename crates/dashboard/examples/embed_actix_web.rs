@@ -1,5 +1,5 @@
-//! An actix-web app with its own routes that mounts the live dashboard over two projects
-//! on an embedded cloud server (started in-process), prints the URLs and runs until
+//! An actix-web app with its own routes that mounts the live dashboard over a Sky of two
+//! projects on an embedded cloud server (started in-process), prints the URLs and runs until
 //! Ctrl-C.
 //!
 //! ```text
@@ -15,12 +15,12 @@
 //! form on the page.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
-use actors_cloud::{CloudHandle, ConnectionConfig};
+use actors_cloud::{CloudHandle, ConnectionConfig, SkyHandle};
 use scratchcomm_dashboard::Dashboard;
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::time::Duration;
 
-/// The two projects the app's bots are connected to.
+/// The two projects the app's Sky is connected to.
 const PROJECTS: [&str; 2] = ["1001", "1002"];
 
 struct Options {
@@ -114,25 +114,24 @@ async fn run(opts: Options) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::other(format!("cloud server: {e}")))?;
     let cloud_url = server.url();
 
-    // 2. The app's bots: one connection per project.
-    let mut members = Vec::new();
+    // 2. The app's bots: a Sky with one connection per project.
+    let sky = SkyHandle::start(1024);
     for project in PROJECTS {
         let cfg = ConnectionConfig::custom(&cloud_url, project).username(format!("bot{project}"));
-        let handle = CloudHandle::connect(cfg)
+        let source = sky
+            .connect(cfg)
             .await
             .map_err(|e| std::io::Error::other(format!("connect to project {project}: {e}")))?;
-        handle
-            .set("score", 0)
+        sky.set(&source, "score", 0)
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        members.push(handle);
     }
     if opts.tick {
         spawn_ticker(cloud_url.clone());
     }
 
-    // 3. The dashboard, mounted with one call next to the app's own routes.
-    let dashboard = Dashboard::new(members.clone())
+    // 3. The dashboard over the Sky, mounted with one call next to the app's own routes.
+    let dashboard = Dashboard::new(&sky)
         .at("/dashboard")
         .title("My bot: cloud dashboard");
     let app_dashboard = dashboard.clone();
@@ -163,9 +162,7 @@ async fn run(opts: Options) -> std::io::Result<()> {
     println!("stopping");
     http_handle.stop(true).await;
     let _ = http_task.await;
-    for m in &members {
-        m.stop().await;
-    }
+    sky.stop().await;
     server.stop().await;
     Ok(())
 }

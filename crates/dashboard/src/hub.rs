@@ -14,7 +14,7 @@
 use crate::error::DashboardError;
 use crate::state::{ConnectionStatus, ProjectView, Snapshot, SocketView, Update, VariableMessage};
 use actix_web::web::Bytes;
-use actors_cloud::{CloudHandle, CloudValue};
+use actors_cloud::{CloudHandle, CloudValue, SkyHandle};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
@@ -84,6 +84,7 @@ pub(crate) struct SocketEntry {
 pub(crate) struct Hub {
     projects: RwLock<Vec<Arc<ProjectEntry>>>,
     sockets: RwLock<Vec<Arc<SocketEntry>>>,
+    skies: RwLock<Vec<SkyHandle>>,
     subscribers: Mutex<Vec<mpsc::Sender<Bytes>>>,
     limits: Mutex<SseLimits>,
     keepalive_started: AtomicBool,
@@ -104,6 +105,7 @@ impl Hub {
         Arc::new(Hub {
             projects: RwLock::new(Vec::new()),
             sockets: RwLock::new(Vec::new()),
+            skies: RwLock::new(Vec::new()),
             subscribers: Mutex::new(Vec::new()),
             limits: Mutex::new(limits),
             keepalive_started: AtomicBool::new(false),
@@ -137,6 +139,38 @@ impl Hub {
         true
     }
 
+    pub(crate) fn has_project(&self, id: &str) -> bool {
+        self.projects
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|p| p.id == id)
+    }
+
+    pub(crate) fn add_sky(&self, sky: SkyHandle) {
+        self.skies
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(sky);
+    }
+
+    /// Attach Sky members not shown yet. Called whenever state is read (a Sky does not
+    /// announce new members, and a silent member produces no event to discover it by).
+    /// Never call it while holding the subscriber lock: attaching publishes.
+    pub(crate) fn sync_skies(self: &Arc<Self>) {
+        let skies: Vec<SkyHandle> = self.skies.read().unwrap_or_else(|p| p.into_inner()).clone();
+        for sky in skies {
+            for source in sky.sources() {
+                if self.has_project(source.as_str()) {
+                    continue;
+                }
+                if let Some(member) = sky.member(&source) {
+                    feed::attach_connection(self, member);
+                }
+            }
+        }
+    }
+
     pub(crate) fn add_socket(&self, entry: Arc<SocketEntry>) {
         self.sockets
             .write()
@@ -149,7 +183,8 @@ impl Hub {
     }
 
     /// The project with dashboard id `id`, or else the only one with project id `id`.
-    pub(crate) fn find(&self, id: &str) -> Result<Arc<ProjectEntry>, DashboardError> {
+    pub(crate) fn find(self: &Arc<Self>, id: &str) -> Result<Arc<ProjectEntry>, DashboardError> {
+        self.sync_skies();
         let projects = self.projects.read().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = projects.iter().find(|p| p.id == id) {
             return Ok(p.clone());
@@ -175,7 +210,7 @@ impl Hub {
     /// Set a variable through the project's connection and tell live subscribers (a
     /// connection gets no echo of its own sets, so the dashboard publishes it).
     pub(crate) async fn set(
-        &self,
+        self: &Arc<Self>,
         id: &str,
         name: &str,
         value: CloudValue,
@@ -223,6 +258,7 @@ impl Hub {
 
     /// Open a live stream: its first message is the full snapshot.
     pub(crate) fn subscribe(self: &Arc<Self>) -> Result<mpsc::Receiver<Bytes>, DashboardError> {
+        self.sync_skies();
         let limits = self.limits();
         let mut subs = lock(&self.subscribers);
         subs.retain(|tx| !tx.is_closed());

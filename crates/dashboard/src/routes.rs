@@ -103,6 +103,8 @@ async fn asset(body: &'static str, content_type: &'static str) -> HttpResponse {
 }
 
 async fn projects(hub: web::Data<Hub>) -> HttpResponse {
+    let hub = hub.into_inner();
+    hub.sync_skies();
     HttpResponse::Ok().json(hub.snapshot())
 }
 
@@ -153,7 +155,7 @@ async fn set_variable(
 ) -> Result<HttpResponse, DashboardError> {
     let (id, name) = path.into_inner();
     let value = parse_set_body(&body)?;
-    let msg = hub.set(&id, &name, value).await?;
+    let msg = hub.into_inner().set(&id, &name, value).await?;
     Ok(HttpResponse::Ok().json(msg))
 }
 

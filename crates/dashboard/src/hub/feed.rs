@@ -3,7 +3,7 @@
 
 use super::{frame, Hub, ProjectEntry, SocketEntry};
 use crate::state::{ConnectionStatus, SocketClientView, SocketView};
-use actors_cloud::CloudHandle;
+use actors_cloud::{CloudHandle, SkyHandle};
 use actors_socket::{SocketEvent, SocketHandle};
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, Weak};
@@ -37,6 +37,25 @@ pub(crate) fn attach_connection(hub: &Arc<Hub>, handle: CloudHandle) -> bool {
         }
     });
     true
+}
+
+/// Attach a Sky: its members now, and members added later as soon as the dashboard is
+/// read or the new member produces an event.
+pub(crate) fn attach_sky(hub: &Arc<Hub>, sky: SkyHandle) {
+    let mut events = sky.events();
+    hub.add_sky(sky.clone());
+    hub.sync_skies();
+    let weak: Weak<Hub> = Arc::downgrade(hub);
+    tokio::spawn(async move {
+        while let Some(event) = events.next().await {
+            let Some(hub) = weak.upgrade() else { return };
+            if !hub.has_project(event.source.as_str()) {
+                if let Some(member) = sky.member(&event.source) {
+                    attach_connection(&hub, member);
+                }
+            }
+        }
+    });
 }
 
 /// Attach a cloud socket under `id`: its clients (id, username, secure) and a message count.
