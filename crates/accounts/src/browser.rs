@@ -18,17 +18,24 @@ pub const SESSION_COOKIE: &str = "scratchsessionsid";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Browser {
+    /// Mozilla Firefox.
     Firefox,
+    /// Google Chrome.
     Chrome,
+    /// Microsoft Edge (any channel rookie finds).
     Edge,
     /// Microsoft Edge's dev channel (rookie searches Edge's stable, beta, dev and nightly
     /// profiles; on Linux this variant reads only the dev profiles).
     EdgeDev,
     /// macOS only.
     Safari,
+    /// Chromium.
     Chromium,
+    /// Vivaldi.
     Vivaldi,
+    /// Opera.
     Opera,
+    /// Brave.
     Brave,
     /// Every browser rookie knows; the first Scratch session cookie found wins.
     Any,

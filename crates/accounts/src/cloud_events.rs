@@ -60,7 +60,9 @@ impl CloudEventLogs for CloudEvent {
 /// history. Cheap to keep per event; resolve it with [`EventUsers::user_of`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventTicket {
+    /// The event's project.
     pub project_id: ProjectId,
+    /// The event's place in the history.
     pub ticket: SetTicket,
 }
 

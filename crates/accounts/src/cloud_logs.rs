@@ -48,8 +48,11 @@ impl LogEntry {
 /// variable. Defaults: limit 100, offset 0, every variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogQuery {
+    /// The (Scratch) project.
     pub project_id: ProjectId,
+    /// At most this many entries.
     pub limit: usize,
+    /// Skip this many of the newest entries.
     pub offset: usize,
     /// Keep only this variable's entries.
     pub name: Option<VarName>,

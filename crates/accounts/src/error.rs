@@ -39,36 +39,102 @@ pub enum AccountsErrorKind {
 #[derive(Debug, Clone, Error)]
 #[non_exhaustive]
 pub enum AccountsError {
+    /// See [`AccountsErrorKind::WrongPassword`].
     #[error("wrong username or password for {username:?}: {message}")]
-    WrongPassword { username: String, message: String },
+    WrongPassword {
+        /// The username tried.
+        username: String,
+        /// The server's message (`msg`), or the HTTP status.
+        message: String,
+    },
+    /// See [`AccountsErrorKind::InvalidSession`].
     #[error("the session id was not accepted by {url} (expired or invalid): {reason}")]
-    InvalidSession { url: String, reason: String },
+    InvalidSession {
+        /// The session endpoint.
+        url: String,
+        /// What the answer said.
+        reason: String,
+    },
+    /// See [`AccountsErrorKind::MalformedJson`].
     #[error("malformed answer from {url}: {reason}")]
-    MalformedJson { url: String, reason: String },
+    MalformedJson {
+        /// Where the answer came from.
+        url: String,
+        /// What was wrong with it (names the field).
+        reason: String,
+    },
+    /// See [`AccountsErrorKind::MissingCookie`].
     #[error("the login answer from {url} set no quoted scratchsessionsid cookie")]
-    MissingCookie { url: String },
+    MissingCookie {
+        /// The login endpoint.
+        url: String,
+    },
+    /// See [`AccountsErrorKind::Timeout`].
     #[error("{url} did not answer within {timeout:?}")]
-    Timeout { url: String, timeout: Duration },
+    Timeout {
+        /// The URL asked.
+        url: String,
+        /// The configured timeout.
+        timeout: Duration,
+    },
+    /// See [`AccountsErrorKind::Unreachable`].
     #[error("cannot reach {url}: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// The URL asked.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// See [`AccountsErrorKind::HttpStatus`].
     #[error("{url} answered HTTP {status}")]
-    HttpStatus { url: String, status: u16 },
+    HttpStatus {
+        /// The URL asked.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// See [`AccountsErrorKind::BrowserCookiesNotFound`].
     #[error("no Scratch session cookie found in {browser}: {reason}")]
-    BrowserCookiesNotFound { browser: String, reason: String },
+    BrowserCookiesNotFound {
+        /// The browser (or cookie file) read.
+        browser: String,
+        /// Why nothing was found.
+        reason: String,
+    },
+    /// See [`AccountsErrorKind::InvalidSessionString`].
     #[error("invalid session string: {reason}")]
-    InvalidSessionString { reason: String },
+    InvalidSessionString {
+        /// What was wrong (never the content).
+        reason: String,
+    },
+    /// See [`AccountsErrorKind::InvalidInput`].
     #[error("invalid input {what}: {reason}")]
-    InvalidInput { what: String, reason: String },
+    InvalidInput {
+        /// Which input.
+        what: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// See [`AccountsErrorKind::EventExpired`].
     #[error("no cloud log entry left for {name:?} = {value:?} at age {age} (event expired)")]
     EventExpired {
+        /// Full variable name.
         name: String,
+        /// The event's value.
         value: String,
+        /// The event's age (position among equal values, newest first).
         age: usize,
     },
+    /// See [`AccountsErrorKind::MissingData`].
     #[error("missing data: {what}")]
-    MissingData { what: String },
+    MissingData {
+        /// What is missing and what needed it.
+        what: String,
+    },
+    /// See [`AccountsErrorKind::CloudConnection`].
     #[error("cloud connection: {0}")]
     Cloud(#[from] actors_cloud::CloudError),
+    /// See [`AccountsErrorKind::CloudSocket`].
     #[error("cloud socket: {0}")]
     Socket(#[from] actors_socket::SocketError),
 }

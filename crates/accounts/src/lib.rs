@@ -11,10 +11,12 @@
 //!   [`Session::turbowarp_cloud_socket`] (cloud-socket usernames from the logs through
 //!   [`LogsUsernameLookup`]).
 //!
-//! Secrets ([`SessionId`](scratchcomm_wire::SessionId), [`Password`], [`XToken`]) print
+//! Secrets ([`SessionId`], [`Password`], [`XToken`]) print
 //! redacted and are zeroized on drop. Every failure is an [`AccountsError`] whose
 //! [`kind`](AccountsError::kind) callers can branch on. The async functions use awc and
 //! need a running actix runtime (`actix_rt::System` or `#[actix_rt::test]`).
+
+#![warn(missing_docs)]
 
 mod account;
 mod api;

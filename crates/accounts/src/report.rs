@@ -17,12 +17,16 @@ use std::path::PathBuf;
 pub enum LoginMethod {
     /// A session id, with the username when known.
     SessionId {
+        /// The session id.
         session_id: SessionId,
+        /// The username, if known (used when the lookup fails).
         username: Option<String>,
     },
     /// A username and password.
     Password {
+        /// The username.
         username: String,
+        /// The password.
         password: Password,
     },
     /// The cookies of an installed browser.
@@ -59,14 +63,21 @@ impl std::fmt::Debug for LoginMethod {
 /// The account data of a session, ready to print. Holds no secret in full.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountReport {
+    /// The account's username.
     pub username: String,
     /// Length and last characters of the session id only.
     pub session_id_hint: String,
+    /// The account's e-mail address, when the session endpoint gives it.
     pub email: Option<String>,
+    /// The numeric user id.
     pub user_id: Option<u64>,
+    /// Whether the account is banned.
     pub banned: bool,
+    /// Whether the account is a "New Scratcher".
     pub new_scratcher: bool,
+    /// Whether `mute_status` is non-empty.
     pub muted: bool,
+    /// `permissions.mute_status` as sent.
     pub mute_status: Value,
     /// Length and last characters of the X-Token only.
     pub xtoken_hint: String,

@@ -9,7 +9,9 @@ pub const PAGE_SIZE: usize = 100;
 /// One page request: `limit` entries starting at `offset` (newest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
+    /// Entries asked for (at most [`PAGE_SIZE`]).
     pub limit: usize,
+    /// Entries skipped.
     pub offset: usize,
 }
 
