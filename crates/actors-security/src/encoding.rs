@@ -142,24 +142,40 @@ pub fn server_decode(digits: &str) -> Result<String, SecurityError> {
     Ok(out)
 }
 
+/// The 0-based table index a two-character pair selects in the sprite, which switches
+/// to costume `Number(pair)`: the pair is a number in JavaScript's sense (surrounding
+/// whitespace ignored, `-3`, `5.`, `.5` are numbers; `5-` is not), and costume `n` is
+/// index `wrapClamp(round(n - 1), 0, 90)`. `None` when the pair is not a number.
+fn sprite_pair_index(pair: &[char]) -> Option<usize> {
+    let text: String = pair.iter().collect();
+    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if trimmed.is_empty()
+        || !trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-.".contains(c))
+    {
+        return None;
+    }
+    let n: f64 = trimmed.parse().ok()?;
+    // Math.round rounds halves up; then wrap into 0..=90.
+    let index = (n - 1.0 + 0.5).floor() as i64;
+    Some(index.rem_euclid(TABLE_LEN as i64) as usize)
+}
+
 /// Client (sprite) decoding; never fails.
 ///
-/// Each pair of ASCII digits `p` selects `TABLE[((p - 1) mod 91) + 1]` (so `00` is `*`
-/// and `92` is `a`); a trailing single character decodes to itself; a pair that is
-/// not two digits repeats the previously decoded character (nothing if there is none).
+/// Each pair selects `TABLE[((p - 1) mod 91) + 1]` where `p` is the pair read as a
+/// JavaScript number (so `00` is `*`, `92` is `a`, and `-3`, which appears when the
+/// sprite keeps a packet's leading `-` (§9 C1), is `<`); a trailing single character
+/// decodes to itself; a pair that is not a number (`5-`) repeats the previously
+/// decoded character (nothing if there is none).
 pub fn client_decode(digits: &str) -> String {
     let chars: Vec<char> = digits.chars().collect();
     let mut out = String::with_capacity(chars.len() / 2 + 1);
     let mut previous: Option<char> = None;
     let mut pairs = chars.chunks_exact(2);
     for pair in pairs.by_ref() {
-        let decoded = match (pair[0].to_digit(10), pair[1].to_digit(10)) {
-            (Some(a), Some(b)) => {
-                let p = (a * 10 + b) as usize;
-                Some(char_at((p + TABLE_LEN - 1) % TABLE_LEN))
-            }
-            _ => previous,
-        };
+        let decoded = sprite_pair_index(pair).map(char_at).or(previous);
         if let Some(c) = decoded {
             out.push(c);
             previous = Some(c);
@@ -208,5 +224,19 @@ mod tests {
         assert_eq!(client_decode("015-02"), "aab");
         assert_eq!(client_decode("5-01"), "a");
         assert_eq!(client_decode("0"), "0");
+        assert_eq!(client_decode("--"), "");
+    }
+
+    #[test]
+    fn client_decode_reads_pairs_as_javascript_numbers() {
+        assert_eq!(client_decode("-3"), "<");
+        assert_eq!(client_decode("-0"), "*");
+        assert_eq!(client_decode("929900"), "ah*");
+        assert_eq!(client_decode(" 1"), "a");
+        assert_eq!(client_decode("2 "), "b");
+        assert_eq!(client_decode("5."), "e");
+        assert_eq!(client_decode(".5"), "a", "round(-0.5) is -0 in JavaScript");
+        assert_eq!(client_decode("01  "), "aa", "whitespace-only repeats");
+        assert_eq!(client_decode("01.."), "aa");
     }
 }

@@ -110,3 +110,54 @@ fn secure_session_round_trips() {
     assert_eq!(receptions, want_receptions);
     assert_eq!(received.len(), 4);
 }
+
+/// Insecure session: the sprite's receive algorithm (§4) with our `client_decode`
+/// reproduces every reception, including the garbled 3-packet ones (§9 C1).
+#[test]
+fn insecure_session_receptions() {
+    let v = load("sprite_e2e.json");
+    let session = v["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["scenario"] == "insecure")
+        .unwrap();
+    let mut slots: Vec<String> = Vec::new();
+    let mut receptions = Vec::new();
+    for event in session["events"].as_array().unwrap() {
+        match event["kind"].as_str().unwrap() {
+            "to_client" => {
+                let raw = s(event, "value");
+                let dot = raw.find('.').unwrap();
+                let index: usize = raw[dot + 9..].parse::<usize>().unwrap() + 1;
+                let start = match (index, raw.starts_with('-')) {
+                    (1, true) => 2,
+                    (1, false) => 1,
+                    _ => 0,
+                };
+                if slots.len() < index {
+                    slots.resize(index, String::new());
+                }
+                slots[index - 1] = raw[start..dot].to_owned();
+                if !raw.contains('-') {
+                    receptions.push(client_decode(&slots.concat()));
+                    slots.clear();
+                }
+            }
+            "reception" => {}
+            _ => {}
+        }
+    }
+    let want: Vec<&str> = session["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reception")
+        .map(|e| s(e, "reception"))
+        .collect();
+    assert_eq!(receptions, want);
+    assert!(
+        want.iter().any(|r| r.contains("xEbkE")),
+        "a garbled reception is covered"
+    );
+}
