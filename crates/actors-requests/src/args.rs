@@ -154,7 +154,12 @@ pub trait FromArg: Sized {
 }
 
 fn convert<T: FromArg>(value: Value, label: &str) -> Result<T, RequestError> {
-    let shown = value.repr();
+    // Error replies quote the argument, shortened: it may be as long as a message.
+    let repr = value.repr();
+    let shown = match repr.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}...", &repr[..cut]),
+        None => repr,
+    };
     T::from_arg(value).ok_or_else(|| {
         RequestError::bad_argument(format!("{label} must be {}, got {shown}", T::EXPECTED))
     })

@@ -97,11 +97,15 @@ pub(crate) fn py_int(text: &str) -> Option<BigInt> {
     if negative {
         digits.push('-');
     }
-    if !digit_part(body, &mut digits) {
+    if !digit_part(body, &mut digits) || digits.len() - usize::from(negative) > MAX_STR_DIGITS {
         return None;
     }
     digits.parse().ok()
 }
+
+/// Python 3.11's limit on decimal digits converted by `int()` (`sys.int_info`), which the
+/// reference runs with; longer numbers are errors there, and quadratic work here.
+pub(crate) const MAX_STR_DIGITS: usize = 4300;
 
 /// Python `float(text)`: whitespace, sign, `5`, `5.`, `.5`, exponents, underscores between
 /// digits, `inf`/`infinity`/`nan` in any case, Unicode decimal digits.
@@ -213,7 +217,7 @@ pub(crate) fn js_number(text: &str) -> Option<Number> {
     } else {
         body.to_string()
     };
-    if exponent.is_none() && !mantissa.contains('.') {
+    if exponent.is_none() && !mantissa.contains('.') && int.len() <= MAX_STR_DIGITS {
         return signed.parse().ok().map(Number::Int);
     }
     let normal = if signed.contains("-.") || signed.starts_with('.') {

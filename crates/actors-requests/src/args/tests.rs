@@ -131,3 +131,16 @@ fn errors_name_the_problem() {
         "add got an unexpected keyword argument \"k\""
     );
 }
+
+#[test]
+fn long_arguments_are_shortened_in_errors() {
+    let mut cx = call(vec![Value::from("x".repeat(10_000))], vec![], &[]);
+    let err = i64::from_request(&mut cx).unwrap_err();
+    assert!(
+        err.message()
+            .ends_with(&format!("got '{}...", "x".repeat(59))),
+        "{}",
+        err.message()
+    );
+    assert!(err.message().len() < 200);
+}

@@ -94,3 +94,15 @@ fn whitespace_and_words() {
     assert!(!is_word_char('-') && !is_word_char('(') && !is_word_char(' '));
     assert_eq!(py_strip("\u{1f} a b\u{a0}"), "a b");
 }
+
+#[test]
+fn digit_limit_of_python_int() {
+    assert!(py_int(&"7".repeat(4300)).is_some());
+    assert!(py_int(&format!("-{}", "7".repeat(4300))).is_some());
+    assert!(py_int(&"7".repeat(4301)).is_none());
+    // JavaScript reads a longer integer as a float.
+    assert_eq!(
+        js_number(&"7".repeat(5000)),
+        Some(Number::Float(f64::INFINITY))
+    );
+}

@@ -5,8 +5,8 @@
 //! every quoting (`'a'`, `"a"`, `'''a'''`, `r'\d'`, `u'a'`, adjacent strings concatenated,
 //! with Python's escapes), `True`, `False`, `None`, each optionally in parentheses.
 //! `-1`, names, expressions, `*args`/`**kwargs` are syntax errors (as in the reference,
-//! where they raise `AttributeError`), and so are repeated keywords or a positional argument
-//! after a keyword one (Python's `SyntaxError`).
+//! where they raise `AttributeError`), and so is a positional argument after a keyword one
+//! (Python's `SyntaxError`). A repeated keyword passes `ast.parse`; its last value counts.
 //!
 //! Deliberate differences, all rejections of things the reference would pass to a handler
 //! as odd Python objects: bytes (`b'x'`), complex (`1j`) and `...` literals, and the
@@ -47,12 +47,12 @@ pub fn parse_python(part: &str, name: &str) -> Result<PythonArgs, RequestError> 
                     )));
                 }
                 let value = literal(&mut lex, None)?;
-                if kwargs.iter().any(|(k, _)| *k == key) {
-                    return Err(RequestError::syntax(format!(
-                        "keyword argument {key:?} repeated"
-                    )));
+                // `ast.parse` lets a repeated keyword through (only compiling rejects it);
+                // the reference's dict keeps the first position and the last value.
+                match kwargs.iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = value,
+                    None => kwargs.push((key, value)),
                 }
-                kwargs.push((key, value));
                 None
             }
             first => Some(literal(&mut lex, Some(first))?),
@@ -93,16 +93,32 @@ fn expect(lex: &mut Lexer<'_>, want: Token) -> Result<(), RequestError> {
 /// A literal argument: numbers, strings (adjacent ones concatenated), `True`, `False`,
 /// `None`, possibly parenthesised. `first` is an already-read first token.
 fn literal(lex: &mut Lexer<'_>, first: Option<Token>) -> Result<Value, RequestError> {
-    let token = match first {
+    let mut token = match first {
         Some(t) => t,
         None => lex.next_token()?,
     };
-    match token {
-        Token::Open => {
-            let inner = literal(lex, None)?;
-            expect(lex, Token::Close)?;
-            Ok(inner)
+    // Parentheses around a literal, iteratively (no recursion on untrusted input); Python's
+    // tokenizer allows 200 open levels, the call's own parenthesis included.
+    let mut depth = 0;
+    while token == Token::Open {
+        depth += 1;
+        if depth >= MAX_NESTING {
+            return Err(RequestError::syntax("too many nested parentheses"));
         }
+        token = lex.next_token()?;
+    }
+    let value = plain_literal(lex, token)?;
+    for _ in 0..depth {
+        expect(lex, Token::Close)?;
+    }
+    Ok(value)
+}
+
+/// Python's tokenizer limit of open parentheses.
+const MAX_NESTING: usize = 200;
+
+fn plain_literal(lex: &mut Lexer<'_>, token: Token) -> Result<Value, RequestError> {
+    match token {
         Token::Int(n) => Ok(Value::Int(n)),
         Token::Float(x) => Ok(Value::Float(x)),
         Token::Str(mut s) => {

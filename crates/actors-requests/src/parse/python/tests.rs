@@ -112,7 +112,6 @@ fn rejections() {
         "echo(1,,2)",
         "echo(,)",
         "echo(k=1, 2)",
-        "echo(k=1, k=2)",
         "echo(if=1)",
         "echo('abc)",
         "echo('\\x4')",
@@ -140,4 +139,27 @@ fn rejections() {
         assert_eq!(e.kind(), ErrorKind::Syntax, "{bad:?}");
     }
     assert!(err("echo(x)").message().contains("not a literal"));
+}
+
+#[test]
+fn limits_of_cpython() {
+    let nested = |n: usize| format!("f({}1{})", "(".repeat(n), ")".repeat(n));
+    assert_eq!(ok(&nested(199)).0, vec![Value::from(1)]);
+    assert!(err(&nested(200)).message().contains("nested"));
+    // Deep nesting is an error, never a stack overflow.
+    err(&nested(100_000));
+    let digits = |n: usize| format!("f({})", "1".repeat(n));
+    assert_eq!(ok(&digits(4300)).0.len(), 1);
+    err(&digits(4301));
+    // Hexadecimal literals have no digit limit in Python.
+    assert_eq!(ok(&format!("f(0x{})", "f".repeat(5000))).0.len(), 1);
+}
+
+#[test]
+fn repeated_keywords_keep_the_last_value() {
+    let (_, kwargs) = ok("f(k=1, j=2, k=3)");
+    assert_eq!(
+        kwargs,
+        vec![("k".into(), Value::from(3)), ("j".into(), Value::from(2))]
+    );
 }
