@@ -12,6 +12,8 @@
 //!
 //! Salts are `u64` centiseconds since the Unix epoch.
 
+#![warn(missing_docs)]
+
 pub mod cipher;
 pub mod client;
 pub mod encoding;
