@@ -160,6 +160,7 @@ async fn run(opts: Options) -> std::io::Result<()> {
 
     shutdown_signal().await?;
     println!("stopping");
+    dashboard.close_streams(); // open live streams would hold up the graceful stop
     http_handle.stop(true).await;
     let _ = http_task.await;
     sky.stop().await;

@@ -188,6 +188,14 @@ impl Dashboard {
         self.hub.snapshot()
     }
 
+    /// End every open live stream. Live streams never end on their own, so call this
+    /// before a graceful shutdown of the HTTP server (`ServerHandle::stop(true)`), which
+    /// otherwise waits for them until its shutdown timeout. Browsers reconnect on their own
+    /// if the dashboard is still served.
+    pub fn close_streams(&self) {
+        self.hub.close_streams();
+    }
+
     /// Number of open live streams.
     pub fn subscriber_count(&self) -> usize {
         self.hub.subscriber_count()

@@ -278,6 +278,11 @@ impl Hub {
         Ok(rx)
     }
 
+    /// End every live stream (after the messages already queued for it).
+    pub(crate) fn close_streams(&self) {
+        lock(&self.subscribers).clear();
+    }
+
     /// Number of open live streams (closed ones are noticed at the next publish).
     pub(crate) fn subscriber_count(&self) -> usize {
         lock(&self.subscribers)

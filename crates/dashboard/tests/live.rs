@@ -140,6 +140,12 @@ async fn subscriber_limit_and_slow_subscribers_are_bounded() {
     let mut again = SseReader::new(again.into_body());
     let snap = again.next().await.unwrap();
     assert_eq!(snap.data["projects"][0]["variables"]["n"], "4");
+
+    // Closing the streams (before a graceful shutdown) ends them.
+    dashboard.close_streams();
+    while again.next().await.is_some() {}
+    assert!(again.ended);
+    assert_eq!(dashboard.subscriber_count(), 0);
     a.stop().await;
     other.stop().await;
     srv.stop().await;

@@ -44,9 +44,10 @@ async function startExample() {
   return {
     ...urls,
     output: () => output,
+    // Resolves with the exit code (null when it had to be killed).
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         const kill = setTimeout(() => child.kill("SIGKILL"), STOP_MS);
         child.on("exit", (code) => {
           clearTimeout(kill);

@@ -151,4 +151,7 @@ test("dashboard in headless Chromium: live push, form set, errors, screenshot", 
   assert.ok(fs.statSync(SCREENSHOT).size > 1000, "screenshot written");
   console.log(`screenshot: ${SCREENSHOT}`);
   assert.deepEqual(pageErrors, [], "no script errors on the page");
+
+  // The page's live stream is open; the example still shuts down promptly and cleanly.
+  assert.equal(await example.stop(), 0, "example exits with 0 on SIGTERM:\n" + example.output());
 });
