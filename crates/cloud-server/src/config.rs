@@ -48,6 +48,11 @@ pub struct ServerConfig {
     /// Frames queued per client before it counts as too slow and is disconnected
     /// (default 256). This bounds the server's memory per client.
     pub outbound_capacity: usize,
+    /// When several frames wait in a client's queue, send them as one frame of
+    /// newline-separated messages, up to about this many bytes (default 16 KiB; 0 sends every
+    /// message alone). Nothing waits for a batch to fill: only what is already queued is
+    /// joined, as TurboWarp's server does with `bufferSends`.
+    pub batch_bytes: usize,
     /// Projects refused with 4004.
     pub project_filter: ProjectFilter,
 }
@@ -69,6 +74,7 @@ impl Default for ServerConfig {
             ping_interval: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(30),
             outbound_capacity: 256,
+            batch_bytes: 16 * 1024,
             project_filter: ProjectFilter::allow_all(),
         }
     }

@@ -31,6 +31,9 @@
 //!   deleting a variable that does not exist closes with 4000. When disabled they are
 //!   ignored.
 //! * A frame may hold several messages separated by `"\n"`; binary frames are read as UTF-8.
+//!   Outgoing updates already waiting in a client's queue are sent together as one frame of
+//!   newline-separated messages (up to [`ServerConfig::batch_bytes`]), as TurboWarp does;
+//!   the join dump is always a frame of its own.
 //! * Names must start with `"☁ "` (configurable) and are at most `max_name_chars` long.
 //!
 //! # Close codes

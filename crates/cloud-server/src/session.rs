@@ -131,6 +131,7 @@ pub(crate) async fn run(
             _ = shutdown.changed() => break End::close(CloseCode::GOING_AWAY, "server stopping"),
             _ = kick.notified() => break End::from(too_slow()),
             Some(frame) = rx.recv() => {
+                let frame = gather(frame, &mut rx, config.batch_bytes);
                 if let Err(end) = send(&mut session, frame, &kick, &mut shutdown).await {
                     break end;
                 }
@@ -193,6 +194,22 @@ async fn execute(
     Ok(())
 }
 
+/// Join `first` with the frames already waiting in `rx` (newline-separated) while the
+/// result is shorter than `cap` bytes. Never waits.
+fn gather(first: String, rx: &mut mpsc::Receiver<String>, cap: usize) -> String {
+    let mut batch = first;
+    while batch.len() < cap {
+        match rx.try_recv() {
+            Ok(next) => {
+                batch.push('\n');
+                batch.push_str(&next);
+            }
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
 /// Write one frame, unless the client is kicked or the server stops meanwhile.
 async fn send(
     session: &mut Session,
@@ -234,4 +251,47 @@ async fn finish(session: Session, end: End) {
         }),
     };
     let _ = tokio::time::timeout(CLOSE_GRACE, session.close(reason)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gather_joins_only_what_is_queued_up_to_the_cap() {
+        let (tx, mut rx) = mpsc::channel(8);
+        assert_eq!(gather("a".into(), &mut rx, 100), "a");
+        for m in ["b", "c", "d"] {
+            tx.try_send(m.to_owned()).unwrap();
+        }
+        assert_eq!(gather("a".into(), &mut rx, 100), "a\nb\nc\nd");
+        for m in ["1234", "5678", "9"] {
+            tx.try_send(m.to_owned()).unwrap();
+        }
+        // "x\n1234" is 6 bytes: one more joins, then the cap stops it
+        assert_eq!(gather("x".into(), &mut rx, 6), "x\n1234");
+        assert_eq!(gather("y".into(), &mut rx, 0), "y");
+        assert_eq!(rx.try_recv().unwrap(), "5678");
+    }
+
+    #[test]
+    fn a_full_outbox_kicks_its_client() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let kick = Arc::new(Notify::new());
+        let outbox = ChannelOutbox {
+            tx,
+            kick: kick.clone(),
+        };
+        assert!(outbox.offer("one"));
+        assert!(!outbox.offer("two"));
+        // the kick is remembered until the session looks
+        let notified = kick.notified();
+        futures_util::pin_mut!(notified);
+        let waker = futures_util::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::future::Future::poll(notified.as_mut(), &mut cx).is_ready());
+        assert_eq!(rx.try_recv().unwrap(), "one");
+        drop(rx);
+        assert!(!outbox.offer("three"));
+    }
 }

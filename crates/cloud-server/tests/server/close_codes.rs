@@ -131,7 +131,7 @@ async fn a_leaked_scratch_session_closes_with_4005() {
     let mut leaky = Ws::connect_with(awc::Client::new(), &url, &cookie)
         .await
         .unwrap();
-    let warning = leaky.text().await;
+    let warning = leaky.frame().await;
     assert!(warning.contains("session cookie"), "{warning}");
     assert_eq!(leaky.close_code().await, Some(4005));
     let harmless = [("Cookie", "theme=dark")];
@@ -153,7 +153,7 @@ async fn a_missing_user_agent_closes_with_4006_when_required() {
     let url = server.url();
     let anonymous = awc::Client::builder().no_default_headers().finish();
     let mut a = Ws::connect_with(anonymous, &url, &[]).await.unwrap();
-    assert!(a.text().await.contains("User-Agent"));
+    assert!(a.frame().await.contains("User-Agent"));
     assert_eq!(a.close_code().await, Some(4006));
     let polite = [("User-Agent", "tests/1.0 (cloud-server tests)")];
     let mut b = Ws::connect_with(awc::Client::new(), &url, &polite)

@@ -49,7 +49,7 @@ async fn long_numbers_keep_their_digits_and_type() {
     a.send(&set("s", &format!("\"{digits}\""))).await;
     assert_eq!(b.text().await, set_out("s", &format!("\"{digits}\"")));
     let mut c = Ws::join(&url, "1", "c").await;
-    let dump = c.text().await;
+    let dump = c.frame().await;
     let expected = format!(
         "{}\n{}",
         set_out("n", &digits),
@@ -128,7 +128,7 @@ async fn binary_frames_batches_and_any_path() {
     assert!(a.sync().await.is_empty());
     let mut b = Ws::join(&url, "3", "b").await;
     assert_eq!(
-        b.text().await,
+        b.frame().await,
         format!("{}\n{}", set_out("p", "1"), set_out("q", "2"))
     );
     a.send_binary(&[0xff, 0xfe]).await;
@@ -164,7 +164,7 @@ async fn handshake_join_dump_and_broadcast_to_others_only() {
     let mut b = Ws::connect(&url).await;
     b.send(r#"{"method":"handshake","user":"bob","project_id":42}"#)
         .await;
-    let dump = b.text().await;
+    let dump = b.frame().await;
     assert_eq!(
         dump,
         format!("{}\n{}", set_out("x", "\"1\""), set_out("y", "2"))

@@ -4,6 +4,7 @@ use actix_web::web::Bytes;
 use awc::error::WsProtocolError;
 use awc::ws::{Frame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Longest any single wait may take before the test fails.
@@ -36,6 +37,8 @@ pub struct Ws {
     io: Box<dyn Io>,
     /// Answer pings automatically (default true).
     pub auto_pong: bool,
+    /// Messages of a received frame not returned yet (the server may batch messages).
+    pending: VecDeque<String>,
 }
 
 impl Ws {
@@ -65,6 +68,7 @@ impl Ws {
         Ok(Ws {
             io: Box::new(io),
             auto_pong: true,
+            pending: VecDeque::new(),
         })
     }
 
@@ -113,12 +117,22 @@ impl Ws {
         }
     }
 
-    /// The next text frame; panics on anything else.
-    pub async fn text(&mut self) -> String {
+    /// The next whole text frame (e.g. the join dump); panics on anything else.
+    pub async fn frame(&mut self) -> String {
+        assert!(self.pending.is_empty(), "messages left: {:?}", self.pending);
         match self.recv().await {
             Got::Text(t) => t,
             other => panic!("expected a text frame, got {other:?}"),
         }
+    }
+
+    /// The next message (one line of a text frame); panics on anything else.
+    pub async fn text(&mut self) -> String {
+        while self.pending.is_empty() {
+            let frame = self.frame().await;
+            self.pending.extend(frame.split('\n').map(str::to_owned));
+        }
+        self.pending.pop_front().unwrap()
     }
 
     /// The close code the server sends next (text frames before it are skipped).
@@ -132,15 +146,15 @@ impl Ws {
         }
     }
 
-    /// Round trip through the server: a ping must come back as a pong. Everything the
-    /// server queued for us before our ping is returned (text frames only).
+    /// Round trip through the server: a ping must come back as a pong. Every message the
+    /// server queued for us before our ping is returned.
     pub async fn sync(&mut self) -> Vec<String> {
         let token = Bytes::from_static(b"sync");
         self.io
             .send(Message::Ping(token.clone()))
             .await
             .expect("ping");
-        let mut texts = Vec::new();
+        let mut texts: Vec<String> = self.pending.drain(..).collect();
         loop {
             let frame = tokio::time::timeout(WAIT, self.io.next())
                 .await
@@ -149,7 +163,10 @@ impl Ws {
                 .expect("frame error");
             match frame {
                 Frame::Pong(b) if b == token => return texts,
-                Frame::Text(b) => texts.push(String::from_utf8(b.to_vec()).unwrap()),
+                Frame::Text(b) => {
+                    let frame = String::from_utf8(b.to_vec()).unwrap();
+                    texts.extend(frame.split('\n').map(str::to_owned));
+                }
                 Frame::Ping(b) => {
                     let _ = self.io.send(Message::Pong(b)).await;
                 }
