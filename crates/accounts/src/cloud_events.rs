@@ -24,6 +24,10 @@ pub trait CloudEventLogs {
         logs: &'a CloudLogs,
         age: usize,
     ) -> LocalBoxFuture<'a, Result<LogEntry>>;
+
+    /// A copy of this event with `user` filled in from its log entry (the event itself is
+    /// left as it was).
+    fn with_setter(&self, entry: &LogEntry) -> CloudEvent;
 }
 
 impl CloudEventLogs for CloudEvent {
@@ -53,6 +57,12 @@ impl CloudEventLogs for CloudEvent {
                 .await
         }
         .boxed_local()
+    }
+
+    fn with_setter(&self, entry: &LogEntry) -> CloudEvent {
+        let mut event = self.clone();
+        event.user = Some(entry.user.clone());
+        event
     }
 }
 
@@ -177,6 +187,22 @@ mod tests {
         assert_eq!(h.age(&first.ticket), Some(1));
         assert_eq!(h.age(&second.ticket), Some(0));
         assert_eq!(first.project_id.as_str(), "123");
+    }
+
+    #[test]
+    fn with_setter_fills_the_user_of_a_copy() {
+        let e = event(EventKind::Set, "a", Some("1"));
+        let entry = LogEntry {
+            user: "alice".into(),
+            verb: None,
+            name: "☁ a".into(),
+            value: CloudValue::new("1"),
+            timestamp_ms: 5,
+        };
+        let filled = e.with_setter(&entry);
+        assert_eq!(filled.user.as_deref(), Some("alice"));
+        assert_eq!(e.user, None);
+        assert_eq!(filled.value, e.value);
     }
 
     #[actix_rt::test]

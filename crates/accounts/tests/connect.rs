@@ -188,6 +188,7 @@ async fn who_set_a_cloud_event_is_looked_up_lazily() {
         assert_eq!(users.user_of(&t_older).await.unwrap().user, "alice");
         let bob = users.user_of(&t_newer).await.unwrap();
         assert_eq!((bob.user.as_str(), bob.timestamp_ms), ("bob", 300));
+        assert_eq!(newer.with_setter(&bob).user.as_deref(), Some("bob"));
         assert_eq!(newer.who_set(&logs_at(&fake), 0).await.unwrap().user, "bob");
         let err = newer.who_set(&logs_at(&fake), 5).await.unwrap_err();
         assert_eq!(err.kind(), K::EventExpired);
