@@ -297,3 +297,28 @@ async fn mounts_beside_the_apps_own_routes_at_any_path() {
     a.stop().await;
     srv.stop().await;
 }
+
+#[actix_web::test]
+async fn names_with_reserved_characters_round_trip() {
+    let srv = server_on(0).await;
+    let a = connect(config(&srv.url(), "556", "dash")).await;
+    let dashboard = Dashboard::new(&a);
+    let app = test::init_service(App::new().configure(dashboard.configure())).await;
+    // encodeURIComponent("a+b/c%d e") in the page.
+    let resp = test::call_service(
+        &app,
+        post(
+            "/dashboard/api/projects/556/variables/a%2Bb%2Fc%25d%20e",
+            r#"{"value": 1}"#,
+        )
+        .to_request(),
+    )
+    .await;
+    let status = resp.status();
+    let json = body_json(resp).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["name"], "a+b/c%d e");
+    assert_eq!(a.get("a+b/c%d e").unwrap().as_str(), "1");
+    a.stop().await;
+    srv.stop().await;
+}
