@@ -1,12 +1,44 @@
 //! Cloud requests for scratchcommunication (PROTOCOL.md §8): the request syntax the client
-//! sprite sends, typed request handlers, and dispatch with the original's reply semantics.
+//! sprite sends, typed request handlers, and the `RequestHandler` actor that answers requests
+//! arriving over a cloud socket.
 //!
-//! * [`parse`] — the normal and Python-call request syntaxes, reference and lenient rules.
+//! A complete request bot (TurboWarp project 123456; the project contains the
+//! "CloudConnection" sprite of Advanced CloudRequests):
+//!
+//! ```no_run
+//! use actors_cloud::{CloudHandle, ConnectionConfig};
+//! use actors_requests::{Caller, ErrorMessage, Registry, RequestBot};
+//! use actors_socket::SocketConfig;
+//!
+//! #[actix_rt::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let cloud = CloudHandle::connect(ConnectionConfig::turbowarp("123456", "me@example.com")).await?;
+//!     let mut requests = Registry::new();
+//!     requests.request("ping", || "pong");
+//!     requests.request("add", |a: i64, b: i64| a + b);
+//!     requests.request("hello", |c: Caller| format!("Hello, {}!", c.username.unwrap_or("you".into())));
+//!     requests.request("div", |a: f64, b: f64| if b == 0.0 { Err(ErrorMessage::new("no!")) } else { Ok(a / b) });
+//!     let bot = RequestBot::builder(requests).listen_on(&cloud, SocketConfig::default())?;
+//!     bot.run_for(std::time::Duration::from_secs(3600)).await; // then stops socket and connection
+//!     Ok(())
+//! }
+//! ```
+//!
+//! In the project: `[cloud requests] initiate new request (add)`, `add argument (2)`,
+//! `add argument (3)`, `send initiated request` → `[cloud] reception` is `5`.
+//!
+//! * [`parse`] — the normal and Python-call request syntaxes; reference and lenient rules
+//!   (lenient, the default, also reads what the sprite sends and the original rejects:
+//!   `-5`, `1e3`, `0x1A`, `Infinity`, ` 5`, `"a;b"`, and `a5` for request `a` with `5`).
 //! * [`serialize`] — what the sprite sends for a request (for Rust clients).
-//! * [`Registry`] — handlers by name: plain or async functions with typed parameters
-//!   ([`args`]) returning anything `Display` or a `Result` ([`handler`]).
-//! * [`Dispatcher`] — sans-IO dispatch of one message to its reply ([`dispatch`]).
-//! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket.
+//! * [`Registry`] — handlers by name: plain or async functions or closures with typed
+//!   parameters ([`args`]) returning anything `Display`, `()`/`Option`, or a `Result`
+//!   ([`handler`]).
+//! * [`Dispatcher`] — sans-IO dispatch of one message to its reply ([`dispatch`]): only the
+//!   last sub-request replies; `The command syntax was wrong.` / `Something went wrong.` by
+//!   default ([`ReplyTexts`]); an error hook can retry a failed handler once.
+//! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket:
+//!   async handlers on its arbiter, blocking ones on a worker pool, panics caught, events.
 
 pub mod actor;
 pub mod args;

@@ -179,3 +179,37 @@ impl RequestBuilder<'_> {
         self.edit(|e| e.inline = inline)
     }
 }
+
+/// Register blocking handler functions under their own names (the original's default, where
+/// a request is named after its function): `register!(requests, ping, add)` is
+/// `requests.request("ping", ping); requests.request("add", add);`. Give another name with
+/// [`Registry::request`].
+///
+/// ```
+/// fn ping() -> &'static str { "pong" }
+/// fn add(a: i64, b: i64) -> i64 { a + b }
+/// let mut requests = actors_requests::Registry::new();
+/// actors_requests::register!(requests, ping, add);
+/// assert_eq!(requests.names(), ["add", "ping"]);
+/// ```
+#[macro_export]
+macro_rules! register {
+    ($registry:expr, $($handler:ident),+ $(,)?) => {
+        $( $registry.request(stringify!($handler), $handler); )+
+    };
+}
+
+/// [`register!`] for async handler functions.
+///
+/// ```
+/// async fn shout(s: String) -> String { s.to_uppercase() }
+/// let mut requests = actors_requests::Registry::new();
+/// actors_requests::register_async!(requests, shout);
+/// assert_eq!(requests.names(), ["shout"]);
+/// ```
+#[macro_export]
+macro_rules! register_async {
+    ($registry:expr, $($handler:ident),+ $(,)?) => {
+        $( $registry.request_async(stringify!($handler), $handler); )+
+    };
+}

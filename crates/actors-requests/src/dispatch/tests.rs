@@ -223,3 +223,19 @@ fn invalid_names_are_reported_by_validate() {
     r.request("not a name", || 1);
     assert_eq!(r.validate().unwrap_err().kind(), ErrorKind::InvalidName);
 }
+
+#[test]
+fn inline_blocking_handlers_run_on_the_driver() {
+    let mut r = Registry::new();
+    r.request("quick", || 1).inline(true);
+    r.request("pooled", || 2);
+    let d = Dispatcher::new(r);
+    let mut dispatch = d.begin(caller(), "quick; pooled");
+    let quick = dispatch.next_job().unwrap();
+    assert!(quick.is_inline() && !quick.is_async());
+    dispatch.complete(quick.run_blocking());
+    let pooled = dispatch.next_job().unwrap();
+    assert!(!pooled.is_inline());
+    dispatch.complete(pooled.run_blocking());
+    assert_eq!(dispatch.finish().0.as_deref(), Some("2"));
+}
