@@ -1,0 +1,163 @@
+//! A complete cloud-request bot: the one the interop suite runs the real client sprite
+//! against, and a template for your own.
+//!
+//! ```text
+//! cargo run --example request_bot -- --host ws://127.0.0.1:9080/ --project-id 1 \
+//!     --security ec --public-data-out public.json [--packet-size 220]
+//! ```
+//!
+//! When it is ready to serve it writes `--public-data-out` atomically (temporary file, then
+//! rename) with the public data the Scratch project needs (`{}` without security). It stops
+//! cleanly on SIGTERM or Ctrl-C.
+//!
+//! Requests: `ping` → `pong`; `add a b` → the sum (whole numbers without `.0`); `echo s` →
+//! `s`; `long n` → the first n characters of the 91-character table repeated; `concat …` →
+//! every argument joined.
+
+use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_requests::{ErrorMessage, Registry, RequestBot, Rest};
+use actors_security::encoding::TABLE;
+use actors_security::keys::Security;
+use actors_socket::{PacketSize, SocketConfig};
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(about = "A cloud-request bot for the Advanced CloudRequests sprite")]
+struct Args {
+    /// Cloud server URL (ws:// or wss://, TurboWarp protocol).
+    #[arg(long)]
+    host: String,
+    /// Project id (room) on that server.
+    #[arg(long)]
+    project_id: String,
+    /// Key exchange for secure clients; `none` accepts insecure clients only.
+    #[arg(long, value_enum, default_value_t = SecurityArg::Ec)]
+    security: SecurityArg,
+    /// Where to write the public data (JSON) once ready.
+    #[arg(long)]
+    public_data_out: PathBuf,
+    /// Packet size (digits per TO_CLIENT chunk); default: 220 on custom hosts.
+    #[arg(long)]
+    packet_size: Option<usize>,
+    /// Cloud sets per second, spaced evenly (the sprite sees only the latest value of each
+    /// TO_CLIENT variable, so keep this at 10 for real sprites); 0 = unlimited.
+    #[arg(long, default_value_t = 10)]
+    sets_per_second: u32,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SecurityArg {
+    None,
+    Ec,
+    Rsa,
+}
+
+fn registry() -> Registry {
+    let mut requests = Registry::new();
+    requests.request("ping", || "pong");
+    requests.request("add", |a: f64, b: f64| number_text(a + b));
+    requests.request("echo", |s: String| s);
+    requests.request("long", |n: i64| {
+        if !(0..=1_000_000).contains(&n) {
+            return Err(ErrorMessage::new("n must be between 0 and 1000000"));
+        }
+        Ok(TABLE.chars().cycle().take(n as usize).collect::<String>())
+    });
+    requests.request("concat", |parts: Rest<String>| parts.0.concat());
+    requests
+}
+
+/// A number as a person writes it: `5`, not `5.0`.
+fn number_text(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let security = match args.security {
+        SecurityArg::None => None,
+        SecurityArg::Ec => Some(Security::generate_ec()),
+        SecurityArg::Rsa => Some(Security::generate_rsa()),
+    };
+    let public_data = security
+        .as_ref()
+        .map(Security::public_data)
+        .unwrap_or_default();
+    let rate = match args.sets_per_second {
+        0 => RateLimit::unlimited(),
+        n => RateLimit::per_second(n).with_min_interval(Duration::from_millis(1000 / n as u64)),
+    };
+    let cloud = CloudHandle::connect(
+        ConnectionConfig::custom(&args.host, &args.project_id)
+            .username("request_bot")
+            .rate_limit(rate),
+    )
+    .await
+    .with_context(|| format!("connecting to {}", args.host))?;
+    let config = SocketConfig {
+        security: security.map(|s| Arc::new(s) as _),
+        packet_size: args
+            .packet_size
+            .map(PacketSize::Fixed)
+            .unwrap_or(PacketSize::Auto),
+        ..SocketConfig::default()
+    };
+    let bot = RequestBot::builder(registry()).listen_on(&cloud, config)?;
+    write_atomically(
+        &args.public_data_out,
+        &serde_json::to_string_pretty(&public_data)?,
+    )?;
+    eprintln!(
+        "request_bot: serving project {} on {}",
+        args.project_id, args.host
+    );
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = tokio::signal::ctrl_c() => {},
+        _ = bot.wait() => {},
+    }
+    bot.stop().await;
+    eprintln!("request_bot: stopped");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    actix_rt::System::new().block_on(serve(args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_text;
+
+    #[test]
+    fn whole_numbers_have_no_fraction() {
+        assert_eq!(number_text(5.0), "5");
+        assert_eq!(number_text(2.75), "2.75");
+        assert_eq!(number_text(-3.0), "-3");
+        assert_eq!(number_text(0.1 + 0.2), "0.30000000000000004");
+    }
+}
