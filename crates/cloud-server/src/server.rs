@@ -166,7 +166,8 @@ impl std::fmt::Debug for CloudServer {
     }
 }
 
-/// The first socket address of `host:port`.
+/// The socket address to bind for `host:port`: the first IPv4 address the host resolves to,
+/// else its first address. `[::1]`-style brackets are accepted.
 pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, ServerError> {
     let invalid = |reason: String| ServerError::InvalidHost {
         host: host.to_owned(),
@@ -176,9 +177,14 @@ pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, ServerError> {
         return Err(invalid("the host is empty".to_owned()));
     }
     let unbracketed = host.trim_start_matches('[').trim_end_matches(']');
-    (unbracketed, port)
+    let addrs: Vec<SocketAddr> = (unbracketed, port)
         .to_socket_addrs()
         .map_err(|e| invalid(e.to_string()))?
-        .next()
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
         .ok_or_else(|| invalid("it resolves to no address".to_owned()))
 }

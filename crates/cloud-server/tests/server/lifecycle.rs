@@ -107,3 +107,13 @@ async fn runs_in_a_plain_tokio_runtime() {
     let code = clients.run_until(async move { a.close_code().await }).await;
     assert_eq!(code, Some(1001));
 }
+
+#[test]
+fn host_names_resolve_to_a_bindable_address() {
+    use scratchcomm_server::resolve;
+    assert_eq!(resolve("localhost", 80).unwrap().port(), 80);
+    assert!(resolve("localhost", 0).unwrap().ip().is_loopback());
+    assert_eq!(resolve("[::1]", 5).unwrap().to_string(), "[::1]:5");
+    assert!(resolve("", 1).is_err());
+    assert!(resolve("not a host", 1).is_err());
+}
