@@ -8,6 +8,10 @@
 //! are left; [`Kwargs`] takes the keyword arguments no named parameter took; [`Caller`] is
 //! the calling client and takes nothing. Arguments left over at the end are an error, so
 //! are missing ones; each error names the argument and what was expected.
+//!
+//! Parameters of type [`Value`] (and `Rest<Value>`, [`Kwargs`]) receive the arguments
+//! exactly as parsed, without any conversion: that is the original's behaviour (§9 S3:
+//! annotations are never applied, so its `add "2" "3"` concatenates strings).
 
 use std::collections::VecDeque;
 

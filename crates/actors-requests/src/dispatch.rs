@@ -118,7 +118,7 @@ pub enum RequestEvent {
 #[derive(Clone)]
 pub struct Dispatcher {
     registry: Arc<Registry>,
-    replies: ReplyTexts,
+    replies: Arc<ReplyTexts>,
     parse: ParseOptions,
     error_hook: Option<ErrorHook>,
 }
@@ -139,7 +139,7 @@ impl Dispatcher {
     pub fn new(registry: Registry) -> Dispatcher {
         Dispatcher {
             registry: Arc::new(registry),
-            replies: ReplyTexts::default(),
+            replies: Arc::new(ReplyTexts::default()),
             parse: ParseOptions::default(),
             error_hook: None,
         }
@@ -147,7 +147,7 @@ impl Dispatcher {
 
     /// Use these reply texts.
     pub fn with_replies(mut self, replies: ReplyTexts) -> Dispatcher {
-        self.replies = replies;
+        self.replies = Arc::new(replies);
         self
     }
 

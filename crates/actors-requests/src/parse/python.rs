@@ -8,9 +8,10 @@
 //! where they raise `AttributeError`), and so is a positional argument after a keyword one
 //! (Python's `SyntaxError`). A repeated keyword passes `ast.parse`; its last value counts.
 //!
-//! Deliberate differences, all rejections of things the reference would pass to a handler
-//! as odd Python objects: bytes (`b'x'`), complex (`1j`) and `...` literals, and the
-//! `\N{name}` escape, are syntax errors here.
+//! Deliberate differences, all rejections: bytes (`b'x'`), complex (`1j`) and `...`
+//! literals, which the reference would pass to a handler as odd Python objects, the
+//! `\N{name}` escape, and further statements after a carriage return (`f(1)\rg(2)`, where
+//! the reference runs `f(1)` and silently ignores the rest).
 
 use super::python_lex::{Lexer, Token};
 use crate::error::RequestError;
