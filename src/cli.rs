@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod demo;
 mod keygen;
 mod serve;
@@ -33,6 +34,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Print the Scratch account data of a session.
     Whoami(whoami::WhoamiArgs),
+    /// Load generator: embedded server, request bot and many clients; requests/s and latency.
+    Bench(bench::BenchArgs),
     /// The main job on the embedded default: server, bot and clients, no account, no internet.
     Demo(demo::DemoArgs),
 }
@@ -53,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Keygen(a) => keygen::run(a),
         Command::Whoami(a) => whoami::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
