@@ -6,6 +6,10 @@
 //!   ([`server::ServerProtocol`]); messages out as TO_CLIENT sets
 //!   ([`server::OutboundMessage`]).
 //! * [`client`]: sans-IO client protocol — what the sprite does (connect, send, receive).
+//! * [`actor`]: actix actors executing them over `actors-cloud` connections:
+//!   [`SocketHandle`] (listen, accept, events, stop) and [`SocketClient`] (recv, send).
+//! * [`ScratchClient`]: an async client doing what the sprite does, for tests, demos and
+//!   load generation.
 //!
 //! All logic is plain Rust fed a clock (centiseconds, [`types::Centis`]) and a random
 //! source; nothing here panics on arbitrary input.
@@ -13,9 +17,11 @@
 pub mod actor;
 pub mod client;
 pub mod error;
+pub mod scratch_client;
 pub mod server;
 pub mod types;
 
 pub use actor::{SocketClient, SocketConfig, SocketEvent, SocketHandle};
 pub use error::{Rejection, SocketError, SocketErrorKind};
+pub use scratch_client::{ConnectMode, ScratchClient};
 pub use types::{ClientId, Host, PacketSize};

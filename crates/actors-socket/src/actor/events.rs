@@ -39,6 +39,13 @@ pub enum SocketEvent {
         /// The text.
         text: String,
     },
+    /// A FROM_CLIENT update was dropped (the wire stays silent; also logged).
+    Rejected {
+        /// The client id the packet named, when valid.
+        client_id: Option<ClientId>,
+        /// Why (see [`Rejection`](crate::Rejection)).
+        reason: String,
+    },
     /// A client was dropped (evicted, replaced or closed).
     ClientGone {
         /// Its id.

@@ -206,6 +206,10 @@ impl CloudSocket {
                 InboundEvent::Rejected { client_id, reason } => {
                     let client = client_id.map(|c| c.to_string()).unwrap_or_default();
                     tracing::warn!(client, %reason, "FROM_CLIENT packet rejected");
+                    self.emit(SocketEvent::Rejected {
+                        client_id,
+                        reason: reason.to_string(),
+                    });
                 }
                 InboundEvent::Evicted { client_id } => {
                     self.drop_client(client_id, "evicted: too many clients");

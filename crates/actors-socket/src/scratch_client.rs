@@ -1,0 +1,204 @@
+//! [`ScratchClient`]: an async Rust client over its own cloud connection that does what
+//! the client sprite does (§4–§6): connect insecurely or securely (EC, RSA) from the
+//! project's public data, send, receive, and cloud requests (§8.1).
+
+mod request;
+
+pub use request::{is_scratch_numeric, serialize_argument, serialize_request};
+
+use crate::actor::CloudLink;
+use crate::client::{connect_insecure, connect_secure, ClientReceiver, ClientRng, ClientSession};
+use crate::error::{SocketError, SocketErrorKind};
+use crate::types::{centis_round, ClientId};
+use actors_cloud::{CloudEvent, CloudHandle};
+use actors_security::client::PublicData;
+use futures_util::StreamExt;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+
+/// Complete messages kept before the oldest is dropped.
+const INBOX: usize = 1_024;
+
+/// How a [`ScratchClient`] connects.
+#[derive(Debug, Clone, Default)]
+pub enum ConnectMode {
+    /// `[cloud socket] connect insecurely`.
+    #[default]
+    Insecure,
+    /// `[cloud socket] connect securely` with the project's public data (§6.1).
+    Secure(BTreeMap<String, String>),
+}
+
+struct Inner {
+    link: Arc<dyn CloudLink>,
+    session: ClientSession,
+    rng: Mutex<ClientRng<StdRng>>,
+    send_lock: tokio::sync::Mutex<()>,
+    inbox: tokio::sync::Mutex<mpsc::Receiver<String>>,
+    receiver_task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.receiver_task.abort();
+    }
+}
+
+/// A cloud-socket client. Clones share the connection and the receive queue.
+#[derive(Clone)]
+pub struct ScratchClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for ScratchClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScratchClient")
+            .field("session", &self.inner.session)
+            .finish()
+    }
+}
+
+fn to_client_var(event: &CloudEvent) -> Option<(u8, &str)> {
+    let rest = event.name.strip_prefix("TO_CLIENT_")?;
+    let var: u8 = rest.parse().ok().filter(|v| (1..=4).contains(v))?;
+    crate::actor::set_value(event, &event.name).map(|v| (var, v))
+}
+
+impl ScratchClient {
+    /// Connects over `cloud` (one connection per client, like one project instance).
+    /// `packet_size` is `# PACKET SIZE` (0: 220).
+    pub async fn connect(
+        cloud: &CloudHandle,
+        mode: ConnectMode,
+        packet_size: usize,
+    ) -> Result<ScratchClient, SocketError> {
+        Self::connect_link(Arc::new(cloud.clone()), mode, packet_size).await
+    }
+
+    /// [`connect`](Self::connect) over any [`CloudLink`]. Must run inside an actix System
+    /// (or any tokio runtime).
+    pub async fn connect_link(
+        link: Arc<dyn CloudLink>,
+        mode: ConnectMode,
+        packet_size: usize,
+    ) -> Result<ScratchClient, SocketError> {
+        let mut rng = ClientRng(StdRng::from_entropy());
+        let now = centis_round(SystemTime::now());
+        let (session, values) = match &mode {
+            ConnectMode::Insecure => connect_insecure(packet_size, &mut rng)?,
+            ConnectMode::Secure(map) => {
+                let public = PublicData::from_map(map)?;
+                connect_secure(&public, packet_size, now, &mut rng)?
+            }
+        };
+        // Listen before connecting so no reply is missed.
+        let mut events = link.events();
+        let mut receiver = ClientReceiver::new(session.clone(), now);
+        let (tx, rx) = mpsc::channel(INBOX);
+        let client_id = session.client_id();
+        let receiver_task = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                let Some((var, value)) = to_client_var(&event) else {
+                    continue;
+                };
+                let now = centis_round(SystemTime::now());
+                if let Some(message) = receiver.observe(var, value, now) {
+                    if tx.try_send(message).is_err() {
+                        tracing::warn!(client = %client_id, "client inbox full or closed; message dropped");
+                    }
+                }
+            }
+        });
+        let client = ScratchClient {
+            inner: Arc::new(Inner {
+                link,
+                session,
+                rng: Mutex::new(rng),
+                send_lock: tokio::sync::Mutex::new(()),
+                inbox: tokio::sync::Mutex::new(rx),
+                receiver_task,
+            }),
+        };
+        {
+            let _guard = client.inner.send_lock.lock().await;
+            for value in values {
+                client.set_from_client(value).await?;
+            }
+        }
+        Ok(client)
+    }
+
+    async fn set_from_client(&self, value: String) -> Result<(), SocketError> {
+        self.inner.link.set("FROM_CLIENT".to_owned(), value).await
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> ClientId {
+        self.inner.session.client_id()
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_secure(&self) -> bool {
+        self.inner.session.is_secure()
+    }
+
+    /// The session (id, key, packet size).
+    pub fn session(&self) -> &ClientSession {
+        &self.inner.session
+    }
+
+    /// `[cloud socket] send`: packets go out in order; concurrent sends are serialised.
+    pub async fn send(&self, text: &str) -> Result<(), SocketError> {
+        let mut out = self.inner.session.outgoing(text)?;
+        let _guard = self.inner.send_lock.lock().await;
+        loop {
+            let now = centis_round(SystemTime::now());
+            let next = {
+                let mut rng = self
+                    .inner
+                    .rng
+                    .lock()
+                    .map_err(|_| SocketError::invalid("client random source poisoned"))?;
+                out.next_value(now, &mut *rng)?
+            };
+            match next {
+                Some(value) => self.set_from_client(value).await?,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// The next complete message from the server, waiting at most `timeout`.
+    pub async fn recv(&self, timeout: Duration) -> Result<String, SocketError> {
+        let mut inbox = self.inner.inbox.lock().await;
+        match tokio::time::timeout(timeout, inbox.recv()).await {
+            Ok(Some(m)) => Ok(m),
+            Ok(None) => Err(SocketError::closed("the cloud connection stopped")),
+            Err(_) => Err(SocketError::new(
+                SocketErrorKind::Timeout,
+                format!("no message within {timeout:?}"),
+            )),
+        }
+    }
+
+    /// A cloud request as the sprite makes it: serialise (§8.1), send, wait for the reply.
+    pub async fn request<S: AsRef<str>>(
+        &self,
+        name: &str,
+        args: &[S],
+        timeout: Duration,
+    ) -> Result<String, SocketError> {
+        self.send(&serialize_request(name, args)).await?;
+        self.recv(timeout).await
+    }
+
+    /// Stops receiving and stops the cloud connection.
+    pub async fn close(&self) {
+        self.inner.receiver_task.abort();
+        self.inner.link.stop().await;
+    }
+}

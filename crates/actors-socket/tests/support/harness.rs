@@ -1,0 +1,108 @@
+//! Shared setup of the end-to-end tests: an embedded cloud server on 127.0.0.1:0, a bot
+//! connection running a socket, and client connections. Every wait is bounded.
+
+#![allow(dead_code)]
+
+use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_security::keys::Security;
+use actors_socket::actor::{CloudLink, SocketConfig};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketClient, SocketHandle};
+use scratchcomm_server::{CloudServer, ServerConfig};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const PROJECT: &str = "424242";
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn vectors(name: &str) -> serde_json::Value {
+    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The fixed EC key of ec_handshake.json.
+pub fn ec_key() -> Security {
+    let doc = vectors("ec_handshake.json");
+    Security::from_key_string(doc["server"]["security_to_string"].as_str().unwrap()).unwrap()
+}
+
+/// The fixed 1024-bit RSA key of rsa_handshake.json (generating one is slow in debug builds).
+pub fn rsa_key() -> Security {
+    let doc = vectors("rsa_handshake.json");
+    Security::from_key_string(doc["server"]["security_to_string"].as_str().unwrap()).unwrap()
+}
+
+pub async fn start_server(port: u16) -> CloudServer {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let config = ServerConfig::default().with_port(port);
+    tokio::time::timeout(WAIT, CloudServer::start(config))
+        .await
+        .expect("server start in time")
+        .expect("server starts")
+}
+
+pub async fn connect(url: &str) -> CloudHandle {
+    let config = ConnectionConfig::custom(url, PROJECT).rate_limit(RateLimit::unlimited());
+    tokio::time::timeout(WAIT, CloudHandle::connect(config))
+        .await
+        .expect("connect in time")
+        .expect("connects")
+}
+
+/// A socket on its own bot connection.
+pub async fn socket(
+    url: &str,
+    security: Option<Security>,
+    size: PacketSize,
+) -> (CloudHandle, SocketHandle) {
+    let bot = connect(url).await;
+    let config = SocketConfig {
+        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::server::KeyExchange>),
+        packet_size: size,
+        ..SocketConfig::default()
+    };
+    let socket = SocketHandle::listen_on(&bot, config);
+    (bot, socket)
+}
+
+pub fn public_data(security: &Security) -> BTreeMap<String, String> {
+    security.public_data()
+}
+
+/// A client over `link` plus the server side of it (accepted).
+pub async fn client_over(
+    link: Arc<dyn CloudLink>,
+    socket: &SocketHandle,
+    mode: ConnectMode,
+    size: usize,
+) -> (ScratchClient, SocketClient) {
+    let client = tokio::time::timeout(WAIT, ScratchClient::connect_link(link, mode, size))
+        .await
+        .expect("client connect in time")
+        .expect("client connects");
+    let (server_side, username) = socket.accept(WAIT).await.expect("accepted");
+    assert_eq!(server_side.id(), client.client_id());
+    assert_eq!(username, None);
+    (client, server_side)
+}
+
+pub async fn client(
+    url: &str,
+    socket: &SocketHandle,
+    mode: ConnectMode,
+    size: usize,
+) -> (ScratchClient, SocketClient) {
+    let cloud = connect(url).await;
+    client_over(Arc::new(cloud), socket, mode, size).await
+}
+
+/// A deterministic message of `n` table characters.
+pub fn message(n: usize, salt: usize) -> String {
+    let table: Vec<char> = actors_security::encoding::TABLE.chars().collect();
+    (0..n)
+        .map(|i| table[(i * 7 + salt) % table.len()])
+        .collect()
+}
