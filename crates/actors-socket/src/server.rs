@@ -2,14 +2,15 @@
 //! ([`OutboundMessage`]).
 
 mod clients;
+mod events;
 mod fragments;
 mod inbound;
-mod keys;
 mod outbound;
 mod replay;
 
 pub use clients::{ClientState, ClientTable, SecureState};
+pub use events::{InboundEvent, InboundLimits, KeyExchange, NewClient, Update};
 pub use fragments::{FragmentLimits, FragmentStore};
-pub use inbound::{InboundEvent, InboundLimits, KeyExchange, NewClient, ServerProtocol, Update};
+pub use inbound::ServerProtocol;
 pub use outbound::{OutboundMessage, RngRandom, SendOptions, SendRandom, ToClientSet};
 pub use replay::ReplayGuard;

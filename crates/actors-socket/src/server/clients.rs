@@ -1,7 +1,7 @@
 //! The bounded client table of the sans-IO server: per-client mode, pending buffer and
 //! replay state, least-recently-active eviction, and remembered secure-connect salts.
 
-use super::inbound::InboundLimits;
+use super::events::InboundLimits;
 use super::replay::ReplayGuard;
 use crate::error::Rejection;
 use crate::types::{Centis, ClientId, Host, SourceTag};

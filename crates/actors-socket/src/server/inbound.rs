@@ -8,10 +8,11 @@
 //! full.
 
 use super::clients::{ClientState, ClientTable, SecureState};
-use super::fragments::{FragmentLimits, FragmentStore};
+use super::events::{InboundEvent, InboundLimits, KeyExchange, NewClient, Update};
+use super::fragments::FragmentStore;
 use super::replay::ReplayGuard;
 use crate::error::Rejection;
-use crate::types::{Centis, ClientId, Host, SourceTag, FUTURE_WINDOW};
+use crate::types::{Centis, ClientId, FUTURE_WINDOW};
 use actors_security::encoding::server_decode;
 use actors_security::CipherKey;
 use std::sync::Arc;
@@ -21,118 +22,6 @@ use std::sync::Arc;
 const HEAD_DIGITS: usize = 28;
 /// Salt / activity id digits at the end of secure bodies.
 const SALT_DIGITS: usize = 15;
-
-/// The server side of a key exchange (implemented for `actors_security::keys::Security`).
-pub trait KeyExchange: Send + Sync + 'static {
-    /// §3.5 step 6: the joined fragment text and the connect salt give the connection key;
-    /// an error (with a reason for tracing) when the key cannot be derived or its text does
-    /// not start or end with the salt.
-    fn derive_server_key(&self, joined: &str, salt: Centis) -> Result<CipherKey, String>;
-}
-
-/// Memory bounds of one socket's inbound state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InboundLimits {
-    /// Clients kept at once; the least recently active one is evicted beyond this.
-    pub max_clients: usize,
-    /// Characters buffered for one client's incomplete message (digits when insecure).
-    pub max_message_chars: usize,
-    /// Characters buffered over all clients' incomplete messages.
-    pub max_buffered_total: usize,
-    /// Longest FROM_CLIENT value looked at.
-    pub max_value_chars: usize,
-    /// Client ids whose last secure-connect salt is remembered (to refuse a replayed
-    /// handshake even after the client was evicted).
-    pub remembered_connects: usize,
-    /// Key fragment store bounds.
-    pub fragments: FragmentLimits,
-}
-
-impl Default for InboundLimits {
-    fn default() -> Self {
-        InboundLimits {
-            max_clients: 4_096,
-            max_message_chars: 2_000_000,
-            max_buffered_total: 64 << 20,
-            max_value_chars: 200_000,
-            remembered_connects: 16_384,
-            fragments: FragmentLimits::default(),
-        }
-    }
-}
-
-/// A FROM_CLIENT update as the socket saw it.
-#[derive(Debug, Clone, Copy)]
-pub struct Update<'a> {
-    /// The value text (numbers keep their digits).
-    pub value: &'a str,
-    /// The connection it came through.
-    pub source: SourceTag,
-    /// The kind of host of that connection.
-    pub host: Host,
-    /// The server clock, centiseconds since the epoch.
-    pub now: Centis,
-}
-
-/// A client registered (or replaced) by an update.
-#[derive(Debug, Clone)]
-pub struct NewClient {
-    /// Its id.
-    pub client_id: ClientId,
-    /// The connection key when it connected securely.
-    pub key: Option<CipherKey>,
-    /// Where its packets come from (replies go there).
-    pub source: SourceTag,
-    /// Host kind of that connection.
-    pub host: Host,
-    /// A client with this id existed and was replaced.
-    pub replaced: bool,
-    /// False when it was created by a packet from an unknown id that was not a connect
-    /// message (its content was discarded, §3.5).
-    pub from_connect: bool,
-}
-
-/// What one update did.
-#[derive(Debug, Clone)]
-pub enum InboundEvent {
-    /// A key fragment was stored.
-    FragmentStored {
-        /// The client that sent it.
-        client_id: ClientId,
-        /// Its 5-digit fragment id.
-        fragment_id: String,
-    },
-    /// A client was registered or replaced.
-    NewClient(NewClient),
-    /// Part of a message arrived (digits when insecure, plaintext when secure).
-    MessagePart {
-        /// The sender.
-        client_id: ClientId,
-        /// The part.
-        part: String,
-        /// Whether this part completed the message.
-        last: bool,
-    },
-    /// A complete message.
-    Message {
-        /// The sender.
-        client_id: ClientId,
-        /// The message text.
-        text: String,
-    },
-    /// The update was dropped.
-    Rejected {
-        /// The client id named by the packet, when it had a valid one.
-        client_id: Option<ClientId>,
-        /// Why.
-        reason: Rejection,
-    },
-    /// A client was dropped to make room for a new one.
-    Evicted {
-        /// The dropped client.
-        client_id: ClientId,
-    },
-}
 
 /// The inbound state machine of one cloud socket.
 pub struct ServerProtocol {

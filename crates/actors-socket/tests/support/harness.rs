@@ -45,7 +45,11 @@ pub async fn start_server(port: u16) -> CloudServer {
 }
 
 pub async fn connect(url: &str) -> CloudHandle {
-    let config = ConnectionConfig::custom(url, PROJECT).rate_limit(RateLimit::unlimited());
+    connect_project(url, PROJECT).await
+}
+
+pub async fn connect_project(url: &str, project: &str) -> CloudHandle {
+    let config = ConnectionConfig::custom(url, project).rate_limit(RateLimit::unlimited());
     tokio::time::timeout(WAIT, CloudHandle::connect(config))
         .await
         .expect("connect in time")

@@ -1,0 +1,119 @@
+//! Socket lifecycle: one socket over several connections (like a Sky), a client replaced
+//! by a new connect with the same id, and stopping the socket.
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use actors_socket::actor::{CloudLink, SocketConfig};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketErrorKind, SocketHandle};
+use harness::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[actix_rt::test]
+async fn one_socket_over_two_projects_replies_through_the_right_one() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let bot_a = connect_project(&url, "1001").await;
+    let bot_b = connect_project(&url, "2002").await;
+    let key = ec_key();
+    let public = public_data(&key);
+    let config = SocketConfig {
+        security: Some(Arc::new(key)),
+        packet_size: PacketSize::Auto,
+        ..SocketConfig::default()
+    };
+    let links: Vec<Arc<dyn CloudLink>> = vec![Arc::new(bot_a.clone()), Arc::new(bot_b.clone())];
+    let socket = SocketHandle::listen(links, config);
+    let cloud_a = connect_project(&url, "1001").await;
+    let cloud_b = connect_project(&url, "2002").await;
+    let a = ScratchClient::connect(&cloud_a, ConnectMode::Secure(public), 220)
+        .await
+        .unwrap();
+    let b = ScratchClient::connect(&cloud_b, ConnectMode::Insecure, 220)
+        .await
+        .unwrap();
+    let mut sides = Vec::new();
+    for _ in 0..2 {
+        sides.push(socket.accept(WAIT).await.unwrap().0);
+    }
+    for side in &sides {
+        let (client, name) = if side.id() == a.client_id() {
+            (&a, "a")
+        } else {
+            (&b, "b")
+        };
+        client.send(&format!("hi from {name}")).await.unwrap();
+        assert_eq!(side.recv(WAIT).await.unwrap(), format!("hi from {name}"));
+        side.send(&format!("hello {name}")).await.unwrap();
+        assert_eq!(client.recv(WAIT).await.unwrap(), format!("hello {name}"));
+    }
+    // Replies went only to the client's own project.
+    let a_vars = server.variables("1001").unwrap();
+    let b_vars = server.variables("2002").unwrap();
+    let has = |vars: &[(String, String)], id: String| {
+        vars.iter()
+            .any(|(n, v)| n.contains("TO_CLIENT") && v.contains(&id))
+    };
+    assert!(has(&a_vars, format!(".{}", a.client_id())));
+    assert!(!has(&a_vars, format!(".{}", b.client_id())));
+    assert!(has(&b_vars, format!(".{}", b.client_id())));
+    socket.stop().await;
+    bot_a.stop().await;
+    bot_b.stop().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn reconnect_with_the_same_id_replaces_the_client_and_stop_closes_everything() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let (bot, socket) = socket(&url, None, PacketSize::Auto).await;
+    let raw = connect(&url).await;
+    // `_connect` from id 11111, twice (the sprite's insecure connect, §5.1).
+    raw.set("FROM_CLIENT", "15903151414050320.111111")
+        .await
+        .unwrap();
+    let (first, _) = socket.accept(WAIT).await.unwrap();
+    assert_eq!(first.id().to_string(), "11111");
+    raw.set("FROM_CLIENT", "15903151414050320.111112")
+        .await
+        .unwrap();
+    let (second, _) = socket.accept(WAIT).await.unwrap();
+    assert_eq!(second.id(), first.id());
+    let err = first.recv(WAIT).await.unwrap_err();
+    assert_eq!(err.kind(), SocketErrorKind::Closed);
+    assert!(first.is_closed());
+    assert_eq!(
+        first.send("x").await.unwrap_err().kind(),
+        SocketErrorKind::Closed
+    );
+    // The replacement works: "test 5" from id 11111.
+    raw.set("FROM_CLIENT", "1200519205383.111113")
+        .await
+        .unwrap();
+    assert_eq!(second.recv(WAIT).await.unwrap(), "test 5");
+    // A timed-out recv loses nothing: the next message still arrives.
+    let e = second.recv(Duration::from_millis(50)).await.unwrap_err();
+    assert_eq!(e.kind(), SocketErrorKind::Timeout);
+    raw.set("FROM_CLIENT", "1200519205383.111114")
+        .await
+        .unwrap();
+    assert_eq!(second.recv(WAIT).await.unwrap(), "test 5");
+    // Stop: pending and later calls fail with Closed.
+    let pending = {
+        let second = second.clone();
+        actix_rt::spawn(async move { second.recv(WAIT).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    socket.stop().await;
+    let result = tokio::time::timeout(WAIT, pending).await.unwrap().unwrap();
+    assert_eq!(result.unwrap_err().kind(), SocketErrorKind::Closed);
+    assert_eq!(
+        socket.accept(WAIT).await.unwrap_err().kind(),
+        SocketErrorKind::Closed
+    );
+    raw.stop().await;
+    bot.stop().await;
+    server.stop().await;
+}
