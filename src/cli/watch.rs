@@ -1,10 +1,176 @@
-//! `scratchcomm watch`.
+//! `scratchcomm watch`: print every cloud-variable event of a project, one line each.
+//! Also holds the connection arguments `scratchcomm set` shares.
 
+use actors_cloud::{CloudEvent, CloudHandle, ConnectionConfig, EventKind, SessionId};
 use clap::Args;
 
-#[derive(Args, Debug)]
-pub struct WatchArgs {}
+/// Which server and project to talk to, and who we are.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// `scratch`, `turbowarp`, or a ws:// / wss:// URL (e.g. the embedded server).
+    #[arg(long)]
+    pub host: String,
+    /// Project id (decimal for Scratch).
+    #[arg(long)]
+    pub project: String,
+    /// Contact info for the User-Agent (required for TurboWarp).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Username for the handshake (default: player + random digits; required for Scratch).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Scratch session id (the `scratchsessionsid` cookie); only sent to Scratch.
+    #[arg(long, env = "SCRATCH_SESSION_ID", hide_env_values = true)]
+    pub session_id: Option<String>,
+    /// Allow any string value, not only numerals (TurboWarp and custom hosts).
+    #[arg(long)]
+    pub strings: bool,
+}
 
-pub fn run(_args: WatchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`scratchcomm watch` is not implemented yet")
+impl TargetArgs {
+    /// The connection settings these arguments describe.
+    pub fn config(&self) -> anyhow::Result<ConnectionConfig> {
+        let mut cfg = match self.host.as_str() {
+            "scratch" => {
+                let Some(session) = &self.session_id else {
+                    anyhow::bail!("--host scratch needs --session-id (or SCRATCH_SESSION_ID)");
+                };
+                let Some(user) = &self.username else {
+                    anyhow::bail!(
+                        "--host scratch needs --username (the session's Scratch username)"
+                    );
+                };
+                if self.strings {
+                    anyhow::bail!("Scratch accepts numerals only; --strings is not allowed with --host scratch");
+                }
+                ConnectionConfig::scratch(
+                    &self.project,
+                    SessionId::new(session.clone()),
+                    user.clone(),
+                )
+            }
+            "turbowarp" => {
+                ConnectionConfig::turbowarp(&self.project, self.contact.as_deref().unwrap_or(""))
+            }
+            url if url.starts_with("ws://") || url.starts_with("wss://") => {
+                let mut c = ConnectionConfig::custom(url, &self.project);
+                if let Some(contact) = &self.contact {
+                    c = c.contact(contact);
+                }
+                c
+            }
+            other => anyhow::bail!(
+                "--host {other:?}: expected scratch, turbowarp, or a ws:// or wss:// URL"
+            ),
+        };
+        if self.host != "scratch" {
+            if let Some(user) = &self.username {
+                cfg = cfg.username(user.clone());
+            }
+            cfg = cfg.accept_strings(self.strings);
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+/// Arguments of `scratchcomm watch`.
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// One JSON object per line (`type`, `name`, `value`, ...).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit after this many variable events (set/create/delete/rename).
+    #[arg(long)]
+    pub count: Option<u64>,
+}
+
+/// Run `scratchcomm watch`.
+pub fn run(args: WatchArgs) -> anyhow::Result<()> {
+    let cfg = args.target.config()?;
+    actix_rt::System::new().block_on(async move {
+        let handle = CloudHandle::connect(cfg).await?;
+        let mut events = handle.events();
+        let mut seen = 0u64;
+        let mut failure = None;
+        while let Some(ev) = events.next_event().await {
+            println!(
+                "{}",
+                if args.json {
+                    json_line(&ev)
+                } else {
+                    text_line(&ev)
+                }
+            );
+            match &ev.kind {
+                EventKind::Error { message } => failure = Some(message.clone()),
+                EventKind::Set
+                | EventKind::Create
+                | EventKind::Delete
+                | EventKind::Rename { .. } => seen += 1,
+                _ => {}
+            }
+            if args.count.is_some_and(|n| seen >= n) {
+                handle.stop().await;
+                return Ok(());
+            }
+        }
+        match failure {
+            Some(m) => anyhow::bail!("{m}"),
+            None => Ok(()),
+        }
+    })
+}
+
+fn value_text(ev: &CloudEvent) -> &str {
+    ev.value.as_ref().map(|v| v.as_str()).unwrap_or("")
+}
+
+/// `set score = 42`, `rename a -> b`, `disconnect: reason`, ...
+pub fn text_line(ev: &CloudEvent) -> String {
+    let t = ev.event_type().as_str();
+    match &ev.kind {
+        EventKind::Set | EventKind::Create => format!("{t} {} = {}", ev.name, value_text(ev)),
+        EventKind::Delete => format!("{t} {}", ev.name),
+        EventKind::Rename { new_name } => format!("{t} {} -> {new_name}", ev.name),
+        EventKind::Disconnect { reason } => format!("{t}: {reason}"),
+        EventKind::Error { message } => format!("{t}: {message}"),
+        EventKind::Lagged { missed } => format!("{t}: {missed} events dropped"),
+        EventKind::Other { method } => format!("{t} {method} {} = {}", ev.name, value_text(ev)),
+        _ => t.to_owned(),
+    }
+}
+
+/// One JSON object: `type`, `name`, `value` (null when none), `raw_name`, `project_id`,
+/// `source`, `timestamp_ms`, plus `new_name` / `reason` / `message` / `missed` when they apply.
+pub fn json_line(ev: &CloudEvent) -> String {
+    let ms = ev
+        .timestamp
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let mut o = serde_json::json!({
+        "type": ev.event_type().as_str(),
+        "name": ev.name,
+        "value": ev.value.as_ref().map(|v| v.as_str()),
+        "raw_name": ev.raw_name,
+        "project_id": ev.project_id.as_str(),
+        "source": ev.source.as_str(),
+        "timestamp_ms": ms,
+    });
+    let extra = match &ev.kind {
+        EventKind::Rename { new_name } => Some(("new_name", serde_json::json!(new_name))),
+        EventKind::Disconnect { reason } => Some(("reason", serde_json::json!(reason))),
+        EventKind::Error { message } => Some(("message", serde_json::json!(message))),
+        EventKind::Lagged { missed } => Some(("missed", serde_json::json!(missed))),
+        EventKind::Other { method } => Some(("method", serde_json::json!(method))),
+        EventKind::Custom(name) => Some(("custom", serde_json::json!(name))),
+        _ => None,
+    };
+    if let (Some((k, v)), Some(map)) = (extra, o.as_object_mut()) {
+        map.insert(k.to_owned(), v);
+    }
+    o.to_string()
 }

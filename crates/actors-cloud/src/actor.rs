@@ -39,7 +39,12 @@ pub struct CloudConnection {
     connect_waiter: Option<Reply>,
     stop_waiters: Vec<oneshot::Sender<()>>,
     started_once: bool,
+    reader: Option<SpawnHandle>,
 }
+
+/// After a final stop, how long to wait for the server to answer our close frame before
+/// dropping the socket.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 impl CloudConnection {
     pub(crate) fn new(
@@ -60,12 +65,14 @@ impl CloudConnection {
             connect_waiter: Some(connected),
             stop_waiters: Vec::new(),
             started_once: false,
+            reader: None,
         }
     }
 
     /// Execute the core's actions.
     fn run(&mut self, actions: Vec<Action>, ctx: &mut Context<Self>) {
         for action in actions {
+            tracing::trace!(?action, "cloud connection action");
             match action {
                 Action::Connect { epoch } => self.open_socket(epoch, ctx),
                 Action::Send { frame } => self.write(ws::Message::Text(frame.into()), true),
@@ -109,7 +116,7 @@ impl CloudConnection {
                     ws::Message::Close(Some(ws::CloseCode::Normal.into())),
                     false,
                 ),
-                Action::Stop { error } => self.finish(error),
+                Action::Stop { error } => self.finish(error, ctx),
             }
         }
     }
@@ -139,18 +146,40 @@ impl CloudConnection {
         self.bus.dispatch(&ev, tx.as_ref());
     }
 
-    fn finish(&mut self, error: Option<CloudError>) {
+    fn finish(&mut self, error: Option<CloudError>, ctx: &mut Context<Self>) {
         self.writer = None; // the writer flushes a queued close frame, then ends
         if let Some(w) = self.connect_waiter.take() {
-            let _ = w.send(Err(error.clone().unwrap_or(CloudError::Stopped)));
-        }
-        for w in self.stop_waiters.drain(..) {
-            let _ = w.send(());
+            // Never connected: report it as a connect failure.
+            let err = match error.clone() {
+                Some(CloudError::Disconnected { reason }) => CloudError::Connect {
+                    url: self.cfg.url.clone(),
+                    reason,
+                },
+                Some(e) => e,
+                None => CloudError::Stopped,
+            };
+            let _ = w.send(Err(err));
         }
         for (_, w) in self.waiters.drain() {
             let _ = w.send(Err(CloudError::Stopped));
         }
         self.shared.close_events();
+        if self.reader.is_some() {
+            // Let the server answer the close frame; `stop()` resolves when the socket is gone.
+            ctx.run_later(CLOSE_GRACE, |act, ctx| act.release_socket(ctx));
+        } else {
+            self.release_socket(ctx);
+        }
+    }
+
+    /// Drop the socket of a stopped connection and tell `stop()` callers.
+    fn release_socket(&mut self, ctx: &mut Context<Self>) {
+        if let Some(h) = self.reader.take() {
+            ctx.cancel_future(h);
+        }
+        for w in self.stop_waiters.drain(..) {
+            let _ = w.send(());
+        }
     }
 
     fn write(&mut self, msg: ws::Message, report: bool) {
@@ -199,7 +228,7 @@ impl CloudConnection {
             addr.do_send(WriteDone { epoch, result })
         });
         ctx.spawn(writer.into_actor(self));
-        ctx.add_stream(stream.map(move |item| WsItem { epoch, item }).chain(
+        let reader = ctx.add_stream(stream.map(move |item| WsItem { epoch, item }).chain(
             futures_util::stream::once(async move {
                 WsItem {
                     epoch,
@@ -209,6 +238,7 @@ impl CloudConnection {
                 }
             }),
         ));
+        self.reader = Some(reader);
     }
 }
 
@@ -232,6 +262,7 @@ impl Actor for CloudConnection {
 impl Supervised for CloudConnection {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
         self.writer = None;
+        self.reader = None; // cancelled by the restart
         tracing::debug!(source = %self.shared.source, "cloud connection restarting");
     }
 }
@@ -245,6 +276,12 @@ struct WsItem {
 impl StreamHandler<WsItem> for CloudConnection {
     fn handle(&mut self, WsItem { epoch, item }: WsItem, ctx: &mut Context<Self>) {
         let now = Instant::now();
+        if self.core.is_stopped() {
+            if matches!(item, Ok(ws::Frame::Close(_)) | Err(_)) {
+                self.release_socket(ctx);
+            }
+            return;
+        }
         let actions = match item {
             Ok(ws::Frame::Text(bytes)) | Ok(ws::Frame::Binary(bytes)) => {
                 match std::str::from_utf8(&bytes) {

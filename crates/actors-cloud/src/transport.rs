@@ -105,8 +105,8 @@ pub struct WriteCmd {
     pub report: bool,
 }
 
-/// Write commands in order until the channel closes or a write fails; `done` is called
-/// for every reported command with the write result.
+/// Write commands in order until the channel closes, a write fails or a close frame was
+/// written; `done` is called for every reported command with the write result.
 pub async fn run_writer(
     mut sink: WsSink,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<WriteCmd>,
@@ -123,7 +123,10 @@ pub async fn run_writer(
             break;
         }
     }
-    let _ = sink.close().await;
+    // No `sink.close()`: shutting the TCP write side down right after the close frame
+    // makes some servers drop frames they had not processed yet. The socket closes when
+    // the reader sees the server's close (or the actor's close grace period ends).
+    drop(sink);
 }
 
 #[cfg(test)]

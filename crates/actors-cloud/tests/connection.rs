@@ -174,3 +174,22 @@ async fn bad_configuration_is_one_clear_error() {
         .unwrap_err();
     assert_eq!(err.kind(), CloudErrorKind::Connect);
 }
+
+#[actix_rt::test]
+async fn a_set_followed_at_once_by_stop_still_arrives() {
+    use actors_cloud::{CloudHandle, ConnectionConfig};
+    let srv = server().await;
+    let watcher = connect(config(&srv.url(), "p7", "watcher")).await;
+    let mut events = watcher.events();
+    for i in 0..3 {
+        let cfg = ConnectionConfig::custom(&srv.url(), "p7")
+            .receive_updates(false)
+            .reconnect(false);
+        let s = bounded("connect", CloudHandle::connect(cfg)).await.unwrap();
+        bounded("set", s.set(&format!("v{i}"), i)).await.unwrap();
+        bounded("stop", s.stop()).await;
+        wait_set(&mut events, &format!("v{i}"), &i.to_string()).await;
+    }
+    watcher.stop().await;
+    srv.stop().await;
+}
