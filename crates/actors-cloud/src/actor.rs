@@ -134,13 +134,10 @@ impl CloudConnection {
     }
 
     fn emit(&mut self, ev: CloudEvent) {
-        match &ev.kind {
-            EventKind::Disconnect { reason } => {
-                if let Ok(mut r) = self.shared.last_reason.lock() {
-                    r.clone_from(reason);
-                }
+        if let EventKind::Disconnect { reason } = &ev.kind {
+            if let Ok(mut r) = self.shared.last_reason.lock() {
+                r.clone_from(reason);
             }
-            _ => {}
         }
         let tx = self.shared.sender();
         self.bus.dispatch(&ev, tx.as_ref());
