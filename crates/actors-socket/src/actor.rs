@@ -6,10 +6,12 @@ mod client;
 mod events;
 mod handle;
 mod link;
+mod sky;
 mod socket;
 
 pub use client::{ClientActor, CloseClient, Deliver, Recv, SocketClient};
 pub use events::{SocketEvent, UsernameLookup};
 pub use handle::SocketHandle;
 pub use link::{cloud_error, host_of, set_value, CloudLink};
+pub use sky::SkyMemberLink;
 pub use socket::{Accept, CloudSocket, ListClients, SocketConfig, StopSocket};

@@ -4,6 +4,7 @@
 #[path = "support/harness.rs"]
 mod harness;
 
+use actors_cloud::{ConnectionConfig, RateLimit, SkyHandle};
 use actors_socket::actor::{CloudLink, SocketConfig};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketErrorKind, SocketHandle};
 use harness::*;
@@ -12,10 +13,17 @@ use std::time::Duration;
 
 #[actix_rt::test]
 async fn one_socket_over_two_projects_replies_through_the_right_one() {
+    two_projects(false).await;
+}
+
+#[actix_rt::test]
+async fn one_socket_over_a_sky_replies_through_the_right_member() {
+    two_projects(true).await;
+}
+
+async fn two_projects(use_sky: bool) {
     let server = start_server(0).await;
     let url = server.url();
-    let bot_a = connect_project(&url, "1001").await;
-    let bot_b = connect_project(&url, "2002").await;
     let key = ec_key();
     let public = public_data(&key);
     let config = SocketConfig {
@@ -23,8 +31,20 @@ async fn one_socket_over_two_projects_replies_through_the_right_one() {
         packet_size: PacketSize::Auto,
         ..SocketConfig::default()
     };
-    let links: Vec<Arc<dyn CloudLink>> = vec![Arc::new(bot_a.clone()), Arc::new(bot_b.clone())];
-    let socket = SocketHandle::listen(links, config);
+    let sky = SkyHandle::start(1024);
+    let (socket, bots) = if use_sky {
+        let socket = SocketHandle::listen_sky(&sky, config);
+        for project in ["1001", "2002"] {
+            let c = ConnectionConfig::custom(&url, project).rate_limit(RateLimit::unlimited());
+            sky.connect(c).await.unwrap();
+        }
+        (socket, Vec::new())
+    } else {
+        let bot_a = connect_project(&url, "1001").await;
+        let bot_b = connect_project(&url, "2002").await;
+        let links: Vec<Arc<dyn CloudLink>> = vec![Arc::new(bot_a.clone()), Arc::new(bot_b.clone())];
+        (SocketHandle::listen(links, config), vec![bot_a, bot_b])
+    };
     let cloud_a = connect_project(&url, "1001").await;
     let cloud_b = connect_project(&url, "2002").await;
     let a = ScratchClient::connect(&cloud_a, ConnectMode::Secure(public), 220)
@@ -59,8 +79,10 @@ async fn one_socket_over_two_projects_replies_through_the_right_one() {
     assert!(!has(&a_vars, format!(".{}", b.client_id())));
     assert!(has(&b_vars, format!(".{}", b.client_id())));
     socket.stop().await;
-    bot_a.stop().await;
-    bot_b.stop().await;
+    for bot in bots {
+        bot.stop().await;
+    }
+    sky.stop().await;
     server.stop().await;
 }
 

@@ -6,7 +6,7 @@ use super::link::CloudLink;
 use super::socket::{Accept, CloudSocket, ListClients, SocketConfig, StopSocket};
 use crate::error::SocketError;
 use actix::prelude::*;
-use actors_cloud::CloudHandle;
+use actors_cloud::{CloudHandle, SkyHandle};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -39,6 +39,15 @@ impl SocketHandle {
     /// [`listen`](Self::listen) over one cloud connection.
     pub fn listen_on(cloud: &CloudHandle, config: SocketConfig) -> SocketHandle {
         Self::listen(vec![Arc::new(cloud.clone())], config)
+    }
+
+    /// Starts a socket over every member of `sky`, including members added later (each
+    /// client's replies go through the member its packets came from).
+    pub fn listen_sky(sky: &SkyHandle, config: SocketConfig) -> SocketHandle {
+        let (events, _) = broadcast::channel(config.event_capacity.max(1));
+        let tx = events.clone();
+        let addr = CloudSocket::over_sky(sky.clone(), config, tx).start();
+        SocketHandle { addr, events }
     }
 
     /// The next new client and its username (if known), waiting at most `timeout`.

@@ -5,13 +5,14 @@
 use super::client::SocketClient;
 use super::events::{SocketEvent, UsernameLookup};
 use super::link::{set_value, CloudLink};
+use super::sky::SkyMemberLink;
 use crate::error::SocketError;
 use crate::server::{
     InboundEvent, InboundLimits, KeyExchange, NewClient, SendOptions, ServerProtocol, Update,
 };
 use crate::types::{now_centis, ClientId, PacketSize, SourceTag};
 use actix::prelude::*;
-use actors_cloud::CloudEvent;
+use actors_cloud::{CloudEvent, SkyHandle, SourceId};
 use futures_util::StreamExt;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -66,6 +67,9 @@ impl std::fmt::Debug for SocketConfig {
 
 type Accepted = (SocketClient, Option<String>);
 
+/// Stream tag of the events of a Sky (its members get link tags on first sight).
+const SKY_TAG: SourceTag = SourceTag::MAX;
+
 /// The socket actor.
 pub struct CloudSocket {
     protocol: ServerProtocol,
@@ -75,6 +79,8 @@ pub struct CloudSocket {
     backlog: VecDeque<Accepted>,
     waiters: VecDeque<oneshot::Sender<Result<Accepted, SocketError>>>,
     events: broadcast::Sender<SocketEvent>,
+    sky: Option<SkyHandle>,
+    sky_tags: HashMap<SourceId, SourceTag>,
 }
 
 impl CloudSocket {
@@ -92,7 +98,35 @@ impl CloudSocket {
             backlog: VecDeque::new(),
             waiters: VecDeque::new(),
             events,
+            sky: None,
+            sky_tags: HashMap::new(),
         }
+    }
+
+    /// A socket over every member of `sky`, present and future.
+    pub(crate) fn over_sky(
+        sky: SkyHandle,
+        config: SocketConfig,
+        events: broadcast::Sender<SocketEvent>,
+    ) -> Self {
+        let mut socket = Self::new(Vec::new(), config, events);
+        socket.sky = Some(sky);
+        socket
+    }
+
+    /// The link tag of Sky member `source`, creating its link on first sight.
+    fn sky_tag(&mut self, source: &SourceId) -> Option<SourceTag> {
+        if let Some(tag) = self.sky_tags.get(source) {
+            return Some(*tag);
+        }
+        let sky = self.sky.clone()?;
+        let tag = SourceTag::try_from(self.links.len())
+            .ok()
+            .filter(|t| *t != SKY_TAG)?;
+        self.links
+            .push(Arc::new(SkyMemberLink::new(sky, source.clone())));
+        self.sky_tags.insert(source.clone(), tag);
+        Some(tag)
     }
 
     fn emit(&self, event: SocketEvent) {
@@ -227,6 +261,9 @@ impl Actor for CloudSocket {
             let tag = tag as SourceTag;
             ctx.add_stream(link.events().map(move |e| (tag, e)));
         }
+        if let Some(sky) = &self.sky {
+            ctx.add_stream(sky.events().map(|e| (SKY_TAG, e)));
+        }
     }
 }
 
@@ -234,6 +271,14 @@ impl StreamHandler<(SourceTag, CloudEvent)> for CloudSocket {
     fn handle(&mut self, (tag, event): (SourceTag, CloudEvent), ctx: &mut Context<Self>) {
         if let Some(value) = set_value(&event, "FROM_CLIENT") {
             let value = value.to_owned();
+            let tag = if tag == SKY_TAG {
+                match self.sky_tag(&event.source) {
+                    Some(t) => t,
+                    None => return,
+                }
+            } else {
+                tag
+            };
             self.on_update(tag, &value, ctx);
         }
     }
