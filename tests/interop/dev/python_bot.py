@@ -9,12 +9,19 @@ Run-time patches, only where PROTOCOL.md §9 says the released library is broken
   S1  TO_CLIENT values are wrapped in int() (ValueError, nothing sent) -> send the strings.
   S3  the return converter is the string 'Any' (every request fails) -> identity.
   S4  EC security data must have 3 elements -> the point is added before use.
-and one found by this suite (not in §9 yet):
+and ones found by this suite (not in §9 yet):
   R1  the final TO_CLIENT packet goes to a random variable 1..4; when it lands on the
-      variable of the packet just before it (25% for a 2-packet reply), it overwrites that
-      packet before the sprite's recv has started polling (the sprite waits 0.1 s after its
-      own send), so the reply arrives garbled or not at all -> the final packet uses a
-      random variable other than the previous packet's.
+      variable of the packet just before it (1 in 4 for a 2-packet reply), it overwrites
+      that packet before the sprite's recv has started polling (the sprite waits 0.1 s after
+      its own send), so the reply arrives truncated.
+  C10 (sprite) one poll handles TO_CLIENT_1..4 in that order and a final packet completes
+      the message at once: a final packet in a LOWER variable than an earlier packet of
+      the same message that is still unseen completes the message without it.
+  R2  every message starts at TO_CLIENT_1, so replies to different clients sent close
+      together overwrite each other's packets before a sprite polls them.
+  -> one rotation over TO_CLIENT_1..4 shared by all clients (final packet included), except
+     that a message whose first min(n, 4) packets would wrap past TO_CLIENT_4 starts at
+     TO_CLIENT_1. INTEROP_REFERENCE_RANDOM_FINAL=1 restores the reference's choice.
 """
 import argparse
 import json
@@ -34,13 +41,19 @@ TABLE = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,-:;_'#!\"§$%&/
          "0123456789<>ß*")
 
 
-def final_var(n_packets):
-    """R1: random 1..4, but never the variable of the packet just before the final one.
-    INTEROP_REFERENCE_RANDOM_FINAL=1 keeps the reference's plain random choice."""
-    if n_packets < 2 or os.environ.get("INTEROP_REFERENCE_RANDOM_FINAL") == "1":
-        return random.randint(1, 4)
-    previous = (n_packets - 2) % 4 + 1
-    return random.choice([v for v in (1, 2, 3, 4) if v != previous])
+_rotation = {"last": 0}
+
+
+def plan_vars(n_packets):
+    """Variables for the n packets of one message (R1, R2, C10 above)."""
+    if os.environ.get("INTEROP_REFERENCE_RANDOM_FINAL") == "1":
+        return [i % 4 + 1 for i in range(n_packets - 1)] + [random.randint(1, 4)]
+    start = _rotation["last"] % 4 + 1
+    if start + min(n_packets, 4) - 1 > 4:
+        start = 1
+    plan = [(start - 1 + i) % 4 + 1 for i in range(n_packets)]
+    _rotation["last"] = plan[-1]
+    return plan
 
 
 def send_to_client(self, *, data, client_id):  # S1: reference code without int()
@@ -51,26 +64,24 @@ def send_to_client(self, *, data, client_id):  # S1: reference code without int(
             return
         data = str(self._encode(data))
         packets = ["".join(i) for i in cs.batched(data, self.get_packet_size(client=client))]
-        var = 1
+        plan = plan_vars(len(packets))
         for idx, packet in enumerate(packets[:-1]):
-            client.set_var(name=f"TO_CLIENT_{var}",
+            client.set_var(name=f"TO_CLIENT_{plan[idx]}",
                            value=f"-{packet}.{client_id}{random.randrange(1000):03}{idx}")
-            var = var % 4 + 1
-        client.set_var(name=f"TO_CLIENT_{final_var(len(packets))}",
+        client.set_var(name=f"TO_CLIENT_{plan[-1]}",
                        value=f"{packets[-1]}.{client_id}{random.randrange(1000):03}{len(packets) - 1}")
 
 
 def secure_send_to_client(self, data, client):  # S1: reference code without int()
     packets = ["".join(i) for i in cs.batched(data, self.get_packet_size(client=client) // 2 - 28)]
-    var = 1
+    plan = plan_vars(len(packets))
     for idx, packet in enumerate(packets):
         salt = int(time.time() * 100)
         enc = self._encode(client.encrypter.encrypt(packet, salt=salt))
         last = idx == len(packets) - 1
         value = (f"{'' if last else '-'}{enc}{str(salt).zfill(15)}."
                  f"{client.client_id}{random.randrange(1000):03}{idx}")
-        client.set_var(name=f"TO_CLIENT_{final_var(len(packets)) if last else var}", value=value)
-        var = var % 4 + 1
+        client.set_var(name=f"TO_CLIENT_{plan[idx]}", value=value)
 
 
 cs.CloudSocket.send_to_client = send_to_client
