@@ -11,8 +11,40 @@
 //! * [`ScratchClient`]: an async client doing what the sprite does, for tests, demos and
 //!   load generation.
 //!
-//! All logic is plain Rust fed a clock (centiseconds, [`types::Centis`]) and a random
-//! source; nothing here panics on arbitrary input.
+//! All protocol logic is plain Rust fed a clock (centiseconds, [`types::Centis`]) and a
+//! random source; nothing here panics on arbitrary input. Deviations from the reference
+//! server, all allowed by §9: key fragments and salt freshness are per client (equal salts
+//! from one client are accepted, exact replays are not), every drop is reported as a
+//! [`Rejection`] (tracing and [`SocketEvent::Rejected`]), an empty secure message is one
+//! empty packet, characters outside the table become `?`, and an insecure message the
+//! sprite would garble (3+ packets, C1) is refused unless
+//! [`SendOptions::allow_garbled_insecure`](server::SendOptions) is set.
+//!
+//! ```no_run
+//! use actors_cloud::{CloudHandle, ConnectionConfig};
+//! use actors_security::keys::Security;
+//! use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
+//! use std::{sync::Arc, time::Duration};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let security = Security::generate_ec();
+//! let public = security.public_data(); // what the project's stage variables hold
+//! let bot = CloudHandle::connect(ConnectionConfig::custom("ws://127.0.0.1:9000/", "1")).await?;
+//! let config = SocketConfig { security: Some(Arc::new(security)), ..Default::default() };
+//! let socket = SocketHandle::listen_on(&bot, config);
+//!
+//! // A client doing what the sprite does, on its own connection.
+//! let cloud = CloudHandle::connect(ConnectionConfig::custom("ws://127.0.0.1:9000/", "1")).await?;
+//! let client = ScratchClient::connect(&cloud, ConnectMode::Secure(public), 0).await?;
+//!
+//! let (server_side, _username) = socket.accept(Duration::from_secs(5)).await?;
+//! client.send("hello").await?;
+//! let text = server_side.recv(Duration::from_secs(5)).await?;
+//! server_side.send(&format!("you said {text}")).await?;
+//! assert_eq!(client.recv(Duration::from_secs(5)).await?, "you said hello");
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod actor;
 pub mod client;

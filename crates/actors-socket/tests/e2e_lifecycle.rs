@@ -5,8 +5,10 @@
 mod harness;
 
 use actors_cloud::{ConnectionConfig, RateLimit, SkyHandle};
-use actors_socket::actor::{CloudLink, SocketConfig};
+use actors_socket::actor::{CloudLink, SocketConfig, UsernameLookup};
+use actors_socket::{ClientId, Host};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketErrorKind, SocketHandle};
+use futures_util::future::BoxFuture;
 use harness::*;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,6 +137,50 @@ async fn reconnect_with_the_same_id_replaces_the_client_and_stop_closes_everythi
         socket.accept(WAIT).await.unwrap_err().kind(),
         SocketErrorKind::Closed
     );
+    raw.stop().await;
+    bot.stop().await;
+    server.stop().await;
+}
+
+/// Names clients by id; fails (None) for odd ids.
+struct Names;
+
+impl UsernameLookup for Names {
+    fn lookup(&self, client_id: ClientId, _host: Host) -> BoxFuture<'static, Option<String>> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            (client_id.number() % 2 == 0).then(|| format!("user{client_id}"))
+        })
+    }
+}
+
+#[actix_rt::test]
+async fn username_lookup_hook_and_a_failed_lookup_keeps_the_client() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let bot = connect(&url).await;
+    let config = SocketConfig {
+        username_lookup: Some(Arc::new(Names)),
+        ..SocketConfig::default()
+    };
+    let socket = SocketHandle::listen_on(&bot, config);
+    let raw = connect(&url).await;
+    raw.set("FROM_CLIENT", "15903151414050320.222221")
+        .await
+        .unwrap();
+    let (even, name) = socket.accept(WAIT).await.unwrap();
+    assert_eq!(name.as_deref(), Some("user22222"));
+    assert_eq!(even.username().as_deref(), Some("user22222"));
+    raw.set("FROM_CLIENT", "15903151414050320.333331")
+        .await
+        .unwrap();
+    let (odd, name) = socket.accept(WAIT).await.unwrap();
+    assert_eq!(name, None);
+    raw.set("FROM_CLIENT", "1200519205383.333332")
+        .await
+        .unwrap();
+    assert_eq!(odd.recv(WAIT).await.unwrap(), "test 5");
+    socket.stop().await;
     raw.stop().await;
     bot.stop().await;
     server.stop().await;
