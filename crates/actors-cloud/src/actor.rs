@@ -7,10 +7,10 @@
 //! After a final stop the actor stays dormant: every request is answered with
 //! `CloudError::Stopped` until the last handle is dropped.
 
-use crate::bus::{Bus, Callback};
+use crate::bus::Bus;
 use crate::config::ConnectionConfig;
-use crate::core::{Action, Core, Op, OpId};
-use crate::events::{EventFilter, EventKind};
+use crate::core::{Action, Core, OpId};
+use crate::events::EventKind;
 use crate::handle::Shared;
 use crate::transport::{self, WriteCmd, WsStream};
 use crate::{CloudError, CloudEvent};
@@ -18,7 +18,6 @@ use actix::prelude::*;
 use awc::error::WsProtocolError;
 use awc::ws;
 use futures_util::StreamExt;
-use scratchcomm_wire::CloudValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -338,94 +337,5 @@ impl Handler<WriteDone> for CloudConnection {
     }
 }
 
-/// Queue an operation (already validated); `reply` is told when it is written.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Submit {
-    pub(crate) op: Op,
-    pub(crate) reply: Option<Reply>,
-}
-
-impl Handler<Submit> for CloudConnection {
-    type Result = ();
-    fn handle(&mut self, msg: Submit, ctx: &mut Context<Self>) {
-        let id = self.next_id;
-        self.next_id += 1;
-        if let Some(r) = msg.reply {
-            self.waiters.insert(id, r);
-        }
-        let a = self.core.submit(msg.op, id, Instant::now());
-        self.run(a, ctx);
-    }
-}
-
-/// Subscribe a Recipient to the events that pass `filter`.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Subscribe {
-    pub filter: EventFilter,
-    pub recipient: Recipient<CloudEvent>,
-}
-
-impl Handler<Subscribe> for CloudConnection {
-    type Result = ();
-    fn handle(&mut self, msg: Subscribe, _ctx: &mut Context<Self>) {
-        self.bus.add_recipient(msg.filter, msg.recipient);
-    }
-}
-
-/// Register a callback for the events that pass `filter`.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct OnEvent {
-    pub filter: EventFilter,
-    pub callback: Callback,
-}
-
-impl Handler<OnEvent> for CloudConnection {
-    type Result = ();
-    fn handle(&mut self, msg: OnEvent, _ctx: &mut Context<Self>) {
-        self.bus.add_callback(msg.filter, msg.callback);
-    }
-}
-
-/// Emit a custom event to local subscribers only (never sent to the server).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct EmitCustom {
-    pub name: String,
-    pub value: Option<CloudValue>,
-}
-
-impl Handler<EmitCustom> for CloudConnection {
-    type Result = ();
-    fn handle(&mut self, msg: EmitCustom, _ctx: &mut Context<Self>) {
-        let ev = self.core.event(
-            EventKind::Custom(msg.name.clone()),
-            &msg.name,
-            msg.value,
-            Instant::now(),
-        );
-        self.emit(ev);
-    }
-}
-
-/// Stop cleanly: write what is queued (bounded by the drain timeout), close, stay dormant.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct StopConnection {
-    pub(crate) done: oneshot::Sender<()>,
-}
-
-impl Handler<StopConnection> for CloudConnection {
-    type Result = ();
-    fn handle(&mut self, msg: StopConnection, ctx: &mut Context<Self>) {
-        if self.core.is_stopped() {
-            let _ = msg.done.send(());
-            return;
-        }
-        self.stop_waiters.push(msg.done);
-        let a = self.core.stop(Instant::now());
-        self.run(a, ctx);
-    }
-}
+mod messages;
+pub use messages::{EmitCustom, OnEvent, StopConnection, Submit, Subscribe};

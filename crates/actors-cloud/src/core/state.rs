@@ -27,10 +27,8 @@ use super::Op;
 use crate::events::{CloudEvent, EventKind, SourceId};
 use crate::CloudError;
 use dashmap::DashMap;
-use rand::{rngs::StdRng, Rng, SeedableRng};
-use scratchcomm_wire::{
-    strip_prefix, ClientMessage, CloseCode, CloudValue, ProjectId, ReconnectAdvice,
-};
+use rand::{rngs::StdRng, SeedableRng};
+use scratchcomm_wire::{strip_prefix, ClientMessage, CloudValue, ProjectId};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -205,36 +203,6 @@ impl Core {
         out
     }
 
-    /// The websocket of `epoch` could not be opened; `fatal` when retrying cannot help
-    /// (e.g. the server answered the upgrade with 401/403).
-    pub fn on_connect_failed(
-        &mut self,
-        epoch: u64,
-        reason: String,
-        fatal: bool,
-        now: Instant,
-    ) -> Vec<Action> {
-        let mut out = Vec::new();
-        if epoch != self.epoch || self.phase != Phase::Connecting {
-            return out;
-        }
-        if fatal {
-            self.emit(
-                &mut out,
-                EventKind::Disconnect {
-                    reason: reason.clone(),
-                },
-                "",
-                None,
-                now,
-            );
-            self.fail(CloudError::Refused { code: None, reason }, now, &mut out);
-        } else {
-            self.lost(reason, None, now, &mut out);
-        }
-        out
-    }
-
     /// The last `Send` finished writing (or failed).
     pub fn on_write_done(
         &mut self,
@@ -303,31 +271,6 @@ impl Core {
         out
     }
 
-    /// The socket of `epoch` closed (`code` from the close frame, if any).
-    pub fn on_closed(
-        &mut self,
-        epoch: u64,
-        code: Option<u16>,
-        reason: String,
-        now: Instant,
-    ) -> Vec<Action> {
-        let mut out = Vec::new();
-        if epoch != self.epoch || !matches!(self.phase, Phase::Open | Phase::Connecting) {
-            return out;
-        }
-        self.lost(reason, code, now, &mut out);
-        out
-    }
-
-    /// The reconnect delay is over.
-    pub fn on_reconnect_due(&mut self, _now: Instant) -> Vec<Action> {
-        let mut out = Vec::new();
-        if self.phase == Phase::Waiting {
-            self.connect(&mut out);
-        }
-        out
-    }
-
     /// A `WakeAt` instant passed.
     pub fn on_tick(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
@@ -344,36 +287,6 @@ impl Core {
             return out;
         }
         self.pump(now, &mut out);
-        out
-    }
-
-    /// Clean stop: write what is queued (up to `drain_timeout`), then close.
-    pub fn stop(&mut self, now: Instant) -> Vec<Action> {
-        let mut out = Vec::new();
-        if self.phase == Phase::Stopped {
-            return out;
-        }
-        if self.queued() == 0 || self.phase == Phase::Idle {
-            self.finish(now, &mut out);
-        } else if self.stop_deadline.is_none() {
-            let deadline = now + self.cfg.drain_timeout;
-            self.stop_deadline = Some(deadline);
-            out.push(Action::WakeAt(deadline));
-            self.pump(now, &mut out);
-        }
-        out
-    }
-
-    /// Stop for good at once because of `err` (fails everything queued, emits an error).
-    pub fn abort(&mut self, err: CloudError, now: Instant) -> Vec<Action> {
-        let mut out = Vec::new();
-        if self.phase != Phase::Stopped {
-            if self.phase == Phase::Open {
-                out.push(Action::Close);
-            }
-            self.epoch += 1;
-            self.fail(err, now, &mut out);
-        }
         out
     }
 
@@ -463,103 +376,9 @@ impl Core {
             }
         }
     }
-
-    /// The socket is gone: requeue, report, and reconnect or stop.
-    fn lost(&mut self, reason: String, code: Option<u16>, now: Instant, out: &mut Vec<Action>) {
-        if let Some(InFlight::Op(p)) = self.in_flight.take() {
-            self.queue.push_front(p);
-        }
-        if self.handshake_done {
-            self.connected_before = true;
-        }
-        if self
-            .opened_at
-            .take()
-            .is_some_and(|t| now.saturating_duration_since(t) >= self.cfg.stable_after)
-        {
-            self.failures = 0;
-        }
-        self.handshake_done = false;
-        self.snapshot_until = None;
-        self.wake = None; // the executor drops the old socket's timers
-        self.epoch += 1;
-        self.emit(
-            out,
-            EventKind::Disconnect {
-                reason: reason.clone(),
-            },
-            "",
-            None,
-            now,
-        );
-        if self.stop_deadline.is_some() {
-            self.finish(now, out);
-            return;
-        }
-        let advice = code.map_or(ReconnectAdvice::Retry, |c| CloseCode(c).advice());
-        if advice == ReconnectAdvice::Never {
-            self.fail(CloudError::Refused { code, reason }, now, out);
-        } else if !self.cfg.reconnect {
-            self.fail(CloudError::Disconnected { reason }, now, out);
-        } else if !self.cfg.backoff.allows(self.failures) {
-            let reason = format!(
-                "gave up after {} reconnect attempts; last: {reason}",
-                self.failures
-            );
-            self.fail(CloudError::Disconnected { reason }, now, out);
-        } else {
-            let slow = advice == ReconnectAdvice::RetrySlowly;
-            let after = self
-                .cfg
-                .backoff
-                .delay(self.failures, slow, self.rng.gen::<f64>());
-            self.failures += 1;
-            self.phase = Phase::Waiting;
-            out.push(Action::Reconnect { after });
-        }
-    }
-
-    /// Stop for good because of `err`: fail everything queued, emit an error event.
-    fn fail(&mut self, err: CloudError, now: Instant, out: &mut Vec<Action>) {
-        self.phase = Phase::Stopped;
-        self.fail_queue(&err, out);
-        self.emit(
-            out,
-            EventKind::Error {
-                message: err.to_string(),
-            },
-            "",
-            None,
-            now,
-        );
-        out.push(Action::Stop { error: Some(err) });
-    }
-
-    /// Finish a clean stop.
-    fn finish(&mut self, _now: Instant, out: &mut Vec<Action>) {
-        if self.phase == Phase::Open {
-            out.push(Action::Close);
-        }
-        self.phase = Phase::Stopped;
-        self.epoch += 1;
-        self.fail_queue(&CloudError::Stopped, out);
-        out.push(Action::Stop { error: None });
-    }
-
-    fn fail_queue(&mut self, err: &CloudError, out: &mut Vec<Action>) {
-        let mut ids: Vec<OpId> = Vec::new();
-        if let Some(InFlight::Op(p)) = self.in_flight.take() {
-            ids.extend(p.ids);
-        }
-        ids.extend(self.queue.drain().flat_map(|p| p.ids));
-        if !ids.is_empty() {
-            out.push(Action::Complete {
-                ids,
-                result: Err(err.clone()),
-            });
-        }
-    }
 }
+
+mod lifecycle;
 
 #[cfg(test)]
 mod tests;
