@@ -71,6 +71,12 @@ describe('EC secure sprite client', () => {
         for (let i = 0; i < 8; i++) await expectReply('long', [100 + i], tableRepeated(100 + i));
     });
 
+    t('bot to sprite: 6-packet reply (needs the 0.1 s spacing, §1.6 / §9 C4)', async () => {
+        // More packets than variables: sent in a burst, packet 5 replaces packet 1 unseen.
+        const len = 5 * BOT_CHUNK + 40;
+        await expectReply('long', [len], tableRepeated(len));
+    });
+
     t('4 packets both ways in one request', async () => {
         const s = safeText(310, 3);
         assert.ok(s.length > 3 * BOT_CHUNK && s.length <= 4 * BOT_CHUNK);
