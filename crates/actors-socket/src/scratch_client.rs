@@ -97,7 +97,9 @@ impl ScratchClient {
         };
         // Listen before connecting so no reply is missed.
         let mut events = link.events();
-        let mut receiver = ClientReceiver::new(session.clone(), now);
+        // Replay floor 2 s before connecting, like the sprite's recv start (§4 step 2), so
+        // a reply salted by a server clock slightly behind ours is still accepted.
+        let mut receiver = ClientReceiver::new(session.clone(), now.saturating_sub(200));
         let (tx, rx) = mpsc::channel(INBOX);
         let client_id = session.client_id();
         let receiver_task = tokio::spawn(async move {

@@ -126,3 +126,88 @@ impl ClientReceiver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{OutboundMessage, RngRandom, SendOptions};
+    use crate::types::ClientId;
+    use actors_security::CipherKey;
+    use rand::SeedableRng;
+
+    const NOW: Centis = 177_438_700_000;
+
+    fn packets(key: Option<&CipherKey>, text: &str, salts: &[Centis]) -> Vec<(u8, String)> {
+        let cid = ClientId::parse("12345").unwrap();
+        let mut out = OutboundMessage::new(cid, text, key, 60, SendOptions::default()).unwrap();
+        let mut rng = RngRandom(rand::rngs::StdRng::seed_from_u64(1));
+        let mut v = Vec::new();
+        let mut i = 0;
+        while let Some(set) = out
+            .next_packet(salts[i.min(salts.len() - 1)], &mut rng)
+            .unwrap()
+        {
+            v.push((set.var, set.value));
+            i += 1;
+        }
+        v
+    }
+
+    fn receiver(key: Option<CipherKey>) -> ClientReceiver {
+        let session = ClientSession::new(ClientId::parse("12345").unwrap(), key, 220);
+        ClientReceiver::new(session, NOW)
+    }
+
+    #[test]
+    fn secure_freshness_rules() {
+        let key = CipherKey::from_key_text("12345678901234567890");
+        // Stale (before the floor) and too far ahead (> 30 s) are ignored.
+        let stale = packets(Some(&key), "a", &[NOW - 1]);
+        assert_eq!(receiver(Some(key.clone())).handle(&stale[0].1, NOW), None);
+        let ahead = packets(Some(&key), "a", &[NOW + 3_001]);
+        assert_eq!(receiver(Some(key.clone())).handle(&ahead[0].1, NOW), None);
+        // Equal salts are accepted (the sprite's rule is >=).
+        let mut rx = receiver(Some(key.clone()));
+        let same = packets(Some(&key), "hi", &[NOW]);
+        assert_eq!(rx.handle(&same[0].1, NOW).as_deref(), Some("hi"));
+        assert_eq!(rx.handle(&same[0].1, NOW).as_deref(), Some("hi"));
+        // A packet with the wrong key is rejected; nothing completes.
+        let other = CipherKey::from_key_text("99");
+        let forged = packets(Some(&other), "x", &[NOW + 5]);
+        assert_eq!(rx.handle(&forged[0].1, NOW + 5), None);
+        assert_eq!(rx.last_activity(), NOW);
+        // begin_recv raises the floor to now - 2 s.
+        rx.begin_recv(NOW + 1_000);
+        assert_eq!(rx.last_activity(), NOW + 800);
+    }
+
+    #[test]
+    fn slots_other_clients_and_lost_packets() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        let sets = packets(None, text, &[NOW]);
+        assert_eq!(sets.len(), 2);
+        let mut rx = receiver(None);
+        // Values for another client are ignored.
+        let other = sets[0].1.replace(".12345", ".54321");
+        assert_eq!(rx.handle(&other, NOW), None);
+        // The final packet completes the message at once; a lost earlier slot contributes
+        // nothing (the later insecure packet is decoded from its first character on).
+        assert_eq!(rx.handle(&sets[1].1, NOW), Some(rx_tail(&sets)));
+        // In order: the whole text.
+        let mut rx = receiver(None);
+        assert_eq!(rx.observe(sets[0].0, &sets[0].1, NOW), None);
+        assert_eq!(rx.observe(sets[0].0, &sets[0].1, NOW), None);
+        assert_eq!(
+            rx.observe(sets[1].0, &sets[1].1, NOW).as_deref(),
+            Some(text)
+        );
+        assert_eq!(rx.observe(0, "x", NOW), None);
+        assert_eq!(rx.observe(9, "x", NOW), None);
+    }
+
+    /// What the sprite shows when only the final insecure packet arrived.
+    fn rx_tail(sets: &[(u8, String)]) -> String {
+        let v = &sets[1].1;
+        sprite_decode(&v[..v.find('.').unwrap()])
+    }
+}
