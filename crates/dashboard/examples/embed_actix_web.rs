@@ -9,6 +9,11 @@
 //! * `--port N`: HTTP port of the app (default 8080; 0 picks a free one).
 //! * `--tick`: a simulated player sets `☁ clock` on the first project every second, so
 //!   the page has something to show without another client.
+//! * `--client`: a simulated sprite client (what the "Advanced CloudRequests" sprite does)
+//!   calls the request bot of the second project every two seconds.
+//!
+//! The Sky member of the second project also runs a request bot (`ping`, `add a b`) over a
+//! cloud socket; its clients and request errors are on the page too.
 //!
 //! Open the printed dashboard URL, then change a variable from another connection, e.g.
 //! `cargo run -q -- set --host ws://127.0.0.1:PORT/ --project 1001 score 42`, or use the
@@ -16,7 +21,9 @@
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use actors_cloud::{CloudHandle, ConnectionConfig, SkyHandle};
-use scratchcomm_dashboard::Dashboard;
+use actors_requests::{Registry, RequestBot};
+use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
+use scratchcomm_dashboard::{Dashboard, Source};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::time::Duration;
 
@@ -26,12 +33,14 @@ const PROJECTS: [&str; 2] = ["1001", "1002"];
 struct Options {
     port: u16,
     tick: bool,
+    client: bool,
 }
 
 fn options() -> Result<Options, String> {
     let mut opts = Options {
         port: 8080,
         tick: false,
+        client: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -43,11 +52,14 @@ fn options() -> Result<Options, String> {
                     .map_err(|_| format!("--port: {v:?} is not a port number"))?;
             }
             "--tick" => opts.tick = true,
-            "-h" | "--help" => return Err("usage: embed_actix_web [--port N] [--tick]".into()),
+            "--client" => opts.client = true,
+            "-h" | "--help" => {
+                return Err("usage: embed_actix_web [--port N] [--tick] [--client]".into())
+            }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; usage: embed_actix_web [--port N] [--tick]"
-                ))
+                "unknown argument {other:?}; usage: embed_actix_web [--port N] [--tick] [--client]"
+            ))
             }
         }
     }
@@ -96,6 +108,46 @@ async fn shutdown_signal() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
 }
 
+/// The request bot: answers `ping` and `add a b` over a cloud socket on `cloud`.
+fn start_request_bot(cloud: &CloudHandle) -> std::io::Result<RequestBot> {
+    let mut registry = Registry::new();
+    registry.request("ping", || "pong");
+    registry
+        .request("add", |a: f64, b: f64| a + b)
+        .params(["a", "b"]);
+    let socket = SocketHandle::listen_on(cloud, SocketConfig::default());
+    RequestBot::start(socket, registry)
+        .map_err(|e| std::io::Error::other(format!("request bot: {e}")))
+}
+
+/// A simulated sprite client on its own connection, calling `add` every two seconds.
+fn spawn_sprite_client(url: String) {
+    actix_rt::spawn(async move {
+        let cfg = ConnectionConfig::custom(&url, PROJECTS[1]).username("sprite");
+        let Ok(cloud) = CloudHandle::connect(cfg).await else {
+            eprintln!("sprite client: could not connect");
+            return;
+        };
+        let Ok(client) = ScratchClient::connect(&cloud, ConnectMode::Insecure, 220).await else {
+            eprintln!("sprite client: the socket handshake failed");
+            return;
+        };
+        let mut tick = actix_rt::time::interval(Duration::from_secs(2));
+        for n in 0u64.. {
+            tick.tick().await;
+            let args = [n.to_string(), "1".to_owned()];
+            if client
+                .request("add", &args, Duration::from_secs(10))
+                .await
+                .is_err()
+            {
+                eprintln!("sprite client: no reply; stopping");
+                return;
+            }
+        }
+    });
+}
+
 fn main() -> std::io::Result<()> {
     let opts = match options() {
         Ok(o) => o,
@@ -116,6 +168,7 @@ async fn run(opts: Options) -> std::io::Result<()> {
 
     // 2. The app's bots: a Sky with one connection per project.
     let sky = SkyHandle::start(1024);
+    let mut sources = Vec::new();
     for project in PROJECTS {
         let cfg = ConnectionConfig::custom(&cloud_url, project).username(format!("bot{project}"));
         let source = sky
@@ -125,15 +178,27 @@ async fn run(opts: Options) -> std::io::Result<()> {
         sky.set(&source, "score", 0)
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
+        sources.push(source);
     }
+    let member = sky
+        .member(&sources[1])
+        .ok_or_else(|| std::io::Error::other("Sky member missing"))?;
+    let bot = start_request_bot(&member)?;
     if opts.tick {
         spawn_ticker(cloud_url.clone());
+    }
+    if opts.client {
+        spawn_sprite_client(cloud_url.clone());
     }
 
     // 3. The dashboard over the Sky, mounted with one call next to the app's own routes.
     let dashboard = Dashboard::new(&sky)
         .at("/dashboard")
         .title("My bot: cloud dashboard");
+    dashboard.attach(Source::Requests {
+        id: format!("bot{}", PROJECTS[1]),
+        bot: bot.clone(),
+    });
     let app_dashboard = dashboard.clone();
     let http = HttpServer::new(move || {
         App::new()
@@ -163,6 +228,7 @@ async fn run(opts: Options) -> std::io::Result<()> {
     dashboard.close_streams(); // open live streams would hold up the graceful stop
     http_handle.stop(true).await;
     let _ = http_task.await;
+    bot.stop_with(false).await;
     sky.stop().await;
     server.stop().await;
     Ok(())

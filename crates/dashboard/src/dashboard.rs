@@ -9,12 +9,12 @@ use actix_web::web::ServiceConfig;
 use actix_web::Scope;
 use actix_web::{App, HttpServer};
 use actors_cloud::{CloudHandle, SkyHandle};
+use actors_requests::RequestBot;
 use actors_socket::SocketHandle;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Something the dashboard can show. New kinds (request bots) are added as their crates
-/// expose what the dashboard needs; match with a `_` arm.
+/// Something the dashboard can show; match with a `_` arm (new kinds may be added).
 #[non_exhaustive]
 pub enum Source {
     /// One cloud connection, shown as one project keyed by its source id.
@@ -25,11 +25,27 @@ pub enum Source {
     Sky(SkyHandle),
     /// A cloud socket: its clients and message count, shown under `id`.
     Socket {
-        /// How the dashboard names it.
+        /// How the dashboard names it (empty: `socket-N`).
         id: String,
         /// The socket.
         handle: SocketHandle,
     },
+    /// A request bot: its socket's panel plus request error counts and the latest errors.
+    Requests {
+        /// How the dashboard names it (empty: `socket-N`).
+        id: String,
+        /// The bot.
+        bot: RequestBot,
+    },
+}
+
+impl From<RequestBot> for Source {
+    fn from(bot: RequestBot) -> Self {
+        Source::Requests {
+            id: String::new(),
+            bot,
+        }
+    }
 }
 
 impl From<CloudHandle> for Source {
@@ -123,15 +139,21 @@ impl Dashboard {
             }
             Source::Sky(sky) => hub::feed::attach_sky(&self.hub, sky),
             Source::Socket { id, handle } => {
-                let id = if id.is_empty() {
-                    format!("socket-{}", self.hub.socket_count() + 1)
-                } else {
-                    id
-                };
-                hub::feed::attach_socket(&self.hub, id, handle);
+                hub::feed::attach_socket(&self.hub, self.socket_id(id), handle);
+            }
+            Source::Requests { id, bot } => {
+                hub::requests::attach_requests(&self.hub, self.socket_id(id), bot);
             }
         }
         self
+    }
+
+    fn socket_id(&self, id: String) -> String {
+        if id.is_empty() {
+            format!("socket-{}", self.hub.socket_count() + 1)
+        } else {
+            id
+        }
     }
 
     /// Mount at `path` (e.g. `/dashboard`, or `/` for the root). Trailing slashes are ignored.

@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub(crate) mod feed;
+pub(crate) mod requests;
 
 /// Limits on live subscribers (see the module docs of `hub` for the policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

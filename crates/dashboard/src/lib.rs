@@ -22,7 +22,8 @@
 //! dashboard on its own port (for CLIs and demos).
 //!
 //! Attach what you have with [`Source`]: connections, a Sky (members added later appear
-//! too), a cloud socket (its clients: id, username, secure; and a message count).
+//! too), a cloud socket (its clients: id, username, secure; and a message count), a request
+//! bot (its socket, plus request error counts and the latest errors).
 //! Connection state and reconnect counts are derived from observed events ([`state`]).
 
 mod dashboard;
@@ -35,5 +36,6 @@ pub use dashboard::{serve_dashboard, Dashboard, RunningDashboard, Source};
 pub use error::{DashboardError, DashboardErrorKind};
 pub use hub::SseLimits;
 pub use state::{
-    ConnectionState, ConnectionStatus, ProjectView, Snapshot, SocketClientView, SocketView,
+    ConnectionState, ConnectionStatus, ProjectView, RequestErrorView, RequestStats, Snapshot,
+    SocketClientView, SocketView,
 };

@@ -164,6 +164,51 @@ pub struct SocketView {
     pub messages: u64,
     /// Socket events the dashboard missed by reading too slowly.
     pub missed_events: u64,
+    /// Request statistics, when the socket is served by an attached request bot.
+    pub requests: Option<RequestStats>,
+}
+
+/// How many requests of a request bot failed, and how (every complete message the bot's
+/// socket receives is a request: see [`SocketView::messages`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RequestStats {
+    /// Messages that did not parse (syntax errors, unknown requests).
+    pub invalid_syntax: u64,
+    /// Handlers that failed, panicked or got unfitting arguments.
+    pub handler_errors: u64,
+    /// Errors outside any handler (e.g. replying failed).
+    pub uncaught_errors: u64,
+    /// The latest errors, newest first (at most [`RequestStats::RECENT`]).
+    pub recent_errors: Vec<RequestErrorView>,
+}
+
+impl RequestStats {
+    /// How many recent errors are kept.
+    pub const RECENT: usize = 10;
+
+    /// Record one error (counted by `kind`, kept in `recent_errors`).
+    pub fn record(&mut self, error: RequestErrorView) {
+        match error.kind.as_str() {
+            "invalid_syntax" => self.invalid_syntax += 1,
+            "handler_error" => self.handler_errors += 1,
+            _ => self.uncaught_errors += 1,
+        }
+        self.recent_errors.insert(0, error);
+        self.recent_errors.truncate(Self::RECENT);
+    }
+}
+
+/// One failed request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RequestErrorView {
+    /// `invalid_syntax`, `handler_error` or `uncaught_error`.
+    pub kind: String,
+    /// The request name, when known.
+    pub request: Option<String>,
+    /// The caller: `username (client id)` or the client id, when known.
+    pub caller: Option<String>,
+    /// What went wrong.
+    pub message: String,
 }
 
 /// Everything the dashboard shows.

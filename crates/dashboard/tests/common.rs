@@ -116,14 +116,30 @@ impl SseReader {
         }
     }
 
-    /// Skip frames until one matches `pred`.
+    /// Skip frames until one matches `pred` (the whole wait bounded by [`LIMIT`]); on
+    /// failure the skipped frames are shown.
     pub async fn until(&mut self, what: &str, pred: impl Fn(&Sse) -> bool) -> Sse {
-        loop {
-            match self.next().await {
-                Some(f) if pred(&f) => return f,
-                Some(_) => continue,
-                None => panic!("stream ended while waiting for {what}"),
+        let mut skipped = Vec::new();
+        let found = tokio::time::timeout(LIMIT, async {
+            loop {
+                match self.next().await {
+                    Some(f) if pred(&f) => return Some(f),
+                    Some(f) => skipped.push(format!("{} {}", f.event, f.data)),
+                    None => return None,
+                }
             }
+        })
+        .await;
+        match found {
+            Ok(Some(f)) => f,
+            Ok(None) => panic!(
+                "stream ended while waiting for {what}; skipped:\n{}",
+                skipped.join("\n")
+            ),
+            Err(_) => panic!(
+                "timed out waiting for {what}; skipped:\n{}",
+                skipped.join("\n")
+            ),
         }
     }
 }

@@ -189,3 +189,87 @@ async fn a_sky_shows_every_member_including_later_ones() {
     outsider.stop().await;
     srv.stop().await;
 }
+
+#[actix_web::test]
+async fn a_request_bot_shows_requests_and_errors() {
+    use actors_requests::{Failure, Registry, RequestBot};
+    let srv = server_on(0).await;
+    let bot_cloud = connect(config(&srv.url(), "950", "bot")).await;
+    let mut registry = Registry::new();
+    registry.request("ping", || "pong");
+    registry.request("fail", || -> Result<String, Failure> {
+        Err(Failure::new("RuntimeError"))
+    });
+    let bot = RequestBot::start(
+        SocketHandle::listen_on(&bot_cloud, SocketConfig::default()),
+        registry,
+    )
+    .expect("bot starts");
+    let dashboard = Dashboard::new(&bot_cloud);
+    dashboard.attach(Source::Requests {
+        id: "bot".into(),
+        bot: bot.clone(),
+    });
+    let app = test::init_service(App::new().configure(dashboard.configure())).await;
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/dashboard/api/events")
+            .to_request(),
+    )
+    .await;
+    let mut live = SseReader::new(resp.into_body());
+    let snapshot = live.next().await.unwrap();
+    assert_eq!(snapshot.data["sockets"][0]["id"], "bot");
+    assert_eq!(snapshot.data["sockets"][0]["requests"]["handler_errors"], 0);
+
+    let player = connect(config(&srv.url(), "950", "player")).await;
+    let client = bounded(
+        "client",
+        ScratchClient::connect(&player, ConnectMode::Insecure, 220),
+    )
+    .await
+    .expect("client");
+    let wait = Duration::from_secs(10);
+    assert_eq!(
+        bounded("ping", client.request("ping", &[] as &[&str], wait))
+            .await
+            .expect("reply"),
+        "pong"
+    );
+    bounded("fail", client.request("fail", &[] as &[&str], wait))
+        .await
+        .expect("error reply");
+    bounded("bad", client.send("this is (not a request"))
+        .await
+        .expect("sent");
+    bounded("bad reply", client.recv(wait))
+        .await
+        .expect("syntax error reply");
+
+    let frame = live
+        .until("errors counted", |f| {
+            f.event == "socket"
+                && f.data["requests"]["handler_errors"] == 1
+                && f.data["requests"]["invalid_syntax"] == 1
+        })
+        .await;
+    let recent = frame.data["requests"]["recent_errors"].as_array().unwrap();
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0]["kind"], "invalid_syntax", "newest first");
+    assert_eq!(recent[1]["request"], "fail");
+    assert!(recent[1]["caller"]
+        .as_str()
+        .unwrap()
+        .contains(&client.client_id().to_string()));
+    // Every complete message to the bot's socket is a request (the frames may have gone by).
+    eventually("three requests", || {
+        dashboard.snapshot().sockets[0].messages >= 3
+    })
+    .await;
+
+    client.close().await;
+    bot.stop().await;
+    player.stop().await;
+    srv.stop().await;
+}

@@ -14,12 +14,13 @@ function exampleBinary() {
   return path.resolve(__dirname, "../../../target/debug/examples/embed_actix_web");
 }
 
-async function startExample() {
+// `args`: extra example arguments (e.g. ["--client"]).
+async function startExample(args = []) {
   const bin = exampleBinary();
   if (!fs.existsSync(bin)) {
     throw new Error(`example binary missing at ${bin}; run tests/dashboard-browser/run.sh (it builds it)`);
   }
-  const child = spawn(bin, ["--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, ["--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stderr.on("data", (d) => (output += d));
   const urls = await new Promise((resolve, reject) => {

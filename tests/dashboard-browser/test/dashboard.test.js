@@ -1,7 +1,8 @@
 // End to end: the embed_actix_web example (cloud server + two projects + dashboard) in
 // headless Chromium. The page must show both projects, receive a variable set by another
 // cloud connection live (no reload), set a value through its form that reaches that other
-// connection, show a JSON error for a bad value, and leave a screenshot under target/.
+// connection, show a JSON error for a bad value, list the request bot's sprite client and
+// its requests, and leave a screenshot under target/.
 "use strict";
 
 const test = require("node:test");
@@ -73,7 +74,7 @@ const cell = (page, id, name) => page.locator(`article.project[data-id="${id}"] 
 
 test("dashboard in headless Chromium: live push, form set, errors, screenshot", { timeout: 120000 }, async (t) => {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  const example = await startExample();
+  const example = await startExample(["--client"]);
   t.after(() => example.stop());
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-chromium-"));
@@ -138,6 +139,18 @@ test("dashboard in headless Chromium: live push, form set, errors, screenshot", 
   const error = form.locator(".result.error");
   await error.waitFor({ timeout: STEP_MS });
   assert.match(await error.textContent(), /only numerals/);
+
+  // The request bot's panel: the simulated sprite client and its requests, pushed live.
+  const bot = page.locator('article.socket[data-id="bot1002"]');
+  await bot.locator(".socket-kind").filter({ hasText: "Request bot" }).waitFor({ timeout: STEP_MS });
+  await bot.locator(".clients tbody tr").first().waitFor({ timeout: STEP_MS });
+  assert.match(await bot.locator(".clients tbody tr td").nth(0).textContent(), /^\d{5}$/);
+  assert.equal(await bot.locator(".clients tbody tr td").nth(2).textContent(), "no");
+  await page.waitForFunction(
+    () => parseInt(document.querySelector('article.socket[data-id="bot1002"] .messages')?.textContent, 10) >= 2,
+    null,
+    { timeout: STEP_MS },
+  );
 
   // The same set once more from the other side, so the screenshot shows a fresh flash.
   await player.set("☁ score", "43");

@@ -99,8 +99,10 @@ function renderSocket(socket) {
     socketCards.set(socket.id, card);
     socketsEl.append(card);
   }
+  const stats = socket.requests;
+  card.querySelector(".socket-kind").textContent = stats ? "Request bot" : "Cloud socket";
   card.querySelector(".socket-id").textContent = socket.id;
-  card.querySelector(".messages").textContent = socket.messages + " messages";
+  card.querySelector(".messages").textContent = socket.messages + (stats ? " requests" : " messages");
   const tbody = card.querySelector(".clients tbody");
   tbody.replaceChildren();
   for (const client of socket.clients) {
@@ -108,6 +110,20 @@ function renderSocket(socket) {
     row.insertCell().textContent = client.id;
     row.insertCell().textContent = client.username || "(unknown)";
     row.insertCell().textContent = client.secure ? "yes" : "no";
+  }
+  const requests = card.querySelector(".requests");
+  requests.hidden = !stats;
+  if (!stats) return;
+  card.querySelector(".invalid-syntax").textContent = String(stats.invalid_syntax);
+  card.querySelector(".handler-errors").textContent = String(stats.handler_errors);
+  card.querySelector(".uncaught-errors").textContent = String(stats.uncaught_errors);
+  const list = card.querySelector(".recent-errors");
+  list.replaceChildren();
+  for (const error of stats.recent_errors) {
+    const li = document.createElement("li");
+    const what = [error.request, error.caller].filter(Boolean).join(" from ");
+    li.textContent = (what ? what + ": " : "") + error.message;
+    list.append(li);
   }
 }
 

@@ -59,7 +59,7 @@ pub(crate) fn attach_sky(hub: &Arc<Hub>, sky: SkyHandle) {
 }
 
 /// Attach a cloud socket under `id`: its clients (id, username, secure) and a message count.
-pub(crate) fn attach_socket(hub: &Arc<Hub>, id: String, handle: SocketHandle) {
+pub(crate) fn attach_socket(hub: &Arc<Hub>, id: String, handle: SocketHandle) -> Arc<SocketEntry> {
     let entry = Arc::new(SocketEntry {
         view: Mutex::new(SocketView {
             id,
@@ -69,7 +69,9 @@ pub(crate) fn attach_socket(hub: &Arc<Hub>, id: String, handle: SocketHandle) {
     let mut events = handle.events();
     hub.add_socket(entry.clone());
     let weak: Weak<Hub> = Arc::downgrade(hub);
+    let task_entry = entry.clone();
     tokio::spawn(async move {
+        let entry = task_entry;
         resync(&weak, &entry, &handle).await;
         loop {
             let changed = match events.recv().await {
@@ -88,6 +90,7 @@ pub(crate) fn attach_socket(hub: &Arc<Hub>, id: String, handle: SocketHandle) {
             }
         }
     });
+    entry
 }
 
 /// Replace the client list with the socket's own and publish it.

@@ -1,0 +1,149 @@
+//! Attaching a request bot: its socket's panel plus error statistics from the bot's events.
+
+use super::{feed, frame, Hub};
+use crate::state::{RequestErrorView, RequestStats};
+use actors_requests::{Caller, RequestBot, RequestEvent};
+use std::sync::{Arc, Weak};
+use tokio::sync::broadcast::error::RecvError;
+
+/// Attach `bot` under `id`: its socket (clients, message count) and its request errors.
+pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
+    // Subscribe before anything becomes visible, so no error is missed.
+    let mut events = bot.events();
+    let entry = feed::attach_socket(hub, id, bot.socket().clone());
+    {
+        let mut view = super::lock(&entry.view);
+        view.requests.get_or_insert_with(RequestStats::default);
+    }
+    hub.publish(frame("socket", &*super::lock(&entry.view)));
+    let weak: Weak<Hub> = Arc::downgrade(hub);
+    tokio::spawn(async move {
+        loop {
+            let error = match events.recv().await {
+                Ok(event) => error_view(&event),
+                Err(RecvError::Lagged(missed)) => {
+                    super::lock(&entry.view).missed_events += missed;
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            let Some(hub) = weak.upgrade() else { return };
+            let Some(error) = error else { continue };
+            let view = {
+                let mut view = super::lock(&entry.view);
+                view.requests
+                    .get_or_insert_with(RequestStats::default)
+                    .record(error);
+                view.clone()
+            };
+            hub.publish(frame("socket", &view));
+        }
+    });
+}
+
+fn caller_text(caller: &Caller) -> String {
+    match &caller.username {
+        Some(user) => format!("{user} ({})", caller.client_id),
+        None => caller.client_id.clone(),
+    }
+}
+
+/// What the dashboard shows for one bot event (`None`: nothing to show).
+pub(crate) fn error_view(event: &RequestEvent) -> Option<RequestErrorView> {
+    Some(match event {
+        RequestEvent::InvalidSyntax {
+            caller,
+            content,
+            error,
+        } => RequestErrorView {
+            kind: "invalid_syntax".into(),
+            request: None,
+            caller: Some(caller_text(caller)),
+            message: format!("{error} (message: {})", shorten(content, 80)),
+        },
+        RequestEvent::HandlerError {
+            caller,
+            request,
+            error,
+            ..
+        } => RequestErrorView {
+            kind: "handler_error".into(),
+            request: Some(request.clone()),
+            caller: Some(caller_text(caller)),
+            message: error.to_string(),
+        },
+        RequestEvent::UncaughtError { caller, error, .. } => RequestErrorView {
+            kind: "uncaught_error".into(),
+            request: None,
+            caller: caller.as_ref().map(caller_text),
+            message: error.to_string(),
+        },
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(max).collect();
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actors_requests::{ErrorKind, RequestError};
+
+    fn caller(user: Option<&str>) -> Caller {
+        Caller::new("01234", user.map(str::to_owned))
+    }
+
+    #[test]
+    fn events_become_counted_errors_newest_first_and_bounded() {
+        let mut stats = RequestStats::default();
+        let syntax = RequestEvent::InvalidSyntax {
+            caller: caller(None),
+            content: "x".repeat(200),
+            error: RequestError::new(ErrorKind::Syntax, "bad"),
+        };
+        let view = error_view(&syntax).unwrap();
+        assert_eq!(view.caller.as_deref(), Some("01234"));
+        assert!(
+            view.message.chars().count() < 150,
+            "long content is shortened"
+        );
+        stats.record(view);
+        let failed = RequestEvent::HandlerError {
+            caller: caller(Some("amy")),
+            request: "add".into(),
+            args: vec![],
+            kwargs: vec![],
+            error: RequestError::new(ErrorKind::Handler, "RuntimeError"),
+        };
+        let view = error_view(&failed).unwrap();
+        assert_eq!(view.caller.as_deref(), Some("amy (01234)"));
+        assert_eq!(view.request.as_deref(), Some("add"));
+        for _ in 0..12 {
+            stats.record(view.clone());
+        }
+        let uncaught = RequestEvent::UncaughtError {
+            caller: None,
+            last_message: None,
+            error: RequestError::new(ErrorKind::Handler, "socket gone"),
+        };
+        stats.record(error_view(&uncaught).unwrap());
+        assert_eq!(
+            (
+                stats.invalid_syntax,
+                stats.handler_errors,
+                stats.uncaught_errors
+            ),
+            (1, 12, 1)
+        );
+        assert_eq!(stats.recent_errors.len(), RequestStats::RECENT);
+        assert_eq!(stats.recent_errors[0].kind, "uncaught_error");
+    }
+}
