@@ -11,7 +11,8 @@ pub struct SetArgs {
     pub target: TargetArgs,
     /// Variable name (the `☁ ` prefix is added).
     pub name: String,
-    /// The value (a numeral unless --strings on a host that takes strings).
+    /// The value (a numeral unless --strings on a host that takes strings; `-5` works).
+    #[arg(allow_hyphen_values = true)]
     pub value: String,
 }
 
