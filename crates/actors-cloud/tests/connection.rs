@@ -193,3 +193,49 @@ async fn a_set_followed_at_once_by_stop_still_arrives() {
     watcher.stop().await;
     srv.stop().await;
 }
+
+struct Collect(std::sync::Arc<std::sync::Mutex<Vec<actors_cloud::CloudEvent>>>);
+
+impl actix::Actor for Collect {
+    type Context = actix::Context<Self>;
+}
+
+impl actix::Handler<actors_cloud::CloudEvent> for Collect {
+    type Result = ();
+    fn handle(&mut self, ev: actors_cloud::CloudEvent, _: &mut actix::Context<Self>) {
+        self.0.lock().unwrap().push(ev);
+    }
+}
+
+#[actix_rt::test]
+async fn quickaccess_view_and_recipient_subscription() {
+    use actix::Actor;
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p8", "alice").quickaccess(true)).await;
+    let b = connect(config(&srv.url(), "p8", "bob")).await;
+    assert!(b.quickaccess().is_none(), "off unless enabled");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    a.subscribe_filtered(EventType::Set, Collect(seen.clone()).start().recipient());
+    bounded("b set", b.set("hp", 10)).await.unwrap();
+    eventually("recipient got the set", || seen.lock().unwrap().len() == 1).await;
+    let qa = a.quickaccess().unwrap();
+    assert_eq!(qa.get("hp").unwrap().as_str(), "10");
+    assert!(qa.contains_key("☁ hp") && !qa.is_empty());
+    qa.insert("mp", 3).unwrap();
+    assert!(qa.insert("mp", "x").is_err());
+    eventually("queued insert written", || a.get("mp").is_some()).await;
+    let map = qa.to_map();
+    assert_eq!(map.keys().collect::<Vec<_>>(), vec!["hp", "mp"]);
+    // Only Set events reached the filtered recipient (no connect/custom).
+    a.emit_custom("local", None);
+    bounded("b set", b.set("hp", 11)).await.unwrap();
+    eventually("second set", || seen.lock().unwrap().len() == 2).await;
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|e| e.kind == EventKind::Set));
+    a.stop().await;
+    b.stop().await;
+    srv.stop().await;
+}
