@@ -100,4 +100,13 @@ function isReferenceBot() {
     return process.env.INTEROP_BOT_CMD === 'python' || process.env.INTEROP_REFERENCE_BOT === '1';
 }
 
-module.exports = { isReferenceBot, setup, teardown, report, traced, measure, loadProject };
+/**
+ * Test options marking a case as TODO when $INTEROP_KNOWN_DEFECTS (comma-separated, e.g.
+ * "R1,R2", see README "Findings") names the defect it exposes; {} otherwise (strict).
+ */
+function knownDefect(code, reason) {
+    const listed = (process.env.INTEROP_KNOWN_DEFECTS || '').split(',').map((x) => x.trim());
+    return listed.includes(code) ? { todo: `known defect ${code}: ${reason}` } : {};
+}
+
+module.exports = { knownDefect, isReferenceBot, setup, teardown, report, traced, measure, loadProject };
