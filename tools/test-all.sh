@@ -39,7 +39,7 @@ cargo test --workspace
 # --- the real client sprite in a headless Scratch VM ------------------------
 if [ -f tests/interop/run.sh ]; then
   step "interop: the official client sprite in scratch-vm against our bot"
-  bash tests/interop/run.sh
+  INTEROP_REQUIRE_RUST=1 bash tests/interop/run.sh
 fi
 
 step "all test suites passed"
