@@ -17,6 +17,9 @@ pub enum DashboardErrorKind {
     AmbiguousProject,
     /// The request body is not the expected JSON (400).
     BadRequest,
+    /// The request is not `Content-Type: application/json` (415). Requiring it makes
+    /// browsers preflight cross-site requests, which the dashboard does not allow.
+    NotJson,
     /// The variable name was rejected (400).
     InvalidName,
     /// The value breaks the host's rules (400).
@@ -48,6 +51,9 @@ pub enum DashboardError {
     /// The request body is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request body is not declared as JSON.
+    #[error("the request body must be sent with Content-Type: application/json")]
+    NotJson,
     /// Setting the variable failed.
     #[error(transparent)]
     Cloud(#[from] CloudError),
@@ -71,6 +77,7 @@ impl DashboardError {
             DashboardError::UnknownProject(_) => DashboardErrorKind::UnknownProject,
             DashboardError::AmbiguousProject { .. } => DashboardErrorKind::AmbiguousProject,
             DashboardError::BadRequest(_) => DashboardErrorKind::BadRequest,
+            DashboardError::NotJson => DashboardErrorKind::NotJson,
             DashboardError::Cloud(e) => match e.kind() {
                 CloudErrorKind::InvalidName => DashboardErrorKind::InvalidName,
                 CloudErrorKind::InvalidValue => DashboardErrorKind::InvalidValue,
@@ -107,6 +114,7 @@ impl ResponseError for DashboardError {
             DashboardErrorKind::Unavailable | DashboardErrorKind::TooManySubscribers => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            DashboardErrorKind::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             DashboardErrorKind::Bind => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -10,6 +10,10 @@
 //!
 //! `{id}` is a connection's source id, or a project id that only one connection has.
 //! Every error is `{"error": {"kind": "...", "message": "..."}}` with a 4xx/5xx status.
+//! The POST must be sent as `Content-Type: application/json` (415 otherwise), so browsers
+//! preflight cross-site requests to it, which the dashboard never allows. It has no
+//! authentication of its own: wrap [`Dashboard::scope`](crate::Dashboard::scope) in your
+//! middleware when the app is reachable by others.
 
 use crate::error::DashboardError;
 use crate::hub::Hub;
@@ -148,11 +152,25 @@ pub(crate) fn parse_set_body(body: &[u8]) -> Result<CloudValue, DashboardError> 
     }
 }
 
+/// Whether the request declares a JSON body (`application/json`, any parameters).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
 async fn set_variable(
     hub: web::Data<Hub>,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     body: Bytes,
 ) -> Result<HttpResponse, DashboardError> {
+    // A cross-site page can POST text/plain without a preflight; JSON needs one.
+    if !is_json(&req) {
+        return Err(DashboardError::NotJson);
+    }
     let (id, name) = path.into_inner();
     let value = parse_set_body(&body)?;
     let msg = hub.into_inner().set(&id, &name, value).await?;

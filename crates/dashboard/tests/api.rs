@@ -177,6 +177,25 @@ async fn bad_requests_get_json_errors_and_nothing_is_sent() {
         assert_eq!(json["error"]["kind"], *kind, "{uri} {body}: {json}");
         assert!(!json["error"]["message"].as_str().unwrap().is_empty());
     }
+    // Not declared as JSON (what a cross-site form or no-cors fetch sends): refused.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+        let req = test::TestRequest::post()
+            .uri("/dashboard/api/projects/333/variables/x")
+            .insert_header(("content-type", content_type))
+            .set_payload(r#"{"value": 1}"#)
+            .to_request();
+        let resp = test::call_service(&app, req).await;
+        assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(body_json(resp).await["error"]["kind"], "not_json");
+    }
+    let req = test::TestRequest::post()
+        .uri("/dashboard/api/projects/333/variables/x")
+        .set_payload(r#"{"value": 1}"#)
+        .to_request();
+    assert_eq!(
+        test::call_service(&app, req).await.status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     assert!(a.get("x").is_none(), "nothing was set");
     assert!(
         srv.variables("333").unwrap_or_default().is_empty(),

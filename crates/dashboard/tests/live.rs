@@ -4,6 +4,7 @@
 
 mod common;
 
+use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
 use common::*;
@@ -148,6 +149,41 @@ async fn subscriber_limit_and_slow_subscribers_are_bounded() {
     assert_eq!(dashboard.subscriber_count(), 0);
     a.stop().await;
     other.stop().await;
+    srv.stop().await;
+}
+
+#[actix_web::test]
+async fn keepalive_comments_flow_while_nothing_happens() {
+    let srv = server_on(0).await;
+    let a = connect(config(&srv.url(), "750", "dash")).await;
+    let dashboard = Dashboard::new(&a).limits(SseLimits {
+        keepalive: Duration::from_millis(100),
+        ..SseLimits::default()
+    });
+    let app = test::init_service(App::new().configure(dashboard.configure())).await;
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/dashboard/api/events")
+            .to_request(),
+    )
+    .await;
+    let mut body = resp.into_body();
+    let mut raw = String::new();
+    bounded("two keepalives", async {
+        while raw.matches(": keepalive\n\n").count() < 2 {
+            let chunk =
+                futures_util::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_next(cx))
+                    .await;
+            match chunk {
+                Some(Ok(bytes)) => raw.push_str(std::str::from_utf8(&bytes).unwrap()),
+                other => panic!("stream ended or failed: {other:?}"),
+            }
+        }
+    })
+    .await;
+    assert!(raw.starts_with("retry: 1000\nevent: snapshot\n"), "{raw}");
+    a.stop().await;
     srv.stop().await;
 }
 
