@@ -46,6 +46,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod actor;
 pub mod client;
 pub mod error;
