@@ -91,7 +91,7 @@ impl CloudConnection {
                     });
                 }
                 Action::Reconnect { after } => {
-                    if !self.started_once_connected() {
+                    if !self.started_once_connected() && !self.cfg.retry_first_connect {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
                         let err = CloudError::Connect {
@@ -111,6 +111,7 @@ impl CloudConnection {
                         let _ = w.send(Ok(()));
                     }
                 }
+                Action::Ping => self.write(ws::Message::Ping(Default::default()), false),
                 Action::Close => self.write(
                     ws::Message::Close(Some(ws::CloseCode::Normal.into())),
                     false,
@@ -290,7 +291,7 @@ impl StreamHandler<WsItem> for CloudConnection {
             }
             Ok(ws::Frame::Ping(p)) => {
                 self.write(ws::Message::Pong(p), false);
-                Vec::new()
+                self.core.on_activity(epoch, now)
             }
             Ok(ws::Frame::Close(reason)) => {
                 let code = reason.as_ref().map(|r| u16::from(r.code));
@@ -306,7 +307,7 @@ impl StreamHandler<WsItem> for CloudConnection {
                 };
                 self.core.on_closed(epoch, code, text, now)
             }
-            Ok(_) => Vec::new(),
+            Ok(_) => self.core.on_activity(epoch, now),
             Err(e) => self
                 .core
                 .on_closed(epoch, None, format!("connection lost: {e}"), now),

@@ -64,6 +64,8 @@ pub struct ConnectionConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) event_capacity: usize,
+    pub(crate) ping_interval: Option<Duration>,
+    pub(crate) retry_first_connect: bool,
 }
 
 /// `player` followed by six random digits (TurboWarp's style of guest name).
@@ -97,6 +99,8 @@ impl ConnectionConfig {
             connect_timeout: Duration::from_secs(5),
             drain_timeout: Duration::from_secs(10),
             event_capacity: 1024,
+            ping_interval: Some(Duration::from_secs(30)),
+            retry_first_connect: false,
         }
     }
 
@@ -230,6 +234,20 @@ impl ConnectionConfig {
         self
     }
 
+    /// Ping the server after this long without a frame from it, and reconnect when it
+    /// does not answer within 10 s (default 30 s; `None` turns it off).
+    pub fn ping_interval(mut self, interval: Option<Duration>) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    /// Keep retrying (with backoff) when the very first connect fails, instead of
+    /// returning the error from `CloudHandle::connect` (default off).
+    pub fn retry_first_connect(mut self, yes: bool) -> Self {
+        self.retry_first_connect = yes;
+        self
+    }
+
     /// The host kind.
     pub fn host_kind(&self) -> HostKind {
         self.host
@@ -289,6 +307,8 @@ impl ConnectionConfig {
             snapshot_window: self.snapshot_window,
             drain_timeout: self.drain_timeout,
             stable_after: Duration::from_secs(5),
+            ping_interval: self.ping_interval,
+            ping_timeout: Duration::from_secs(10),
             seed: rand::thread_rng().gen(),
         }
     }

@@ -145,3 +145,30 @@ async fn two_hundred_connections_on_one_server() {
     .await;
     srv.stop().await;
 }
+
+#[actix_rt::test]
+async fn retry_first_connect_waits_for_a_late_server() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let cfg = config(&url, "late", "early").retry_first_connect(true);
+    let pending = actix_rt::spawn(CloudHandle::connect(cfg));
+    actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let srv = CloudServer::start(ServerConfig::default().with_port(port))
+        .await
+        .unwrap();
+    let h = bounded("late connect", pending)
+        .await
+        .unwrap()
+        .expect("connects once the server is up");
+    bounded("set", h.set("x", 1)).await.unwrap();
+    eventually("stored", || {
+        srv.variables("late").is_some_and(|v| v.len() == 1)
+    })
+    .await;
+    h.stop().await;
+    srv.stop().await;
+}

@@ -50,6 +50,10 @@ pub struct CoreConfig {
     pub drain_timeout: Duration,
     /// A connection open at least this long resets the backoff.
     pub stable_after: Duration,
+    /// Send a websocket ping after this long without hearing from the server; `None` = never.
+    pub ping_interval: Option<Duration>,
+    /// After a ping, how long to wait for any frame before treating the socket as dead.
+    pub ping_timeout: Duration,
     /// Seed for backoff jitter.
     pub seed: u64,
 }
@@ -75,6 +79,8 @@ pub enum Action {
     /// The join snapshot arrived (or none came within the snapshot window): the cache
     /// reflects the server. `CloudHandle::connect` resolves here.
     Synced,
+    /// Send a websocket ping (not reported back).
+    Ping,
     /// Close the current socket normally.
     Close,
     /// The connection is finished for good.
@@ -112,6 +118,9 @@ pub struct Core {
     wake: Option<Instant>,
     failures: u32,
     stop_deadline: Option<Instant>,
+    last_rx: Option<Instant>,
+    ping_sent: bool,
+    ka_wake: Option<Instant>,
     rng: StdRng,
     clock_base: (Instant, SystemTime),
 }
@@ -135,6 +144,9 @@ impl Core {
             wake: None,
             failures: 0,
             stop_deadline: None,
+            last_rx: None,
+            ping_sent: false,
+            ka_wake: None,
             clock_base: (now, SystemTime::now()),
         }
     }
@@ -227,6 +239,7 @@ impl Core {
             }
             (Ok(()), InFlight::Handshake) => {
                 self.handshake_done = true;
+                self.heard(now, &mut out);
                 self.emit(&mut out, EventKind::Connect, "", None, now);
                 if self.cfg.receive_updates {
                     let until = now + self.cfg.snapshot_window;
@@ -251,7 +264,11 @@ impl Core {
     /// A text frame arrived on the socket of `epoch`.
     pub fn on_frame(&mut self, epoch: u64, text: &str, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
-        if epoch != self.epoch || self.phase != Phase::Open || !self.cfg.receive_updates {
+        if epoch != self.epoch || self.phase != Phase::Open {
+            return out;
+        }
+        self.heard(now, &mut out);
+        if !self.cfg.receive_updates {
             return out;
         }
         let mode = match self.snapshot_until.take() {
@@ -285,6 +302,9 @@ impl Core {
         if self.stop_deadline.is_some_and(|d| d <= now) {
             self.finish(now, &mut out);
             return out;
+        }
+        if self.keepalive_tick(now, &mut out) {
+            return out; // the socket was declared dead
         }
         self.pump(now, &mut out);
         out
@@ -378,6 +398,7 @@ impl Core {
     }
 }
 
+mod keepalive;
 mod lifecycle;
 
 #[cfg(test)]

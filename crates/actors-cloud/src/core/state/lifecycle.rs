@@ -118,6 +118,9 @@ impl Core {
         }
         self.handshake_done = false;
         self.snapshot_until = None;
+        self.last_rx = None;
+        self.ping_sent = false;
+        self.ka_wake = None;
         self.wake = None; // the executor drops the old socket's timers
         self.epoch += 1;
         self.emit(

@@ -18,6 +18,8 @@ fn cfg(rate: RateLimit) -> CoreConfig {
         snapshot_window: Duration::from_secs(1),
         drain_timeout: Duration::from_secs(5),
         stable_after: Duration::from_secs(5),
+        ping_interval: Some(Duration::from_secs(20)),
+        ping_timeout: Duration::from_secs(10),
         seed: 7,
     }
 }
@@ -363,4 +365,40 @@ fn coalescing_merges_waiters() {
     assert!(sends(&a)[0].contains("\"value\": \"3\""));
     let a = r.done(101);
     assert!(matches!(&a[0], Action::Complete { ids, result: Ok(()) } if ids == &[2, 3]));
+}
+
+#[test]
+fn keepalive_pings_a_quiet_server_and_drops_a_dead_one() {
+    let mut r = Rig::new(cfg(RateLimit::unlimited()));
+    let a = r.connect(0);
+    assert!(a
+        .iter()
+        .any(|a| matches!(a, Action::WakeAt(t) if *t == r.at(20_000))));
+    let e = r.core.epoch();
+    // Activity pushes the ping back; rate-limit ticks meanwhile add no timers.
+    r.core.on_activity(e, r.at(15_000));
+    assert!(wake(&r.core.on_tick(r.at(16_000))).is_none());
+    let a = r.core.on_tick(r.at(20_000));
+    assert!(!a.iter().any(|a| matches!(a, Action::Ping)));
+    assert_eq!(wake(&a), Some(r.at(35_000)));
+    let a = r.core.on_tick(r.at(35_000));
+    assert!(a.iter().any(|a| matches!(a, Action::Ping)));
+    // An answer keeps the socket.
+    r.core.on_activity(e, r.at(36_000));
+    assert!(!r
+        .core
+        .on_tick(r.at(45_000))
+        .iter()
+        .any(|a| matches!(a, Action::Reconnect { .. })));
+    // Silence after the next ping: the socket is dead, reconnect.
+    assert!(r
+        .core
+        .on_tick(r.at(56_000))
+        .iter()
+        .any(|a| matches!(a, Action::Ping)));
+    let a = r.core.on_tick(r.at(66_000));
+    assert!(events(&a)
+        .iter()
+        .any(|k| matches!(k, EventKind::Disconnect { reason } if reason.contains("ping"))));
+    assert!(a.iter().any(|a| matches!(a, Action::Reconnect { .. })));
 }
