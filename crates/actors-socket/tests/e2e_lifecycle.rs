@@ -185,3 +185,41 @@ async fn username_lookup_hook_and_a_failed_lookup_keeps_the_client() {
     bot.stop().await;
     server.stop().await;
 }
+
+#[actix_rt::test]
+async fn the_same_client_id_in_two_projects_is_two_clients() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let bot_a = connect_project(&url, "1001").await;
+    let bot_b = connect_project(&url, "2002").await;
+    let links: Vec<Arc<dyn CloudLink>> = vec![Arc::new(bot_a.clone()), Arc::new(bot_b.clone())];
+    let socket = SocketHandle::listen(links, SocketConfig::default());
+    let raw_a = connect_project(&url, "1001").await;
+    let raw_b = connect_project(&url, "2002").await;
+    raw_a
+        .set("FROM_CLIENT", "15903151414050320.777771")
+        .await
+        .unwrap();
+    let (first, _) = socket.accept(WAIT).await.unwrap();
+    raw_b
+        .set("FROM_CLIENT", "15903151414050320.777772")
+        .await
+        .unwrap();
+    let (second, _) = socket.accept(WAIT).await.unwrap();
+    assert_eq!(first.id(), second.id());
+    assert!(!first.is_closed() && !second.is_closed());
+    // "test 5" in project 2002 reaches only the second one.
+    raw_b
+        .set("FROM_CLIENT", "1200519205383.777773")
+        .await
+        .unwrap();
+    assert_eq!(second.recv(WAIT).await.unwrap(), "test 5");
+    let e = first.recv(Duration::from_millis(100)).await.unwrap_err();
+    assert_eq!(e.kind(), SocketErrorKind::Timeout);
+    assert_eq!(socket.clients().await.unwrap().len(), 2);
+    socket.stop().await;
+    for c in [raw_a, raw_b, bot_a, bot_b] {
+        c.stop().await;
+    }
+    server.stop().await;
+}

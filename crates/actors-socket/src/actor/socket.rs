@@ -27,7 +27,7 @@ pub struct SocketConfig {
     pub packet_size: PacketSize,
     /// Default send options of every client.
     pub send_options: SendOptions,
-    /// Inbound memory bounds.
+    /// Inbound memory bounds, per link (client ids are per project).
     pub limits: InboundLimits,
     /// Username lookup (none: usernames stay unknown).
     pub username_lookup: Option<Arc<dyn UsernameLookup>>,
@@ -72,10 +72,12 @@ const SKY_TAG: SourceTag = SourceTag::MAX;
 
 /// The socket actor.
 pub struct CloudSocket {
-    protocol: ServerProtocol,
+    /// One protocol state per link: client ids are only unique within one project.
+    protocols: HashMap<SourceTag, ServerProtocol>,
+    created: u64,
     links: Vec<Arc<dyn CloudLink>>,
     config: SocketConfig,
-    clients: HashMap<ClientId, SocketClient>,
+    clients: HashMap<(SourceTag, ClientId), SocketClient>,
     backlog: VecDeque<Accepted>,
     waiters: VecDeque<oneshot::Sender<Result<Accepted, SocketError>>>,
     events: broadcast::Sender<SocketEvent>,
@@ -89,9 +91,9 @@ impl CloudSocket {
         config: SocketConfig,
         events: broadcast::Sender<SocketEvent>,
     ) -> Self {
-        let protocol = ServerProtocol::new(config.security.clone(), now_centis(), config.limits);
         CloudSocket {
-            protocol,
+            protocols: HashMap::new(),
+            created: now_centis(),
             links,
             config,
             clients: HashMap::new(),
@@ -133,15 +135,17 @@ impl CloudSocket {
         let _ = self.events.send(event);
     }
 
-    fn drop_client(&mut self, id: ClientId, reason: &str) {
-        if let Some(old) = self.clients.remove(&id) {
+    fn drop_client(&mut self, key: (SourceTag, ClientId), reason: &str) {
+        let id = key.1;
+        if let Some(old) = self.clients.remove(&key) {
             old.close(reason);
             self.emit(SocketEvent::ClientGone { client_id: id });
         }
     }
 
     fn new_client(&mut self, n: NewClient, ctx: &mut Context<Self>) {
-        self.drop_client(n.client_id, "replaced by a new connection with the same id");
+        let key = (n.source, n.client_id);
+        self.drop_client(key, "replaced by a new connection with the same id");
         let Some(link) = self.links.get(n.source as usize).cloned() else {
             return;
         };
@@ -156,7 +160,7 @@ impl CloudSocket {
             self.config.inbox_capacity,
         );
         tracing::info!(client = %n.client_id, secure, from_connect = n.from_connect, "new socket client");
-        self.clients.insert(n.client_id, client.clone());
+        self.clients.insert(key, client.clone());
         match self.config.username_lookup.clone() {
             None => self.announce(client, None),
             Some(lookup) => {
@@ -210,7 +214,16 @@ impl CloudSocket {
             host,
             now: now_centis(),
         };
-        for event in self.protocol.handle(update) {
+        let (security, created, limits) = (
+            self.config.security.clone(),
+            self.created,
+            self.config.limits,
+        );
+        let protocol = self
+            .protocols
+            .entry(tag)
+            .or_insert_with(|| ServerProtocol::new(security, created, limits));
+        for event in protocol.handle(update) {
             match event {
                 InboundEvent::FragmentStored {
                     client_id,
@@ -227,7 +240,7 @@ impl CloudSocket {
                     last,
                 }),
                 InboundEvent::Message { client_id, text } => {
-                    if let Some(c) = self.clients.get(&client_id) {
+                    if let Some(c) = self.clients.get(&(tag, client_id)) {
                         c.deliver(text.clone());
                         let secure = c.is_secure();
                         self.emit(SocketEvent::Message {
@@ -246,7 +259,7 @@ impl CloudSocket {
                     });
                 }
                 InboundEvent::Evicted { client_id } => {
-                    self.drop_client(client_id, "evicted: too many clients");
+                    self.drop_client((tag, client_id), "evicted: too many clients");
                 }
             }
         }
@@ -330,7 +343,7 @@ pub struct StopSocket;
 impl Handler<StopSocket> for CloudSocket {
     type Result = ();
     fn handle(&mut self, _: StopSocket, ctx: &mut Context<Self>) {
-        let ids: Vec<ClientId> = self.clients.keys().copied().collect();
+        let ids: Vec<(SourceTag, ClientId)> = self.clients.keys().copied().collect();
         for id in ids {
             self.drop_client(id, "socket stopped");
         }
