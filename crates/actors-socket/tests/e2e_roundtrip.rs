@@ -4,6 +4,7 @@
 #[path = "support/harness.rs"]
 mod harness;
 
+use actors_cloud::ValueRules;
 use actors_security::keys::Security;
 use actors_socket::{ConnectMode, PacketSize, SocketErrorKind, SocketEvent};
 use harness::*;
@@ -29,8 +30,13 @@ async fn round_trips(mode: Mode, size: usize) {
         None => ConnectMode::Insecure,
         Some(k) => ConnectMode::Secure(public_data(k)),
     };
-    let (bot, socket) = socket(&url, key, PacketSize::Fixed(size)).await;
-    let (client, server_side) = client(&url, &socket, connect_mode, size).await;
+    // At 220 every value must also pass Scratch's rules (numerals of at most 256
+    // characters, §3.7): both sides validate with them.
+    let rules = (size == 220).then(ValueRules::scratch);
+    let (bot, socket) = socket_with(&url, key, PacketSize::Fixed(size), rules.clone()).await;
+    let cloud = connect_with(&url, PROJECT, rules).await;
+    let (client, server_side) =
+        client_over(std::sync::Arc::new(cloud), &socket, connect_mode, size).await;
     assert_eq!(server_side.is_secure(), !matches!(mode, Mode::Insecure));
     assert_eq!(client.is_secure(), server_side.is_secure());
     for (i, &n) in LENGTHS.iter().enumerate() {

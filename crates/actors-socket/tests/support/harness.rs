@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit, ValueRules};
 use actors_security::keys::Security;
 use actors_socket::actor::{CloudLink, SocketConfig};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketClient, SocketHandle};
@@ -49,7 +49,15 @@ pub async fn connect(url: &str) -> CloudHandle {
 }
 
 pub async fn connect_project(url: &str, project: &str) -> CloudHandle {
-    let config = ConnectionConfig::custom(url, project).rate_limit(RateLimit::unlimited());
+    connect_with(url, project, None).await
+}
+
+/// A connection that validates values with `rules` (e.g. Scratch's 256-character numerals).
+pub async fn connect_with(url: &str, project: &str, rules: Option<ValueRules>) -> CloudHandle {
+    let mut config = ConnectionConfig::custom(url, project).rate_limit(RateLimit::unlimited());
+    if let Some(rules) = rules {
+        config = config.value_rules(rules);
+    }
     tokio::time::timeout(WAIT, CloudHandle::connect(config))
         .await
         .expect("connect in time")
@@ -62,7 +70,17 @@ pub async fn socket(
     security: Option<Security>,
     size: PacketSize,
 ) -> (CloudHandle, SocketHandle) {
-    let bot = connect(url).await;
+    socket_with(url, security, size, None).await
+}
+
+/// [`socket`] whose bot connection validates values with `rules`.
+pub async fn socket_with(
+    url: &str,
+    security: Option<Security>,
+    size: PacketSize,
+    rules: Option<ValueRules>,
+) -> (CloudHandle, SocketHandle) {
+    let bot = connect_with(url, PROJECT, rules).await;
     let config = SocketConfig {
         security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::server::KeyExchange>),
         packet_size: size,
