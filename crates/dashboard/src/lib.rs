@@ -1,5 +1,5 @@
-//! A live dashboard for cloud connections (and cloud sockets), mountable into any
-//! actix-web app with one call.
+//! A live dashboard for cloud connections, Skies, cloud sockets and request bots, mountable
+//! into any actix-web app with one call.
 //!
 //! ```no_run
 //! # async fn demo(a: actors_cloud::CloudHandle, b: actors_cloud::CloudHandle) -> std::io::Result<()> {
@@ -25,6 +25,8 @@
 //! too), a cloud socket (its clients: id, username, secure; and a message count), a request
 //! bot (its socket, plus request error counts and the latest errors).
 //! Connection state and reconnect counts are derived from observed events ([`state`]).
+
+#![warn(missing_docs)]
 
 mod dashboard;
 mod error;
