@@ -134,6 +134,18 @@ fn unknown_client_message_makes_insecure_client_and_is_discarded() {
     assert!(messages(&ev).is_empty());
     let ev = feed(&mut p, "1200519205383.123452", 10);
     assert_eq!(messages(&ev), vec!["test 5".to_owned()]);
+    // Other variables are not FROM_CLIENT.
+    let other = Update {
+        value: "1200519205383.123453",
+        source: 0,
+        host: Host::Scratch,
+        now: 10,
+    };
+    assert!(p.handle_variable("TO_CLIENT_1", other).is_empty());
+    assert_eq!(
+        messages(&p.handle_variable("FROM_CLIENT", other)),
+        vec!["test 5".to_owned()]
+    );
     // A message starting with _connect is a reconnect.
     let ev = feed(&mut p, "15903151414050320.12345987654321", 10);
     assert!(new_client(&ev).unwrap().replaced);

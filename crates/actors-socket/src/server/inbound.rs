@@ -106,6 +106,16 @@ impl ServerProtocol {
         self.clients.remove(id)
     }
 
+    /// Runs §3.5 when `name` (without the cloud prefix) is `FROM_CLIENT`; updates of any
+    /// other variable (e.g. the socket's own `TO_CLIENT_n`) do nothing.
+    pub fn handle_variable(&mut self, name: &str, update: Update<'_>) -> Vec<InboundEvent> {
+        if name == "FROM_CLIENT" {
+            self.handle(update)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Runs §3.5 for one update of `FROM_CLIENT`.
     pub fn handle(&mut self, update: Update<'_>) -> Vec<InboundEvent> {
         let mut events = Vec::new();
