@@ -173,15 +173,25 @@ async function submitSet(event, id) {
   }
 }
 
+// EventSource reconnects by itself after a stream ends (e.g. this page was too slow and
+// was dropped: it then gets a fresh snapshot), but gives up on an HTTP error such as 503
+// (too many live pages); then retry with a growing delay.
+let retryDelay = 1000;
+
 function connect() {
   const source = new EventSource(api("/events"));
   source.addEventListener("open", () => {
+    retryDelay = 1000;
     liveEl.textContent = "live";
     liveEl.className = "badge on";
   });
   source.addEventListener("error", () => {
     liveEl.textContent = "reconnecting…";
     liveEl.className = "badge off";
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 30000);
+    }
   });
   source.addEventListener("snapshot", (e) => renderSnapshot(JSON.parse(e.data)));
   source.addEventListener("project", (e) => {
