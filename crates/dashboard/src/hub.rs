@@ -244,7 +244,8 @@ impl Hub {
     }
 
     /// Send `bytes` to every live subscriber without waiting; full or closed ones are
-    /// dropped (see the module docs).
+    /// dropped (see the module docs). Lock order: the subscriber lock is taken after any
+    /// other, so never call this while holding a project status or socket view lock.
     pub(crate) fn publish(&self, bytes: Bytes) {
         let mut subs = lock(&self.subscribers);
         subs.retain(|tx| match tx.try_send(bytes.clone()) {

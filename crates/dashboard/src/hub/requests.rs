@@ -11,11 +11,14 @@ pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
     // Subscribe before anything becomes visible, so no error is missed.
     let mut events = bot.events();
     let entry = feed::attach_socket(hub, id, bot.socket().clone());
-    {
+    let view = {
         let mut view = super::lock(&entry.view);
         view.requests.get_or_insert_with(RequestStats::default);
-    }
-    hub.publish(frame("socket", &*super::lock(&entry.view)));
+        view.clone()
+    };
+    // Never publish while holding a view lock: `subscribe` takes them under the
+    // subscriber lock.
+    hub.publish(frame("socket", &view));
     let weak: Weak<Hub> = Arc::downgrade(hub);
     tokio::spawn(async move {
         loop {
