@@ -45,6 +45,9 @@ pub struct CloudConnection {
 /// dropping the socket.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
+/// How often the actor checks whether any handle is left.
+const ORPHAN_CHECK: Duration = Duration::from_secs(1);
+
 impl CloudConnection {
     pub(crate) fn new(
         cfg: Arc<ConnectionConfig>,
@@ -243,6 +246,20 @@ impl Actor for CloudConnection {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        // The last handle gone: stop cleanly (queued sets are still written first), and
+        // once stopped let the actor end so nothing lingers.
+        ctx.run_interval(ORPHAN_CHECK, |act, ctx| {
+            if Arc::strong_count(&act.shared) > 1 {
+                return;
+            }
+            if act.core.is_stopped() {
+                ctx.stop();
+            } else {
+                tracing::debug!(source = %act.shared.source, "every handle dropped; stopping");
+                let a = act.core.stop(Instant::now());
+                act.run(a, ctx);
+            }
+        });
         if !self.started_once {
             self.started_once = true;
             let a = self.core.start(Instant::now());

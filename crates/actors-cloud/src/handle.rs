@@ -40,7 +40,9 @@ impl Shared {
     }
 }
 
-/// A handle to one [`CloudConnection`]. Clones share the connection.
+/// A handle to one [`CloudConnection`]. Clones share the connection; when the last clone
+/// is dropped the connection stops cleanly by itself (within about a second, after writing
+/// what is queued). Call [`stop`](Self::stop) to stop it at a known point.
 #[derive(Clone)]
 pub struct CloudHandle {
     addr: Addr<CloudConnection>,

@@ -172,3 +172,17 @@ async fn retry_first_connect_waits_for_a_late_server() {
     h.stop().await;
     srv.stop().await;
 }
+
+#[actix_rt::test]
+async fn dropping_every_handle_stops_the_connection_after_writing_its_queue() {
+    let srv = server().await;
+    let h = connect(config(&srv.url(), "drop", "dropper")).await;
+    h.queue_set("last", 5).unwrap();
+    drop(h);
+    eventually("queued set written", || {
+        srv.variables("drop").is_some_and(|v| v.len() == 1)
+    })
+    .await;
+    eventually("connection closed", || srv.state().connection_count() == 0).await;
+    srv.stop().await;
+}
