@@ -11,7 +11,7 @@ step() { printf '\n==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- system packages -------------------------------------------------------
-APT_PACKAGES=(pkg-config python3-venv)
+APT_PACKAGES=(pkg-config python3-venv chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -41,5 +41,9 @@ if [ -f tests/interop/run.sh ]; then
   step "interop: the official client sprite in scratch-vm against our bot"
   INTEROP_REQUIRE_RUST=1 bash tests/interop/run.sh
 fi
+
+# --- the dashboard in a real browser ----------------------------------------
+step "dashboard: end to end in headless Chromium"
+bash tests/dashboard-browser/run.sh
 
 step "all test suites passed"

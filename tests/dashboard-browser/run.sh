@@ -20,7 +20,7 @@ target_dir="$(cd "$repo" && cargo metadata --format-version 1 --no-deps 2>/dev/n
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))' \
     || echo "$repo/target")"
 echo "dashboard-browser: cargo build --example embed_actix_web"
-(cd "$repo" && cargo build -q -p scratchcomm-dashboard --example embed_actix_web)
+(cd "$repo" && cargo build -q --example embed_actix_web)
 export DASHBOARD_EXAMPLE_BIN="${DASHBOARD_EXAMPLE_BIN:-$target_dir/debug/examples/embed_actix_web}"
 export DASHBOARD_SCREENSHOT="${DASHBOARD_SCREENSHOT:-$target_dir/dashboard-screenshot.png}"
 
