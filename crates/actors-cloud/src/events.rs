@@ -92,15 +92,25 @@ pub enum EventKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EventType {
+    /// A variable was set.
     Set,
+    /// A variable was created.
     Create,
+    /// A variable was deleted.
     Delete,
+    /// A variable was renamed.
     Rename,
+    /// The connection is usable.
     Connect,
+    /// The socket closed.
     Disconnect,
+    /// The connection stopped for good.
     Error,
+    /// An unknown server method.
     Other,
+    /// A local custom event.
     Custom,
+    /// A slow stream lost events.
     Lagged,
 }
 

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Cloud-variable connections (Scratch, TurboWarp, any cloud server) as actix actors.
 //!
 //! * [`CloudHandle::connect`] starts a supervised [`CloudConnection`] actor for one project
@@ -7,8 +8,34 @@
 //! * [`Sky`] combines any number of connections; events fan in tagged with their
 //!   [`SourceId`].
 //! * All protocol logic lives in the sans-IO [`core`] module; the actor only executes the
-//!   [`core::Action`]s it returns. See [`bus`](crate::EventStream) for the backpressure
-//!   policy of event delivery.
+//!   [`core::Action`]s it returns. See [`EventStream`] for the backpressure policy of
+//!   event delivery and [`Sky`] for the Sky's.
+//!
+//! ```no_run
+//! use actors_cloud::{CloudHandle, ConnectionConfig, EventType, SkyHandle};
+//!
+//! # async fn demo() -> Result<(), actors_cloud::CloudError> {
+//! // Inside an actix System (e.g. #[actix_rt::main]).
+//! let cloud = CloudHandle::connect(
+//!     ConnectionConfig::turbowarp("123456", "me@example.com").username("bot"),
+//! )
+//! .await?;
+//! cloud.set("score", 42).await?;              // resolves once written
+//! println!("{:?}", cloud.get("score"));       // cache read, no mailbox round trip
+//! let mut sets = cloud.events_filtered(EventType::Set);
+//! if let Some(ev) = sets.next_event().await {
+//!     println!("{} = {:?} (from {})", ev.name, ev.value, ev.source);
+//! }
+//!
+//! let sky = SkyHandle::start(1024);
+//! let local = sky
+//!     .connect(ConnectionConfig::custom("ws://127.0.0.1:9080/", "demo").source("local"))
+//!     .await?;
+//! sky.set(&local, "ping", 1).await?;
+//! sky.stop().await;                            // stops every member
+//! cloud.stop().await;
+//! # Ok(()) }
+//! ```
 
 mod actor;
 mod bus;

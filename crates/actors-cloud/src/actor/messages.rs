@@ -35,7 +35,9 @@ impl Handler<Submit> for CloudConnection {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Subscribe {
+    /// Which events.
     pub filter: EventFilter,
+    /// Who gets them.
     pub recipient: Recipient<CloudEvent>,
 }
 
@@ -50,7 +52,9 @@ impl Handler<Subscribe> for CloudConnection {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct OnEvent {
+    /// Which events.
     pub filter: EventFilter,
+    /// What to call.
     pub callback: Callback,
 }
 
@@ -65,7 +69,9 @@ impl Handler<OnEvent> for CloudConnection {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct EmitCustom {
+    /// The custom event's name (also its `name` field).
     pub name: String,
+    /// An optional value.
     pub value: Option<CloudValue>,
 }
 

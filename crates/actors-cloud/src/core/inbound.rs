@@ -19,9 +19,13 @@ pub enum FrameMode {
 /// An event produced from one update, before source/time are attached.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Update {
+    /// What happened.
     pub kind: EventKind,
+    /// Full wire name.
     pub raw_name: String,
+    /// The value (for a delete or rename: the value it had, if known).
     pub value: Option<CloudValue>,
+    /// Who did it, if the server said.
     pub user: Option<String>,
 }
 

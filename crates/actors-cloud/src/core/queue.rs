@@ -17,12 +17,16 @@ pub type OpId = u64;
 #[non_exhaustive]
 pub enum Op {
     /// Set a variable.
+    #[allow(missing_docs)]
     Set { name: VarName, value: CloudValue },
     /// Create a variable.
+    #[allow(missing_docs)]
     Create { name: VarName, value: CloudValue },
     /// Rename a variable.
+    #[allow(missing_docs)]
     Rename { name: VarName, new_name: VarName },
     /// Delete a variable.
+    #[allow(missing_docs)]
     Delete { name: VarName },
 }
 

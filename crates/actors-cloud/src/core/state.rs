@@ -34,16 +34,25 @@ use std::time::{Duration, Instant, SystemTime};
 /// Settings of the state machine (derived from a `ConnectionConfig`).
 #[derive(Clone, Debug)]
 pub struct CoreConfig {
+    /// Username sent in the handshake and every message.
     pub user: String,
+    /// The project.
     pub project_id: ProjectId,
     /// `project_id` as sent in frames (number for Scratch, string otherwise).
     pub project_json: serde_json::Value,
+    /// The source id events carry.
     pub source: SourceId,
+    /// Spacing of messages after the handshake.
     pub rate_limit: RateLimit,
+    /// Reconnect delays.
     pub backoff: BackoffPolicy,
+    /// Reconnect after a disconnect.
     pub reconnect: bool,
+    /// Process frames from the server.
     pub receive_updates: bool,
+    /// Merge superseded queued sets.
     pub coalesce: bool,
+    /// How long after the handshake the first frame counts as the join snapshot.
     pub snapshot_window: Duration,
     /// How long a clean stop waits for queued operations to be written.
     pub drain_timeout: Duration,
@@ -61,19 +70,24 @@ pub struct CoreConfig {
 #[derive(Debug)]
 pub enum Action {
     /// Open a new websocket; report with `on_opened` / `on_connect_failed` using `epoch`.
+    #[allow(missing_docs)]
     Connect { epoch: u64 },
     /// Write one text frame on the current socket; report with `on_write_done`.
+    #[allow(missing_docs)]
     Send { frame: String },
     /// Deliver an event to subscribers.
     Emit(CloudEvent),
     /// These accepted operations are finished (written, or failed).
     Complete {
+        /// The operations.
         ids: Vec<OpId>,
+        /// Written, or why not.
         result: Result<(), CloudError>,
     },
     /// Call `on_tick` at (or after) this instant.
     WakeAt(Instant),
     /// Drop the socket; call `on_reconnect_due` after `after`.
+    #[allow(missing_docs)]
     Reconnect { after: Duration },
     /// The join snapshot arrived (or none came within the snapshot window): the cache
     /// reflects the server. `CloudHandle::connect` resolves here.
@@ -83,6 +97,7 @@ pub enum Action {
     /// Close the current socket normally.
     Close,
     /// The connection is finished for good.
+    #[allow(missing_docs)]
     Stop { error: Option<CloudError> },
 }
 
