@@ -18,9 +18,13 @@ pub enum ReconnectAdvice {
 }
 
 impl CloseCode {
+    /// Normal closure.
     pub const NORMAL: CloseCode = CloseCode(1000);
+    /// Going away (server stopping, or a dead client dropped).
     pub const GOING_AWAY: CloseCode = CloseCode(1001);
+    /// Policy violation (Scratch uses it to refuse authentication).
     pub const POLICY: CloseCode = CloseCode(1008);
+    /// A frame was too big.
     pub const TOO_BIG: CloseCode = CloseCode(1009);
     /// Protocol violation: bad JSON, unknown method, no handshake first, bad project id.
     pub const PROTOCOL_ERROR: CloseCode = CloseCode(4000);
@@ -33,6 +37,7 @@ impl CloseCode {
     /// The client must identify itself (TurboWarp: contact info in the User-Agent).
     pub const IDENTIFY: CloseCode = CloseCode(4006);
 
+    /// What a client should do after this close.
     pub fn advice(self) -> ReconnectAdvice {
         match self.0 {
             4000 | 4002 | 4004 | 4006 | 1008 => ReconnectAdvice::Never,
@@ -46,6 +51,7 @@ impl CloseCode {
         self.advice() != ReconnectAdvice::Never
     }
 
+    /// A short English description of the code.
     pub fn description(self) -> &'static str {
         match self.0 {
             1000 => "normal closure",

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Wire types of the plain cloud-variable protocol (PROTOCOL.md §1).
 //!
 //! Everything here is plain data and pure functions: validated newtypes for project ids,

@@ -7,31 +7,53 @@ use std::fmt::Write;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientMessage {
+    /// `{"method": "handshake", ...}`: must be the first message.
     Handshake {
+        /// Username.
         user: String,
+        /// Project id as sent (number for Scratch, string otherwise).
         project_id: serde_json::Value,
     },
+    /// Set a variable.
     Set {
+        /// Full wire name (with the `☁ ` prefix).
         name: String,
+        /// The value (sent as a JSON string).
         value: CloudValue,
+        /// Username.
         user: String,
+        /// Project id as sent (number for Scratch, string otherwise).
         project_id: serde_json::Value,
     },
+    /// Create a variable (TurboWarp extension).
     Create {
+        /// Full wire name (with the `☁ ` prefix).
         name: String,
+        /// The value (sent as a JSON string).
         value: CloudValue,
+        /// Username.
         user: String,
+        /// Project id as sent (number for Scratch, string otherwise).
         project_id: serde_json::Value,
     },
+    /// Rename a variable (TurboWarp extension).
     Rename {
+        /// Full wire name (with the `☁ ` prefix).
         name: String,
+        /// The new full wire name.
         new_name: String,
+        /// Username.
         user: String,
+        /// Project id as sent (number for Scratch, string otherwise).
         project_id: serde_json::Value,
     },
+    /// Delete a variable (TurboWarp extension).
     Delete {
+        /// Full wire name (with the `☁ ` prefix).
         name: String,
+        /// Username.
         user: String,
+        /// Project id as sent (number for Scratch, string otherwise).
         project_id: serde_json::Value,
     },
 }
@@ -155,10 +177,15 @@ fn py_string(out: &mut String, s: &str) {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Method {
+    /// `set`
     Set,
+    /// `create`
     Create,
+    /// `delete`
     Delete,
+    /// `rename`
     Rename,
+    /// Any other method (kept as sent).
     Other(String),
 }
 
@@ -173,6 +200,7 @@ impl Method {
         }
     }
 
+    /// The method as it appears on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Method::Set => "set",
@@ -187,9 +215,11 @@ impl Method {
 /// One update received from a cloud server (§1.3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerUpdate {
+    /// The `method` member.
     pub method: Method,
     /// Full wire name (with `☁ ` prefix).
     pub name: String,
+    /// The `value` member, original JSON text kept (absent for delete/rename).
     pub value: Option<CloudValue>,
     /// For `rename`: the new full name.
     pub new_name: Option<String>,

@@ -40,10 +40,12 @@ impl ProjectId {
         }
     }
 
+    /// The id's text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
+    /// Whether the id is decimal digits only (a Scratch id).
     pub fn is_numeric(&self) -> bool {
         self.0.bytes().all(|b| b.is_ascii_digit())
     }

@@ -7,6 +7,7 @@ use zeroize::Zeroize;
 pub struct SessionId(String);
 
 impl SessionId {
+    /// Wrap a session id (with its quotes, as the cookie carries it).
     pub fn new(id: impl Into<String>) -> Self {
         SessionId(id.into())
     }

@@ -42,6 +42,7 @@ impl CloudValue {
         &self.text
     }
 
+    /// The value's text, by value.
     pub fn into_string(self) -> String {
         self.text
     }
