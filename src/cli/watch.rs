@@ -174,3 +174,88 @@ pub fn json_line(ev: &CloudEvent) -> String {
     }
     o.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actors_cloud::{CloudValue, HostKind, ProjectId, SourceId};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        t: TargetArgs,
+    }
+
+    fn cfg(args: &[&str]) -> anyhow::Result<ConnectionConfig> {
+        let mut argv = vec!["x"];
+        argv.extend_from_slice(args);
+        T::try_parse_from(argv)?.t.config()
+    }
+
+    #[test]
+    fn host_choices() {
+        let c = cfg(&["--host", "ws://127.0.0.1:9080/", "--project", "p"]).unwrap();
+        assert_eq!(c.host_kind(), HostKind::Custom);
+        let c = cfg(&["--host", "turbowarp", "--project", "1", "--contact", "me"]).unwrap();
+        assert_eq!(c.host_kind(), HostKind::TurboWarp);
+        let args = [
+            "--host",
+            "scratch",
+            "--project",
+            "12",
+            "--session-id",
+            "s",
+            "--username",
+            "u",
+        ];
+        assert_eq!(cfg(&args).unwrap().host_kind(), HostKind::Scratch);
+    }
+
+    #[test]
+    fn bad_inputs_are_one_clear_error() {
+        let e = cfg(&["--host", "turbowarp", "--project", "1"]).unwrap_err();
+        assert!(e.to_string().contains("contact"), "{e}");
+        let e = cfg(&["--host", "ftp://x", "--project", "1"]).unwrap_err();
+        assert!(e.to_string().contains("ws://"), "{e}");
+        let e = cfg(&["--host", "ws://", "--project", "1"]).unwrap_err();
+        assert!(e.to_string().contains("no host"), "{e}");
+        let e = cfg(&["--host", "ws://h/", "--project", "a b"]).unwrap_err();
+        assert!(e.to_string().contains("project id"), "{e}");
+        let args = [
+            "--host",
+            "scratch",
+            "--project",
+            "x1",
+            "--session-id",
+            "s",
+            "--username",
+            "u",
+        ];
+        assert!(cfg(&args).unwrap_err().to_string().contains("decimal"));
+        let e = cfg(&["--host", "scratch", "--project", "1", "--username", "u"]).unwrap_err();
+        assert!(e.to_string().contains("session"), "{e}");
+    }
+
+    #[test]
+    fn json_lines_have_type_name_value() {
+        let ev = CloudEvent {
+            kind: EventKind::Rename {
+                new_name: "b".into(),
+            },
+            source: SourceId::new("s"),
+            project_id: ProjectId::new("p").unwrap(),
+            name: "a".into(),
+            raw_name: "☁ a".into(),
+            value: Some(CloudValue::new("5")),
+            timestamp: std::time::UNIX_EPOCH,
+            user: None,
+        };
+        let v: serde_json::Value = serde_json::from_str(&json_line(&ev)).unwrap();
+        assert_eq!(v["type"], "rename");
+        assert_eq!(v["name"], "a");
+        assert_eq!(v["value"], "5");
+        assert_eq!(v["new_name"], "b");
+        assert_eq!(text_line(&ev), "rename a -> b");
+    }
+}
