@@ -6,9 +6,12 @@
 //!   (`ConnectionConfig::event_capacity`, default 1024). A stream that falls behind loses
 //!   its *oldest* unread events and then yields one [`EventKind::Lagged`] event saying how
 //!   many it missed, before continuing with the newest ones.
-//! * **Recipients** get events with `try_send`, which respects the receiving actor's
-//!   mailbox capacity; when that mailbox is full the event is dropped for that recipient
-//!   and a warning is logged; a closed recipient is unsubscribed.
+//! * **Recipients** subscribed with `CloudHandle::subscribe` are fed from their own
+//!   event stream with `send().await`: in order, nothing lost until they fall
+//!   `event_capacity` events behind, then the stream rule above applies. Recipients added
+//!   with the raw `Subscribe` message get events with `try_send` instead: when their
+//!   mailbox is full the event is dropped for them and a warning is logged; a closed
+//!   recipient is unsubscribed.
 //! * **Callbacks** run on the connection's actor, in order. An `Err` or a panic is
 //!   logged through `tracing` and the connection carries on. Keep callbacks short.
 

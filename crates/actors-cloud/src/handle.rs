@@ -1,6 +1,8 @@
 //! `CloudHandle`: the cheap-to-clone async face of a connection, and `QuickAccess`.
 
-use crate::actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
+#[cfg(doc)]
+use crate::actor::Subscribe;
+use crate::actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit};
 use crate::bus::{EventStream, HandlerError};
 use crate::config::{ConnectionConfig, HostKind};
 use crate::core::{Core, Op};
@@ -191,16 +193,25 @@ impl CloudHandle {
         }
     }
 
-    /// Deliver every event to `r` (dropped for it when its mailbox is full).
+    /// Deliver every event to `r`; see [`subscribe_filtered`](Self::subscribe_filtered).
     pub fn subscribe(&self, r: Recipient<CloudEvent>) {
         self.subscribe_filtered(EventFilter::Any, r);
     }
 
-    /// Deliver the events that pass `filter` to `r`.
+    /// Deliver the events that pass `filter` to `r`, in order, with `send().await`: a
+    /// slow recipient is fed from its own bounded event stream, which drops its oldest
+    /// events and sends a `Lagged` marker when it falls `event_capacity` events behind.
+    /// Feeding ends when the connection stops or the recipient's actor is gone. (The
+    /// [`Subscribe`] message on [`addr`](Self::addr) instead uses `try_send`, dropping
+    /// events while the recipient's mailbox is full.)
     pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
-        self.addr.do_send(Subscribe {
-            filter: filter.into(),
-            recipient: r,
+        let mut events = self.events_filtered(filter);
+        actix::spawn(async move {
+            while let Some(ev) = events.next_event().await {
+                if r.send(ev).await.is_err() {
+                    break;
+                }
+            }
         });
     }
 
