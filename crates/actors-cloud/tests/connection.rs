@@ -239,3 +239,41 @@ async fn quickaccess_view_and_recipient_subscription() {
     b.stop().await;
     srv.stop().await;
 }
+
+#[actix_rt::test]
+async fn rate_limited_sets_arrive_all_and_in_order_and_coalescing_keeps_the_last() {
+    use actors_cloud::RateLimit;
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p9", "alice").rate_limit(RateLimit::scratch())).await;
+    let c = connect(
+        config(&srv.url(), "p9", "carol")
+            .rate_limit(RateLimit::scratch())
+            .coalesce(true),
+    )
+    .await;
+    let b = connect(config(&srv.url(), "p9", "bob")).await;
+    let mut b_events = b.events_filtered(EventType::Set);
+    for i in 1..=8 {
+        a.queue_set("n", i).unwrap();
+    }
+    for i in 1..=8 {
+        let ev = next_matching(&mut b_events, "ordered set", |e| e.name == "n").await;
+        assert_eq!(ev.value.unwrap().as_str(), i.to_string());
+    }
+    // Coalescing: values may be skipped, never reordered, and the last one always arrives.
+    for i in 1..=7 {
+        c.queue_set("m", i).unwrap();
+    }
+    bounded("last write", c.set("m", 8)).await.unwrap();
+    let mut prev = 0;
+    while prev != 8 {
+        let ev = next_matching(&mut b_events, "coalesced set", |e| e.name == "m").await;
+        let v: i32 = ev.value.unwrap().as_str().parse().unwrap();
+        assert!(v > prev, "{v} after {prev}");
+        prev = v;
+    }
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+    srv.stop().await;
+}
