@@ -39,6 +39,7 @@ pub struct CloudConnection {
     stop_waiters: Vec<oneshot::Sender<()>>,
     started_once: bool,
     reader: Option<SpawnHandle>,
+    fragments: transport::Reassembler,
 }
 
 /// After a final stop, how long to wait for the server to answer our close frame before
@@ -68,6 +69,7 @@ impl CloudConnection {
             stop_waiters: Vec::new(),
             started_once: false,
             reader: None,
+            fragments: Default::default(),
         }
     }
 
@@ -223,6 +225,7 @@ impl CloudConnection {
     ) {
         let (tx, rx) = mpsc::unbounded_channel();
         self.writer = Some(tx);
+        self.fragments = Default::default();
         let addr = ctx.address();
         let writer = transport::run_writer(sink, rx, move |result| {
             addr.do_send(WriteDone { epoch, result })
@@ -306,6 +309,20 @@ impl StreamHandler<WsItem> for CloudConnection {
                     }
                 }
             }
+            Ok(ws::Frame::Continuation(part)) => match self.fragments.push(part) {
+                Ok(Some(whole)) => match String::from_utf8(whole) {
+                    Ok(text) => self.core.on_frame(epoch, &text, now),
+                    Err(_) => {
+                        tracing::warn!("ignoring a fragmented message that is not UTF-8");
+                        self.core.on_activity(epoch, now)
+                    }
+                },
+                Ok(None) => self.core.on_activity(epoch, now),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ignoring a broken fragmented message");
+                    self.core.on_activity(epoch, now)
+                }
+            },
             Ok(ws::Frame::Ping(p)) => {
                 self.write(ws::Message::Pong(p), false);
                 self.core.on_activity(epoch, now)

@@ -13,7 +13,7 @@ use std::time::Duration;
 pub const USER_AGENT_PRODUCT: &str = concat!("scratchcommunication-rs/", env!("CARGO_PKG_VERSION"));
 
 /// Largest frame accepted (a join snapshot of a busy TurboWarp room can be large).
-const MAX_FRAME: usize = 16 * 1024 * 1024;
+pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 
 /// The writing half of an open websocket.
 pub type WsSink = Pin<Box<dyn Sink<ws::Message, Error = WsProtocolError>>>;
@@ -129,6 +129,39 @@ pub async fn run_writer(
     drop(sink);
 }
 
+/// Joins fragmented messages (`Continuation` frames) back into one, up to [`MAX_FRAME`].
+#[derive(Debug, Default)]
+pub struct Reassembler {
+    buf: Option<Vec<u8>>,
+}
+
+impl Reassembler {
+    /// Feed one continuation item; returns the whole message once its last part arrived.
+    pub fn push(&mut self, item: actix_http::ws::Item) -> Result<Option<Vec<u8>>, String> {
+        let (start, last, bytes) = match item {
+            actix_http::ws::Item::FirstText(b) | actix_http::ws::Item::FirstBinary(b) => {
+                (true, false, b)
+            }
+            actix_http::ws::Item::Continue(b) => (false, false, b),
+            actix_http::ws::Item::Last(b) => (false, true, b),
+        };
+        if start {
+            self.buf = Some(Vec::new());
+        }
+        let Some(buf) = self.buf.as_mut() else {
+            return Err("a continuation frame without a first fragment".into());
+        };
+        if buf.len() + bytes.len() > MAX_FRAME {
+            self.buf = None;
+            return Err(format!(
+                "a fragmented message longer than {MAX_FRAME} bytes"
+            ));
+        }
+        buf.extend_from_slice(&bytes);
+        Ok(if last { self.buf.take() } else { None })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +201,15 @@ mod tests {
             env!("CARGO_PKG_VERSION")
         );
         assert_eq!(h, vec![("User-Agent", ua)]);
+    }
+
+    #[test]
+    fn fragments_are_joined() {
+        use actix_http::ws::Item;
+        let mut r = Reassembler::default();
+        assert_eq!(r.push(Item::FirstText("ab".into())), Ok(None));
+        assert_eq!(r.push(Item::Continue("cd".into())), Ok(None));
+        assert_eq!(r.push(Item::Last("e".into())), Ok(Some(b"abcde".to_vec())));
+        assert!(r.push(Item::Continue("x".into())).is_err());
     }
 }
