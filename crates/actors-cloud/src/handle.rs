@@ -123,7 +123,9 @@ impl CloudHandle {
 
     /// Set a variable (`☁ ` prefix added unless literal names are on). Validated first: a
     /// bad value is an error naming variable, value and rule, and nothing is sent.
-    /// Resolves once the set was written to the socket (in order, rate-limited).
+    /// Resolves once the set was written to the socket (in order, rate-limited). Like any
+    /// future it does nothing until awaited; use [`queue_set`](Self::queue_set) to queue
+    /// without waiting.
     pub async fn set(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
         let op = self.set_op(name, value.into())?;
         self.submit_and_wait(op).await
@@ -311,5 +313,18 @@ impl QuickAccess<'_> {
             .into_iter()
             .map(|(k, v)| (scratchcomm_wire::strip_prefix(&k).to_owned(), v))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn handles_cross_threads() {
+        send_sync::<super::CloudHandle>();
+        send_sync::<crate::SkyHandle>();
+        fn send<T: Send>() {}
+        send::<crate::EventStream>();
     }
 }
