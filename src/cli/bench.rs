@@ -1,10 +1,292 @@
-//! `scratchcomm bench`.
+//! `scratchcomm bench`: load generator and scale measurements on loopback.
+//!
+//! The default scenario (`requests`) starts the embedded cloud server, a request bot (in a
+//! child process, so its CPU time and peak memory are its own) and N [`ScratchClient`]s
+//! (each on its own cloud connection, rate limits off) that loop one request for S seconds,
+//! and prints requests/s, p50/p99 latency, CPU and peak memory. `--against-original` runs
+//! the same load against the original Python library's bot (`tools/perf/original_bot.py`)
+//! on the same server and ends with `ratio: X requests/s vs original`.
+//!
+//! Other scenarios: `idle-connections` (memory per idle connection), `broadcast` (server
+//! messages/s with many rooms), `arbiters` (projects spread over one arbiter per core),
+//! `goodput` (a long secure reply under Scratch's rate limits). Results and the commands
+//! that produced them: `docs/performance.md`.
+//!
+//! [`ScratchClient`]: actors_socket::ScratchClient
 
-use clap::Args;
+mod arbiters;
+mod bots;
+mod goodput;
+mod load;
+mod metrics;
+mod scale;
 
+use bots::{BotProcess, Impl};
+use clap::{Args, ValueEnum};
+use load::{LoadResult, LoadSpec};
+use metrics::{Mib, Ms, ProcSample};
+use scratchcomm_server::{CloudServer, Limits, ServerConfig};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// N clients looping requests against one bot (and the original with --against-original).
+    Requests,
+    /// --count idle cloud connections over --projects rooms: memory per connection.
+    IdleConnections,
+    /// --rooms × --per-room clients, one writer per room: broadcast messages/s, memory.
+    Broadcast,
+    /// --projects projects (bot + --clients clients each) on 1 arbiter vs one per core.
+    Arbiters,
+    /// A --chars long secure reply with Scratch's rate limits: fraction of the maximum.
+    Goodput,
+    /// (internal) Run only a request bot: the child process of `requests`.
+    #[value(hide = true)]
+    Bot,
+}
+
+/// Options of `scratchcomm bench`.
 #[derive(Args, Debug)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = Scenario::Requests)]
+    pub scenario: Scenario,
+    /// Socket clients (requests: in total; arbiters: per project).
+    #[arg(long, default_value_t = 10)]
+    pub clients: usize,
+    /// Secure (EC) clients instead of insecure ones.
+    #[arg(long)]
+    pub secure: bool,
+    /// Measure insecure and secure clients, one after the other.
+    #[arg(long, conflicts_with = "secure")]
+    pub both: bool,
+    /// How long the load runs, in seconds.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Requests per second per client; 0 sends the next request as soon as the reply came.
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+    /// Also run the same load against the original Python library 3.0.0 (a venv is set up
+    /// with tools/python-reference/setup.sh if missing).
+    #[arg(long)]
+    pub against_original: bool,
+    /// Request of every client: `ping` or `add` (`add 2 3`).
+    #[arg(long, default_value = "add")]
+    pub request: String,
+    /// idle-connections: how many.
+    #[arg(long, default_value_t = 10_000)]
+    pub count: usize,
+    /// idle-connections, arbiters: number of projects (rooms).
+    #[arg(long, default_value_t = 100)]
+    pub projects: usize,
+    /// idle-connections: event buffer of each connection (default: the library's).
+    #[arg(long)]
+    pub event_capacity: Option<usize>,
+    /// broadcast: rooms.
+    #[arg(long, default_value_t = 100)]
+    pub rooms: usize,
+    /// broadcast: listening clients per room.
+    #[arg(long, default_value_t = 50)]
+    pub per_room: usize,
+    /// arbiters: arbiters of the spread run (default: one per core).
+    #[arg(long)]
+    pub arbiters: Option<usize>,
+    /// goodput: characters of the reply.
+    #[arg(long, default_value_t = 8_200)]
+    pub chars: usize,
+    /// (internal, bot) cloud server URL.
+    #[arg(long, hide = true)]
+    pub url: Option<String>,
+    /// (internal, bot) project id.
+    #[arg(long, hide = true)]
+    pub project: Option<String>,
+    /// (internal, bot) where to write the public data once ready.
+    #[arg(long, hide = true)]
+    pub public_data_out: Option<PathBuf>,
+}
 
-pub fn run(_args: BenchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`scratchcomm bench` is not implemented yet")
+/// Runs the chosen scenario.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.seconds > 0.0 && args.seconds <= 600.0,
+        "--seconds must be between 0 and 600, got {}",
+        args.seconds
+    );
+    anyhow::ensure!(args.rate >= 0.0, "--rate must not be negative");
+    let duration = Duration::from_secs_f64(args.seconds);
+    actix_rt::System::new().block_on(async move {
+        match args.scenario {
+            Scenario::Requests => requests(&args, duration).await,
+            Scenario::IdleConnections => {
+                scale::idle_connections(args.count, args.projects, args.event_capacity).await
+            }
+            Scenario::Broadcast => scale::broadcast(args.rooms, args.per_room, duration).await,
+            Scenario::Arbiters => spread(&args, duration).await,
+            Scenario::Goodput => goodput::goodput(args.chars).await,
+            Scenario::Bot => {
+                let (Some(url), Some(project), Some(out)) =
+                    (&args.url, &args.project, &args.public_data_out)
+                else {
+                    anyhow::bail!("--scenario bot needs --url, --project and --public-data-out");
+                };
+                bots::serve_child(url, project, args.secure, out).await
+            }
+        }
+    })
+}
+
+fn spec(args: &BenchArgs, secure: bool, duration: Duration) -> anyhow::Result<LoadSpec> {
+    let (request, expected) = match args.request.as_str() {
+        "ping" => (("ping".to_owned(), vec![]), "pong"),
+        "add" => (
+            ("add".to_owned(), vec!["2".to_owned(), "3".to_owned()]),
+            "5",
+        ),
+        other => anyhow::bail!("unknown --request {other:?}: use ping or add"),
+    };
+    Ok(LoadSpec {
+        clients: args.clients.max(1),
+        secure,
+        duration,
+        rate: args.rate,
+        // The original answers about 10 requests/s in all: leave room for its queue.
+        timeout: Duration::from_secs(10).max(Duration::from_millis(200) * args.clients as u32),
+        request,
+        expected: expected.to_owned(),
+        gentle: false,
+    })
+}
+
+fn modes(args: &BenchArgs) -> Vec<bool> {
+    if args.both {
+        vec![false, true]
+    } else {
+        vec![args.secure]
+    }
+}
+
+fn mode_name(secure: bool) -> &'static str {
+    if secure {
+        "secure"
+    } else {
+        "insecure"
+    }
+}
+
+async fn requests(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
+    let n = args.clients.max(1);
+    let limits = Limits {
+        max_connections: 2 * n + 64,
+        max_clients_per_room: 2 * n + 64,
+        ..Limits::default()
+    };
+    let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
+    let url = server.url();
+    println!("embedded server {url}; packet size {}", bots::PACKET_SIZE);
+    let mut last_ratio = None;
+    for secure in modes(args) {
+        let spec = spec(args, secure, duration)?;
+        println!(
+            "\n{} clients, {}, `{} {}`, {} s, {}:",
+            spec.clients,
+            mode_name(secure),
+            spec.request.0,
+            spec.request.1.join(" "),
+            args.seconds,
+            if spec.rate > 0.0 {
+                format!("{} requests/s per client", spec.rate)
+            } else {
+                "closed loop".to_owned()
+            }
+        );
+        let ours = phase(Impl::Ours, &url, secure, &spec).await?;
+        if args.against_original {
+            let gentle = LoadSpec {
+                gentle: true,
+                ..spec.clone()
+            };
+            let theirs = phase(Impl::Original, &url, secure, &gentle).await?;
+            let ratio = ours.rps() / theirs.rps().max(1e-9);
+            println!(
+                "  ratio ({}): {ratio:.1} requests/s vs original",
+                mode_name(secure)
+            );
+            last_ratio = Some(ratio);
+        }
+    }
+    server.stop().await;
+    if let Some(ratio) = last_ratio {
+        println!("ratio: {ratio:.1} requests/s vs original");
+    }
+    Ok(())
+}
+
+/// One load run against a bot in a child process; prints its lines.
+async fn phase(
+    which: Impl,
+    url: &str,
+    secure: bool,
+    spec: &LoadSpec,
+) -> anyhow::Result<LoadResult> {
+    let tag = match which {
+        Impl::Ours => "rust",
+        Impl::Original => "original",
+    };
+    let project = format!("{tag}-{}-{}", mode_name(secure), std::process::id());
+    let bot = BotProcess::spawn(which, url, &project, secure).await?;
+    let (bot0, own0) = (bot.sample()?, ProcSample::own()?);
+    let mut result = load::run_load(url, &project, &bot.public_data, spec).await?;
+    let (bot1, own1) = (bot.sample()?, ProcSample::own()?);
+    drop(bot);
+    println!("  {:<24}{}", which.label(), result.summary());
+    let cpu = (bot1.cpu - bot0.cpu).as_secs_f64();
+    let wall = (result.elapsed + result.connect_time).as_secs_f64();
+    println!(
+        "  {:<24}bot CPU {cpu:.2} s ({:.0}% of a core, {:.1} µs per request), bot peak memory {}; \
+         load process (server + clients) CPU {:.2} s, peak {}",
+        "",
+        100.0 * cpu / wall.max(1e-9),
+        1e6 * cpu / result.completed.max(1) as f64,
+        Mib(bot1.hwm_kib),
+        (own1.cpu - own0.cpu).as_secs_f64(),
+        Mib(own1.hwm_kib),
+    );
+    Ok(result)
+}
+
+async fn spread(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let wide = args.arbiters.unwrap_or(cores).max(1);
+    let projects = args.projects.max(1);
+    let clients = projects * (args.clients.max(1) + 1);
+    let server = scale::ServerChild::spawn(clients + 64).await?;
+    let spec = spec(args, args.secure, duration)?;
+    println!(
+        "{projects} projects x ({} clients + 1 bot), {}, {} s, server in a child process",
+        spec.clients,
+        mode_name(args.secure),
+        args.seconds
+    );
+    let mut rates = Vec::new();
+    for (tag, n) in [("one", 1), ("wide", wide)] {
+        let own0 = ProcSample::own()?;
+        let mut r = arbiters::run_spread(&server.url, tag, projects, n, &spec).await?;
+        let own1 = ProcSample::own()?;
+        println!(
+            "  {n} arbiter(s): {:.1} requests/s  p50 {}  p99 {}  ({} errors; CPU {:.2} s)",
+            r.rps(),
+            Ms(r.latencies.quantile(0.5)),
+            Ms(r.latencies.quantile(0.99)),
+            r.errors,
+            (own1.cpu - own0.cpu).as_secs_f64()
+        );
+        rates.push(r.rps());
+    }
+    println!(
+        "ratio: {:.2} requests/s with {wide} arbiters vs 1",
+        rates[1] / rates[0].max(1e-9)
+    );
+    Ok(())
 }

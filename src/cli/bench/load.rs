@@ -1,0 +1,285 @@
+//! The request load: N [`ScratchClient`]s, each on its own cloud connection (one project
+//! instance each, as in Scratch), looping one request for a fixed time against a bot.
+
+use super::metrics::{Latencies, Ms};
+use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_socket::{ConnectMode, ScratchClient};
+use anyhow::Context;
+use futures_util::{stream, StreamExt};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// Connections opened at once while connecting many clients.
+const CONNECT_CONCURRENCY: usize = 64;
+/// Gap between connects and warm-ups of gentle runs.
+const GENTLE_GAP: Duration = Duration::from_millis(20);
+
+/// What each client does.
+#[derive(Clone, Debug)]
+pub struct LoadSpec {
+    /// Number of clients.
+    pub clients: usize,
+    /// Secure (EC) clients, else insecure.
+    pub secure: bool,
+    /// How long the clients keep sending.
+    pub duration: Duration,
+    /// Requests per second per client; 0 = closed loop (next request when the reply came).
+    pub rate: f64,
+    /// Longest wait for one reply (a timed-out request counts as an error).
+    pub timeout: Duration,
+    /// Request name and arguments (`add`: the first argument is replaced per request, see
+    /// [`nth_request`](Self::nth_request)).
+    pub request: (String, Vec<String>),
+    /// The reply every request must get (`add`: computed per request).
+    pub expected: String,
+    /// Connect and warm up one client at a time, 20 ms apart. The original drops secure
+    /// packets of different clients in the same centisecond (§9 S7), handshakes included.
+    pub gentle: bool,
+}
+
+impl LoadSpec {
+    /// Arguments and expected reply of request `k` of client `client`. `add` requests
+    /// differ from each other (`add <client*10^7 + k> 3`): two identical requests in the
+    /// same centisecond look like a replay to a secure bot, and two identical replies in a
+    /// row on one TO_CLIENT variable look unchanged to a client (§4) and are lost.
+    pub fn nth_request(&self, client: usize, k: u64) -> (Vec<String>, String) {
+        if self.request.0 != "add" {
+            return (self.request.1.clone(), self.expected.clone());
+        }
+        let a = client as u64 * 10_000_000 + k;
+        (vec![a.to_string(), "3".to_owned()], (a + 3).to_string())
+    }
+}
+
+/// Outcome of one load run.
+#[derive(Debug, Default)]
+pub struct LoadResult {
+    /// Replies equal to the expected one.
+    pub completed: u64,
+    /// Timeouts, send failures and wrong replies.
+    pub errors: u64,
+    /// From the start signal until the last correct reply (a request still waiting for
+    /// its timeout at the end does not stretch the run; it counts as an error).
+    pub elapsed: Duration,
+    /// Time to connect every client (cloud connection + socket connect).
+    pub connect_time: Duration,
+    /// Latency of every correct reply.
+    pub latencies: Latencies,
+    /// Clients left out because their first request got no correct reply.
+    pub left_out: usize,
+}
+
+impl LoadResult {
+    /// Correct replies per second.
+    pub fn rps(&self) -> f64 {
+        self.completed as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// One line: requests/s, p50/p99, errors.
+    pub fn summary(&mut self) -> String {
+        format!(
+            "{:>10.1} requests/s  p50 {}  p99 {}  ({} replies, {} errors, {:.1} s; connect {:.2} s{})",
+            self.rps(),
+            Ms(self.latencies.quantile(0.5)),
+            Ms(self.latencies.quantile(0.99)),
+            self.completed,
+            self.errors,
+            self.elapsed.as_secs_f64(),
+            self.connect_time.as_secs_f64(),
+            match self.left_out {
+                0 => String::new(),
+                n => format!("; {n} clients left out: no reply to their first request"),
+            }
+        )
+    }
+}
+
+/// One cloud connection for a client or a bot, rate limits off.
+pub async fn connect_cloud(url: &str, project: &str, user: &str) -> anyhow::Result<CloudHandle> {
+    CloudHandle::connect(
+        ConnectionConfig::custom(url, project)
+            .username(user)
+            .rate_limit(RateLimit::unlimited())
+            .reconnect(false),
+    )
+    .await
+    .with_context(|| format!("connecting {user} to {url} project {project}"))
+}
+
+/// Connects `n` socket clients to the bot of `project` (concurrently, bounded).
+pub async fn connect_clients(
+    url: &str,
+    project: &str,
+    n: usize,
+    secure: bool,
+    public_data: &BTreeMap<String, String>,
+    gentle: bool,
+) -> anyhow::Result<Vec<ScratchClient>> {
+    let mode = if secure {
+        ConnectMode::Secure(public_data.clone())
+    } else {
+        ConnectMode::Insecure
+    };
+    let results: Vec<anyhow::Result<ScratchClient>> = stream::iter(0..n)
+        .map(|i| {
+            let mode = mode.clone();
+            async move {
+                if gentle {
+                    tokio::time::sleep(GENTLE_GAP).await;
+                }
+                let cloud = connect_cloud(url, project, &format!("client{i}")).await?;
+                let client = ScratchClient::connect(&cloud, mode, super::bots::PACKET_SIZE)
+                    .await
+                    .with_context(|| format!("socket connect of client {i}"))?;
+                Ok(client)
+            }
+        })
+        .buffer_unordered(if gentle { 1 } else { CONNECT_CONCURRENCY })
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+/// Closes every client (concurrently).
+pub async fn close_clients(clients: Vec<ScratchClient>) {
+    stream::iter(clients)
+        .for_each_concurrent(CONNECT_CONCURRENCY, |c| async move { c.close().await })
+        .await;
+}
+
+/// Connects `spec.clients` clients to `project`, runs the load, closes them.
+pub async fn run_load(
+    url: &str,
+    project: &str,
+    public_data: &BTreeMap<String, String>,
+    spec: &LoadSpec,
+) -> anyhow::Result<LoadResult> {
+    let started = Instant::now();
+    let clients = connect_clients(
+        url,
+        project,
+        spec.clients,
+        spec.secure,
+        public_data,
+        spec.gentle,
+    )
+    .await?;
+    let connect_time = started.elapsed();
+    let (clients, left_out) = warm_up(clients, spec).await?;
+    let mut result = drive(&clients, spec).await;
+    result.connect_time = connect_time;
+    result.left_out = left_out;
+    close_clients(clients).await;
+    Ok(result)
+}
+
+/// A first request per client, untimed, so every handshake is complete before timing
+/// (one client after the other when `gentle`). A client whose warm-up fails three times is
+/// left out of the load; returns the clients kept and how many were left out.
+pub async fn warm_up(
+    clients: Vec<ScratchClient>,
+    spec: &LoadSpec,
+) -> anyhow::Result<(Vec<ScratchClient>, usize)> {
+    let one = |c: ScratchClient| async move {
+        for _ in 0..3 {
+            if spec.gentle {
+                tokio::time::sleep(GENTLE_GAP).await;
+            }
+            let (args, expected) = spec.nth_request(0, 0);
+            match c.request(&spec.request.0, &args, spec.timeout).await {
+                Ok(reply) if reply == expected => return Some(c),
+                _ => while c.recv(Duration::from_millis(20)).await.is_ok() {},
+            }
+        }
+        c.close().await;
+        None
+    };
+    let n = clients.len();
+    let kept: Vec<ScratchClient> = if spec.gentle {
+        let mut kept = Vec::new();
+        for c in clients {
+            kept.extend(one(c).await);
+        }
+        kept
+    } else {
+        futures_util::future::join_all(clients.into_iter().map(one))
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    anyhow::ensure!(
+        !kept.is_empty(),
+        "no client got a reply to its first request"
+    );
+    let left_out = n - kept.len();
+    Ok((kept, left_out))
+}
+
+/// Runs the load on clients already connected.
+pub async fn drive(clients: &[ScratchClient], spec: &LoadSpec) -> LoadResult {
+    let start = Instant::now();
+    let deadline = start + spec.duration;
+    let tasks: Vec<_> = clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (c, spec) = (c.clone(), spec.clone());
+            // Paced clients start spread over one interval so they do not send in bursts.
+            let offset = if spec.rate > 0.0 {
+                Duration::from_secs_f64(i as f64 / clients.len() as f64 / spec.rate)
+            } else {
+                Duration::ZERO
+            };
+            actix_rt::spawn(client_loop(i, c, spec, start + offset, deadline))
+        })
+        .collect();
+    let mut result = LoadResult::default();
+    for t in tasks {
+        if let Ok((ok, errors, lat, last)) = t.await {
+            result.completed += ok;
+            result.errors += errors;
+            result.latencies.extend(lat);
+            result.elapsed = result.elapsed.max(last.saturating_duration_since(start));
+        } else {
+            result.errors += 1;
+        }
+    }
+    result
+}
+
+async fn client_loop(
+    index: usize,
+    c: ScratchClient,
+    spec: LoadSpec,
+    first: Instant,
+    deadline: Instant,
+) -> (u64, u64, Latencies, Instant) {
+    let (mut ok, mut errors, mut lat, mut last) = (0, 0, Latencies::default(), first);
+    let interval = (spec.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / spec.rate));
+    let mut next = first;
+    for k in 1.. {
+        if let Some(interval) = interval {
+            tokio::time::sleep_until(next.into()).await;
+            next += interval;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        let (args, expected) = spec.nth_request(index, k);
+        let t = Instant::now();
+        match c.request(&spec.request.0, &args, spec.timeout).await {
+            Ok(reply) if reply == expected => {
+                ok += 1;
+                last = Instant::now();
+                lat.push(last - t);
+            }
+            _ => {
+                errors += 1;
+                // A late reply must not be taken for the next request's.
+                while c.recv(Duration::from_millis(20)).await.is_ok() {}
+            }
+        }
+    }
+    (ok, errors, lat, last)
+}
