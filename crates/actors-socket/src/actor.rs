@@ -1,5 +1,6 @@
 //! Actix actors over cloud connections: the socket ([`SocketHandle`] / [`CloudSocket`]),
-//! one actor per client ([`SocketClient`] / [`ClientActor`]), and the [`CloudLink`]
+//! one actor per client ([`SocketClient`] / [`ClientActor`]), one writer per link
+//! ([`LinkWriter`], pacing every TO_CLIENT set of the link), and the [`CloudLink`]
 //! abstraction over `actors_cloud::CloudHandle`.
 
 mod client;
@@ -8,10 +9,14 @@ mod handle;
 mod link;
 mod sky;
 mod socket;
+mod writer;
 
 pub use client::{ClientActor, CloseClient, Deliver, Recv, SocketClient};
 pub use events::{SocketEvent, UsernameLookup};
 pub use handle::SocketHandle;
 pub use link::{cloud_error, host_of, set_value, CloudLink};
 pub use sky::SkyMemberLink;
-pub use socket::{Accept, CloudSocket, ListClients, SocketConfig, StopSocket};
+pub use socket::{
+    Accept, CloudSocket, ListClients, SocketConfig, StopSocket, DEFAULT_TO_CLIENT_SPACING,
+};
+pub use writer::{CancelSender, Enqueue, LinkWriter};

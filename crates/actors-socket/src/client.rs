@@ -4,12 +4,10 @@
 //! `handle()` over TO_CLIENT values.
 
 mod connect;
-mod decode;
 mod receive;
 mod send;
 
 pub use connect::{connect_insecure, connect_secure, secure_connect_values, SAFE_CONNECT_DIGITS};
-pub use decode::sprite_decode;
 pub use receive::ClientReceiver;
 pub use send::{ClientOutbound, ClientRandom, ClientRng, ClientSession};
 

@@ -20,6 +20,17 @@
 //! sprite would garble (3+ packets, C1) is refused unless
 //! [`SendOptions::allow_garbled_insecure`](server::SendOptions) is set.
 //!
+//! Deviation **R1** (found with the real sprite in `tests/interop`): the reference starts
+//! every message at `TO_CLIENT_1` and sends its final packet to a random variable, which
+//! loses packets (the sprite sees only the latest value of each variable and completes a
+//! message on its final packet). Here one [`Rotation`](server::Rotation) per link is shared
+//! by all its clients, final packet included, with each run of up to 4 packets on rising
+//! variables; so a packet's variable can differ from the reference's random draw (values
+//! are byte for byte the reference's). Every TO_CLIENT set of a link goes through its
+//! [`Pacer`](server::Pacer), spaced at least
+//! [`SocketConfig::to_client_spacing`](actor::SocketConfig) apart (0.1 s, §9 C4) whatever
+//! the connection's rate limit (**R3**), clients served round robin one run at a time.
+//!
 //! ```no_run
 //! use actors_cloud::{CloudHandle, ConnectionConfig};
 //! use actors_security::keys::Security;

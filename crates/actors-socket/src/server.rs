@@ -1,16 +1,21 @@
 //! Sans-IO server side of cloud sockets: FROM_CLIENT in ([`ServerProtocol`]), TO_CLIENT out
-//! ([`OutboundMessage`]).
+//! ([`OutboundMessage`]), paced and placed on the variables per link ([`Pacer`],
+//! [`Rotation`]).
 
 mod clients;
 mod events;
 mod fragments;
 mod inbound;
 mod outbound;
+mod pacer;
 mod replay;
+mod rotation;
 
 pub use clients::{ClientState, ClientTable, SecureState};
 pub use events::{InboundEvent, InboundLimits, KeyExchange, NewClient, Update};
 pub use fragments::{FragmentLimits, FragmentStore};
 pub use inbound::ServerProtocol;
 pub use outbound::{OutboundMessage, RngRandom, SendOptions, SendRandom, ToClientSet};
+pub use pacer::{MessageId, Pacer, PacerStep, SenderKey};
 pub use replay::ReplayGuard;
+pub use rotation::{Rotation, TO_CLIENT_VARS};

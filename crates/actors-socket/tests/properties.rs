@@ -4,7 +4,7 @@
 use actors_security::keys::Security;
 use actors_socket::client::{connect_insecure, connect_secure, ClientReceiver, ClientRng};
 use actors_socket::server::{
-    InboundEvent, InboundLimits, KeyExchange, OutboundMessage, RngRandom, SendOptions,
+    InboundEvent, InboundLimits, KeyExchange, OutboundMessage, RngRandom, Rotation, SendOptions,
     ServerProtocol, Update,
 };
 use actors_socket::{ClientId, Host};
@@ -117,7 +117,8 @@ proptest! {
         match OutboundMessage::new(cid, &text, key.as_ref(), size, options) {
             Ok(mut out) => {
                 let mut done = None;
-                while let Some(set) = out.next_packet(NOW + 3, &mut srng).unwrap() {
+                let mut rotation = Rotation::new();
+                while let Some(set) = out.next_packet(NOW + 3, &mut srng, &mut rotation).unwrap() {
                     done = rx.observe(set.var, &set.value, NOW + 3).or(done);
                 }
                 let expected = actors_security::encoding::sanitize(&text);

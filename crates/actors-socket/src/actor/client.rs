@@ -1,13 +1,14 @@
 //! One actor per connected client: its receive queue. [`SocketClient`] is the cheap-to-clone
-//! handle: `recv(timeout)`, `send(text)` (serialised by a per-client send lock).
+//! handle: `recv(timeout)`, `send(text)` (queued in order on the link's writer, which paces
+//! and places the sets of every client of the link).
 
 use super::link::CloudLink;
+use super::writer::{CancelSender, Enqueue, LinkWriter};
 use crate::error::{SocketError, SocketErrorKind};
-use crate::server::{OutboundMessage, RngRandom, SendOptions};
-use crate::types::{now_centis, ClientId, Host};
+use crate::server::{OutboundMessage, SendOptions, SenderKey};
+use crate::types::{ClientId, Host};
 use actix::prelude::*;
 use actors_security::CipherKey;
-use rand::SeedableRng;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -94,11 +95,11 @@ struct Shared {
     client_id: ClientId,
     addr: Addr<ClientActor>,
     key: Option<CipherKey>,
-    link: Arc<dyn CloudLink>,
+    writer: Addr<LinkWriter>,
+    sender: SenderKey,
     host: Host,
     packet_size: usize,
     options: SendOptions,
-    send_lock: tokio::sync::Mutex<()>,
     username: Mutex<Option<String>>,
     closed: AtomicBool,
 }
@@ -120,11 +121,12 @@ impl std::fmt::Debug for SocketClient {
 }
 
 impl SocketClient {
-    /// Starts the client's actor (inside an actix System).
+    /// Starts the client's actor (inside an actix System); its sends go through `writer`,
+    /// the writer of `link`, as sender `sender` (unique per client object).
     pub(crate) fn start(
         client_id: ClientId,
         key: Option<CipherKey>,
-        link: Arc<dyn CloudLink>,
+        (link, writer, sender): (&Arc<dyn CloudLink>, Addr<LinkWriter>, SenderKey),
         packet_size: usize,
         options: SendOptions,
         capacity: usize,
@@ -142,11 +144,11 @@ impl SocketClient {
                 client_id,
                 addr,
                 key,
-                link,
+                writer,
+                sender,
                 host,
                 packet_size,
                 options,
-                send_lock: tokio::sync::Mutex::new(()),
                 username: Mutex::new(None),
                 closed: AtomicBool::new(false),
             }),
@@ -196,6 +198,10 @@ impl SocketClient {
     pub(crate) fn close(&self, reason: &str) {
         self.shared.closed.store(true, Ordering::SeqCst);
         self.shared.addr.do_send(CloseClient(reason.to_owned()));
+        self.shared.writer.do_send(CancelSender {
+            sender: self.shared.sender,
+            reason: format!("client {} is closed: {reason}", self.id()),
+        });
     }
 
     /// The next complete message, waiting at most `timeout`.
@@ -225,25 +231,38 @@ impl SocketClient {
     }
 
     /// Sends `text` with explicit options (e.g. to allow a garbled insecure message, C1).
-    /// Packets of one client never interleave; each secure chunk is salted when sent.
+    /// Resolves once its final set is written. Messages of one client go out in the order of
+    /// the calls and never interleave; each secure chunk is salted when written. A message
+    /// already queued is written even if this future is dropped.
     pub async fn send_with(&self, text: &str, options: SendOptions) -> Result<(), SocketError> {
         let s = &self.shared;
-        let mut out =
-            OutboundMessage::new(s.client_id, text, s.key.as_ref(), s.packet_size, options)?;
-        let _guard = s.send_lock.lock().await;
-        let mut rng = RngRandom(rand::rngs::StdRng::from_entropy());
-        loop {
-            if self.is_closed() {
-                return Err(SocketError::new(
-                    SocketErrorKind::Closed,
-                    format!("client {} is closed", s.client_id),
-                ));
-            }
-            let Some(set) = out.next_packet(now_centis(), &mut rng)? else {
-                return Ok(());
-            };
-            s.link.set(set.name(), set.value).await?;
+        let closed = || {
+            SocketError::new(
+                SocketErrorKind::Closed,
+                format!("client {} is closed", s.client_id),
+            )
+        };
+        if self.is_closed() {
+            return Err(closed());
         }
+        let message =
+            OutboundMessage::new(s.client_id, text, s.key.as_ref(), s.packet_size, options)?;
+        let outcome = s
+            .writer
+            .send(Enqueue {
+                sender: s.sender,
+                message,
+            })
+            .await
+            .map_err(|_| closed())?;
+        if self.is_closed() {
+            // Closed while queueing: its cancel may have reached the writer first.
+            s.writer.do_send(CancelSender {
+                sender: s.sender,
+                reason: format!("client {} is closed", s.client_id),
+            });
+        }
+        outcome.await.map_err(|_| closed())?
     }
 
     /// The client actor's address.

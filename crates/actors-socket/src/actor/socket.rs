@@ -6,6 +6,7 @@ use super::client::SocketClient;
 use super::events::{SocketEvent, UsernameLookup};
 use super::link::{set_value, CloudLink};
 use super::sky::SkyMemberLink;
+use super::writer::LinkWriter;
 use crate::error::SocketError;
 use crate::server::{
     InboundEvent, InboundLimits, KeyExchange, NewClient, SendOptions, ServerProtocol, Update,
@@ -16,6 +17,7 @@ use actors_cloud::{CloudEvent, SkyHandle, SourceId};
 use futures_util::StreamExt;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
 
 /// Settings of a socket.
@@ -37,7 +39,16 @@ pub struct SocketConfig {
     pub accept_backlog: usize,
     /// Capacity of the event broadcast.
     pub event_capacity: usize,
+    /// Minimum gap between two TO_CLIENT sets on one link, whatever the connection's own
+    /// rate limit (§1.6, §9 C4): the sprite only sees the latest value of each variable,
+    /// so 0.1 s (the default) with the 4-variable rotation gives it 0.4 s to look. Only
+    /// clients that see every update (Rust [`ScratchClient`](crate::ScratchClient)s in
+    /// tests and benchmarks) may use less, down to zero.
+    pub to_client_spacing: Duration,
 }
+
+/// The default [`SocketConfig::to_client_spacing`]: 100 ms.
+pub const DEFAULT_TO_CLIENT_SPACING: Duration = Duration::from_millis(100);
 
 impl Default for SocketConfig {
     fn default() -> Self {
@@ -50,6 +61,7 @@ impl Default for SocketConfig {
             inbox_capacity: 1_024,
             accept_backlog: 1_024,
             event_capacity: 1_024,
+            to_client_spacing: DEFAULT_TO_CLIENT_SPACING,
         }
     }
 }
@@ -61,6 +73,7 @@ impl std::fmt::Debug for SocketConfig {
             .field("packet_size", &self.packet_size)
             .field("send_options", &self.send_options)
             .field("limits", &self.limits)
+            .field("to_client_spacing", &self.to_client_spacing)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +96,9 @@ pub struct CloudSocket {
     events: broadcast::Sender<SocketEvent>,
     sky: Option<SkyHandle>,
     sky_tags: HashMap<SourceId, SourceTag>,
+    /// One writer per link, started with its first client.
+    writers: HashMap<SourceTag, Addr<LinkWriter>>,
+    next_sender: u64,
 }
 
 impl CloudSocket {
@@ -102,6 +118,8 @@ impl CloudSocket {
             events,
             sky: None,
             sky_tags: HashMap::new(),
+            writers: HashMap::new(),
+            next_sender: 0,
         }
     }
 
@@ -151,10 +169,17 @@ impl CloudSocket {
         };
         let size = self.config.packet_size.resolve(n.host);
         let secure = n.key.is_some();
+        let spacing = self.config.to_client_spacing;
+        let writer = self
+            .writers
+            .entry(n.source)
+            .or_insert_with(|| LinkWriter::start(link.clone(), spacing))
+            .clone();
+        self.next_sender += 1;
         let client = SocketClient::start(
             n.client_id,
             n.key,
-            link,
+            (&link, writer, self.next_sender),
             size,
             self.config.send_options,
             self.config.inbox_capacity,

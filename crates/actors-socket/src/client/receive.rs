@@ -5,9 +5,9 @@
 //! values" rule per variable. Slots are bounded ([`MAX_SLOTS`] packets, [`MAX_CHARS`]
 //! characters); a packet beyond that is ignored like a lost one.
 
-use super::decode::sprite_decode;
 use super::send::ClientSession;
 use crate::types::{Centis, FUTURE_WINDOW};
+use actors_security::encoding::client_decode as sprite_decode;
 use std::collections::BTreeMap;
 
 /// Most packets of one message kept.
@@ -130,7 +130,7 @@ impl ClientReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{OutboundMessage, RngRandom, SendOptions};
+    use crate::server::{OutboundMessage, RngRandom, Rotation, SendOptions};
     use crate::types::ClientId;
     use actors_security::CipherKey;
     use rand::SeedableRng;
@@ -141,10 +141,11 @@ mod tests {
         let cid = ClientId::parse("12345").unwrap();
         let mut out = OutboundMessage::new(cid, text, key, 60, SendOptions::default()).unwrap();
         let mut rng = RngRandom(rand::rngs::StdRng::seed_from_u64(1));
+        let mut rotation = Rotation::new();
         let mut v = Vec::new();
         let mut i = 0;
         while let Some(set) = out
-            .next_packet(salts[i.min(salts.len() - 1)], &mut rng)
+            .next_packet(salts[i.min(salts.len() - 1)], &mut rng, &mut rotation)
             .unwrap()
         {
             v.push((set.var, set.value));

@@ -1,21 +1,22 @@
 //! Sans-IO server send (§3.6): one message for one client becomes a sequence of
 //! TO_CLIENT sets, produced one at a time so each secure chunk gets its salt at the moment
-//! it is sent.
+//! it is sent. The variable of each set comes from the link's shared [`Rotation`]
+//! (deviation R1, see [`Rotation`]), not from the reference's random draw.
 
+use super::rotation::Rotation;
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{pad15, Centis, ClientId};
 use actors_security::encoding::{sanitize, server_encode};
 use actors_security::CipherKey;
 
 /// The random draws of a send, in the reference's order: for every chunk the cipher seed
-/// (secure only), then for the final chunk the variable, then the 3-digit suffix.
+/// (secure only), then the 3-digit suffix. (The reference also draws the final packet's
+/// variable; here the [`Rotation`] chooses it, deviation R1.)
 pub trait SendRandom {
     /// Cipher seed, 1000..=9998.
     fn seed(&mut self) -> u16;
     /// Server suffix random, 0..=999.
     fn suffix(&mut self) -> u16;
-    /// Variable of the final packet, 1..=4.
-    fn final_var(&mut self) -> u8;
 }
 
 /// [`SendRandom`] over any `rand` generator.
@@ -28,9 +29,6 @@ impl<R: rand::RngCore> SendRandom for RngRandom<R> {
     }
     fn suffix(&mut self) -> u16 {
         rand::Rng::gen_range(&mut self.0, 0..=999)
-    }
-    fn final_var(&mut self) -> u8 {
-        rand::Rng::gen_range(&mut self.0, 1..=4)
     }
 }
 
@@ -65,7 +63,6 @@ pub struct OutboundMessage {
     key: Option<CipherKey>,
     chunks: Vec<String>,
     next: usize,
-    var: u8,
 }
 
 impl std::fmt::Debug for OutboundMessage {
@@ -139,7 +136,6 @@ impl OutboundMessage {
             key: key.cloned(),
             chunks,
             next: 0,
-            var: 1,
         })
     }
 
@@ -153,11 +149,18 @@ impl OutboundMessage {
         self.chunks.len() - self.next
     }
 
-    /// The next set, built at `now` (the salt of a secure chunk); `None` when done.
+    /// The client the message is for.
+    pub fn client_id(&self) -> ClientId {
+        self.client_id
+    }
+
+    /// The next set, built at `now` (the salt of a secure chunk), its variable taken from
+    /// `rotation`; `None` when done.
     pub fn next_packet(
         &mut self,
         now: Centis,
         rng: &mut dyn SendRandom,
+        rotation: &mut Rotation,
     ) -> Result<Option<ToClientSet>, SocketError> {
         let Some(chunk) = self.chunks.get(self.next) else {
             return Ok(None);
@@ -172,13 +175,8 @@ impl OutboundMessage {
         };
         let index = self.next;
         let last = index + 1 == self.chunks.len();
-        let (dash, var) = if last {
-            ("", rng.final_var().clamp(1, 4))
-        } else {
-            let v = self.var;
-            self.var = self.var % 4 + 1;
-            ("-", v)
-        };
+        let dash = if last { "" } else { "-" };
+        let var = rotation.next_var(self.remaining());
         let suffix = rng.suffix() % 1000;
         self.next += 1;
         Ok(Some(ToClientSet {
