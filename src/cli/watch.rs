@@ -85,6 +85,9 @@ pub struct WatchArgs {
     /// Exit after this many variable events (set/create/delete/rename).
     #[arg(long)]
     pub count: Option<u64>,
+    /// First print every variable the server already has (type `snapshot`).
+    #[arg(long)]
+    pub initial: bool,
 }
 
 /// Run `scratchcomm watch`.
@@ -93,6 +96,21 @@ pub fn run(args: WatchArgs) -> anyhow::Result<()> {
     actix_rt::System::new().block_on(async move {
         let handle = CloudHandle::connect(cfg).await?;
         let mut events = handle.events();
+        if args.initial {
+            for (raw, value) in handle.variables() {
+                let name = scratchcomm_wire::strip_prefix(&raw);
+                if args.json {
+                    let line = serde_json::json!({"type": "snapshot", "name": name, "value": value.as_str(), "raw_name": raw});
+                    println!("{line}");
+                } else {
+                    println!("snapshot {name} = {value}");
+                }
+            }
+        }
+        if args.count == Some(0) {
+            handle.stop().await;
+            return Ok(());
+        }
         let mut seen = 0u64;
         let mut failure = None;
         while let Some(ev) = events.next_event().await {
