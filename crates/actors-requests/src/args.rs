@@ -15,10 +15,7 @@
 
 use std::collections::VecDeque;
 
-use num_bigint::BigInt;
-
 use crate::error::RequestError;
-use crate::numbers::{js_number, py_float, py_int, Number};
 use crate::value::Value;
 
 /// The client a request came from.
@@ -45,7 +42,7 @@ impl Caller {
 pub struct CallArgs {
     caller: Caller,
     request: String,
-    positional: VecDeque<Value>,
+    positional: VecDeque<(Value, Option<String>)>,
     kwargs: Vec<(String, Value)>,
     names: Vec<String>,
     /// 1-based number of the next positional parameter.
@@ -64,11 +61,20 @@ impl CallArgs {
         CallArgs {
             caller,
             request: request.into(),
-            positional: args.into(),
+            positional: args.into_iter().map(|v| (v, None)).collect(),
             kwargs,
             names,
             slot: 1,
         }
+    }
+
+    /// Attach the texts of unquoted numbers ([`SubRequest::texts`](crate::SubRequest::texts)),
+    /// which `String` parameters receive as sent.
+    pub fn with_texts(mut self, texts: Vec<Option<String>>) -> CallArgs {
+        for ((_, slot), text) in self.positional.iter_mut().zip(texts) {
+            *slot = text;
+        }
+        self
     }
 
     /// The calling client.
@@ -81,9 +87,8 @@ impl CallArgs {
         &self.request
     }
 
-    /// The value for the next positional parameter, if the request has one, with a label
-    /// for error messages.
-    pub fn next_value(&mut self) -> Result<(Option<Value>, String), RequestError> {
+    /// The next positional parameter's argument, if the request has one.
+    pub fn next_value(&mut self) -> Result<Slot, RequestError> {
         let slot = self.slot;
         self.slot += 1;
         let name = self.names.get(slot - 1).cloned();
@@ -95,24 +100,32 @@ impl CallArgs {
             Some(n) => format!("argument {slot} ({n}) of {}", self.request),
             None => format!("argument {slot} of {}", self.request),
         };
-        match (self.positional.pop_front(), from_keyword) {
-            (Some(_), Some(_)) => Err(RequestError::bad_argument(format!(
-                "{} got multiple values for argument {:?}",
-                self.request,
-                name.unwrap_or_default()
-            ))),
-            (Some(v), None) | (None, Some(v)) => Ok((Some(v), label)),
-            (None, None) => Ok((None, label)),
-        }
+        let (value, text) = match (self.positional.pop_front(), from_keyword) {
+            (Some(_), Some(_)) => {
+                return Err(RequestError::bad_argument(format!(
+                    "{} got multiple values for argument {:?}",
+                    self.request,
+                    name.unwrap_or_default()
+                )))
+            }
+            (Some((v, text)), None) => (Some(v), text),
+            (None, Some(v)) => (Some(v), None),
+            (None, None) => (None, None),
+        };
+        Ok(Slot { value, text, label })
     }
 
     /// All positional arguments not taken yet.
-    pub fn take_rest(&mut self) -> Vec<(Value, String)> {
+    pub fn take_rest(&mut self) -> Vec<Slot> {
         let mut out = Vec::new();
-        while let Some(v) = self.positional.pop_front() {
+        while let Some((v, text)) = self.positional.pop_front() {
             let label = format!("argument {} of {}", self.slot, self.request);
             self.slot += 1;
-            out.push((v, label));
+            out.push(Slot {
+                value: Some(v),
+                text,
+                label,
+            });
         }
         out
     }
@@ -143,6 +156,17 @@ impl CallArgs {
     }
 }
 
+/// One positional argument handed to a parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slot {
+    /// The argument, if the request has one for this parameter.
+    pub value: Option<Value>,
+    /// Its text as sent, when it was an unquoted number in the normal syntax.
+    pub text: Option<String>,
+    /// "argument 2 (b) of add", for error messages.
+    pub label: String,
+}
+
 /// A handler parameter: takes what it needs from the call's arguments.
 pub trait FromRequest: Sized {
     /// Extract the parameter.
@@ -155,34 +179,47 @@ pub trait FromArg: Sized {
     const EXPECTED: &'static str;
     /// Convert one argument; `None` when it does not fit.
     fn from_arg(value: Value) -> Option<Self>;
+
+    /// Convert one argument that may come with its text as sent (an unquoted number of the
+    /// normal syntax: the sprite sends every argument that looks like a number unquoted).
+    /// By default the text is ignored; `String` and `char` take it, so `"007"` stays `007`.
+    fn from_arg_text(value: Value, text: Option<&str>) -> Option<Self> {
+        let _ = text;
+        Self::from_arg(value)
+    }
 }
 
-fn convert<T: FromArg>(value: Value, label: &str) -> Result<T, RequestError> {
+fn convert<T: FromArg>(value: Value, text: Option<&str>, label: &str) -> Result<T, RequestError> {
     // Error replies quote the argument, shortened: it may be as long as a message.
     let repr = value.repr();
     let shown = match repr.char_indices().nth(60) {
         Some((cut, _)) => format!("{}...", &repr[..cut]),
         None => repr,
     };
-    T::from_arg(value).ok_or_else(|| {
+    T::from_arg_text(value, text).ok_or_else(|| {
         RequestError::bad_argument(format!("{label} must be {}, got {shown}", T::EXPECTED))
     })
 }
 
 impl<T: FromArg> FromRequest for T {
     fn from_request(args: &mut CallArgs) -> Result<T, RequestError> {
-        match args.next_value()? {
-            (Some(v), label) => convert(v, &label),
-            (None, label) => Err(RequestError::bad_argument(format!("{label} is missing"))),
+        let slot = args.next_value()?;
+        match slot.value {
+            Some(v) => convert(v, slot.text.as_deref(), &slot.label),
+            None => Err(RequestError::bad_argument(format!(
+                "{} is missing",
+                slot.label
+            ))),
         }
     }
 }
 
 impl<T: FromArg> FromRequest for Option<T> {
     fn from_request(args: &mut CallArgs) -> Result<Option<T>, RequestError> {
-        match args.next_value()? {
-            (Some(Value::None) | None, _) => Ok(None),
-            (Some(v), label) => convert(v, &label).map(Some),
+        let slot = args.next_value()?;
+        match slot.value {
+            Some(Value::None) | None => Ok(None),
+            Some(v) => convert(v, slot.text.as_deref(), &slot.label).map(Some),
         }
     }
 }
@@ -195,7 +232,7 @@ impl<T: FromArg> FromRequest for Rest<T> {
     fn from_request(args: &mut CallArgs) -> Result<Rest<T>, RequestError> {
         let rest = args.take_rest();
         rest.into_iter()
-            .map(|(v, label)| convert(v, &label))
+            .map(|s| convert(s.value.unwrap_or(Value::None), s.text.as_deref(), &s.label))
             .collect::<Result<Vec<T>, _>>()
             .map(Rest)
     }
@@ -224,112 +261,7 @@ impl FromRequest for Caller {
     }
 }
 
-impl FromArg for Value {
-    const EXPECTED: &'static str = "a value";
-    fn from_arg(value: Value) -> Option<Value> {
-        Some(value)
-    }
-}
-
-impl FromArg for String {
-    const EXPECTED: &'static str = "a string";
-    /// Python's `str(value)`: numbers as written by Python, `True`, `None`.
-    fn from_arg(value: Value) -> Option<String> {
-        Some(match value {
-            Value::Str(s) => s,
-            other => other.to_string(),
-        })
-    }
-}
-
-impl FromArg for BigInt {
-    const EXPECTED: &'static str = "an integer";
-    fn from_arg(value: Value) -> Option<BigInt> {
-        match value {
-            Value::Int(n) => Some(n),
-            Value::Float(x) if x.fract() == 0.0 && x.is_finite() => py_int(&format!("{x:.0}")),
-            Value::Bool(b) => Some(BigInt::from(u8::from(b))),
-            Value::Str(s) => py_int(&s).or_else(|| match js_number(&s)? {
-                Number::Int(n) => Some(n),
-                Number::Float(x) => BigInt::from_arg(Value::Float(x)),
-            }),
-            Value::Float(_) | Value::None => None,
-        }
-    }
-}
-
-macro_rules! integer_args {
-    ($($t:ty => $expected:literal),* $(,)?) => {$(
-        impl FromArg for $t {
-            const EXPECTED: &'static str = $expected;
-            fn from_arg(value: Value) -> Option<$t> {
-                <$t>::try_from(BigInt::from_arg(value)?).ok()
-            }
-        }
-    )*};
-}
-
-integer_args! {
-    i8 => "an integer from -128 to 127",
-    u8 => "an integer from 0 to 255",
-    i16 => "an integer from -32768 to 32767",
-    u16 => "an integer from 0 to 65535",
-    i32 => "an integer from -2147483648 to 2147483647",
-    u32 => "an integer from 0 to 4294967295",
-    i64 => "an integer from -9223372036854775808 to 9223372036854775807",
-    u64 => "an integer from 0 to 18446744073709551615",
-    i128 => "a 128-bit integer",
-    u128 => "a non-negative 128-bit integer",
-    isize => "an integer",
-    usize => "a non-negative integer",
-}
-
-impl FromArg for f64 {
-    const EXPECTED: &'static str = "a number";
-    fn from_arg(value: Value) -> Option<f64> {
-        match value {
-            Value::Str(s) => py_float(&s).or_else(|| Value::from(js_number(&s)?).as_f64()),
-            Value::Bool(b) => Some(f64::from(u8::from(b))),
-            other => other.as_f64(),
-        }
-    }
-}
-
-impl FromArg for f32 {
-    const EXPECTED: &'static str = "a number";
-    fn from_arg(value: Value) -> Option<f32> {
-        f64::from_arg(value).map(|x| x as f32)
-    }
-}
-
-impl FromArg for bool {
-    const EXPECTED: &'static str = "true or false (or 1 or 0)";
-    fn from_arg(value: Value) -> Option<bool> {
-        match value {
-            Value::Bool(b) => Some(b),
-            Value::Int(n) if n == BigInt::from(0) => Some(false),
-            Value::Int(n) if n == BigInt::from(1) => Some(true),
-            Value::Float(0.0) => Some(false),
-            Value::Float(1.0) => Some(true),
-            Value::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => Some(true),
-                "false" | "0" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-}
-
-impl FromArg for char {
-    const EXPECTED: &'static str = "a single character";
-    fn from_arg(value: Value) -> Option<char> {
-        let s = String::from_arg(value)?;
-        let mut chars = s.chars();
-        let c = chars.next()?;
-        chars.next().is_none().then_some(c)
-    }
-}
+mod convert;
 
 #[cfg(test)]
 mod tests;

@@ -52,6 +52,10 @@ pub struct SubRequest {
     pub args: Vec<Value>,
     /// Keyword arguments in the order written (Python-call syntax only).
     pub kwargs: Vec<(String, Value)>,
+    /// For each positional argument: its text as sent when it was an unquoted number in the
+    /// normal syntax (`007`, `1e3`; whitespace trimmed), else `None`. The sprite sends every
+    /// argument that looks like a number unquoted, so this is what the user typed.
+    pub texts: Vec<Option<String>>,
 }
 
 /// Parser settings.
@@ -164,20 +168,18 @@ fn parse_with(
             subs.push(SubRequest {
                 name: name.to_string(),
                 syntax: Syntax::Python,
+                texts: vec![None; args.len()],
                 args,
                 kwargs,
             });
         } else {
-            let args = if lenient {
-                parse_normal_lenient(part, name)?
-            } else {
-                parse_normal(part, name)?
-            };
+            let (args, texts) = normal::parse_normal_with_texts(part, name, lenient)?;
             subs.push(SubRequest {
                 name: name.to_string(),
                 syntax: Syntax::Normal,
                 args,
                 kwargs: Vec::new(),
+                texts,
             });
         }
     }
@@ -202,6 +204,7 @@ fn joined_single_characters(part: &str, names: &dyn NameLookup) -> Option<SubReq
             .map(|b| Value::from(i64::from(b - b'0')))
             .collect(),
         kwargs: Vec::new(),
+        texts: digits.chars().map(|c| Some(c.to_string())).collect(),
     })
 }
 

@@ -1,9 +1,12 @@
 //! Properties: the parsers never panic, and whatever the sprite serialises (§8.1) the lenient
 //! parser reads back as the sprite meant it (arguments without `;`, which the sprite does
-//! not escape).
+//! not escape): as numbers where it sent them raw, and as the typed text for `String`
+//! parameters.
 
 use actors_requests::parse::{parse_normal, parse_normal_lenient, parse_python};
-use actors_requests::{parse_message, serialize_request, ParseOptions, Value};
+use actors_requests::{
+    parse_message, serialize_request, CallArgs, Caller, FromRequest, ParseOptions, Rest, Value,
+};
 use proptest::prelude::*;
 
 fn names(name: &str) -> Option<bool> {
@@ -89,6 +92,23 @@ proptest! {
         prop_assert_eq!(&parsed[0].name, name);
         let want: Vec<Value> = args.iter().map(|a| meant(a)).collect();
         prop_assert_eq!(&parsed[0].args, &want, "{:?}", text);
+        // A `String` parameter gets the argument as typed (numbers: without the whitespace
+        // around them, which the sprite's raw join cannot keep).
+        let sub = parsed.into_iter().next().unwrap();
+        let mut call = CallArgs::new(Caller::new("1", None), name, sub.args, vec![], vec![])
+            .with_texts(sub.texts);
+        let strings = Rest::<String>::from_request(&mut call).unwrap().0;
+        let typed: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if actors_requests::is_scratch_numeric(a) {
+                    a.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_string()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        prop_assert_eq!(strings, typed, "{:?}", text);
     }
 
     #[test]

@@ -139,7 +139,8 @@ impl Dispatch {
             sub.args.clone(),
             sub.kwargs.clone(),
             entry.params().to_vec(),
-        );
+        )
+        .with_texts(sub.texts.clone());
         Some(Job { entry, args })
     }
 

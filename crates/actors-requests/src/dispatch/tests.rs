@@ -239,3 +239,27 @@ fn inline_blocking_handlers_run_on_the_driver() {
     dispatch.complete(pooled.run_blocking());
     assert_eq!(dispatch.finish().0.as_deref(), Some("2"));
 }
+
+#[test]
+fn string_parameters_get_what_the_sprite_sent() {
+    let mut r = Registry::new();
+    r.request("say", |s: String| s);
+    r.request("code", |c: char| c);
+    r.request("raw", |v: Value| v);
+    let d = Dispatcher::new(r);
+    for (text, want) in [
+        ("say 007", "007"),
+        ("say 1e3", "1e3"),
+        ("say 0x1A", "0x1A"),
+        ("say  5", "5"),
+        ("say Infinity", "Infinity"),
+        ("say 5.", "5."),
+        ("say 'x'", "x"),
+        ("say(7.50)", "7.5"),
+        ("code 7", "7"),
+        ("raw 007", "7"),
+        ("raw 1e3", "1000.0"),
+    ] {
+        assert_eq!(run(&d, text).0.as_deref(), Some(want), "{text:?}");
+    }
+}

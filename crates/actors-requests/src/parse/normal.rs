@@ -30,13 +30,24 @@ enum Mode {
 
 /// Parse `part` (already stripped) with the reference rules; `name` is its leading word run.
 pub fn parse_normal(part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
-    Machine::new(false).run(part, name)
+    Machine::new(false)
+        .run(part, name)
+        .map(|(values, _)| values)
 }
 
 /// Parse `part` with the reference rules extended by the sprite's raw numbers and extra
 /// whitespace between arguments.
 pub fn parse_normal_lenient(part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
-    Machine::new(true).run(part, name)
+    Machine::new(true).run(part, name).map(|(values, _)| values)
+}
+
+/// The arguments and, for each unquoted number, its text as sent (whitespace trimmed).
+pub(crate) fn parse_normal_with_texts(
+    part: &str,
+    name: &str,
+    lenient: bool,
+) -> Result<(Vec<Value>, Vec<Option<String>>), RequestError> {
+    Machine::new(lenient).run(part, name)
 }
 
 struct Machine {
@@ -45,6 +56,7 @@ struct Machine {
     content: String,
     quote: char,
     tokens: Vec<Value>,
+    texts: Vec<Option<String>>,
 }
 
 impl Machine {
@@ -55,10 +67,15 @@ impl Machine {
             content: String::new(),
             quote: '"',
             tokens: Vec::new(),
+            texts: Vec::new(),
         }
     }
 
-    fn run(mut self, part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
+    fn run(
+        mut self,
+        part: &str,
+        name: &str,
+    ) -> Result<(Vec<Value>, Vec<Option<String>>), RequestError> {
         let mut chars = part.chars();
         'outer: while let Some(mut n) = chars.next() {
             if self.mode == Mode::Name {
@@ -66,6 +83,7 @@ impl Machine {
                     self.mode = Mode::Gap;
                     let token = std::mem::take(&mut self.content);
                     self.tokens.push(Value::Str(token));
+                    self.texts.push(None);
                     match chars.next() {
                         Some(c) => n = c,
                         None => break 'outer,
@@ -137,17 +155,19 @@ impl Machine {
             self.finish_token()?;
         }
         let first = self.tokens.remove(0);
+        self.texts.remove(0);
         if first.as_str() != Some(name) {
             return Err(RequestError::syntax(format!(
                 "the request name {first} is not a run of word characters"
             )));
         }
-        Ok(self.tokens)
+        Ok((self.tokens, self.texts))
     }
 
     /// Convert the current token as the mode says and append it.
     fn finish_token(&mut self) -> Result<(), RequestError> {
         let text = std::mem::take(&mut self.content);
+        let number = matches!(self.mode, Mode::Int | Mode::Float | Mode::Loose);
         let value = match self.mode {
             Mode::Int => py_int(&text).map(Value::Int),
             Mode::Float => py_float(&text).map(Value::Float),
@@ -163,6 +183,10 @@ impl Machine {
             None => return Err(not_a_number(&text)),
         };
         self.tokens.push(value);
+        self.texts.push(number.then(|| {
+            let trimmed = text.trim_matches(|c| is_py_space(c) || is_js_space(c));
+            trimmed.to_string()
+        }));
         Ok(())
     }
 }
@@ -244,6 +268,17 @@ mod tests {
         assert_eq!(p("echo 5\u{feff}"), Ok(ints(&[5])));
         assert_eq!(p("echo 5 \u{feff}"), Ok(ints(&[5])));
         assert_eq!(p("echo 1_000"), Ok(ints(&[1000])));
+        let texts = |s, lenient| parse_normal_with_texts(s, "echo", lenient).unwrap().1;
+        assert_eq!(
+            texts("echo \t0x1A\u{a0} \"5\" 007 5.", true),
+            [
+                Some("0x1A".to_string()),
+                None,
+                Some("007".into()),
+                Some("5.".into())
+            ]
+        );
+        assert_eq!(texts("echo 5\t 'x'", false), [Some("5".to_string()), None]);
         for bad in [
             "echo abc",
             "echo 1.2.3",
