@@ -247,8 +247,13 @@ impl SkyHandle {
         }
     }
 
+    /// Feed every event to `r`; see [`subscribe_filtered`](Self::subscribe_filtered).
+    pub fn subscribe(&self, r: Recipient<CloudEvent>) {
+        self.subscribe_filtered(EventFilter::Any, r);
+    }
+
     /// Feed every event passing `filter` to `r` with `send().await` (see the module docs).
-    pub fn subscribe(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
+    pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
         let mut events = self.events_filtered(filter);
         actix::spawn(async move {
             while let Some(ev) = events.next_event().await {

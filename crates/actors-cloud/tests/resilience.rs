@@ -111,7 +111,10 @@ async fn fatal_close_code_stops_reconnecting() {
     }
     // Nothing is left connected: no reconnect loop.
     let good = connect(config(&srv.url(), "ok", "alice")).await;
-    eventually("only the good client left", || srv.state().connection_count() == 1).await;
+    eventually("only the good client left", || {
+        srv.state().connection_count() == 1
+    })
+    .await;
     // Reconnect delays here are at most 300 ms: a reconnect loop would show up by now.
     actix_rt::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(srv.state().connection_count(), 1);

@@ -29,7 +29,7 @@ async fn sky_fans_in_and_targets_members() {
     let sky = SkyHandle::start(256);
     let mut events = sky.events_filtered(EventType::Set);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    sky.subscribe(EventType::Set, Collector(seen.clone()).start().recipient());
+    sky.subscribe_filtered(EventType::Set, Collector(seen.clone()).start().recipient());
 
     let one = bounded(
         "join one",
