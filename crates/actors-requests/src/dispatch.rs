@@ -1,13 +1,13 @@
 //! Dispatch semantics (PROTOCOL.md §8.2 steps 5–6), sans-IO.
 //!
 //! [`Dispatcher::begin`] parses a message and returns a [`Dispatch`]: a small state machine
-//! that hands out one [`Job`] (a handler call) at a time and is fed each [`Outcome`]; the
+//! that hands out one [`Job`] (a handler call) at a time and is fed each [`Outcome`](crate::Outcome); the
 //! driver (the actor, or [`Dispatcher::dispatch`] for inline use) decides where jobs run.
 //!
 //! * A parse problem → the syntax-error reply (unknown request → the unknown-request reply,
 //!   which defaults to the same text); nothing runs.
 //! * Sub-requests run in order; only the **last** one's reply is sent.
-//! * A failed handler (a [`Failure`](crate::Failure) or a panic) → the error hook may retry
+//! * A failed handler (a [`Failure`] or a panic) → the error hook may retry
 //!   it once, pick another reply or none; by default the failure reply. Later sub-requests
 //!   do not run. Arguments that do not fit → the bad-argument reply; later ones do not run.
 //! * A message without any sub-request (empty text) → no reply.

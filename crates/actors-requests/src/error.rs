@@ -14,7 +14,7 @@ pub enum ErrorKind {
     PythonSyntaxRefused,
     /// An argument does not fit the handler's parameter (type, count, keyword).
     BadArgument,
-    /// A handler returned an error (not an [`ErrorMessage`](crate::ErrorMessage)).
+    /// A handler returned an error (not an [`ErrorMessage`]).
     Handler,
     /// A handler panicked.
     Panic,
