@@ -5,7 +5,6 @@
 use crate::config::{ApiConfig, DEFAULT_HEADERS};
 use crate::error::{AccountsError, Result};
 use awc::error::{ConnectError, PayloadError, SendRequestError};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// A received answer: status, every `Set-Cookie` value joined with `", "` (what Python
@@ -44,34 +43,9 @@ pub(crate) struct Call<'a> {
     pub config: &'a ApiConfig,
 }
 
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    static TLS: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    TLS.get_or_init(|| {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = match rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-        {
-            Ok(builder) => builder.with_root_certificates(roots).with_no_client_auth(),
-            // The ring provider supports the default versions; keep a usable fallback anyway.
-            Err(_) => rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .expect("ring supports TLS 1.3")
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth(),
-        };
-        Arc::new(config)
-    })
-    .clone()
-}
-
 fn client(config: &ApiConfig) -> awc::Client {
     let connector = awc::Connector::new()
-        .rustls_0_23(tls_config())
+        .rustls_0_23(actors_cloud::tls_client_config())
         .timeout(config.connect_timeout.min(config.timeout));
     awc::Client::builder()
         .connector(connector)
@@ -186,11 +160,5 @@ mod tests {
         let shown = format!("{a:?}");
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("body_bytes"));
-    }
-
-    #[test]
-    fn tls_config_builds_without_a_process_default_provider() {
-        let c = tls_config();
-        assert!(Arc::strong_count(&c) >= 1);
     }
 }

@@ -45,6 +45,7 @@ mod error;
 mod events;
 mod handle;
 mod sky;
+mod tls;
 mod transport;
 
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
@@ -59,4 +60,5 @@ pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueRules};
+pub use tls::tls_client_config;
 pub use transport::USER_AGENT_PRODUCT;

@@ -60,6 +60,11 @@ pub async fn open(
     timeout: Duration,
 ) -> Result<(WsSink, WsStream), ConnectFailure> {
     let client = awc::Client::builder()
+        .connector(
+            awc::Connector::new()
+                .rustls_0_23(crate::tls::tls_client_config())
+                .timeout(timeout),
+        )
         .timeout(timeout)
         .max_http_version(awc::http::Version::HTTP_11)
         .finish();

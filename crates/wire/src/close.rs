@@ -34,13 +34,16 @@ impl CloseCode {
     pub const OVERLOADED: CloseCode = CloseCode(4003);
     /// The project is unavailable (blocked or does not exist).
     pub const PROJECT_UNAVAILABLE: CloseCode = CloseCode(4004);
+    /// The request carried a Scratch session cookie to a server that is not Scratch's
+    /// (TurboWarp refuses it so that a leaked session is never used).
+    pub const LEAKED_SESSION: CloseCode = CloseCode(4005);
     /// The client must identify itself (TurboWarp: contact info in the User-Agent).
     pub const IDENTIFY: CloseCode = CloseCode(4006);
 
     /// What a client should do after this close.
     pub fn advice(self) -> ReconnectAdvice {
         match self.0 {
-            4000 | 4002 | 4004 | 4006 | 1008 => ReconnectAdvice::Never,
+            4000 | 4002 | 4004 | 4005 | 4006 | 1008 => ReconnectAdvice::Never,
             4003 => ReconnectAdvice::RetrySlowly,
             _ => ReconnectAdvice::Retry,
         }
@@ -62,6 +65,7 @@ impl CloseCode {
             4002 => "invalid or taken username",
             4003 => "server or room overloaded",
             4004 => "project unavailable",
+            4005 => "a Scratch session cookie was sent to a non-Scratch server",
             4006 => "identify yourself (contact info missing)",
             _ => "unknown close code",
         }
@@ -89,6 +93,7 @@ mod tests {
         assert!(!CloseCode::USERNAME.can_reconnect());
         assert!(!CloseCode::PROJECT_UNAVAILABLE.can_reconnect());
         assert!(!CloseCode::IDENTIFY.can_reconnect());
+        assert!(!CloseCode::LEAKED_SESSION.can_reconnect());
         assert_eq!(CloseCode::OVERLOADED.advice(), ReconnectAdvice::RetrySlowly);
         assert!(CloseCode::GOING_AWAY.can_reconnect());
     }

@@ -270,7 +270,11 @@ impl Core {
         if !self.cfg.receive_updates {
             return out;
         }
-        let mode = match self.snapshot_until.take() {
+        // A frame ends the snapshot window whether or not it falls inside it: a frame that
+        // arrives after the window but before the tick that would close it is live, and
+        // `connect` must still be released (else it would wait forever).
+        let window = self.snapshot_until.take();
+        let mode = match window {
             Some(until) if now <= until && self.connected_before => FrameMode::ReconnectSnapshot,
             Some(until) if now <= until => FrameMode::FirstSnapshot,
             _ => FrameMode::Live,
@@ -281,7 +285,7 @@ impl Core {
             ev.user = u.user;
             out.push(Action::Emit(ev));
         }
-        if mode != FrameMode::Live {
+        if window.is_some() {
             out.push(Action::Synced);
         }
         out

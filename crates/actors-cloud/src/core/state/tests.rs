@@ -193,6 +193,26 @@ fn late_first_frame_is_live_and_receive_updates_off_ignores_frames() {
 }
 
 #[test]
+fn frame_after_the_window_but_before_its_tick_is_live_and_releases_connect() {
+    // The window (1 s in `cfg`) has passed, but the tick that would close it has not run:
+    // the frame is live (emits its event) and `connect` is released (Synced), once.
+    let frame = "{\"method\":\"set\",\"name\":\"☁ a\",\"value\":\"1\"}";
+    let mut r = Rig::new(cfg(RateLimit::unlimited()));
+    r.connect(0);
+    let e = r.core.epoch();
+    let a = r.core.on_frame(e, frame, r.at(1500));
+    assert_eq!(events(&a), vec![&EventKind::Set]);
+    assert!(a.iter().any(|a| matches!(a, Action::Synced)));
+    let later = r.core.on_frame(e, frame, r.at(1600));
+    assert!(!later.iter().any(|a| matches!(a, Action::Synced)));
+    assert!(!r
+        .core
+        .on_tick(r.at(2000))
+        .iter()
+        .any(|a| matches!(a, Action::Synced)));
+}
+
+#[test]
 fn clean_stop_drains_then_closes() {
     let mut r = Rig::new(cfg(RateLimit::scratch()));
     r.connect(0);
