@@ -12,7 +12,8 @@
 //!
 //! Requests: `ping` → `pong`; `add a b` → the sum (whole numbers without `.0`); `echo s` →
 //! `s`; `long n` → the first n characters of the 91-character table repeated; `concat …` →
-//! every argument joined.
+//! every argument joined; `d x` → `x` doubled (a number) or repeated (text), to show the
+//! sprite's single-character join (`d7`).
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{ErrorMessage, Registry, RequestBot, Rest};
@@ -68,6 +69,11 @@ fn registry() -> Registry {
         Ok(TABLE.chars().cycle().take(n as usize).collect::<String>())
     });
     requests.request("concat", |parts: Rest<String>| parts.0.concat());
+    // A one-character name: the sprite joins `d` and `7` without a space (`d7`, §9 C3).
+    requests.request("d", |x: String| match x.parse::<f64>() {
+        Ok(n) => number_text(n * 2.0),
+        Err(_) => x.repeat(2),
+    });
     requests
 }
 

@@ -67,6 +67,13 @@ describe('insecure sprite client', () => {
         await expectReply('echo', [safeText(100)], safeText(100));
     });
 
+    t('single-character items are joined without spaces (§9 C3) and still parse', async () => {
+        // The sprite sends request `d` with argument 7 as `d7`; the bot's lenient parser reads
+        // it as `d` with 7. `d` doubles its number.
+        await expectReply('d', [7], '14');
+        await expectReply('d', ['x'], 'xx');
+    });
+
     t('an unknown request gets the unknown-request reply', async () => {
         await expectReply('nosuchrequest', [1], UNKNOWN_REPLY);
     });
