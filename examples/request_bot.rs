@@ -18,6 +18,7 @@
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{ErrorMessage, Registry, RequestBot, Rest};
 use actors_security::encoding::TABLE;
+use actors_security::keyfile::read_key_file;
 use actors_security::keys::Security;
 use actors_socket::{PacketSize, SocketConfig};
 use anyhow::Context;
@@ -38,6 +39,10 @@ struct Args {
     /// Key exchange for secure clients; `none` accepts insecure clients only.
     #[arg(long, value_enum, default_value_t = SecurityArg::Ec)]
     security: SecurityArg,
+    /// Use this key file (from `scratchcomm keygen --out FILE`) instead of a fresh key;
+    /// its scheme overrides `--security`.
+    #[arg(long)]
+    key_file: Option<PathBuf>,
     /// Where to write the public data (JSON) once ready.
     #[arg(long)]
     public_data_out: PathBuf,
@@ -94,10 +99,13 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
-    let security = match args.security {
-        SecurityArg::None => None,
-        SecurityArg::Ec => Some(Security::generate_ec()),
-        SecurityArg::Rsa => Some(Security::generate_rsa()),
+    let security = match (&args.key_file, args.security) {
+        (Some(path), _) => Some(
+            read_key_file(path).with_context(|| format!("reading key file {}", path.display()))?,
+        ),
+        (None, SecurityArg::None) => None,
+        (None, SecurityArg::Ec) => Some(Security::generate_ec()),
+        (None, SecurityArg::Rsa) => Some(Security::generate_rsa()),
     };
     let public_data = security
         .as_ref()
@@ -143,7 +151,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -152,7 +160,13 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    actix_rt::System::new().block_on(serve(args))
+    match actix_rt::System::new().block_on(serve(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("request_bot: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(test)]
