@@ -6,7 +6,7 @@ use crate::config::{login_cookie_header, session_cookie_header, ApiConfig};
 use crate::error::{AccountsError, Result};
 use crate::http::{send, Answer, Call};
 use crate::secret::{session_id_from_set_cookie, Password, XToken};
-use crate::session_string::push_py_string;
+use scratchcomm_wire::push_python_json_string;
 use scratchcomm_wire::SessionId;
 use serde_json::Value;
 
@@ -62,9 +62,9 @@ pub async fn login_session_id(
     password: &Password,
 ) -> Result<SessionId> {
     let mut body = String::from("{\"username\": ");
-    push_py_string(&mut body, username);
+    push_python_json_string(&mut body, username);
     body.push_str(", \"password\": ");
-    push_py_string(&mut body, password.expose());
+    push_python_json_string(&mut body, password.expose());
     body.push('}');
     let answer = send(Call {
         post: true,

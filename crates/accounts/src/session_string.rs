@@ -6,7 +6,7 @@
 use crate::error::{AccountsError, Result};
 use crate::secret::{Password, XToken};
 use base64::Engine as _;
-use scratchcomm_wire::SessionId;
+use scratchcomm_wire::{push_python_json_string, SessionId};
 use serde_json::Value;
 
 /// The fields of a session string. Secrets stay wrapped; `Debug` is redacted.
@@ -31,11 +31,11 @@ impl SessionStringData {
         push_opt(&mut json, self.session_id.as_ref().map(|s| s.expose()));
         if let Some(x) = &self.xtoken {
             json.push_str(", \"xtoken\": ");
-            push_py_string(&mut json, x.expose());
+            push_python_json_string(&mut json, x.expose());
         }
         if let Some(p) = &self.password {
             json.push_str(", \"password\": ");
-            push_py_string(&mut json, p.expose());
+            push_python_json_string(&mut json, p.expose());
         }
         json.push('}');
         let encoded = base64::engine::general_purpose::STANDARD.encode(json.as_bytes());
@@ -80,53 +80,14 @@ impl SessionStringData {
 
 fn push_opt(out: &mut String, text: Option<&str>) {
     match text {
-        Some(t) => push_py_string(out, t),
+        Some(t) => push_python_json_string(out, t),
         None => out.push_str("null"),
     }
-}
-
-/// Append `text` as a JSON string exactly like Python's `json.dumps` (ensure_ascii).
-pub fn push_py_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e && (c as u32) != 0x7f => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn py(text: &str) -> String {
-        let mut s = String::new();
-        push_py_string(&mut s, text);
-        s
-    }
-
-    #[test]
-    fn python_string_escapes() {
-        assert_eq!(py("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(py("\n\t\u{1}"), r#""\n\t\u0001""#);
-        assert_eq!(py("é☁"), r#""\u00e9\u2601""#);
-        assert_eq!(py("😀"), r#""\ud83d\ude00""#);
-        assert_eq!(py("\u{7f}"), "\"\u{7f}\"");
-    }
 
     #[test]
     fn unknown_fields_are_written_as_the_reference_does() {

@@ -15,7 +15,7 @@ mod value;
 
 pub use close::{CloseCode, ReconnectAdvice};
 pub use error::{WireError, WireErrorKind};
-pub use message::{parse_batch, ClientMessage, Method, ServerUpdate};
+pub use message::{parse_batch, push_python_json_string, ClientMessage, Method, ServerUpdate};
 pub use name::{strip_prefix, VarName, CLOUD_PREFIX};
 pub use project::ProjectId;
 pub use secret::SessionId;

@@ -129,17 +129,17 @@ impl PyObject {
     fn key(&mut self, k: &str) {
         self.out
             .push_str(if self.out.is_empty() { "{" } else { ", " });
-        py_string(&mut self.out, k);
+        push_python_json_string(&mut self.out, k);
         self.out.push_str(": ");
     }
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
-        py_string(&mut self.out, v);
+        push_python_json_string(&mut self.out, v);
     }
     fn json(&mut self, k: &str, v: &serde_json::Value) {
         self.key(k);
         match v {
-            serde_json::Value::String(s) => py_string(&mut self.out, s),
+            serde_json::Value::String(s) => push_python_json_string(&mut self.out, s),
             other => self.out.push_str(&other.to_string()),
         }
     }
@@ -149,8 +149,10 @@ impl PyObject {
     }
 }
 
-/// Python `json.dumps` string escaping with `ensure_ascii=True`.
-fn py_string(out: &mut String, s: &str) {
+/// Append `s` as a JSON string exactly as Python's `json.dumps` writes it (`ensure_ascii`:
+/// everything outside printable ASCII as `\uXXXX`, astral characters as surrogate pairs,
+/// DEL included). The original library's frames, login body and session strings use it.
+pub fn push_python_json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -292,6 +294,21 @@ mod tests {
             set.to_frame(),
             "{\"method\": \"set\", \"name\": \"\\u2601 msg\", \"value\": \"hello\", \"user\": \"player1000\", \"project_id\": \"123456789\"}\n"
         );
+    }
+
+    #[test]
+    fn python_string_escapes() {
+        let py = |text: &str| {
+            let mut s = String::new();
+            push_python_json_string(&mut s, text);
+            s
+        };
+        assert_eq!(py("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(py("\n\t\u{1}"), r#""\n\t\u0001""#);
+        assert_eq!(py("é☁"), r#""\u00e9\u2601""#);
+        assert_eq!(py("😀"), r#""\ud83d\ude00""#);
+        // Python: json.dumps("\x7f") == '"\\u007f"'
+        assert_eq!(py("\u{7f}"), r#""\u007f""#);
     }
 
     #[test]
