@@ -1,14 +1,11 @@
-//! Load reproduction, ignored by default (`cargo test -p actors-requests --test stress --
-//! --ignored --nocapture`): 20 secure clients each send five 6000-character requests at
-//! once; every request must arrive whole.
+//! Load: 20 secure clients each send five 6000-character requests at once; every request
+//! must arrive whole.
 //!
-//! It fails now and then: the socket drops a packet as "replayed packet". Diagnosis: the
-//! text repeats every 4 characters, so many secure packets of a message carry the same
-//! plaintext; the Rust `ScratchClient` sends many packets within one centisecond (the
-//! sprite, at one packet per frame, does not), so they share the salt, and since the cipher
-//! ignores the seed (§7.3) two of them are byte-identical whenever their random seeds
-//! (1000–9998) collide. The socket's replay guard rightly drops the second. The fix belongs
-//! in the client (never reuse a seed at the same salt), so this stays as a reproduction.
+//! Regression test: the Rust `ScratchClient` sends many packets within one centisecond, so
+//! they share the salt, and since the cipher ignores the seed (§7.3) two equal chunks were
+//! byte-identical whenever their random seeds collided; the socket's replay guard then
+//! (rightly) dropped the second. The client now never reuses a seed at one salt
+//! (`actors_socket::client::FreshSeeds`).
 
 #[path = "support/harness.rs"]
 mod harness;
@@ -23,7 +20,6 @@ use futures_util::StreamExt;
 use harness::*;
 
 #[actix_rt::test]
-#[ignore = "load reproduction for the socket layer; run with --ignored"]
 async fn many_long_secure_requests_at_once() {
     let _ = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::WARN)

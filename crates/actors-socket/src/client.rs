@@ -9,7 +9,7 @@ mod send;
 
 pub use connect::{connect_insecure, connect_secure, secure_connect_values, SAFE_CONNECT_DIGITS};
 pub use receive::ClientReceiver;
-pub use send::{ClientOutbound, ClientRandom, ClientRng, ClientSession};
+pub use send::{ClientOutbound, ClientRandom, ClientRng, ClientSession, FreshSeeds};
 
 /// The sprite's packet size when `# PACKET SIZE` is 0 or empty, in Scratch.
 pub const DEFAULT_PACKET_SIZE_SCRATCH: usize = 220;

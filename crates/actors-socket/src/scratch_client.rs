@@ -7,7 +7,9 @@ mod request;
 pub use request::{is_scratch_numeric, serialize_argument, serialize_request};
 
 use crate::actor::CloudLink;
-use crate::client::{connect_insecure, connect_secure, ClientReceiver, ClientRng, ClientSession};
+use crate::client::{
+    connect_insecure, connect_secure, ClientReceiver, ClientRng, ClientSession, FreshSeeds,
+};
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{centis_round, ClientId};
 use actors_cloud::{CloudEvent, CloudHandle};
@@ -36,7 +38,7 @@ pub enum ConnectMode {
 struct Inner {
     link: Arc<dyn CloudLink>,
     session: ClientSession,
-    rng: Mutex<ClientRng<StdRng>>,
+    rng: Mutex<FreshSeeds<ClientRng<StdRng>>>,
     send_lock: tokio::sync::Mutex<()>,
     inbox: tokio::sync::Mutex<mpsc::Receiver<String>>,
     receiver_task: tokio::task::JoinHandle<()>,
@@ -86,7 +88,7 @@ impl ScratchClient {
         mode: ConnectMode,
         packet_size: usize,
     ) -> Result<ScratchClient, SocketError> {
-        let mut rng = ClientRng(StdRng::from_entropy());
+        let mut rng = FreshSeeds::new(ClientRng(StdRng::from_entropy()));
         let now = centis_round(SystemTime::now());
         let (session, values) = match &mode {
             ConnectMode::Insecure => connect_insecure(packet_size, &mut rng)?,

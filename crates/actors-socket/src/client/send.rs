@@ -15,6 +15,12 @@ pub trait ClientRandom {
     fn suffix(&mut self) -> u64;
     /// Cipher seed, 1000..=9998.
     fn seed(&mut self) -> u16;
+    /// The cipher seed for a chunk encrypted with `salt`. The default is [`seed`](Self::seed);
+    /// [`FreshSeeds`] never repeats a seed at one salt.
+    fn seed_at(&mut self, salt: Centis) -> u16 {
+        let _ = salt;
+        self.seed()
+    }
     /// A CSPRNG for key material.
     fn csprng(&mut self) -> &mut dyn rand::RngCore;
 }
@@ -35,6 +41,64 @@ impl<R: rand::RngCore> ClientRandom for ClientRng<R> {
     }
     fn csprng(&mut self) -> &mut dyn rand::RngCore {
         &mut self.0
+    }
+}
+
+/// A [`ClientRandom`] that never gives the same cipher seed twice for one salt.
+///
+/// The cipher ignores the seed (§7.3), so two chunks with the same text, salt and seed are
+/// byte-identical, and the server rightly rejects the second as a replay. The sprite draws
+/// seeds at random and can hit this (1 in 8999 for two equal chunks in one centisecond); a
+/// Rust client need not.
+#[derive(Debug, Clone)]
+pub struct FreshSeeds<R> {
+    inner: R,
+    salt: Centis,
+    used: Vec<u16>,
+}
+
+impl<R: ClientRandom> FreshSeeds<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        FreshSeeds {
+            inner,
+            salt: 0,
+            used: Vec::new(),
+        }
+    }
+}
+
+/// Draws after which a repeated seed is accepted (cannot happen unless thousands of chunks
+/// share one centisecond; it keeps the loop bounded).
+const SEED_DRAWS: usize = 64;
+
+impl<R: ClientRandom> ClientRandom for FreshSeeds<R> {
+    fn id5(&mut self) -> u32 {
+        self.inner.id5()
+    }
+    fn suffix(&mut self) -> u64 {
+        self.inner.suffix()
+    }
+    fn seed(&mut self) -> u16 {
+        self.inner.seed()
+    }
+    fn seed_at(&mut self, salt: Centis) -> u16 {
+        if salt != self.salt {
+            self.salt = salt;
+            self.used.clear();
+        }
+        let mut seed = self.inner.seed();
+        for _ in 0..SEED_DRAWS {
+            if !self.used.contains(&seed) {
+                break;
+            }
+            seed = self.inner.seed();
+        }
+        self.used.push(seed);
+        seed
+    }
+    fn csprng(&mut self) -> &mut dyn rand::RngCore {
+        self.inner.csprng()
     }
 }
 
@@ -163,7 +227,7 @@ impl ClientOutbound {
         let body = match &self.session.key {
             None => chunk,
             Some(key) => {
-                let ciphertext = key.encrypt(&chunk, now, rng.seed())?;
+                let ciphertext = key.encrypt(&chunk, now, rng.seed_at(now))?;
                 format!("{}{}", client_encode(&ciphertext), pad15(now))
             }
         };
@@ -181,5 +245,79 @@ impl ClientOutbound {
             out.push(v);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seeds from a script (then 1000 forever); everything else fixed.
+    struct Scripted(Vec<u16>);
+
+    impl ClientRandom for Scripted {
+        fn id5(&mut self) -> u32 {
+            12_345
+        }
+        fn suffix(&mut self) -> u64 {
+            7
+        }
+        fn seed(&mut self) -> u16 {
+            if self.0.is_empty() {
+                1000
+            } else {
+                self.0.remove(0)
+            }
+        }
+        fn csprng(&mut self) -> &mut dyn rand::RngCore {
+            unreachable!("not used by these tests")
+        }
+    }
+
+    #[test]
+    fn fresh_seeds_never_repeat_at_one_salt() {
+        let mut rng = FreshSeeds::new(Scripted(vec![4321, 4321, 4321, 5555, 4321]));
+        assert_eq!(rng.seed_at(100), 4321);
+        assert_eq!(rng.seed_at(100), 5555);
+        // A new salt forgets the old seeds.
+        assert_eq!(rng.seed_at(101), 4321);
+    }
+
+    #[test]
+    fn equal_chunks_in_one_centisecond_differ_on_the_wire() {
+        let key = CipherKey::from_key_text("12345678901234567890123456789012345678901234567890");
+        let session = ClientSession::new(ClientId::parse("12345").unwrap(), Some(key), 220);
+        // 85 characters per chunk at 220: two identical chunks.
+        let text = "a".repeat(170);
+        let body = |v: &str| {
+            v.trim_start_matches('-')
+                .split('.')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+
+        let mut same = Scripted(vec![]);
+        let plain = session
+            .outgoing(&text)
+            .unwrap()
+            .collect_all(500, &mut same)
+            .unwrap();
+        assert_eq!(
+            body(&plain[0]).trim_start_matches('1'),
+            body(&plain[1]).trim_start_matches('1')
+        );
+
+        // The same draw twice, as a random source may give: FreshSeeds draws again.
+        let mut fresh = FreshSeeds::new(Scripted(vec![2000, 2000, 3000]));
+        let values = session
+            .outgoing(&text)
+            .unwrap()
+            .collect_all(500, &mut fresh)
+            .unwrap();
+        assert_ne!(
+            body(&values[0]).trim_start_matches('1'),
+            body(&values[1]).trim_start_matches('1')
+        );
     }
 }
