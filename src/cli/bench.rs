@@ -93,6 +93,11 @@ pub struct BenchArgs {
     /// arbiters: arbiters of the spread run (default: one per core).
     #[arg(long)]
     pub arbiters: Option<usize>,
+    /// Least time between two TO_CLIENT sets of our bot, in ms (requests, arbiters). 0
+    /// (the default here) turns the spacing real sprites need off: benchmark clients see
+    /// every set. 100 is the library's default.
+    #[arg(long, default_value_t = 0)]
+    pub spacing_ms: u64,
     /// goodput: characters of the reply.
     #[arg(long, default_value_t = 8_200)]
     pub chars: usize,
@@ -131,7 +136,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 else {
                     anyhow::bail!("--scenario bot needs --url, --project and --public-data-out");
                 };
-                bots::serve_child(url, project, args.secure, out).await
+                bots::serve_child(url, project, args.secure, spacing(&args), out).await
             }
         }
     })
@@ -157,6 +162,10 @@ fn spec(args: &BenchArgs, secure: bool, duration: Duration) -> anyhow::Result<Lo
         expected: expected.to_owned(),
         gentle: false,
     })
+}
+
+fn spacing(args: &BenchArgs) -> Duration {
+    Duration::from_millis(args.spacing_ms)
 }
 
 fn modes(args: &BenchArgs) -> Vec<bool> {
@@ -201,13 +210,13 @@ async fn requests(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
                 "closed loop".to_owned()
             }
         );
-        let ours = phase(Impl::Ours, &url, secure, &spec).await?;
+        let ours = phase(Impl::Ours, &url, secure, spacing(args), &spec).await?;
         if args.against_original {
             let gentle = LoadSpec {
                 gentle: true,
                 ..spec.clone()
             };
-            let theirs = phase(Impl::Original, &url, secure, &gentle).await?;
+            let theirs = phase(Impl::Original, &url, secure, Duration::ZERO, &gentle).await?;
             let ratio = ours.rps() / theirs.rps().max(1e-9);
             println!(
                 "  ratio ({}): {ratio:.1} requests/s vs original",
@@ -228,6 +237,7 @@ async fn phase(
     which: Impl,
     url: &str,
     secure: bool,
+    spacing: Duration,
     spec: &LoadSpec,
 ) -> anyhow::Result<LoadResult> {
     let tag = match which {
@@ -235,7 +245,7 @@ async fn phase(
         Impl::Original => "original",
     };
     let project = format!("{tag}-{}-{}", mode_name(secure), std::process::id());
-    let bot = BotProcess::spawn(which, url, &project, secure).await?;
+    let bot = BotProcess::spawn(which, url, &project, secure, spacing).await?;
     let (bot0, own0) = (bot.sample()?, ProcSample::own()?);
     let mut result = load::run_load(url, &project, &bot.public_data, spec).await?;
     let (bot1, own1) = (bot.sample()?, ProcSample::own()?);
@@ -272,7 +282,8 @@ async fn spread(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
     let mut rates = Vec::new();
     for (tag, n) in [("one", 1), ("wide", wide)] {
         let own0 = ProcSample::own()?;
-        let mut r = arbiters::run_spread(&server.url, tag, projects, n, &spec).await?;
+        let mut r =
+            arbiters::run_spread(&server.url, tag, projects, n, spacing(args), &spec).await?;
         let own1 = ProcSample::own()?;
         println!(
             "  {n} arbiter(s): {:.1} requests/s  p50 {}  p99 {}  ({} errors; CPU {:.2} s)",

@@ -21,6 +21,7 @@ pub async fn run_spread(
     tag: &str,
     projects: usize,
     arbiters: usize,
+    spacing: Duration,
     spec: &LoadSpec,
 ) -> anyhow::Result<LoadResult> {
     let arbiters = arbiters.max(1);
@@ -38,7 +39,7 @@ pub async fn run_spread(
             let (url, spec, barrier) = (url.to_owned(), spec.clone(), barrier.clone());
             arbiter.spawn_fn(move || {
                 actix_rt::spawn(async move {
-                    let _ = tx.send(one_project(url, project, spec, barrier).await);
+                    let _ = tx.send(one_project(url, project, spec, spacing, barrier).await);
                 });
             });
             replies.push(rx);
@@ -70,11 +71,12 @@ async fn one_project(
     url: String,
     project: String,
     spec: LoadSpec,
+    spacing: Duration,
     barrier: Arc<Barrier>,
 ) -> anyhow::Result<LoadResult> {
     let started = Instant::now();
     let setup = async {
-        let bot = start_bot(&url, &project, spec.secure, RateLimit::unlimited()).await?;
+        let bot = start_bot(&url, &project, spec.secure, RateLimit::unlimited(), spacing).await?;
         let clients = connect_clients(
             &url,
             &project,

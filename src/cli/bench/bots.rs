@@ -51,12 +51,15 @@ pub struct InProcessBot {
     pub public_data: BTreeMap<String, String>,
 }
 
-/// Connects to `url`/`project` and starts a request bot there (EC key when `secure`).
+/// Connects to `url`/`project` and starts a request bot there (EC key when `secure`),
+/// its connection limited to `rate` and its TO_CLIENT sets at least `spacing` apart (the
+/// library's default, 100 ms, is what real sprites need; benchmark clients see every set).
 pub async fn start_bot(
     url: &str,
     project: &str,
     secure: bool,
     rate: RateLimit,
+    spacing: Duration,
 ) -> anyhow::Result<InProcessBot> {
     let security = secure.then(Security::generate_ec);
     let public_data = security
@@ -73,6 +76,7 @@ pub async fn start_bot(
     let config = SocketConfig {
         security: security.map(|s| Arc::new(s) as _),
         packet_size: PacketSize::Fixed(PACKET_SIZE),
+        to_client_spacing: spacing,
         ..SocketConfig::default()
     };
     let bot = RequestBot::builder(registry()).listen_on(&cloud, config)?;
@@ -80,8 +84,14 @@ pub async fn start_bot(
 }
 
 /// Body of the hidden `bench --scenario bot` child: serve until killed.
-pub async fn serve_child(url: &str, project: &str, secure: bool, out: &Path) -> anyhow::Result<()> {
-    let bot = start_bot(url, project, secure, RateLimit::unlimited()).await?;
+pub async fn serve_child(
+    url: &str,
+    project: &str,
+    secure: bool,
+    spacing: Duration,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let bot = start_bot(url, project, secure, RateLimit::unlimited(), spacing).await?;
     write_atomically(out, &serde_json::to_string(&bot.public_data)?)?;
     bot.bot.wait().await;
     Ok(())
@@ -126,6 +136,7 @@ impl BotProcess {
         url: &str,
         project: &str,
         secure: bool,
+        spacing: Duration,
     ) -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("scratchcomm-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -147,6 +158,7 @@ impl BotProcess {
                 if secure {
                     c.arg("--secure");
                 }
+                c.arg("--spacing-ms").arg(spacing.as_millis().to_string());
                 c.arg("--public-data-out").arg(&out);
                 c
             }

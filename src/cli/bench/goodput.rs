@@ -29,7 +29,8 @@ pub async fn goodput(chars: usize) -> anyhow::Result<()> {
     let url = server.url();
     let limit = RateLimit::scratch();
     let per_second = limit.max_per_second.unwrap_or(10);
-    let bot = start_bot(&url, "goodput", true, limit).await?;
+    let spacing = actors_socket::SocketConfig::default().to_client_spacing;
+    let bot = start_bot(&url, "goodput", true, limit, spacing).await?;
     let cloud = connect_cloud(&url, "goodput", "reader").await?;
     let client = ScratchClient::connect(
         &cloud,

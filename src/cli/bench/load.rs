@@ -67,6 +67,8 @@ pub struct LoadResult {
     pub latencies: Latencies,
     /// Clients left out because their first request got no correct reply.
     pub left_out: usize,
+    /// The first error seen, for the report.
+    pub first_error: Option<String>,
 }
 
 impl LoadResult {
@@ -90,7 +92,11 @@ impl LoadResult {
                 0 => String::new(),
                 n => format!("; {n} clients left out: no reply to their first request"),
             }
-        )
+        ) + &self
+            .first_error
+            .as_ref()
+            .map(|e| format!("\n      first error: {e}"))
+            .unwrap_or_default()
     }
 }
 
@@ -236,7 +242,8 @@ pub async fn drive(clients: &[ScratchClient], spec: &LoadSpec) -> LoadResult {
         .collect();
     let mut result = LoadResult::default();
     for t in tasks {
-        if let Ok((ok, errors, lat, last)) = t.await {
+        if let Ok((ok, errors, lat, last, first_error)) = t.await {
+            result.first_error = result.first_error.or(first_error);
             result.completed += ok;
             result.errors += errors;
             result.latencies.extend(lat);
@@ -254,8 +261,9 @@ async fn client_loop(
     spec: LoadSpec,
     first: Instant,
     deadline: Instant,
-) -> (u64, u64, Latencies, Instant) {
+) -> (u64, u64, Latencies, Instant, Option<String>) {
     let (mut ok, mut errors, mut lat, mut last) = (0, 0, Latencies::default(), first);
+    let mut first_error = None;
     let interval = (spec.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / spec.rate));
     let mut next = first;
     for k in 1.. {
@@ -274,12 +282,16 @@ async fn client_loop(
                 last = Instant::now();
                 lat.push(last - t);
             }
-            _ => {
+            other => {
                 errors += 1;
+                first_error.get_or_insert_with(|| match other {
+                    Ok(reply) => format!("wrong reply {reply:?} (expected {expected:?})"),
+                    Err(e) => e.to_string(),
+                });
                 // A late reply must not be taken for the next request's.
                 while c.recv(Duration::from_millis(20)).await.is_ok() {}
             }
         }
     }
-    (ok, errors, lat, last)
+    (ok, errors, lat, last, first_error)
 }
