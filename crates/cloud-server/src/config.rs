@@ -45,6 +45,13 @@ pub struct ServerConfig {
     /// Drop a client that sent nothing (no pong, no message) for this long after a ping
     /// (default 30 s).
     pub ping_timeout: Duration,
+    /// Close a connection that has not completed its handshake this long after it opened,
+    /// with 4000 "no handshake in time" (default 10 s; `None` waits forever). Pings and
+    /// pongs do not count. TurboWarp's cloud-server gives up on such a connection after
+    /// 30 to 60 s (its 30 s check runs every 30 s) and drops the TCP connection without a
+    /// close frame; we send a close frame with TurboWarp's protocol-violation code so a
+    /// client can tell what happened.
+    pub handshake_timeout: Option<Duration>,
     /// Frames queued per client before it counts as too slow and is disconnected
     /// (default 256). This bounds the server's memory per client.
     pub outbound_capacity: usize,
@@ -73,6 +80,7 @@ impl Default for ServerConfig {
             require_user_agent: false,
             ping_interval: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(30),
+            handshake_timeout: Some(Duration::from_secs(10)),
             outbound_capacity: 256,
             batch_bytes: 16 * 1024,
             project_filter: ProjectFilter::allow_all(),
@@ -103,6 +111,12 @@ impl ServerConfig {
     pub fn with_keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
         self.ping_interval = interval;
         self.ping_timeout = timeout;
+        self
+    }
+
+    /// Same config with another handshake timeout (`None` waits forever).
+    pub fn with_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = timeout;
         self
     }
 
@@ -207,6 +221,7 @@ mod tests {
         assert_eq!(c.port, 0);
         assert_eq!(c.max_value_chars, 100_000);
         assert!(c.allow_rename_delete);
+        assert_eq!(c.handshake_timeout, Some(Duration::from_secs(10)));
         assert!(!c.project_filter.is_blocked("1"));
     }
 

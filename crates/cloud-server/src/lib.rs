@@ -61,6 +61,7 @@ pub mod admission;
 pub mod config;
 pub mod error;
 pub mod keepalive;
+mod payload;
 pub mod protocol;
 pub mod room;
 mod server;

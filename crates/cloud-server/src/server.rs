@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::admission::{admit, Headers};
 use crate::config::ServerConfig;
 use crate::error::ServerError;
+use crate::payload;
 use crate::session;
 use crate::state::CloudState;
 
@@ -64,6 +65,7 @@ async fn upgrade(
         user_agent: header(actix_web::http::header::USER_AGENT),
     };
     let refusal = admit(headers, state.config());
+    let body = payload::end_at_close(&req, body).await?;
     let (response, ws, stream) = actix_ws::handle(&req, body)?;
     actix_web::rt::spawn(session::run(state, ws, stream, refusal));
     Ok(response)

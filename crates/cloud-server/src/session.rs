@@ -1,12 +1,20 @@
 //! One websocket connection: executes what [`protocol`](crate::protocol) and
 //! [`keepalive`](crate::keepalive) decide.
 //!
+//! Every complete frame the client sent before it went away is processed, in order, before
+//! the session ends: the payload ends cleanly at a half-close (see `payload.rs`), and when
+//! the connection can no longer be written to, the frames already received are still
+//! applied ([`drain`]).
+//!
 //! Frames for the client arrive through a bounded channel ([`ChannelOutbox`]). When a
 //! broadcast finds that channel full, the client is removed from its room at once and its
 //! connection is closed with 1013 (try again later): the server never buffers without
 //! bound for a client that does not read.
 
-use actix_ws::{AggregatedMessage, CloseReason, MessageStream, ProtocolError, Session};
+use actix_web::web::Bytes;
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseReason, MessageStream, ProtocolError, Session,
+};
 use scratchcomm_wire::CloseCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +22,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch, Notify};
 
 use crate::admission::Refusal;
+use crate::config::ServerConfig;
 use crate::keepalive::{Keepalive, KeepaliveAction};
 use crate::protocol::{too_slow, Action, ClientState};
 use crate::room::{Outbox, Rooms};
@@ -68,6 +77,36 @@ impl From<Action> for End {
     }
 }
 
+/// What a message read from the client means for the session.
+enum Received {
+    /// A text frame (binary frames are read as UTF-8) for the protocol.
+    Text(String),
+    /// A ping to answer.
+    Ping(Bytes),
+    /// Nothing to do (a pong).
+    Nothing,
+    /// The end of the connection.
+    End(End),
+}
+
+fn classify(msg: Option<Result<AggregatedMessage, ProtocolError>>) -> Received {
+    match msg {
+        None => Received::End(End::Gone),
+        Some(Err(e)) => Received::End(protocol_error(&e)),
+        Some(Ok(AggregatedMessage::Text(t))) => Received::Text(t.to_string()),
+        Some(Ok(AggregatedMessage::Binary(b))) => match String::from_utf8(b.to_vec()) {
+            Ok(t) => Received::Text(t),
+            Err(_) => Received::End(End::close(
+                CloseCode::PROTOCOL_ERROR,
+                "binary frame is not UTF-8",
+            )),
+        },
+        Some(Ok(AggregatedMessage::Ping(b))) => Received::Ping(b),
+        Some(Ok(AggregatedMessage::Pong(_))) => Received::Nothing,
+        Some(Ok(AggregatedMessage::Close(reason))) => Received::End(End::Echo(reason)),
+    }
+}
+
 /// Counts the connection while it lives.
 struct ConnectionSlot<'a, O: Outbox>(&'a Rooms<O>);
 
@@ -117,7 +156,8 @@ pub(crate) async fn run(
         kick: kick.clone(),
     };
     let mut client = ClientState::new(shared.rooms.next_client_id());
-    let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout);
+    let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
+        .with_handshake_timeout(config.handshake_timeout);
     let max = config.limits.max_message_bytes;
     let mut stream = stream
         .max_frame_size(max)
@@ -138,24 +178,21 @@ pub(crate) async fn run(
             }
             msg = stream.recv() => {
                 keepalive.on_activity(Instant::now());
-                let text = match msg {
-                    None => break End::Gone,
-                    Some(Err(e)) => break protocol_error(&e),
-                    Some(Ok(AggregatedMessage::Text(t))) => t.to_string(),
-                    Some(Ok(AggregatedMessage::Binary(b))) => match String::from_utf8(b.to_vec()) {
-                        Ok(t) => t,
-                        Err(_) => break End::close(CloseCode::PROTOCOL_ERROR, "binary frame is not UTF-8"),
-                    },
-                    Some(Ok(AggregatedMessage::Ping(b))) => {
+                let text = match classify(msg) {
+                    Received::Text(text) => text,
+                    Received::Ping(b) => {
                         if session.pong(&b).await.is_err() {
                             break End::Gone;
                         }
                         continue;
                     }
-                    Some(Ok(AggregatedMessage::Pong(_))) => continue,
-                    Some(Ok(AggregatedMessage::Close(reason))) => break End::Echo(reason),
+                    Received::Nothing => continue,
+                    Received::End(end) => break end,
                 };
                 let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
+                if client.project().is_some() {
+                    keepalive.on_handshake();
+                }
                 if let Err(end) = execute(&mut session, actions, &kick, &mut shutdown).await {
                     break end;
                 }
@@ -167,16 +204,47 @@ pub(crate) async fn run(
                     }
                 }
                 KeepaliveAction::Drop => break End::close(CloseCode::GOING_AWAY, "no answer to ping"),
+                KeepaliveAction::HandshakeTimeout => {
+                    break End::close(CloseCode::PROTOCOL_ERROR, "no handshake in time")
+                }
                 KeepaliveAction::Wait => {}
             },
         }
     };
+    if let End::Gone = end {
+        drain(&mut stream, &mut client, &shared.rooms, config, &outbox).await;
+    }
     // Leave the room and free the connection slot before the close frame goes out, so a
     // client that sees the close can reconnect at once.
     client.on_disconnect(&shared.rooms);
     drop(rx);
     drop(slot);
     finish(session, end).await;
+}
+
+/// The connection can no longer be written to (or its read side ended): still apply, in
+/// order, the frames the client sent before, without answering them. Stops at the end of
+/// the stream, a close, or after [`CLOSE_GRACE`] in all.
+async fn drain(
+    stream: &mut AggregatedMessageStream,
+    client: &mut ClientState,
+    rooms: &Rooms<ChannelOutbox>,
+    config: &ServerConfig,
+    outbox: &ChannelOutbox,
+) {
+    let deadline = tokio::time::Instant::now() + CLOSE_GRACE;
+    while let Ok(msg) = tokio::time::timeout_at(deadline, stream.recv()).await {
+        match classify(msg) {
+            Received::Text(text) => {
+                let actions = client.on_frame(&text, rooms, config, outbox);
+                if actions.iter().any(|a| matches!(a, Action::Close { .. })) {
+                    return;
+                }
+            }
+            Received::Ping(_) | Received::Nothing => {}
+            Received::End(_) => return,
+        }
+    }
 }
 
 async fn execute(

@@ -163,3 +163,36 @@ async fn a_missing_user_agent_closes_with_4006_when_required() {
     assert!(b.sync().await.is_empty());
     server.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_client_that_never_handshakes_is_closed_with_4000() {
+    // Pings every 30 ms, so the silent client below answers several pings before the
+    // handshake timeout: being alive does not count as a handshake.
+    let config = ServerConfig::default()
+        .with_keepalive(
+            std::time::Duration::from_millis(30),
+            std::time::Duration::from_secs(5),
+        )
+        .with_handshake_timeout(Some(std::time::Duration::from_millis(200)));
+    let server = CloudServer::start(config).await.unwrap();
+    let url = server.url();
+    let mut joined = Ws::join(&url, "1", "joined").await;
+    let mut silent = Ws::connect(&url).await;
+    silent.answer_pings(2).await;
+    assert_eq!(silent.close_code().await, Some(4000));
+    eventually("the silent connection is gone", || {
+        server.state().connection_count() == 1
+    })
+    .await;
+    // The client that did handshake stays well past the timeout.
+    joined.answer_pings(10).await;
+    joined.send(&set("v", "1")).await;
+    assert!(joined.sync().await.is_empty());
+    assert_eq!(server.state().client_count("1"), 1);
+    assert_eq!(server.state().connection_count(), 1);
+    assert_eq!(
+        server.variables("1"),
+        Some(vec![("☁ v".into(), "1".into())])
+    );
+    server.stop().await;
+}

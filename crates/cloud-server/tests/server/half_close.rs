@@ -1,0 +1,162 @@
+//! Frames written right before the client closes must not be lost: a client that writes its
+//! handshake and a `set` and then shuts its TCP write side (FIN), or closes the socket at
+//! once, still gets the set stored and broadcast. The client here is a raw TCP socket with a
+//! hand-written websocket upgrade and masked frames, so nothing waits between the writes.
+
+use super::support::*;
+use scratchcomm_server::{CloudServer, ServerConfig};
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A masked client frame (`opcode` 1 = text, 8 = close).
+fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x12, 0x34, 0x56, 0x78];
+    let mut out = vec![0x80 | opcode];
+    match payload.len() {
+        n if n < 126 => out.push(0x80 | n as u8),
+        n if n <= 0xFFFF => {
+            out.push(0x80 | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(0x80 | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(&mask);
+    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    out
+}
+
+fn text(s: &str) -> Vec<u8> {
+    frame(1, s.as_bytes())
+}
+
+fn close_frame() -> Vec<u8> {
+    frame(8, &1000u16.to_be_bytes())
+}
+
+fn upgrade_request(addr: SocketAddr) -> Vec<u8> {
+    format!(
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         User-Agent: half-close-test\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// Read the upgrade response (up to the blank line) and check it is a 101.
+async fn read_upgrade_response(tcp: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(WAIT, tcp.read(&mut byte))
+            .await
+            .expect("upgrade response timed out")
+            .expect("read upgrade response");
+        assert_eq!(n, 1, "connection ended during the upgrade: {head:?}");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+}
+
+/// Read until the server ends the connection (bounded), so the session is surely over.
+async fn read_to_end(tcp: &mut TcpStream) {
+    let mut sink = Vec::new();
+    let _ = tokio::time::timeout(WAIT, tcp.read_to_end(&mut sink)).await;
+}
+
+/// How the raw client ends after writing its frames.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    /// Shut the write side (FIN) and keep reading.
+    HalfClose,
+    /// A close frame, then FIN.
+    CloseFrameThenHalfClose,
+    /// Drop the socket right after writing (FIN, or RST if data is unread).
+    Drop,
+}
+
+/// Upgrade, write handshake + sets (in one write when `one_write`), end as told.
+async fn raw_client(addr: SocketAddr, sets: &[String], ending: Ending, one_write: bool) {
+    let mut tcp = TcpStream::connect(addr).await.expect("tcp connect");
+    let mut bytes = upgrade_request(addr);
+    if !one_write {
+        tcp.write_all(&bytes).await.unwrap();
+        read_upgrade_response(&mut tcp).await;
+        bytes.clear();
+    }
+    bytes.extend(text(&handshake("1", "raw")));
+    for s in sets {
+        bytes.extend(text(s));
+    }
+    if matches!(ending, Ending::CloseFrameThenHalfClose) {
+        bytes.extend(close_frame());
+    }
+    tcp.write_all(&bytes).await.unwrap();
+    match ending {
+        Ending::Drop => drop(tcp),
+        Ending::HalfClose | Ending::CloseFrameThenHalfClose => {
+            tcp.shutdown().await.unwrap();
+            read_to_end(&mut tcp).await;
+        }
+    }
+}
+
+async fn check(ending: Ending, one_write: bool) {
+    let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+    let addr = server.local_addr();
+    let mut watcher = Ws::join(&server.url(), "1", "watcher").await;
+    assert!(watcher.sync().await.is_empty());
+
+    let sets: Vec<String> = (1..=3).map(|i| set("v", &i.to_string())).collect();
+    raw_client(addr, &sets, ending, one_write).await;
+
+    for i in 1..=3 {
+        assert_eq!(
+            watcher.text().await,
+            set_out("v", &i.to_string()),
+            "{ending:?}, one write: {one_write}"
+        );
+    }
+    assert_eq!(
+        server.variables("1"),
+        Some(vec![("☁ v".into(), "3".into())]),
+        "{ending:?}"
+    );
+    eventually("the raw client left", || {
+        server.state().connection_count() == 1
+    })
+    .await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn frames_before_a_half_close_are_processed() {
+    check(Ending::HalfClose, false).await;
+}
+
+#[actix_rt::test]
+async fn frames_sent_with_the_upgrade_request_then_fin_are_processed() {
+    check(Ending::HalfClose, true).await;
+}
+
+#[actix_rt::test]
+async fn frames_before_a_close_frame_and_fin_are_processed() {
+    check(Ending::CloseFrameThenHalfClose, false).await;
+}
+
+#[actix_rt::test]
+async fn frames_before_dropping_the_socket_are_processed() {
+    check(Ending::Drop, false).await;
+}
+
+#[actix_rt::test]
+async fn repeated_half_closes_lose_nothing() {
+    // The race depends on how the bytes and the FIN are split into reads: repeat it.
+    for _ in 0..20 {
+        check(Ending::HalfClose, false).await;
+    }
+}
