@@ -30,7 +30,7 @@
 //! * [`parse`] — the normal and Python-call request syntaxes; reference and lenient rules
 //!   (lenient, the default, also reads what the sprite sends and the original rejects:
 //!   `-5`, `1e3`, `0x1A`, `Infinity`, ` 5`, `"a;b"`, and `a5` for request `a` with `5`).
-//! * [`serialize`] — what the sprite sends for a request (for Rust clients).
+//! * [`serialize_request`] — what the sprite sends for a request (for Rust clients).
 //! * [`Registry`] — handlers by name: plain or async functions or closures with typed
 //!   parameters ([`args`]) returning anything `Display`, `()`/`Option`, or a `Result`
 //!   ([`handler`]).
@@ -48,10 +48,12 @@ pub mod handler;
 pub mod numbers;
 pub mod parse;
 pub mod registry;
-pub mod serialize;
 pub mod value;
 
 pub use actor::{RequestBot, RequestBotBuilder, RequestHandler, RequestHandlerHandle};
+/// What the sprite sends for a request (§8.1), for Rust clients; the implementation lives
+/// with the sprite model in `actors-socket`.
+pub use actors_socket::scratch_client::{serialize_argument, serialize_request};
 pub use args::{CallArgs, Caller, FromArg, FromRequest, Kwargs, Rest};
 pub use dispatch::{
     Dispatch, Dispatcher, ErrorAction, ErrorHook, HandlerFailed, Job, ReplyTexts, RequestEvent,
@@ -61,5 +63,4 @@ pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
 pub use numbers::is_scratch_numeric;
 pub use parse::{parse_message, ParseOptions, SubRequest, Syntax};
 pub use registry::{Entry, Registry, RequestBuilder};
-pub use serialize::{serialize_argument, serialize_request};
 pub use value::Value;

@@ -1,8 +1,7 @@
 //! The sprite's request serialisation (§8.1), for [`ScratchClient::request`].
 //!
-//! `actors-requests` has the same function (`serialize_request`), but that crate depends
-//! on this one (its request handler runs over a socket), so the client keeps its own copy,
-//! checked against the same vectors (`requests.json`, `sprite_serialization`).
+//! This is the one implementation: `actors-requests` re-exports it (that crate depends on
+//! this one), and its property tests check that its parser reads back what this writes.
 //!
 //! [`ScratchClient::request`]: crate::ScratchClient::request
 
@@ -146,5 +145,48 @@ mod tests {
                 "{name} {args:?}"
             );
         }
+    }
+
+    #[test]
+    fn arguments() {
+        for raw in [
+            "5",
+            "5.0",
+            "-5",
+            " 5",
+            "1e5",
+            "0x1A",
+            "Infinity",
+            "-Infinity",
+            ".5",
+            "5.",
+        ] {
+            assert_eq!(serialize_argument(raw), raw);
+        }
+        assert_eq!(serialize_argument("abc"), "\"abc\"");
+        assert_eq!(serialize_argument("nan"), "\"nan\"");
+        assert_eq!(serialize_argument(""), "\"\"");
+        assert_eq!(serialize_argument("  "), "\"  \"");
+        assert_eq!(
+            serialize_argument("it's \"q\" \\"),
+            "\"it\\'s \\\"q\\\" \\\\\""
+        );
+        assert_eq!(serialize_argument("a;b"), "\"a;b\"");
+        assert_eq!(serialize_argument("true"), "\"true\"");
+    }
+
+    #[test]
+    fn join_quirk() {
+        assert_eq!(serialize_request::<&str>("test", &[]), "test");
+        assert_eq!(serialize_request("a", &["5"]), "a5");
+        assert_eq!(serialize_request("a", &["5", "6"]), "a56");
+        assert_eq!(serialize_request("a", &["x"]), "a \"x\"");
+        assert_eq!(serialize_request("a", &["55"]), "a 55");
+        assert_eq!(serialize_request("é", &["5"]), "é5");
+        assert_eq!(serialize_request("😀", &["5"]), "😀 5");
+        assert_eq!(
+            serialize_request("echo", &["hello", "5"]),
+            "echo \"hello\" 5"
+        );
     }
 }
