@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// Seconds between keepalive pings (a client silent for as long after one is dropped).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub ping_interval: u64,
+    /// Close a connection that sends no handshake within this many seconds with 4000
+    /// (0 waits forever).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub handshake_timeout: u64,
     /// Refuse this project id with close code 4004 (repeatable).
     #[arg(long = "block", value_name = "PROJECT_ID")]
     pub blocked: Vec<String>,
@@ -91,6 +95,8 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         config.max_value_chars = chars;
     }
     config.allow_rename_delete = !args.no_rename_delete;
+    config.handshake_timeout =
+        (args.handshake_timeout > 0).then(|| Duration::from_secs(args.handshake_timeout));
     if !args.blocked.is_empty() {
         config.project_filter = ProjectFilter::block_list(args.blocked.iter().cloned());
     }
@@ -110,5 +116,35 @@ async fn shutdown_signal() -> std::io::Result<()> {
     #[cfg(not(unix))]
     {
         actix_rt::signal::ctrl_c().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn config(argv: &[&str]) -> ServerConfig {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(argv.iter().copied()))
+            .expect("valid arguments");
+        config_from(&cli.args).expect("valid config")
+    }
+
+    #[test]
+    fn handshake_timeout_defaults_to_ten_seconds_and_zero_disables_it() {
+        assert_eq!(
+            config(&["--port", "0"]).handshake_timeout,
+            Some(Duration::from_secs(10))
+        );
+        let c = config(&["--port", "0", "--handshake-timeout", "3"]);
+        assert_eq!(c.handshake_timeout, Some(Duration::from_secs(3)));
+        let c = config(&["--port", "0", "--handshake-timeout", "0"]);
+        assert_eq!(c.handshake_timeout, None);
     }
 }

@@ -15,8 +15,10 @@
 //!   `{"method":"handshake","user":..,"project_id":..}`; `project_id` is a JSON string (any
 //!   id `scratchcomm_wire::ProjectId` accepts) or a non-negative JSON integer.
 //! * On join the client receives **one** frame with every variable of the room as
-//!   newline-separated `{"method":"set","name":..,"value":..}` messages; like TurboWarp,
-//!   nothing is sent when the room has no variables yet.
+//!   newline-separated `{"method":"set","name":..,"value":..}` messages. Like TurboWarp,
+//!   **nothing at all is sent when the room has no variables yet** (no empty frame, no
+//!   acknowledgement): a client cannot tell "empty room" from "dump still in flight". This
+//!   is kept on purpose for compatibility; see [Join dump and empty rooms](#join-dump-and-empty-rooms).
 //! * `set` and `create` store the value and forward `{"method":"set",..}` to the room's
 //!   *other* clients (never back to the sender). Values keep their JSON type (a number stays
 //!   a number, a string a string). A value is valid when it is a numeral
@@ -35,11 +37,31 @@
 //!   newline-separated messages (up to [`ServerConfig::batch_bytes`]), as TurboWarp does;
 //!   the join dump is always a frame of its own.
 //! * Names must start with `"☁ "` (configurable) and are at most `max_name_chars` long.
+//! * A connection that has not completed its handshake [`ServerConfig::handshake_timeout`]
+//!   after it opened (default 10 s; pings do not count) is closed with 4000. TurboWarp's
+//!   server gives up on such connections after 30–60 s and drops them without a close frame.
+//! * Every complete frame a client sent before it closed, half-closed (TCP FIN) or dropped
+//!   the connection is processed, in order, before its session ends: a client (e.g.
+//!   `scratchcomm set`) may write its handshake and `set` and exit at once. Only an
+//!   incomplete last frame is lost.
+//!
+//! # Join dump and empty rooms
+//! A client cannot ask whether the dump is complete or will come at all. The cloud client of
+//! this workspace (`scratchcomm-actors-cloud`) therefore treats the *first frame within its
+//! snapshot window* (500 ms after writing the handshake) as the join dump. Because this
+//! server, like TurboWarp, sends nothing to a client joining an empty room, the first frame
+//! such a client receives is a live update: if another client's `set` reaches it inside the
+//! window, it is taken for the dump (cached without a change event). Clients that need
+//! every update must not rely on the first frame after joining an empty room being an
+//! event. Sending an empty or marker frame would remove the ambiguity, but this server is
+//! meant to behave like TurboWarp's so that code tested against it behaves the same against
+//! the real server; it therefore does not. The test
+//! `empty_room_sends_no_dump` (and the wire test of the join dump) pins this behaviour.
 //!
 //! # Close codes
 //! | code | when |
 //! |---|---|
-//! | 4000 | anything before the handshake, a second handshake, malformed JSON, a message without a string `method`, an unknown method, an invalid project id or variable name, rename/delete of a missing variable, a binary frame that is not UTF-8 |
+//! | 4000 | no handshake within `handshake_timeout`, anything before the handshake, a second handshake, malformed JSON, a message without a string `method`, an unknown method, an invalid project id or variable name, rename/delete of a missing variable, a binary frame that is not UTF-8 |
 //! | 4002 | username not 1–20 characters of `A-Z a-z 0-9 _ -` (or taken, with [`ServerConfig::unique_usernames`]) |
 //! | 4003 | server full (`max_connections`, `max_rooms`), room full (`max_clients_per_room`), or a new variable beyond `max_variables_per_room` |
 //! | 4004 | the project is refused by [`ProjectFilter`] |
@@ -52,8 +74,10 @@
 //! # Design
 //! [`protocol`] is sans-IO: fed one frame and the shared [`room::Rooms`], it updates the
 //! room, queues broadcasts into the other members' [`room::Outbox`]es, and returns the
-//! [`protocol::Action`]s for the connection itself. [`keepalive`] decides pings from a
-//! clock it is given. `session.rs` only executes those decisions on an actix-ws session.
+//! [`protocol::Action`]s for the connection itself. [`keepalive`] decides pings and the
+//! handshake timeout from a clock it is given. `session.rs` only executes those decisions
+//! on an actix-ws session; `payload.rs` makes the websocket's input end cleanly at a
+//! half-close, so no received frame is dropped with the connection.
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
 
