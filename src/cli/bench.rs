@@ -246,22 +246,22 @@ async fn phase(
     };
     let project = format!("{tag}-{}-{}", mode_name(secure), std::process::id());
     let bot = BotProcess::spawn(which, url, &project, secure, spacing).await?;
-    let (bot0, own0) = (bot.sample()?, ProcSample::own()?);
-    let mut result = load::run_load(url, &project, &bot.public_data, spec).await?;
-    let (bot1, own1) = (bot.sample()?, ProcSample::own()?);
+    let mut result = load::run_load(url, &project, &bot.public_data, spec, Some(bot.pid())).await?;
+    let (bot_end, own_end) = (bot.sample()?, ProcSample::own()?);
     drop(bot);
     println!("  {:<24}{}", which.label(), result.summary());
-    let cpu = (bot1.cpu - bot0.cpu).as_secs_f64();
-    let wall = (result.elapsed + result.connect_time).as_secs_f64();
+    let cpu = result.bot_cpu.unwrap_or_default().as_secs_f64();
+    let wall = result.window.as_secs_f64().max(1e-9);
     println!(
         "  {:<24}bot CPU {cpu:.2} s ({:.0}% of a core, {:.1} µs per request), bot peak memory {}; \
-         load process (server + clients) CPU {:.2} s, peak {}",
+         load process (server + clients) CPU {:.2} s ({:.0}%), peak {}",
         "",
-        100.0 * cpu / wall.max(1e-9),
+        100.0 * cpu / wall,
         1e6 * cpu / result.completed.max(1) as f64,
-        Mib(bot1.hwm_kib),
-        (own1.cpu - own0.cpu).as_secs_f64(),
-        Mib(own1.hwm_kib),
+        Mib(bot_end.hwm_kib),
+        result.load_cpu.as_secs_f64(),
+        100.0 * result.load_cpu.as_secs_f64() / wall,
+        Mib(own_end.hwm_kib),
     );
     Ok(result)
 }

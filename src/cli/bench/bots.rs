@@ -209,6 +209,11 @@ impl BotProcess {
         }
     }
 
+    /// Process id of the bot.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// CPU time and memory of the bot process so far.
     pub fn sample(&self) -> anyhow::Result<ProcSample> {
         ProcSample::pid(self.child.id())

@@ -1,7 +1,7 @@
 //! The request load: N [`ScratchClient`]s, each on its own cloud connection (one project
 //! instance each, as in Scratch), looping one request for a fixed time against a bot.
 
-use super::metrics::{Latencies, Ms};
+use super::metrics::{Latencies, Ms, ProcSample};
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_socket::{ConnectMode, ScratchClient};
 use anyhow::Context;
@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 /// Connections opened at once while connecting many clients.
 const CONNECT_CONCURRENCY: usize = 64;
+/// Warm-up requests in flight at once (not gentle).
+const WARM_UP_CONCURRENCY: usize = 16;
 /// Gap between connects and warm-ups of gentle runs.
 const GENTLE_GAP: Duration = Duration::from_millis(20);
 
@@ -69,6 +71,12 @@ pub struct LoadResult {
     pub left_out: usize,
     /// The first error seen, for the report.
     pub first_error: Option<String>,
+    /// Wall time of the load itself (until every client's last request ended).
+    pub window: Duration,
+    /// CPU time of this process (server + clients) during `window`.
+    pub load_cpu: Duration,
+    /// CPU time of the bot process during `window`, when it runs in a child process.
+    pub bot_cpu: Option<Duration>,
 }
 
 impl LoadResult {
@@ -159,6 +167,7 @@ pub async fn run_load(
     project: &str,
     public_data: &BTreeMap<String, String>,
     spec: &LoadSpec,
+    bot_pid: Option<u32>,
 ) -> anyhow::Result<LoadResult> {
     let started = Instant::now();
     let clients = connect_clients(
@@ -172,7 +181,21 @@ pub async fn run_load(
     .await?;
     let connect_time = started.elapsed();
     let (clients, left_out) = warm_up(clients, spec).await?;
+    // A reply that came after its warm-up gave up must not be taken for a load reply.
+    stream::iter(&clients)
+        .for_each_concurrent(None, |c| async move {
+            while c.recv(Duration::from_millis(50)).await.is_ok() {}
+        })
+        .await;
+    let sample = |pid: Option<u32>| pid.map(ProcSample::pid).transpose();
+    let (own0, bot0, t0) = (ProcSample::own()?, sample(bot_pid)?, Instant::now());
     let mut result = drive(&clients, spec).await;
+    let (own1, bot1) = (ProcSample::own()?, sample(bot_pid)?);
+    result.window = t0.elapsed();
+    result.load_cpu = own1.cpu.saturating_sub(own0.cpu);
+    if let (Some(b0), Some(b1)) = (bot0, bot1) {
+        result.bot_cpu = Some(b1.cpu.saturating_sub(b0.cpu));
+    }
     result.connect_time = connect_time;
     result.left_out = left_out;
     close_clients(clients).await;
@@ -208,11 +231,14 @@ pub async fn warm_up(
         }
         kept
     } else {
-        futures_util::future::join_all(clients.into_iter().map(one))
-            .await
-            .into_iter()
-            .flatten()
+        // Bounded: with every client in one room, a burst of N requests makes 2N events
+        // for each of the N clients, more than a client's event buffer holds.
+        stream::iter(clients)
+            .map(one)
+            .buffer_unordered(WARM_UP_CONCURRENCY)
+            .filter_map(|c| async move { c })
             .collect()
+            .await
     };
     anyhow::ensure!(
         !kept.is_empty(),
@@ -268,6 +294,9 @@ async fn client_loop(
     let mut next = first;
     for k in 1.. {
         if let Some(interval) = interval {
+            if next >= deadline {
+                break;
+            }
             tokio::time::sleep_until(next.into()).await;
             next += interval;
         }
