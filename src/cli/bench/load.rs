@@ -3,7 +3,7 @@
 
 use super::metrics::{Latencies, Ms, ProcSample};
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use actors_socket::{ConnectMode, ScratchClient};
+use actors_socket::{ConnectMode, ScratchClient, SocketErrorKind};
 use anyhow::Context;
 use futures_util::{stream, StreamExt};
 use std::collections::BTreeMap;
@@ -69,6 +69,8 @@ pub struct LoadResult {
     pub latencies: Latencies,
     /// Clients left out because their first request got no correct reply.
     pub left_out: usize,
+    /// Clients whose connection closed during the load (they stop sending).
+    pub dropped: usize,
     /// The first error seen, for the report.
     pub first_error: Option<String>,
     /// Wall time of the load itself (until every client's last request ended).
@@ -88,7 +90,7 @@ impl LoadResult {
     /// One line: requests/s, p50/p99, errors.
     pub fn summary(&mut self) -> String {
         format!(
-            "{:>10.1} requests/s  p50 {}  p99 {}  ({} replies, {} errors, {:.1} s; connect {:.2} s{})",
+            "{:>10.1} requests/s  p50 {}  p99 {}  ({} replies, {} errors, {:.1} s; connect {:.2} s{}{})",
             self.rps(),
             Ms(self.latencies.quantile(0.5)),
             Ms(self.latencies.quantile(0.99)),
@@ -99,6 +101,10 @@ impl LoadResult {
             match self.left_out {
                 0 => String::new(),
                 n => format!("; {n} clients left out: no reply to their first request"),
+            },
+            match self.dropped {
+                0 => String::new(),
+                n => format!("; {n} clients disconnected during the load"),
             }
         ) + &self
             .first_error
@@ -268,8 +274,9 @@ pub async fn drive(clients: &[ScratchClient], spec: &LoadSpec) -> LoadResult {
         .collect();
     let mut result = LoadResult::default();
     for t in tasks {
-        if let Ok((ok, errors, lat, last, first_error)) = t.await {
+        if let Ok((ok, errors, lat, last, first_error, dropped)) = t.await {
             result.first_error = result.first_error.or(first_error);
+            result.dropped += usize::from(dropped);
             result.completed += ok;
             result.errors += errors;
             result.latencies.extend(lat);
@@ -287,9 +294,10 @@ async fn client_loop(
     spec: LoadSpec,
     first: Instant,
     deadline: Instant,
-) -> (u64, u64, Latencies, Instant, Option<String>) {
+) -> (u64, u64, Latencies, Instant, Option<String>, bool) {
     let (mut ok, mut errors, mut lat, mut last) = (0, 0, Latencies::default(), first);
     let mut first_error = None;
+    let mut dropped = false;
     let interval = (spec.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / spec.rate));
     let mut next = first;
     for k in 1.. {
@@ -311,6 +319,13 @@ async fn client_loop(
                 last = Instant::now();
                 lat.push(last - t);
             }
+            Err(e) if e.kind() == SocketErrorKind::Closed => {
+                // The server dropped this client (too slow to read its room's traffic).
+                errors += 1;
+                dropped = true;
+                first_error.get_or_insert_with(|| e.to_string());
+                break;
+            }
             other => {
                 errors += 1;
                 first_error.get_or_insert_with(|| match other {
@@ -322,5 +337,5 @@ async fn client_loop(
             }
         }
     }
-    (ok, errors, lat, last, first_error)
+    (ok, errors, lat, last, first_error, dropped)
 }
