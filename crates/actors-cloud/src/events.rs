@@ -86,6 +86,28 @@ pub enum EventKind {
         /// How many events were dropped.
         missed: u64,
     },
+    /// One of this connection's own operations (through its `CloudHandle`) was written to
+    /// the socket. Local only: never received from, nor sent to, the server. A separate
+    /// kind, so subscribers of remote updates (`Set`/`Create`/...) never mistake an own
+    /// write for one. `name` is the variable written, `value` the value set or created.
+    Sent(OwnWrite),
+}
+
+/// Which own operation an [`EventKind::Sent`] reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OwnWrite {
+    /// A `set` was written.
+    Set,
+    /// A `create` was written.
+    Create,
+    /// A `delete` was written.
+    Delete,
+    /// A `rename` was written; the event's `name` is the old name.
+    Rename {
+        /// The new name, without the `☁ ` prefix.
+        new_name: String,
+    },
 }
 
 /// The kind of an event without its data, for filtering subscriptions.
@@ -112,6 +134,8 @@ pub enum EventType {
     Custom,
     /// A slow stream lost events.
     Lagged,
+    /// One of the connection's own operations was written.
+    Sent,
 }
 
 impl EventType {
@@ -128,6 +152,7 @@ impl EventType {
             EventType::Other => "other",
             EventType::Custom => "custom",
             EventType::Lagged => "lagged",
+            EventType::Sent => "sent",
         }
     }
 }
@@ -146,6 +171,7 @@ impl EventKind {
             EventKind::Other { .. } => EventType::Other,
             EventKind::Custom(_) => EventType::Custom,
             EventKind::Lagged { .. } => EventType::Lagged,
+            EventKind::Sent(_) => EventType::Sent,
         }
     }
 }

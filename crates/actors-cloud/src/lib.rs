@@ -55,7 +55,7 @@ pub use config::{
 };
 pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
-pub use events::{CloudEvent, EventFilter, EventKind, EventType, SourceId};
+pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
 

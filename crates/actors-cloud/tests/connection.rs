@@ -277,3 +277,59 @@ async fn rate_limited_sets_arrive_all_and_in_order_and_coalescing_keeps_the_last
     c.stop().await;
     srv.stop().await;
 }
+
+#[actix_rt::test]
+async fn own_writes_are_reported_locally_as_sent_never_as_remote_updates() {
+    let srv = server().await;
+    let a = connect(config(&srv.url(), "p9", "alice")).await;
+    let b = connect(config(&srv.url(), "p9", "bob")).await;
+    let mut a_all = a.events();
+    let mut a_remote = a.events_filtered(EventFilter::Only(vec![
+        EventType::Set,
+        EventType::Create,
+        EventType::Delete,
+        EventType::Rename,
+    ]));
+    let mut b_events = b.events();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let cb_seen = seen.clone();
+    a.on(EventType::Sent, move |ev| {
+        cb_seen.lock().unwrap().push(ev.name.clone());
+        Ok(())
+    });
+    bounded("set", a.set("mine", 5)).await.unwrap();
+    let ev = next_matching(&mut a_all, "sent set", |e| {
+        e.event_type() == EventType::Sent
+    })
+    .await;
+    assert_eq!(ev.kind, EventKind::Sent(actors_cloud::OwnWrite::Set));
+    assert_eq!(
+        (ev.name.as_str(), ev.value.as_ref().unwrap().as_str()),
+        ("mine", "5")
+    );
+    bounded("rename", a.rename("mine", "yours")).await.unwrap();
+    let ev = next_matching(&mut a_all, "sent rename", |e| {
+        e.event_type() == EventType::Sent
+    })
+    .await;
+    assert_eq!(
+        ev.kind,
+        EventKind::Sent(actors_cloud::OwnWrite::Rename {
+            new_name: "yours".into()
+        })
+    );
+    // The other connection gets the ordinary remote update, never a `Sent`.
+    let ev = wait_set(&mut b_events, "mine", "5").await;
+    assert_eq!(ev.kind, EventKind::Set);
+    // b's own write reaches a as a remote set; a's remote-only stream saw nothing before it.
+    bounded("set", b.set("theirs", 1)).await.unwrap();
+    let ev = next_matching(&mut a_remote, "remote set", |_| true).await;
+    assert_eq!((ev.kind, ev.name.as_str()), (EventKind::Set, "theirs"));
+    eventually("callback saw both own writes", || {
+        seen.lock().unwrap().as_slice() == ["mine", "mine"]
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+    srv.stop().await;
+}

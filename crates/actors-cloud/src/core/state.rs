@@ -250,10 +250,12 @@ impl Core {
             }
             (Ok(()), InFlight::Op(p)) => {
                 self.apply_own(&p.op);
+                let sent = self.own_write_event(&p.op, now);
                 out.push(Action::Complete {
                     ids: p.ids,
                     result: Ok(()),
                 });
+                out.push(sent);
             }
         }
         self.pump(now, &mut out);

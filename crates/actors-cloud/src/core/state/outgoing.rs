@@ -4,6 +4,7 @@
 use super::{Action, Core, InFlight, Phase};
 use crate::core::queue::OpId;
 use crate::core::Op;
+use crate::events::{EventKind, OwnWrite};
 use crate::CloudError;
 use std::time::Instant;
 
@@ -52,6 +53,22 @@ impl Core {
                 .to_frame();
         self.in_flight = Some(InFlight::Op(p));
         out.push(Action::Send { frame });
+    }
+
+    /// The local event telling subscribers that `op` was written (never sent anywhere).
+    pub(super) fn own_write_event(&self, op: &Op, now: Instant) -> Action {
+        let (kind, value) = match op {
+            Op::Set { value, .. } => (OwnWrite::Set, Some(value.clone())),
+            Op::Create { value, .. } => (OwnWrite::Create, Some(value.clone())),
+            Op::Delete { .. } => (OwnWrite::Delete, None),
+            Op::Rename { new_name, .. } => (
+                OwnWrite::Rename {
+                    new_name: new_name.short().to_owned(),
+                },
+                None,
+            ),
+        };
+        Action::Emit(self.event(EventKind::Sent(kind), op.name().full(), value, now))
     }
 
     /// Our own written operation changes our view of the variables too.

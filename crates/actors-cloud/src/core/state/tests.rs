@@ -262,3 +262,62 @@ fn coalescing_merges_waiters() {
 }
 
 mod lifecycle;
+
+#[test]
+fn own_writes_emit_a_local_sent_event_once_written_never_a_remote_kind() {
+    let mut r = Rig::new(cfg(RateLimit::unlimited()));
+    r.connect(0);
+    // Accepted, written, but not yet done: nothing reported yet.
+    let a = r.set("TO_CLIENT_1", "123", 1, 1);
+    assert_eq!(sends(&a).len(), 1);
+    assert!(events(&a).is_empty());
+    let a = r.done(2);
+    assert_eq!(
+        events(&a),
+        vec![&EventKind::Sent(crate::events::OwnWrite::Set)]
+    );
+    let ev = a
+        .iter()
+        .find_map(|a| match a {
+            Action::Emit(e) => Some(e),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        (ev.name.as_str(), ev.raw_name.as_str()),
+        ("TO_CLIENT_1", "☁ TO_CLIENT_1")
+    );
+    assert_eq!(ev.value.as_ref().map(|v| v.as_str()), Some("123"));
+    assert_eq!(ev.event_type(), crate::events::EventType::Sent);
+    assert_eq!(r.cache.get("☁ TO_CLIENT_1").unwrap().as_str(), "123");
+    // Rename and delete are reported with the names involved; no value.
+    let op = Op::Rename {
+        name: VarName::new("TO_CLIENT_1").unwrap(),
+        new_name: VarName::new("b").unwrap(),
+    };
+    r.core.submit(op, 2, r.at(3));
+    let a = r.done(4);
+    assert_eq!(
+        events(&a),
+        vec![&EventKind::Sent(crate::events::OwnWrite::Rename {
+            new_name: "b".into()
+        })]
+    );
+    r.core.submit(
+        Op::Delete {
+            name: VarName::new("b").unwrap(),
+        },
+        3,
+        r.at(5),
+    );
+    let a = r.done(6);
+    assert_eq!(
+        events(&a),
+        vec![&EventKind::Sent(crate::events::OwnWrite::Delete)]
+    );
+    // A failed write reports nothing (it is retried after the reconnect).
+    r.set("c", "1", 4, 7);
+    let e = r.core.epoch();
+    let a = r.core.on_write_done(e, Err("broken pipe".into()), r.at(8));
+    assert!(!events(&a).iter().any(|k| matches!(k, EventKind::Sent(_))));
+}
