@@ -224,7 +224,8 @@ impl RequestBot {
         RequestBot::builder(registry).start(socket)
     }
 
-    /// Events: invalid syntax, handler errors (including panics), uncaught errors.
+    /// Events: invalid syntax, handler errors (including panics), uncaught errors, and one
+    /// [`RequestEvent::Served`] per handled message (its request name and latency).
     pub fn events(&self) -> broadcast::Receiver<RequestEvent> {
         self.events.subscribe()
     }

@@ -14,6 +14,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::args::Caller;
 use crate::error::{ErrorKind, RequestError};
@@ -78,8 +79,10 @@ pub struct HandlerFailed {
 pub type ErrorHook = Arc<dyn Fn(&HandlerFailed) -> ErrorAction + Send + Sync>;
 
 /// Something worth reporting (the original's `invalid_syntax`, `error_in_request` and
-/// `uncaught_error` events).
+/// `uncaught_error` events, plus [`Served`](RequestEvent::Served) for every handled
+/// message). New kinds may be added, so match with a `_` arm.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum RequestEvent {
     /// A message did not parse.
     InvalidSyntax {
@@ -111,6 +114,20 @@ pub enum RequestEvent {
         last_message: Option<String>,
         /// What went wrong.
         error: RequestError,
+    },
+    /// One message was handled completely (emitted once per message, after the errors it
+    /// caused): from receiving it to its reply being sent, or to knowing there is none.
+    Served {
+        /// Who sent it.
+        caller: Caller,
+        /// The name of the last sub-request that ran (or was about to), or the raw message
+        /// text when it did not parse ([`Dispatch::label`]).
+        request: String,
+        /// From the message being received to the reply being written (or to the end of
+        /// the dispatch when nothing was sent).
+        elapsed: Duration,
+        /// Whether a reply was sent.
+        replied: bool,
     },
 }
 
@@ -187,6 +204,7 @@ impl Dispatcher {
             reply: None,
             finished: false,
             events: Vec::new(),
+            label: text.to_string(),
         };
         match parse_message(text, self.registry.as_ref(), self.parse) {
             Ok(subs) => dispatch.pending = subs.into(),

@@ -128,7 +128,11 @@ async fn panics_unknown_requests_and_the_caller() {
         let event = tokio::time::timeout(WAIT, events.recv())
             .await
             .expect("event in time");
-        seen.push(event.expect("event"));
+        match event.expect("event") {
+            // Every message is also reported as served (see the latency test).
+            RequestEvent::Served { .. } => {}
+            event => seen.push(event),
+        }
     }
     let panics: Vec<&str> = seen
         .iter()
@@ -313,6 +317,72 @@ async fn error_hook_retries_once_and_replies() {
     assert_eq!(ask(&client, "flaky").await, "second try works");
     assert_eq!(tries.load(Ordering::SeqCst), 2);
     assert_eq!(ask(&client, "broken").await, "broken: always");
+    bot.stop().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn every_handled_message_is_reported_as_served_with_its_latency() {
+    let server = start_server().await;
+    let mut requests = registry();
+    requests.request_async("nap", || async {
+        actix_rt::time::sleep(Duration::from_millis(60)).await;
+        "rested"
+    });
+    requests.request("quiet", || -> Result<i32, actors_requests::Failure> {
+        Err(actors_requests::Failure::new("hush"))
+    });
+    let builder = RequestBot::builder(requests).on_error(|failed| {
+        if failed.request.name == "quiet" {
+            actors_requests::ErrorAction::Silent
+        } else {
+            actors_requests::ErrorAction::Fail
+        }
+    });
+    let (_cloud, bot) = bot(&server.url(), builder, false).await;
+    let mut events = bot.events();
+    let client = client(&server.url(), false).await;
+    assert_eq!(ask(&client, "nap").await, "rested");
+    assert_eq!(
+        ask(&client, "nope 1").await,
+        "The command syntax was wrong."
+    );
+    client.send("ping; quiet").await.expect("send");
+    let mut served = Vec::new();
+    let mut errors = 0;
+    while served.len() < 3 {
+        let event = tokio::time::timeout(WAIT, events.recv())
+            .await
+            .expect("event in time")
+            .expect("event");
+        match event {
+            RequestEvent::Served {
+                caller,
+                request,
+                elapsed,
+                replied,
+            } => {
+                assert_eq!(caller.client_id, client.client_id().to_string());
+                served.push((request, elapsed, replied));
+            }
+            RequestEvent::InvalidSyntax { .. } | RequestEvent::HandlerError { .. } => errors += 1,
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+    let names: Vec<(&str, bool)> = served.iter().map(|(r, _, s)| (r.as_str(), *s)).collect();
+    // The last sub-request names the message; the raw text when it did not parse; `quiet`
+    // fails silently (the error hook's choice), so nothing was sent.
+    assert_eq!(names, [("nap", true), ("nope 1", true), ("quiet", false)]);
+    // Measured from receipt to the reply being sent: at least the handler's own sleep.
+    assert!(
+        served[0].1 >= Duration::from_millis(60),
+        "{:?}",
+        served[0].1
+    );
+    assert_eq!(
+        errors, 2,
+        "the errors are still reported, each before its Served"
+    );
     bot.stop().await;
     server.stop().await;
 }

@@ -1,7 +1,7 @@
 //! The tasks of the request handler: accepting clients and serving each one.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::Addr;
 use actors_socket::{SocketClient, SocketErrorKind, SocketHandle};
@@ -30,8 +30,9 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
-    /// Handle one message completely; the reply to send, if any.
-    pub async fn handle(&self, caller: Caller, text: &str) -> Option<String> {
+    /// Handle one message completely; the reply to send, if any, and what the message's
+    /// [`Served`](RequestEvent::Served) event names ([`Dispatch::label`](crate::Dispatch::label)).
+    pub async fn handle(&self, caller: Caller, text: &str) -> (Option<String>, String) {
         let mut dispatch = self.dispatcher.begin(caller, text);
         while let Some(job) = dispatch.next_job() {
             let outcome = if job.is_inline() {
@@ -57,11 +58,12 @@ impl Shared {
                 self.emit(event);
             }
         }
+        let label = dispatch.label().to_string();
         let (reply, events) = dispatch.finish();
         for event in events {
             self.emit(event);
         }
-        reply
+        (reply, label)
     }
 }
 
@@ -107,11 +109,23 @@ pub(crate) async fn serve_client(client: SocketClient, username: Option<String>,
             client.id().to_string(),
             client.username().or(username.clone()),
         );
+        // The clock is read here, by the driver; the dispatcher stays sans-IO.
+        let received = Instant::now();
         tracing::debug!(client = %caller.client_id, chars = text.chars().count(), "request received");
-        let Some(reply) = shared.handle(caller.clone(), &text).await else {
+        let (reply, request) = shared.handle(caller.clone(), &text).await;
+        let served = |replied: bool| RequestEvent::Served {
+            caller: caller.clone(),
+            request: request.clone(),
+            elapsed: received.elapsed(),
+            replied,
+        };
+        let Some(reply) = reply else {
+            shared.emit(served(false));
             continue;
         };
-        if let Err(e) = client.send(&reply).await {
+        let sent = client.send(&reply).await;
+        shared.emit(served(sent.is_ok()));
+        if let Err(e) = sent {
             tracing::warn!(client = %caller.client_id, error = %e, "could not send a reply");
             shared.emit(RequestEvent::UncaughtError {
                 caller: Some(caller),

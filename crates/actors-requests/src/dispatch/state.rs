@@ -24,6 +24,8 @@ pub struct Dispatch {
     pub(super) reply: Option<String>,
     pub(super) finished: bool,
     pub(super) events: Vec<RequestEvent>,
+    /// The raw text until a sub-request is handed out, then that sub-request's name.
+    pub(super) label: String,
 }
 
 impl std::fmt::Debug for Dispatch {
@@ -133,6 +135,9 @@ impl Dispatch {
             return None;
         };
         self.attempt += 1;
+        if self.label != sub.name {
+            self.label = sub.name.clone();
+        }
         let args = CallArgs::new(
             self.caller.clone(),
             sub.name.clone(),
@@ -231,5 +236,23 @@ impl Dispatch {
     /// Who sent the message.
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// What the message is reported as in [`RequestEvent::Served`]: the name of the last
+    /// sub-request handed out by [`next_job`](Dispatch::next_job), or the raw message text
+    /// when none was (it did not parse, or was empty).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The [`RequestEvent::Served`] for this message, given how long it took (measured by
+    /// the driver, which owns the clock) and whether a reply was sent.
+    pub fn served(&self, elapsed: std::time::Duration, replied: bool) -> RequestEvent {
+        RequestEvent::Served {
+            caller: self.caller.clone(),
+            request: self.label.clone(),
+            elapsed,
+            replied,
+        }
     }
 }

@@ -263,3 +263,46 @@ fn string_parameters_get_what_the_sprite_sent() {
         assert_eq!(run(&d, text).0.as_deref(), Some(want), "{text:?}");
     }
 }
+
+#[test]
+fn served_names_the_last_sub_request_or_the_raw_text() {
+    let d = Dispatcher::new(registry());
+    let mut dispatch = d.begin(caller(), "ping; add 1 2");
+    assert_eq!(dispatch.label(), "ping; add 1 2");
+    while let Some(job) = dispatch.next_job() {
+        let outcome = job.run_blocking();
+        dispatch.complete(outcome);
+    }
+    assert_eq!(dispatch.label(), "add");
+    // The driver owns the clock: the elapsed time is whatever it measured.
+    let served = dispatch.served(Duration::from_millis(7), true);
+    match served {
+        RequestEvent::Served {
+            caller: who,
+            request,
+            elapsed,
+            replied,
+        } => {
+            assert_eq!(who, caller());
+            assert_eq!(
+                (request.as_str(), elapsed, replied),
+                ("add", Duration::from_millis(7), true)
+            );
+        }
+        other => panic!("not served: {other:?}"),
+    }
+    // A failure stops later sub-requests: the failing one is the last that ran.
+    let mut dispatch = d.begin(caller(), "fail; ping");
+    while let Some(job) = dispatch.next_job() {
+        let outcome = job.run_blocking();
+        dispatch.complete(outcome);
+    }
+    assert_eq!(dispatch.label(), "fail");
+    // Nothing parsed: the raw text.
+    let dispatch = d.begin(caller(), "nope 1");
+    assert_eq!(dispatch.label(), "nope 1");
+    assert!(matches!(
+        dispatch.served(Duration::ZERO, true),
+        RequestEvent::Served { request, .. } if request == "nope 1"
+    ));
+}
