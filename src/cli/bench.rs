@@ -98,6 +98,10 @@ pub struct BenchArgs {
     /// every set. 100 is the library's default.
     #[arg(long, default_value_t = 0)]
     pub spacing_ms: u64,
+    /// requests: projects (rooms) the clients are spread over, all served by the one bot
+    /// (one cloud connection per project). 1: every client in the bot's room.
+    #[arg(long, default_value_t = 1)]
+    pub bot_rooms: usize,
     /// goodput: characters of the reply.
     #[arg(long, default_value_t = 8_200)]
     pub chars: usize,
@@ -136,7 +140,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 else {
                     anyhow::bail!("--scenario bot needs --url, --project and --public-data-out");
                 };
-                bots::serve_child(url, project, args.secure, spacing(&args), out).await
+                bots::serve_child(
+                    url,
+                    project,
+                    args.bot_rooms,
+                    args.secure,
+                    spacing(&args),
+                    out,
+                )
+                .await
             }
         }
     })
@@ -160,6 +172,7 @@ fn spec(args: &BenchArgs, secure: bool, duration: Duration) -> anyhow::Result<Lo
         timeout: Duration::from_secs(10).max(Duration::from_millis(200) * args.clients as u32),
         request,
         expected: expected.to_owned(),
+        rooms: args.bot_rooms.max(1),
         gentle: false,
     })
 }
@@ -186,9 +199,14 @@ fn mode_name(secure: bool) -> &'static str {
 
 async fn requests(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
     let n = args.clients.max(1);
+    anyhow::ensure!(
+        !(args.against_original && args.bot_rooms > 1),
+        "--against-original runs with --bot-rooms 1 only (the original bot listens on one project)"
+    );
     let limits = Limits {
         max_connections: 2 * n + 64,
         max_clients_per_room: 2 * n + 64,
+        max_rooms: args.bot_rooms.max(1) * 2 + 64,
         ..Limits::default()
     };
     let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
@@ -198,8 +216,12 @@ async fn requests(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
     for secure in modes(args) {
         let spec = spec(args, secure, duration)?;
         println!(
-            "\n{} clients, {}, `{} {}`, {} s, {}:",
+            "\n{} clients{}, {}, `{} {}`, {} s, {}:",
             spec.clients,
+            match spec.rooms {
+                1 => String::new(),
+                r => format!(" over {r} projects served by one bot"),
+            },
             mode_name(secure),
             spec.request.0,
             spec.request.1.join(" "),
@@ -245,7 +267,7 @@ async fn phase(
         Impl::Original => "original",
     };
     let project = format!("{tag}-{}-{}", mode_name(secure), std::process::id());
-    let bot = BotProcess::spawn(which, url, &project, secure, spacing).await?;
+    let bot = BotProcess::spawn(which, url, &project, secure, spacing, spec.rooms).await?;
     let mut result = load::run_load(url, &project, &bot.public_data, spec, Some(bot.pid())).await?;
     let (bot_end, own_end) = (bot.sample()?, ProcSample::own()?);
     drop(bot);

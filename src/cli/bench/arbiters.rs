@@ -84,6 +84,7 @@ async fn one_project(
             spec.secure,
             &bot.public_data,
             false,
+            1,
         )
         .await?;
         let (clients, _) = warm_up(clients, &spec).await?;

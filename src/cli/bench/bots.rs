@@ -7,7 +7,8 @@ use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{ErrorMessage, Registry, RequestBot};
 use actors_security::encoding::TABLE;
 use actors_security::keys::Security;
-use actors_socket::{PacketSize, SocketConfig};
+use actors_socket::actor::CloudLink;
+use actors_socket::{PacketSize, SocketConfig, SocketHandle};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,37 +62,73 @@ pub async fn start_bot(
     rate: RateLimit,
     spacing: Duration,
 ) -> anyhow::Result<InProcessBot> {
+    start_bot_on(url, &[project.to_owned()], secure, rate, spacing).await
+}
+
+/// [`start_bot`] with one socket listening on several projects (one cloud connection each).
+pub async fn start_bot_on(
+    url: &str,
+    projects: &[String],
+    secure: bool,
+    rate: RateLimit,
+    spacing: Duration,
+) -> anyhow::Result<InProcessBot> {
     let security = secure.then(Security::generate_ec);
     let public_data = security
         .as_ref()
         .map(Security::public_data)
         .unwrap_or_default();
-    let cloud = CloudHandle::connect(
-        ConnectionConfig::custom(url, project)
-            .username("bench_bot")
-            .rate_limit(rate),
-    )
-    .await
-    .with_context(|| format!("connecting the bot to {url} project {project}"))?;
+    let mut clouds = Vec::new();
+    for project in projects {
+        let cloud = CloudHandle::connect(
+            ConnectionConfig::custom(url, project)
+                .username("bench_bot")
+                .rate_limit(rate),
+        )
+        .await
+        .with_context(|| format!("connecting the bot to {url} project {project}"))?;
+        clouds.push(cloud);
+    }
     let config = SocketConfig {
         security: security.map(|s| Arc::new(s) as _),
         packet_size: PacketSize::Fixed(PACKET_SIZE),
         to_client_spacing: spacing,
         ..SocketConfig::default()
     };
-    let bot = RequestBot::builder(registry()).listen_on(&cloud, config)?;
+    let links: Vec<Arc<dyn CloudLink>> = clouds
+        .iter()
+        .map(|c| Arc::new(c.clone()) as Arc<dyn CloudLink>)
+        .collect();
+    let mut builder = RequestBot::builder(registry());
+    for cloud in clouds {
+        builder = builder.also_stop(cloud);
+    }
+    let bot = builder.start(SocketHandle::listen(links, config))?;
     Ok(InProcessBot { bot, public_data })
+}
+
+/// The project of client `i` when a bot listens on `rooms` projects named after `base`.
+pub fn project_of(base: &str, rooms: usize, i: usize) -> String {
+    if rooms <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}-r{}", i % rooms)
+    }
 }
 
 /// Body of the hidden `bench --scenario bot` child: serve until killed.
 pub async fn serve_child(
     url: &str,
     project: &str,
+    rooms: usize,
     secure: bool,
     spacing: Duration,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let bot = start_bot(url, project, secure, RateLimit::unlimited(), spacing).await?;
+    let projects: Vec<String> = (0..rooms.max(1))
+        .map(|i| project_of(project, rooms, i))
+        .collect();
+    let bot = start_bot_on(url, &projects, secure, RateLimit::unlimited(), spacing).await?;
     write_atomically(out, &serde_json::to_string(&bot.public_data)?)?;
     bot.bot.wait().await;
     Ok(())
@@ -137,6 +174,7 @@ impl BotProcess {
         project: &str,
         secure: bool,
         spacing: Duration,
+        rooms: usize,
     ) -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("scratchcomm-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -159,6 +197,7 @@ impl BotProcess {
                     c.arg("--secure");
                 }
                 c.arg("--spacing-ms").arg(spacing.as_millis().to_string());
+                c.arg("--bot-rooms").arg(rooms.to_string());
                 c.arg("--public-data-out").arg(&out);
                 c
             }

@@ -34,6 +34,8 @@ pub struct LoadSpec {
     pub request: (String, Vec<String>),
     /// The reply every request must get (`add`: computed per request).
     pub expected: String,
+    /// Projects the clients are spread over (round robin), all served by the one bot.
+    pub rooms: usize,
     /// Connect and warm up one client at a time, 20 ms apart. The original drops secure
     /// packets of different clients in the same centisecond (§9 S7), handshakes included.
     pub gentle: bool,
@@ -134,6 +136,7 @@ pub async fn connect_clients(
     secure: bool,
     public_data: &BTreeMap<String, String>,
     gentle: bool,
+    rooms: usize,
 ) -> anyhow::Result<Vec<ScratchClient>> {
     let mode = if secure {
         ConnectMode::Secure(public_data.clone())
@@ -147,7 +150,8 @@ pub async fn connect_clients(
                 if gentle {
                     tokio::time::sleep(GENTLE_GAP).await;
                 }
-                let cloud = connect_cloud(url, project, &format!("client{i}")).await?;
+                let project = super::bots::project_of(project, rooms, i);
+                let cloud = connect_cloud(url, &project, &format!("client{i}")).await?;
                 let client = ScratchClient::connect(&cloud, mode, super::bots::PACKET_SIZE)
                     .await
                     .with_context(|| format!("socket connect of client {i}"))?;
@@ -183,6 +187,7 @@ pub async fn run_load(
         spec.secure,
         public_data,
         spec.gentle,
+        spec.rooms,
     )
     .await?;
     let connect_time = started.elapsed();
@@ -280,7 +285,9 @@ pub async fn drive(clients: &[ScratchClient], spec: &LoadSpec) -> LoadResult {
             result.completed += ok;
             result.errors += errors;
             result.latencies.extend(lat);
-            result.elapsed = result.elapsed.max(last.saturating_duration_since(start));
+            if let Some(last) = last {
+                result.elapsed = result.elapsed.max(last.saturating_duration_since(start));
+            }
         } else {
             result.errors += 1;
         }
@@ -294,8 +301,9 @@ async fn client_loop(
     spec: LoadSpec,
     first: Instant,
     deadline: Instant,
-) -> (u64, u64, Latencies, Instant, Option<String>, bool) {
-    let (mut ok, mut errors, mut lat, mut last) = (0, 0, Latencies::default(), first);
+) -> (u64, u64, Latencies, Option<Instant>, Option<String>, bool) {
+    let (mut ok, mut errors, mut lat) = (0, 0, Latencies::default());
+    let mut last: Option<Instant> = None;
     let mut first_error = None;
     let mut dropped = false;
     let interval = (spec.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / spec.rate));
@@ -316,8 +324,9 @@ async fn client_loop(
         match c.request(&spec.request.0, &args, spec.timeout).await {
             Ok(reply) if reply == expected => {
                 ok += 1;
-                last = Instant::now();
-                lat.push(last - t);
+                let now = Instant::now();
+                last = Some(now);
+                lat.push(now - t);
             }
             Err(e) if e.kind() == SocketErrorKind::Closed => {
                 // The server dropped this client (too slow to read its room's traffic).
