@@ -208,8 +208,8 @@ impl Hub {
         }
     }
 
-    /// Set a variable through the project's connection and tell live subscribers (a
-    /// connection gets no echo of its own sets, so the dashboard publishes it).
+    /// Set a variable through the project's connection. Live subscribers hear of it from
+    /// the connection's own-write event (`EventKind::Sent`), like every other own set.
     pub(crate) async fn set(
         self: &Arc<Self>,
         id: &str,
@@ -223,7 +223,6 @@ impl Hub {
             name: scratchcomm_wire::strip_prefix(name).to_owned(),
             value: Some(value.into_string()),
         };
-        self.publish(frame("variable", &msg));
         Ok(msg)
     }
 

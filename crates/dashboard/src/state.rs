@@ -6,7 +6,7 @@
 //! ([`ConnectionStatus::observe`]). A connection is assumed *connected* when it is
 //! attached, because `CloudHandle::connect` only resolves after the handshake.
 
-use actors_cloud::{CloudEvent, EventKind};
+use actors_cloud::{CloudEvent, EventKind, OwnWrite};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -86,6 +86,19 @@ impl ConnectionStatus {
                 value: None,
             },
             EventKind::Rename { .. } => Update::Project,
+            // The connection's own writes (its `CloudHandle`), reported once written: the
+            // server does not echo them, so this is how they appear live.
+            EventKind::Sent(op) => match op {
+                OwnWrite::Set | OwnWrite::Create => Update::Variable {
+                    name: event.name.clone(),
+                    value: event.value.as_ref().map(|v| v.as_str().to_owned()),
+                },
+                OwnWrite::Delete => Update::Variable {
+                    name: event.name.clone(),
+                    value: None,
+                },
+                _ => Update::Project,
+            },
             EventKind::Connect => {
                 if self.state == ConnectionState::Connected {
                     // The first connect (or a duplicate) is not a reconnect.
@@ -168,16 +181,24 @@ pub struct SocketView {
     pub requests: Option<RequestStats>,
 }
 
-/// How many requests of a request bot failed, and how (every complete message the bot's
-/// socket receives is a request: see [`SocketView::messages`]).
+/// What a request bot served, how fast, and how many requests failed and how (from the
+/// bot's [`RequestEvent`](actors_requests::RequestEvent)s since the dashboard attached).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RequestStats {
+    /// Messages handled completely (one per message, replied or not).
+    pub served: u64,
+    /// Of those, the ones whose reply was sent.
+    pub replied: u64,
+    /// Every error counted below, together.
+    pub errors: u64,
     /// Messages that did not parse (syntax errors, unknown requests).
     pub invalid_syntax: u64,
     /// Handlers that failed, panicked or got unfitting arguments.
     pub handler_errors: u64,
     /// Errors outside any handler (e.g. replying failed).
     pub uncaught_errors: u64,
+    /// From receiving a message to sending its reply.
+    pub latency: Latency,
     /// The latest errors, newest first (at most [`RequestStats::RECENT`]).
     pub recent_errors: Vec<RequestErrorView>,
 }
@@ -193,8 +214,18 @@ impl RequestStats {
             "handler_error" => self.handler_errors += 1,
             _ => self.uncaught_errors += 1,
         }
+        self.errors += 1;
         self.recent_errors.insert(0, error);
         self.recent_errors.truncate(Self::RECENT);
+    }
+
+    /// Record one handled message and how long it took.
+    pub fn record_served(&mut self, elapsed: std::time::Duration, replied: bool) {
+        self.served += 1;
+        if replied {
+            self.replied += 1;
+        }
+        self.latency.record(elapsed);
     }
 }
 
@@ -230,6 +261,10 @@ pub struct VariableMessage {
     /// New value, `None` (JSON `null`) when deleted.
     pub value: Option<String>,
 }
+
+mod latency;
+
+pub use latency::Latency;
 
 #[cfg(test)]
 mod tests;

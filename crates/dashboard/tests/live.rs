@@ -58,6 +58,12 @@ async fn pushes_snapshot_variables_and_connection_state() {
         f.event == "variable" && f.data["name"] == "mine" && f.data["value"] == "3"
     })
     .await;
+    // So is any set the app makes through the attached connection's own handle.
+    bounded("own set", a.set("own", 5)).await.unwrap();
+    live.until("own=5", |f| {
+        f.event == "variable" && f.data["name"] == "own" && f.data["value"] == "5"
+    })
+    .await;
 
     // The server goes away: disconnected. It comes back on the same port: one reconnect.
     other.stop().await;

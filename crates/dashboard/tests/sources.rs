@@ -237,6 +237,18 @@ async fn a_request_bot_shows_requests_and_errors() {
             .expect("reply"),
         "pong"
     );
+    // The bot's reply went out through its own connection's TO_CLIENT variables: the
+    // dashboard shows those own sets live (no echo comes from the server).
+    let own = live
+        .until("the bot's own TO_CLIENT set", |f| {
+            f.event == "variable"
+                && f.data["id"] == "custom:950"
+                && f.data["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("TO_CLIENT_"))
+        })
+        .await;
+    assert!(own.data["value"].as_str().is_some_and(|v| !v.is_empty()));
     bounded("fail", client.request("fail", &[] as &[&str], wait))
         .await
         .expect("error reply");
@@ -262,11 +274,29 @@ async fn a_request_bot_shows_requests_and_errors() {
         .as_str()
         .unwrap()
         .contains(&client.client_id().to_string()));
-    // Every complete message to the bot's socket is a request (the frames may have gone by).
-    eventually("three requests", || {
-        dashboard.snapshot().sockets[0].messages >= 3
-    })
-    .await;
+    // Every message is reported as served once handled, with its latency.
+    let frame = live
+        .until("three served", |f| {
+            f.event == "socket" && f.data["requests"]["served"] == 3
+        })
+        .await;
+    let stats = &frame.data["requests"];
+    assert_eq!(stats["replied"], 3, "{stats}");
+    assert_eq!(stats["errors"], 2, "{stats}");
+    let latency = &stats["latency"];
+    assert_eq!(latency["count"], 3, "{latency}");
+    assert_eq!(latency["window"], 3, "{latency}");
+    for key in ["last_ms", "mean_ms", "p50_ms", "p99_ms"] {
+        let ms = latency[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key}: {latency}"));
+        assert!(ms >= 0.0, "{key}: {latency}");
+    }
+    assert!(latency["p50_ms"].as_f64() <= latency["p99_ms"].as_f64());
+    let snapshot = dashboard.snapshot();
+    let requests = snapshot.sockets[0].requests.as_ref().unwrap();
+    assert_eq!((requests.served, requests.latency.count()), (3, 3));
+    assert!(snapshot.sockets[0].messages >= 3);
 
     client.close().await;
     bot.stop().await;

@@ -22,8 +22,8 @@ pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
     let weak: Weak<Hub> = Arc::downgrade(hub);
     tokio::spawn(async move {
         loop {
-            let error = match events.recv().await {
-                Ok(event) => error_view(&event),
+            let event = match events.recv().await {
+                Ok(event) => event,
                 Err(RecvError::Lagged(missed)) => {
                     super::lock(&entry.view).missed_events += missed;
                     continue;
@@ -31,17 +31,35 @@ pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
                 Err(RecvError::Closed) => return,
             };
             let Some(hub) = weak.upgrade() else { return };
-            let Some(error) = error else { continue };
             let view = {
                 let mut view = super::lock(&entry.view);
-                view.requests
-                    .get_or_insert_with(RequestStats::default)
-                    .record(error);
+                let stats = view.requests.get_or_insert_with(RequestStats::default);
+                if !apply(stats, &event) {
+                    continue;
+                }
                 view.clone()
             };
             hub.publish(frame("socket", &view));
         }
     });
+}
+
+/// Account for one bot event; `true` when something visible changed.
+pub(crate) fn apply(stats: &mut RequestStats, event: &RequestEvent) -> bool {
+    if let RequestEvent::Served {
+        elapsed, replied, ..
+    } = event
+    {
+        stats.record_served(*elapsed, *replied);
+        return true;
+    }
+    match error_view(event) {
+        Some(error) => {
+            stats.record(error);
+            true
+        }
+        None => false,
+    }
 }
 
 fn caller_text(caller: &Caller) -> String {
@@ -81,7 +99,7 @@ pub(crate) fn error_view(event: &RequestEvent) -> Option<RequestErrorView> {
             caller: caller.as_ref().map(caller_text),
             message: error.to_string(),
         },
-        #[allow(unreachable_patterns)]
+        // `Served` is counted by `apply`; kinds added later are not errors we know.
         _ => return None,
     })
 }
@@ -148,5 +166,36 @@ mod tests {
         );
         assert_eq!(stats.recent_errors.len(), RequestStats::RECENT);
         assert_eq!(stats.recent_errors[0].kind, "uncaught_error");
+        assert_eq!(stats.errors, 14);
+    }
+
+    #[test]
+    fn served_events_count_requests_and_latency_but_are_no_errors() {
+        let mut stats = RequestStats::default();
+        let served = |ms: u64, replied: bool| RequestEvent::Served {
+            caller: caller(None),
+            request: "ping".into(),
+            elapsed: std::time::Duration::from_millis(ms),
+            replied,
+        };
+        assert!(error_view(&served(1, true)).is_none());
+        assert!(apply(&mut stats, &served(10, true)));
+        assert!(apply(&mut stats, &served(30, false)));
+        assert_eq!((stats.served, stats.replied, stats.errors), (2, 1, 0));
+        assert_eq!(
+            stats.latency.last(),
+            Some(std::time::Duration::from_millis(30))
+        );
+        assert_eq!(
+            stats.latency.mean(),
+            Some(std::time::Duration::from_millis(20))
+        );
+        let failed = RequestEvent::UncaughtError {
+            caller: None,
+            last_message: None,
+            error: RequestError::new(ErrorKind::Socket, "gone"),
+        };
+        assert!(apply(&mut stats, &failed));
+        assert_eq!((stats.served, stats.errors), (2, 1));
     }
 }

@@ -182,3 +182,42 @@ fn project_view_json_shape() {
     assert_eq!(json["variables"]["score"], "42");
     assert_eq!(json["host"], "custom");
 }
+
+#[test]
+fn own_writes_are_variable_updates_too() {
+    use actors_cloud::OwnWrite;
+    let mut s = ConnectionStatus::attached();
+    assert_eq!(
+        s.observe(&ev(
+            EventKind::Sent(OwnWrite::Set),
+            "TO_CLIENT_1",
+            Some("9")
+        )),
+        Update::Variable {
+            name: "TO_CLIENT_1".into(),
+            value: Some("9".into())
+        }
+    );
+    assert_eq!(
+        s.observe(&ev(EventKind::Sent(OwnWrite::Create), "n", Some("0"))),
+        Update::Variable {
+            name: "n".into(),
+            value: Some("0".into())
+        }
+    );
+    assert_eq!(
+        s.observe(&ev(EventKind::Sent(OwnWrite::Delete), "n", None)),
+        Update::Variable {
+            name: "n".into(),
+            value: None
+        }
+    );
+    let rename = OwnWrite::Rename {
+        new_name: "b".into(),
+    };
+    assert_eq!(
+        s.observe(&ev(EventKind::Sent(rename), "a", None)),
+        Update::Project
+    );
+    assert_eq!(s, ConnectionStatus::attached());
+}
