@@ -151,6 +151,17 @@ test("dashboard in headless Chromium: live push, form set, errors, screenshot", 
     null,
     { timeout: STEP_MS },
   );
+  // Served count, errors and latency (from the bot's Served events), pushed live.
+  await page.waitForFunction(
+    () => parseInt(document.querySelector('article.socket[data-id="bot1002"] .served')?.textContent, 10) >= 2,
+    null,
+    { timeout: STEP_MS },
+  );
+  assert.match(await bot.locator(".errors").textContent(), /^\d+$/);
+  for (const which of [".lat-last", ".lat-mean", ".lat-p50", ".lat-p99"]) {
+    assert.match(await bot.locator(which).textContent(), /^\d+(\.\d+)? m?s$/, which);
+  }
+  assert.match(await bot.locator(".lat-window").textContent(), /last \d+/);
 
   // The same set once more from the other side, so the screenshot shows a fresh flash.
   await player.set("☁ score", "43");

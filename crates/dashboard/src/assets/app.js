@@ -102,7 +102,9 @@ function renderSocket(socket) {
   const stats = socket.requests;
   card.querySelector(".socket-kind").textContent = stats ? "Request bot" : "Cloud socket";
   card.querySelector(".socket-id").textContent = socket.id;
-  card.querySelector(".messages").textContent = socket.messages + (stats ? " requests" : " messages");
+  card.querySelector(".messages").textContent = stats
+    ? stats.served + " requests served"
+    : socket.messages + " messages";
   const tbody = card.querySelector(".clients tbody");
   tbody.replaceChildren();
   for (const client of socket.clients) {
@@ -114,6 +116,16 @@ function renderSocket(socket) {
   const requests = card.querySelector(".requests");
   requests.hidden = !stats;
   if (!stats) return;
+  card.querySelector(".served").textContent = String(stats.served);
+  card.querySelector(".errors").textContent = String(stats.errors);
+  const latency = stats.latency || {};
+  card.querySelector(".lat-last").textContent = formatMs(latency.last_ms);
+  card.querySelector(".lat-mean").textContent = formatMs(latency.mean_ms);
+  card.querySelector(".lat-p50").textContent = formatMs(latency.p50_ms);
+  card.querySelector(".lat-p99").textContent = formatMs(latency.p99_ms);
+  card.querySelector(".lat-window").textContent = latency.window
+    ? "(percentiles of the last " + latency.window + ")"
+    : "";
   card.querySelector(".invalid-syntax").textContent = String(stats.invalid_syntax);
   card.querySelector(".handler-errors").textContent = String(stats.handler_errors);
   card.querySelector(".uncaught-errors").textContent = String(stats.uncaught_errors);
@@ -125,6 +137,15 @@ function renderSocket(socket) {
     li.textContent = (what ? what + ": " : "") + error.message;
     list.append(li);
   }
+}
+
+// Milliseconds as a short human text; "–" before the first request.
+function formatMs(ms) {
+  if (typeof ms !== "number") return "–";
+  if (ms >= 1000) return (ms / 1000).toFixed(2) + " s";
+  if (ms >= 100) return Math.round(ms) + " ms";
+  if (ms >= 10) return ms.toFixed(1) + " ms";
+  return ms.toFixed(2) + " ms";
 }
 
 function renderSnapshot(snapshot) {
