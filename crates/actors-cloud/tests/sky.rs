@@ -70,8 +70,16 @@ async fn sky_fans_in_and_targets_members() {
 
     // A targeted set reaches only that member's server.
     let mut x2_events = x2.events();
+    let mut own = sky.events_filtered(EventType::Sent);
     bounded("sky set", sky.set(&two, "reply", 3)).await.unwrap();
     wait_set(&mut x2_events, "reply", "3").await;
+    // The member's own write is fanned in as a local `Sent` event (never as a `Set`: the
+    // Set-only recipient below sees remote sets only).
+    let ev = next_matching(&mut own, "own write fanned in", |_| true).await;
+    assert_eq!(
+        (ev.source.as_str(), ev.name.as_str(), ev.kind),
+        ("two", "reply", EventKind::Sent(actors_cloud::OwnWrite::Set))
+    );
     assert!(srv1
         .variables("alpha")
         .unwrap()
