@@ -19,11 +19,15 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 /// Mount the cloud endpoint on every path of an actix-web app (TurboWarp clients connect to
 /// `/`, others to any path). Requests that are not websocket upgrades get 400.
 ///
+/// Call `HttpServer::tcp_nodelay(true)` on your server as [`CloudServer::start`] does:
+/// otherwise small frames wait for delayed ACKs (about 40 ms per reply, docs/performance.md H1).
+///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// use scratchcomm_server::{configure, CloudState, ServerConfig};
 /// let state = CloudState::new(ServerConfig::default()).expect("valid config");
 /// actix_web::HttpServer::new(move || actix_web::App::new().configure(configure(state.clone())))
+///     .tcp_nodelay(true)
 ///     .bind(("127.0.0.1", 8080))?
 ///     .run()
 ///     .await
@@ -88,6 +92,9 @@ impl CloudServer {
         let state = CloudState::new(config)?;
         let app_state = state.clone();
         let server = HttpServer::new(move || App::new().configure(configure(app_state.clone())))
+            // Cloud traffic is small frames in quick succession (a request is two sets):
+            // with Nagle's algorithm every reply waits for the peer's delayed ACK (~40 ms).
+            .tcp_nodelay(true)
             .workers(workers)
             .shutdown_timeout(1)
             .disable_signals()
