@@ -9,6 +9,10 @@ use crate::types::{pad15, Centis, ClientId};
 use actors_security::encoding::{sanitize, server_encode};
 use actors_security::CipherKey;
 
+/// Draws of the 3-digit random after which a repeated value is sent anyway (a random
+/// source that keeps answering the same number; cannot happen with a real generator).
+const SUFFIX_DRAWS: usize = 16;
+
 /// The random draws of a send, in the reference's order: for every chunk the cipher seed
 /// (secure only), then the 3-digit suffix. (The reference also draws the final packet's
 /// variable; here the [`Rotation`] chooses it, deviation R1.)
@@ -177,11 +181,56 @@ impl OutboundMessage {
         let last = index + 1 == self.chunks.len();
         let dash = if last { "" } else { "-" };
         let var = rotation.next_var(self.remaining());
-        let suffix = rng.suffix() % 1000;
+        // The sprite ignores a value equal to the variable's previous one (§4): redraw the
+        // random part until it differs (bounded; 1 in 1000 needs a second draw).
+        let mut value = String::new();
+        for _ in 0..SUFFIX_DRAWS {
+            let suffix = rng.suffix() % 1000;
+            value = format!("{dash}{payload}.{}{suffix:03}{index}", self.client_id);
+            if !rotation.repeats(var, &value) {
+                break;
+            }
+        }
+        rotation.record(var, &value);
         self.next += 1;
-        Ok(Some(ToClientSet {
-            var,
-            value: format!("{dash}{payload}.{}{suffix:03}{index}", self.client_id),
-        }))
+        Ok(Some(ToClientSet { var, value }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Suffixes from a script; seeds fixed.
+    struct Scripted(Vec<u16>);
+
+    impl SendRandom for Scripted {
+        fn seed(&mut self) -> u16 {
+            1000
+        }
+        fn suffix(&mut self) -> u16 {
+            self.0.remove(0)
+        }
+    }
+
+    #[test]
+    fn a_value_never_repeats_the_last_one_of_its_variable() {
+        let cid = ClientId::parse("12345").unwrap();
+        let mut rotation = Rotation::new();
+        // Five one-packet "pong" replies: the fifth goes to TO_CLIENT_1 again, and its first
+        // suffix draw (5) would make it equal to the first reply there.
+        let mut rng = Scripted(vec![5, 5, 5, 5, 5, 9]);
+        let mut sent = Vec::new();
+        for _ in 0..5 {
+            let mut m =
+                OutboundMessage::new(cid, "pong", None, 220, SendOptions::default()).unwrap();
+            sent.push(m.next_packet(0, &mut rng, &mut rotation).unwrap().unwrap());
+        }
+        assert_eq!(sent[0].var, 1);
+        assert_eq!(sent[4].var, 1);
+        assert_ne!(sent[4].value, sent[0].value);
+        assert!(sent[4].value.ends_with(".123450090"), "{}", sent[4].value);
+        // Other variables kept their first draw.
+        assert!(sent[1].value.ends_with(".123450050"));
     }
 }

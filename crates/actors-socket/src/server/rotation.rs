@@ -21,6 +21,14 @@
 //! its run. The sprite accepts a packet in any variable, so this is wire-compatible; for a
 //! single client the variables of the non-final packets are the reference's (1, 2, 3, 4,
 //! 1, …).
+//!
+//! The rotation also remembers (a hash of) the last value written to each variable: the
+//! sprite ignores a value equal to the variable's previous one (§4), so two identical
+//! replies (`pong` twice, same 3-digit random, same variable) would lose the second. The
+//! sender redraws its random part until the value differs (`docs/performance.md` H4).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 /// Number of `TO_CLIENT_<n>` variables.
 pub const TO_CLIENT_VARS: u8 = 4;
@@ -30,6 +38,7 @@ pub const TO_CLIENT_VARS: u8 = 4;
 pub struct Rotation {
     next: u8,
     run_left: usize,
+    last_written: [Option<u64>; TO_CLIENT_VARS as usize],
 }
 
 impl Default for Rotation {
@@ -44,6 +53,7 @@ impl Rotation {
         Rotation {
             next: 1,
             run_left: 0,
+            last_written: [None; TO_CLIENT_VARS as usize],
         }
     }
 
@@ -80,6 +90,19 @@ impl Rotation {
         self.run_left > 0
     }
 
+    /// Whether `value` is what was last written to `TO_CLIENT_<var>` (the sprite would not
+    /// notice it).
+    pub fn repeats(&self, var: u8, value: &str) -> bool {
+        let slot = usize::from(var.clamp(1, TO_CLIENT_VARS) - 1);
+        self.last_written[slot] == Some(value_hash(value))
+    }
+
+    /// Remember `value` as the last one written to `TO_CLIENT_<var>`.
+    pub fn record(&mut self, var: u8, value: &str) {
+        let slot = usize::from(var.clamp(1, TO_CLIENT_VARS) - 1);
+        self.last_written[slot] = Some(value_hash(value));
+    }
+
     /// Abandons the current run (its message failed or was cancelled); the rotation goes on
     /// from the next variable.
     pub fn end_run(&mut self) {
@@ -87,9 +110,26 @@ impl Rotation {
     }
 }
 
+fn value_hash(value: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembers_the_last_value_of_each_variable() {
+        let mut r = Rotation::new();
+        assert!(!r.repeats(1, "1234.12345000"));
+        r.record(1, "1234.12345000");
+        assert!(r.repeats(1, "1234.12345000"));
+        assert!(!r.repeats(2, "1234.12345000"));
+        r.record(1, "other");
+        assert!(!r.repeats(1, "1234.12345000"));
+    }
 
     /// The variables of messages of these packet counts, sent one after the other.
     fn plan(counts: &[usize]) -> Vec<Vec<u8>> {
