@@ -7,6 +7,9 @@
 //!   `subscribe(Recipient)`, `on(filter, callback)`, `stop()`.
 //! * [`Sky`] combines any number of connections; events fan in tagged with their
 //!   [`SourceId`].
+//! * Updates from the server arrive as `Set`/`Create`/`Delete`/`Rename` events; the
+//!   connection's own writes, once written to the socket, as a local
+//!   [`EventKind::Sent`] (never to be mistaken for a remote update).
 //! * All protocol logic lives in the sans-IO [`core`] module; the actor only executes the
 //!   [`core::Action`]s it returns. See [`EventStream`] for the backpressure policy of
 //!   event delivery and [`Sky`] for the Sky's.

@@ -17,13 +17,15 @@
 //!
 //! The page lists each project (host, project id, connection state, reconnect count) and
 //! its variables, updated live over server-sent events fed by the actors' own event
-//! streams, and has a form to set a value. See [`routes`] for the endpoints and [`hub`]
+//! streams (remote updates, and the app's own writes through the connection's handle as
+//! `EventKind::Sent`), and has a form to set a value. See [`routes`] for the endpoints and [`hub`]
 //! for the bounded backpressure policy of live subscribers. [`serve_dashboard`] runs a
 //! dashboard on its own port (for CLIs and demos).
 //!
 //! Attach what you have with [`Source`]: connections, a Sky (members added later appear
 //! too), a cloud socket (its clients: id, username, secure; and a message count), a request
-//! bot (its socket, plus request error counts and the latest errors).
+//! bot (its socket, plus requests served, error counts, the latest errors and latency:
+//! last, mean, p50/p99 over a bounded window — [`state::Latency`]).
 //! Connection state and reconnect counts are derived from observed events ([`state`]).
 
 #![warn(missing_docs)]
