@@ -7,6 +7,7 @@ use crate::bus::{EventStream, HandlerError};
 use crate::config::{ConnectionConfig, HostKind};
 use crate::core::{Core, Op};
 use crate::events::{EventFilter, SourceId};
+use crate::ring::EventRing;
 use crate::{CloudError, CloudEvent};
 use actix::{Addr, Recipient, Supervisor};
 use dashmap::DashMap;
@@ -19,7 +20,7 @@ use tokio::sync::{broadcast, oneshot};
 /// State the handle and the actor share without a mailbox round trip.
 pub(crate) struct Shared {
     pub(crate) cache: Arc<DashMap<String, CloudValue>>,
-    events: Mutex<Option<broadcast::Sender<CloudEvent>>>,
+    events: EventRing,
     pub(crate) last_reason: Mutex<String>,
     pub(crate) source: SourceId,
     project_id: ProjectId,
@@ -30,15 +31,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The ring to publish to, if any stream ever subscribed (else nobody can miss it).
     pub(crate) fn sender(&self) -> Option<broadcast::Sender<CloudEvent>> {
-        self.events.lock().ok().and_then(|g| g.clone())
+        self.events.sender()
     }
 
     /// Drop the broadcast sender so every event stream ends.
     pub(crate) fn close_events(&self) {
-        if let Ok(mut g) = self.events.lock() {
-            g.take();
-        }
+        self.events.close();
     }
 }
 
@@ -67,10 +67,9 @@ impl CloudHandle {
     /// is an error; later disconnects reconnect (if enabled).
     pub async fn connect(config: ConnectionConfig) -> Result<CloudHandle, CloudError> {
         let project = config.validate()?;
-        let (tx, _) = broadcast::channel(config.event_capacity);
         let shared = Arc::new(Shared {
             cache: Arc::new(DashMap::new()),
-            events: Mutex::new(Some(tx)),
+            events: EventRing::new(config.event_capacity),
             last_reason: Mutex::new(String::new()),
             source: config.source_id(&project),
             project_id: project.clone(),
@@ -185,9 +184,9 @@ impl CloudHandle {
 
     /// A stream of the events that pass `filter`.
     pub fn events_filtered(&self, filter: impl Into<EventFilter>) -> EventStream {
-        match self.shared.sender() {
-            Some(tx) => EventStream::new(
-                tx.subscribe(),
+        match self.shared.events.subscribe() {
+            Some(rx) => EventStream::new(
+                rx,
                 filter.into(),
                 (self.shared.source.clone(), self.shared.project_id.clone()),
             ),

@@ -47,6 +47,7 @@ pub mod core;
 mod error;
 mod events;
 mod handle;
+mod ring;
 mod sky;
 mod tls;
 mod transport;
