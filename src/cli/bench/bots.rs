@@ -299,3 +299,23 @@ fn python() -> anyhow::Result<PathBuf> {
     }
     Ok(py)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_spread_round_robin_over_the_bot_projects() {
+        assert_eq!(project_of("p", 1, 5), "p");
+        assert_eq!(project_of("p", 0, 5), "p");
+        assert_eq!(project_of("p", 3, 0), "p-r0");
+        assert_eq!(project_of("p", 3, 4), "p-r1");
+    }
+
+    #[test]
+    fn whole_numbers_without_a_fraction() {
+        assert_eq!(number_text(5.0), "5");
+        assert_eq!(number_text(2.5), "2.5");
+        assert_eq!(number_text(-3.0), "-3");
+    }
+}

@@ -348,3 +348,54 @@ async fn client_loop(
     }
     (ok, errors, lat, last, first_error, dropped)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str) -> LoadSpec {
+        LoadSpec {
+            clients: 2,
+            secure: false,
+            duration: Duration::from_secs(1),
+            rate: 0.0,
+            timeout: Duration::from_secs(1),
+            request: (name.to_owned(), vec!["2".to_owned(), "3".to_owned()]),
+            expected: "5".to_owned(),
+            rooms: 1,
+            gentle: false,
+        }
+    }
+
+    #[test]
+    fn add_requests_differ_per_client_and_per_request() {
+        let s = spec("add");
+        assert_eq!(
+            s.nth_request(0, 0),
+            (vec!["0".into(), "3".into()], "3".into())
+        );
+        assert_eq!(
+            s.nth_request(7, 42),
+            (vec!["70000042".into(), "3".into()], "70000045".into())
+        );
+        assert_ne!(s.nth_request(1, 1), s.nth_request(1, 2));
+        assert_ne!(s.nth_request(1, 1), s.nth_request(2, 1));
+    }
+
+    #[test]
+    fn other_requests_are_sent_as_given() {
+        let s = spec("ping");
+        assert_eq!(s.nth_request(3, 9), (s.request.1.clone(), "5".to_owned()));
+    }
+
+    #[test]
+    fn rps_counts_correct_replies_over_the_window() {
+        let r = LoadResult {
+            completed: 500,
+            elapsed: Duration::from_millis(2500),
+            ..LoadResult::default()
+        };
+        assert!((r.rps() - 200.0).abs() < 1e-9);
+        assert_eq!(LoadResult::default().rps(), 0.0);
+    }
+}
