@@ -72,7 +72,8 @@ pub struct BenchArgs {
     /// with tools/python-reference/setup.sh if missing).
     #[arg(long)]
     pub against_original: bool,
-    /// Request of every client: `ping` or `add` (`add 2 3`).
+    /// Request of every client: `ping`, or `add` (`add <k> 3`, k different for every
+    /// request so no two requests or replies are identical).
     #[arg(long, default_value = "add")]
     pub request: String,
     /// idle-connections: how many.

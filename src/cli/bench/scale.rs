@@ -103,6 +103,14 @@ pub async fn idle_connections(
     projects: usize,
     event_capacity: Option<usize>,
 ) -> anyhow::Result<()> {
+    if let Some(limit) = open_files_limit() {
+        anyhow::ensure!(
+            (count as u64) + 256 <= limit,
+            "{count} connections need about {} file descriptors in this process, the limit \
+             is {limit} (raise it with `ulimit -n`)",
+            count + 256
+        );
+    }
     let server = ServerChild::spawn(count + 16).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (own0, srv0) = (ProcSample::own()?, server.sample()?);
@@ -145,6 +153,13 @@ pub async fn idle_connections(
     drop(server);
     drop(conns);
     Ok(())
+}
+
+/// The soft limit on open files of this process (`/proc/self/limits`), if readable.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// "met" / "not met".
