@@ -116,6 +116,18 @@ pub fn project_of(base: &str, rooms: usize, i: usize) -> String {
     }
 }
 
+/// One cloud connection for a client or a bot, rate limits off, no reconnect.
+pub async fn connect_cloud(url: &str, project: &str, user: &str) -> anyhow::Result<CloudHandle> {
+    CloudHandle::connect(
+        ConnectionConfig::custom(url, project)
+            .username(user)
+            .rate_limit(RateLimit::unlimited())
+            .reconnect(false),
+    )
+    .await
+    .with_context(|| format!("connecting {user} to {url} project {project}"))
+}
+
 /// Body of the hidden `bench --scenario bot` child: serve until killed.
 pub async fn serve_child(
     url: &str,

@@ -2,8 +2,7 @@
 //! apart) and 220-digit packets, how fast a long secure reply arrives, as a fraction of
 //! the theoretical limit.
 
-use super::bots::{start_bot, PACKET_SIZE};
-use super::load::connect_cloud;
+use super::bots::{connect_cloud, start_bot, PACKET_SIZE};
 use super::scale::met;
 use actors_cloud::RateLimit;
 use actors_security::encoding::TABLE;

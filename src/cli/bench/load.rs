@@ -1,8 +1,8 @@
 //! The request load: N [`ScratchClient`]s, each on its own cloud connection (one project
 //! instance each, as in Scratch), looping one request for a fixed time against a bot.
 
+use super::bots::connect_cloud;
 use super::metrics::{Latencies, Ms, ProcSample};
-use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_socket::{ConnectMode, ScratchClient, SocketErrorKind};
 use anyhow::Context;
 use futures_util::{stream, StreamExt};
@@ -114,18 +114,6 @@ impl LoadResult {
             .map(|e| format!("\n      first error: {e}"))
             .unwrap_or_default()
     }
-}
-
-/// One cloud connection for a client or a bot, rate limits off.
-pub async fn connect_cloud(url: &str, project: &str, user: &str) -> anyhow::Result<CloudHandle> {
-    CloudHandle::connect(
-        ConnectionConfig::custom(url, project)
-            .username(user)
-            .rate_limit(RateLimit::unlimited())
-            .reconnect(false),
-    )
-    .await
-    .with_context(|| format!("connecting {user} to {url} project {project}"))
 }
 
 /// Connects `n` socket clients to the bot of `project` (concurrently, bounded).
@@ -378,8 +366,10 @@ mod tests {
             s.nth_request(7, 42),
             (vec!["70000042".into(), "3".into()], "70000045".into())
         );
-        assert_ne!(s.nth_request(1, 1), s.nth_request(1, 2));
-        assert_ne!(s.nth_request(1, 1), s.nth_request(2, 1));
+        assert!(
+            s.nth_request(1, 1) != s.nth_request(1, 2)
+                && s.nth_request(1, 1) != s.nth_request(2, 1)
+        );
     }
 
     #[test]
