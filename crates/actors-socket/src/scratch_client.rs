@@ -12,7 +12,7 @@ use crate::client::{
 };
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{centis_round, ClientId};
-use actors_cloud::{CloudEvent, CloudHandle};
+use actors_cloud::{CloudEvent, CloudHandle, EventKind};
 use actors_security::client::PublicData;
 use futures_util::StreamExt;
 use rand::rngs::StdRng;
@@ -106,6 +106,11 @@ impl ScratchClient {
         let client_id = session.client_id();
         let receiver_task = tokio::spawn(async move {
             while let Some(event) = events.next().await {
+                if let EventKind::Lagged { missed } = event.kind {
+                    // A burst of room events outran this client: replies may be lost.
+                    tracing::warn!(client = %client_id, missed, "client fell behind the cloud events; replies may be lost");
+                    continue;
+                }
                 let Some((var, value)) = to_client_var(&event) else {
                     continue;
                 };
