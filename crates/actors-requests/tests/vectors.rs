@@ -141,22 +141,6 @@ fn reference_parses_match() {
 }
 
 #[test]
-fn sprite_serialisation_matches() {
-    let v = vectors("requests.json");
-    for case in v["sprite_serialization"].as_array().unwrap() {
-        let name = case["request_name"].as_str().unwrap();
-        let args: Vec<&str> = case["arguments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap())
-            .collect();
-        let want = case["request_string"].as_str().unwrap();
-        assert_eq!(actors_requests::serialize_request(name, &args), want);
-    }
-}
-
-#[test]
 fn client_to_server_requests_parse() {
     let v = vectors("client_to_server.json");
     let registry = registry();
