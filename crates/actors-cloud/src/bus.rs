@@ -143,6 +143,18 @@ impl EventStream {
         }
     }
 
+    /// Feed this stream to `r` with `send().await`, in order, on a spawned task (inside an
+    /// actix System), until the stream ends or the recipient's actor is gone.
+    pub fn forward_to(mut self, r: Recipient<CloudEvent>) {
+        actix::spawn(async move {
+            while let Some(ev) = self.next_event().await {
+                if r.send(ev).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
     /// Wait for the next event; `None` when the connection stopped for good.
     pub async fn next_event(&mut self) -> Option<CloudEvent> {
         futures_util::StreamExt::next(self).await

@@ -206,14 +206,7 @@ impl CloudHandle {
     /// [`Subscribe`] message on [`addr`](Self::addr) instead uses `try_send`, dropping
     /// events while the recipient's mailbox is full.)
     pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
-        let mut events = self.events_filtered(filter);
-        actix::spawn(async move {
-            while let Some(ev) = events.next_event().await {
-                if r.send(ev).await.is_err() {
-                    break;
-                }
-            }
-        });
+        self.events_filtered(filter).forward_to(r);
     }
 
     /// Call `f` for each event passing `filter`, on the connection's actor. Errors and

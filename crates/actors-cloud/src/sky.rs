@@ -254,14 +254,7 @@ impl SkyHandle {
 
     /// Feed every event passing `filter` to `r` with `send().await` (see the module docs).
     pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
-        let mut events = self.events_filtered(filter);
-        actix::spawn(async move {
-            while let Some(ev) = events.next_event().await {
-                if r.send(ev).await.is_err() {
-                    break;
-                }
-            }
-        });
+        self.events_filtered(filter).forward_to(r);
     }
 
     /// Stop every member and the Sky; event streams end.
