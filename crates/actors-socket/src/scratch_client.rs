@@ -14,10 +14,10 @@ use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{centis_round, ClientId};
 use actors_cloud::{CloudEvent, CloudHandle, EventKind};
 use actors_security::client::PublicData;
-use futures_util::StreamExt;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
@@ -41,12 +41,13 @@ struct Inner {
     rng: Mutex<FreshSeeds<ClientRng<StdRng>>>,
     send_lock: tokio::sync::Mutex<()>,
     inbox: tokio::sync::Mutex<mpsc::Receiver<String>>,
-    receiver_task: tokio::task::JoinHandle<()>,
+    /// Tells the event sink to stop (set by `close` and when the last clone is dropped).
+    closed: Arc<AtomicBool>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.receiver_task.abort();
+        self.closed.store(true, Ordering::Relaxed);
     }
 }
 
@@ -97,31 +98,37 @@ impl ScratchClient {
                 connect_secure(&public, packet_size, now, &mut rng)?
             }
         };
-        // Listen before connecting so no reply is missed.
-        let mut events = link.events();
+        // Listen before connecting so no reply is missed. The sink runs on the connection's
+        // actor (for a `CloudHandle`): only this client's replies are copied and queued, so
+        // a room's burst of other clients' packets costs no wake-up and cannot push replies
+        // out (docs/performance.md H5).
         // Replay floor 2 s before connecting, like the sprite's recv start (§4 step 2), so
         // a reply salted by a server clock slightly behind ours is still accepted.
         let mut receiver = ClientReceiver::new(session.clone(), now.saturating_sub(200));
         let (tx, rx) = mpsc::channel(INBOX);
         let client_id = session.client_id();
-        let receiver_task = tokio::spawn(async move {
-            while let Some(event) = events.next().await {
-                if let EventKind::Lagged { missed } = event.kind {
-                    // A burst of room events outran this client: replies may be lost.
-                    tracing::warn!(client = %client_id, missed, "client fell behind the cloud events; replies may be lost");
-                    continue;
-                }
-                let Some((var, value)) = to_client_var(&event) else {
-                    continue;
-                };
-                let now = centis_round(SystemTime::now());
-                if let Some(message) = receiver.observe(var, value, now) {
-                    if tx.try_send(message).is_err() {
-                        tracing::warn!(client = %client_id, "client inbox full or closed; message dropped");
-                    }
+        let closed = Arc::new(AtomicBool::new(false));
+        let sink_closed = closed.clone();
+        link.feed(Box::new(move |event| {
+            if sink_closed.load(Ordering::Relaxed) || tx.is_closed() {
+                return false;
+            }
+            if let EventKind::Lagged { missed } = event.kind {
+                // A burst of room events outran this client: replies may be lost.
+                tracing::warn!(client = %client_id, missed, "client fell behind the cloud events; replies may be lost");
+                return true;
+            }
+            let Some((var, value)) = to_client_var(event) else {
+                return true;
+            };
+            let now = centis_round(SystemTime::now());
+            if let Some(message) = receiver.observe(var, value, now) {
+                if tx.try_send(message).is_err() {
+                    tracing::warn!(client = %client_id, "client inbox full; message dropped");
                 }
             }
-        });
+            true
+        }));
         let client = ScratchClient {
             inner: Arc::new(Inner {
                 link,
@@ -129,7 +136,7 @@ impl ScratchClient {
                 rng: Mutex::new(rng),
                 send_lock: tokio::sync::Mutex::new(()),
                 inbox: tokio::sync::Mutex::new(rx),
-                receiver_task,
+                closed,
             }),
         };
         {
@@ -207,7 +214,7 @@ impl ScratchClient {
 
     /// Stops receiving and stops the cloud connection.
     pub async fn close(&self) {
-        self.inner.receiver_task.abort();
+        self.inner.closed.store(true, Ordering::Relaxed);
         self.inner.link.stop().await;
     }
 }

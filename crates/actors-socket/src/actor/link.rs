@@ -3,8 +3,13 @@
 
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::Host;
-use actors_cloud::{CloudError, CloudEvent, CloudHandle, EventStream, HostKind};
+use actors_cloud::{CloudError, CloudEvent, CloudHandle, EventFilter, EventStream, HostKind};
 use futures_util::future::BoxFuture;
+use futures_util::StreamExt;
+
+/// What [`CloudLink::feed`] calls with each event; it returns `false` once it wants no more
+/// (it is then dropped).
+pub type EventSink = Box<dyn FnMut(&CloudEvent) -> bool + Send>;
 
 /// One cloud connection as seen by a socket or a [`ScratchClient`](crate::ScratchClient).
 pub trait CloudLink: Send + Sync + 'static {
@@ -12,6 +17,22 @@ pub trait CloudLink: Send + Sync + 'static {
     fn host(&self) -> Host;
     /// Every event of the connection (`None` at the end: stopped for good).
     fn events(&self) -> EventStream;
+    /// Calls `sink` with every event, in order, until it returns `false` or the connection
+    /// stops for good (the sink is dropped then). The default reads
+    /// [`events`](Self::events) on a spawned task (so it needs a tokio runtime, and a slow
+    /// task can lag, getting a `Lagged` event); a `CloudHandle` instead runs the sink on the
+    /// connection's actor, below its event ring: no copy of the event, no task wake-up, and
+    /// no burst of room events can make it lag. Keep the sink short.
+    fn feed(&self, mut sink: EventSink) {
+        let mut events = self.events();
+        tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if !sink(&event) {
+                    break;
+                }
+            }
+        });
+    }
     /// Sets `name` (without the cloud prefix) to `value` as a string; resolves once
     /// written, in order, through the connection's rate limiter.
     fn set(&self, name: String, value: String) -> BoxFuture<'static, Result<(), SocketError>>;
@@ -42,6 +63,18 @@ impl CloudLink for CloudHandle {
 
     fn events(&self) -> EventStream {
         CloudHandle::events(self)
+    }
+
+    fn feed(&self, sink: EventSink) {
+        let mut sink = Some(sink);
+        self.on(EventFilter::Any, move |event| {
+            if let Some(s) = sink.as_mut() {
+                if !s(event) {
+                    sink = None;
+                }
+            }
+            Ok(())
+        });
     }
 
     fn set(&self, name: String, value: String) -> BoxFuture<'static, Result<(), SocketError>> {
