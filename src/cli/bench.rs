@@ -16,6 +16,9 @@
 
 mod arbiters;
 mod bots;
+mod clients;
+mod fanout;
+mod floor;
 mod goodput;
 mod load;
 mod metrics;
@@ -273,6 +276,19 @@ async fn phase(
     let (bot_end, own_end) = (bot.sample()?, ProcSample::own()?);
     drop(bot);
     println!("  {:<24}{}", which.label(), result.summary());
+    if which == Impl::Ours {
+        // The same fan-out with nothing of ours in it: plain TCP to as many sockets as one
+        // room has connections.
+        let per_room = spec.clients.div_ceil(spec.rooms.max(1));
+        let mut floor = floor::raw_tcp_floor(per_room).await?;
+        println!("      {}", floor::summary(&mut floor));
+        if let Some(f) = result.fanout.as_mut() {
+            let ours = f.deliveries.quantile(0.99);
+            if let Some(r) = floor.ratio(ours) {
+                println!("      one set's delivery p99 = {r:.2} x plain TCP's");
+            }
+        }
+    }
     let cpu = result.bot_cpu.unwrap_or_default().as_secs_f64();
     let wall = result.window.as_secs_f64().max(1e-9);
     println!(

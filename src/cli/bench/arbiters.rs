@@ -3,7 +3,8 @@
 //! ratio of the two measured in the same run.
 
 use super::bots::start_bot;
-use super::load::{close_clients, connect_clients, drive, warm_up, LoadResult, LoadSpec};
+use super::clients::{close_clients, connect_clients, warm_up};
+use super::load::{drive, LoadResult, LoadSpec};
 use actix_rt::Arbiter;
 use actors_cloud::RateLimit;
 use anyhow::Context;
@@ -85,6 +86,7 @@ async fn one_project(
             &bot.public_data,
             false,
             1,
+            None,
         )
         .await?;
         let (clients, _) = warm_up(clients, &spec).await?;

@@ -1,20 +1,13 @@
 //! The request load: N [`ScratchClient`]s, each on its own cloud connection (one project
 //! instance each, as in Scratch), looping one request for a fixed time against a bot.
 
-use super::bots::connect_cloud;
+use super::clients::{close_clients, connect_clients, warm_up};
+use super::fanout::{Fanout, FanoutProbe};
 use super::metrics::{Latencies, Ms, ProcSample};
-use actors_socket::{ConnectMode, ScratchClient, SocketErrorKind};
-use anyhow::Context;
+use actors_socket::{ScratchClient, SocketErrorKind};
 use futures_util::{stream, StreamExt};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-/// Connections opened at once while connecting many clients.
-const CONNECT_CONCURRENCY: usize = 64;
-/// Warm-up requests in flight at once (not gentle).
-const WARM_UP_CONCURRENCY: usize = 16;
-/// Gap between connects and warm-ups of gentle runs.
-const GENTLE_GAP: Duration = Duration::from_millis(20);
 
 /// What each client does.
 #[derive(Clone, Debug)]
@@ -81,6 +74,8 @@ pub struct LoadResult {
     pub load_cpu: Duration,
     /// CPU time of the bot process during `window`, when it runs in a child process.
     pub bot_cpu: Option<Duration>,
+    /// The set fan-out baseline measured on the same clients before the load.
+    pub fanout: Option<Fanout>,
 }
 
 impl LoadResult {
@@ -113,50 +108,21 @@ impl LoadResult {
             .as_ref()
             .map(|e| format!("\n      first error: {e}"))
             .unwrap_or_default()
+            + &self.fanout_line()
     }
-}
 
-/// Connects `n` socket clients to the bot of `project` (concurrently, bounded).
-pub async fn connect_clients(
-    url: &str,
-    project: &str,
-    n: usize,
-    secure: bool,
-    public_data: &BTreeMap<String, String>,
-    gentle: bool,
-    rooms: usize,
-) -> anyhow::Result<Vec<ScratchClient>> {
-    let mode = if secure {
-        ConnectMode::Secure(public_data.clone())
-    } else {
-        ConnectMode::Insecure
-    };
-    let results: Vec<anyhow::Result<ScratchClient>> = stream::iter(0..n)
-        .map(|i| {
-            let mode = mode.clone();
-            async move {
-                if gentle {
-                    tokio::time::sleep(GENTLE_GAP).await;
-                }
-                let project = super::bots::project_of(project, rooms, i);
-                let cloud = connect_cloud(url, &project, &format!("client{i}")).await?;
-                let client = ScratchClient::connect(&cloud, mode, super::bots::PACKET_SIZE)
-                    .await
-                    .with_context(|| format!("socket connect of client {i}"))?;
-                Ok(client)
-            }
-        })
-        .buffer_unordered(if gentle { 1 } else { CONNECT_CONCURRENCY })
-        .collect()
-        .await;
-    results.into_iter().collect()
-}
-
-/// Closes every client (concurrently).
-pub async fn close_clients(clients: Vec<ScratchClient>) {
-    stream::iter(clients)
-        .for_each_concurrent(CONNECT_CONCURRENCY, |c| async move { c.close().await })
-        .await;
+    /// The fan-out baseline and the request p99 as a multiple of it.
+    fn fanout_line(&mut self) -> String {
+        let p99 = self.latencies.quantile(0.99);
+        let Some(f) = self.fanout.as_mut() else {
+            return String::new();
+        };
+        format!(
+            "\n      baseline (same clients, before the load): {}\n      request p99 = {} x the p99 of one set's delivery",
+            f.summary(),
+            f.ratio(p99).map_or("-".to_owned(), |r| format!("{r:.2}")),
+        )
+    }
 }
 
 /// Connects `spec.clients` clients to `project`, runs the load, closes them.
@@ -168,6 +134,7 @@ pub async fn run_load(
     bot_pid: Option<u32>,
 ) -> anyhow::Result<LoadResult> {
     let started = Instant::now();
+    let probe = FanoutProbe::default();
     let clients = connect_clients(
         url,
         project,
@@ -176,6 +143,7 @@ pub async fn run_load(
         public_data,
         spec.gentle,
         spec.rooms,
+        Some(&probe),
     )
     .await?;
     let connect_time = started.elapsed();
@@ -186,6 +154,7 @@ pub async fn run_load(
             while c.recv(Duration::from_millis(50)).await.is_ok() {}
         })
         .await;
+    let fanout = probe.run(url, project, spec.rooms).await?;
     let sample = |pid: Option<u32>| pid.map(ProcSample::pid).transpose();
     let (own0, bot0, t0) = (ProcSample::own()?, sample(bot_pid)?, Instant::now());
     let mut result = drive(&clients, spec).await;
@@ -197,54 +166,9 @@ pub async fn run_load(
     }
     result.connect_time = connect_time;
     result.left_out = left_out;
+    result.fanout = Some(fanout);
     close_clients(clients).await;
     Ok(result)
-}
-
-/// A first request per client, untimed, so every handshake is complete before timing
-/// (one client after the other when `gentle`). A client whose warm-up fails three times is
-/// left out of the load; returns the clients kept and how many were left out.
-pub async fn warm_up(
-    clients: Vec<ScratchClient>,
-    spec: &LoadSpec,
-) -> anyhow::Result<(Vec<ScratchClient>, usize)> {
-    let one = |c: ScratchClient| async move {
-        for _ in 0..3 {
-            if spec.gentle {
-                tokio::time::sleep(GENTLE_GAP).await;
-            }
-            let (args, expected) = spec.nth_request(0, 0);
-            match c.request(&spec.request.0, &args, spec.timeout).await {
-                Ok(reply) if reply == expected => return Some(c),
-                _ => while c.recv(Duration::from_millis(20)).await.is_ok() {},
-            }
-        }
-        c.close().await;
-        None
-    };
-    let n = clients.len();
-    let kept: Vec<ScratchClient> = if spec.gentle {
-        let mut kept = Vec::new();
-        for c in clients {
-            kept.extend(one(c).await);
-        }
-        kept
-    } else {
-        // Bounded: with every client in one room, a burst of N requests makes 2N events
-        // for each of the N clients, more than a client's event buffer holds.
-        stream::iter(clients)
-            .map(one)
-            .buffer_unordered(WARM_UP_CONCURRENCY)
-            .filter_map(|c| async move { c })
-            .collect()
-            .await
-    };
-    anyhow::ensure!(
-        !kept.is_empty(),
-        "no client got a reply to its first request"
-    );
-    let left_out = n - kept.len();
-    Ok((kept, left_out))
 }
 
 /// Runs the load on clients already connected.

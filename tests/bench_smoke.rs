@@ -1,0 +1,75 @@
+//! `scratchcomm bench` runs end to end on loopback (a small load, bounded in time) and
+//! reports its baselines. Figures are not checked here: they are benchmarks, not tests.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `scratchcomm` with `args`, killing it after `limit`; returns (success, stdout).
+fn run_bounded(args: &[&str], limit: Duration) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scratchcomm"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("scratchcomm starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out)
+        .expect("utf-8 output");
+    (status.is_some_and(|s| s.success()), out)
+}
+
+#[test]
+fn request_load_reports_requests_and_both_baselines() {
+    let (ok, out) = run_bounded(
+        &["bench", "--clients", "4", "--seconds", "1", "--rate", "20"],
+        Duration::from_secs(120),
+    );
+    assert!(ok, "bench failed or timed out:\n{out}");
+    assert!(out.contains("4 clients, insecure"), "{out}");
+    assert!(out.contains(" 0 errors"), "{out}");
+    // The set fan-out measured on the same 4 clients: 20 probes x 4 deliveries.
+    assert!(out.contains("(80 of 80 deliveries)"), "{out}");
+    assert!(out.contains("x the p99 of one set's delivery"), "{out}");
+    assert!(out.contains("plain TCP on this machine"), "{out}");
+    assert!(out.contains("x plain TCP's"), "{out}");
+}
+
+#[test]
+fn spread_load_probes_every_room() {
+    let (ok, out) = run_bounded(
+        &[
+            "bench",
+            "--clients",
+            "6",
+            "--bot-rooms",
+            "3",
+            "--seconds",
+            "1",
+            "--rate",
+            "10",
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(ok, "bench failed or timed out:\n{out}");
+    assert!(out.contains("over 3 projects served by one bot"), "{out}");
+    assert!(out.contains(" 0 errors"), "{out}");
+    // 20 probes, one room after the other, each reaching that room's 2 clients.
+    assert!(out.contains("(40 of 40 deliveries)"), "{out}");
+}
