@@ -6,7 +6,7 @@
 mod harness;
 
 use actors_cloud::CloudHandle;
-use actors_socket::actor::CloudLink;
+use actors_socket::actor::{feed_from, CloudLink, EventSink};
 use actors_socket::{ConnectMode, Host, PacketSize, SocketError, SocketEvent};
 use futures_util::future::BoxFuture;
 use harness::*;
@@ -24,6 +24,8 @@ struct RestartingLink {
     restart_before: usize,
     server: Arc<Mutex<Option<CloudServer>>>,
     socket_events: Arc<Mutex<broadcast::Receiver<SocketEvent>>>,
+    /// Feed the client through the connection's actor (as a `CloudHandle` does).
+    feed_on_actor: bool,
 }
 
 async fn wait_for_part(events: &Mutex<broadcast::Receiver<SocketEvent>>) {
@@ -62,6 +64,13 @@ impl CloudLink for RestartingLink {
     fn events(&self) -> actors_cloud::EventStream {
         self.inner.events()
     }
+    fn feed(&self, sink: EventSink) {
+        if self.feed_on_actor {
+            CloudLink::feed(&self.inner, sink)
+        } else {
+            feed_from(self.events(), sink)
+        }
+    }
     fn set(&self, name: String, value: String) -> BoxFuture<'static, Result<(), SocketError>> {
         let n = self.sets.fetch_add(1, Ordering::SeqCst);
         let inner = self.inner.clone();
@@ -84,8 +93,16 @@ impl CloudLink for RestartingLink {
     }
 }
 
+/// Once with the client's replies coming through a sink on the connection's actor (which
+/// must live on across the actor's restart), once through a task reading the connection's
+/// event stream (any other link). One after the other: see the module docs on ports.
 #[actix_rt::test]
 async fn cloud_connection_restarting_mid_message() {
+    restarting_mid_message(true).await;
+    restarting_mid_message(false).await;
+}
+
+async fn restarting_mid_message(feed_on_actor: bool) {
     let server = start_server(0).await;
     let url = server.url();
     let key = ec_key();
@@ -101,6 +118,7 @@ async fn cloud_connection_restarting_mid_message() {
         restart_before: 3,
         server: server.clone(),
         socket_events: Arc::new(Mutex::new(socket.events())),
+        feed_on_actor,
     };
     let (client, side) =
         client_over(Arc::new(link), &socket, ConnectMode::Secure(public), 220).await;

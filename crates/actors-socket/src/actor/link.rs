@@ -23,15 +23,8 @@ pub trait CloudLink: Send + Sync + 'static {
     /// task can lag, getting a `Lagged` event); a `CloudHandle` instead runs the sink on the
     /// connection's actor, below its event ring: no copy of the event, no task wake-up, and
     /// no burst of room events can make it lag. Keep the sink short.
-    fn feed(&self, mut sink: EventSink) {
-        let mut events = self.events();
-        tokio::spawn(async move {
-            while let Some(event) = events.next().await {
-                if !sink(&event) {
-                    break;
-                }
-            }
-        });
+    fn feed(&self, sink: EventSink) {
+        feed_from(self.events(), sink);
     }
     /// Sets `name` (without the cloud prefix) to `value` as a string; resolves once
     /// written, in order, through the connection's rate limiter.
@@ -40,6 +33,18 @@ pub trait CloudLink: Send + Sync + 'static {
     fn get(&self, name: &str) -> Option<String>;
     /// Stops the connection.
     fn stop(&self) -> BoxFuture<'static, ()>;
+}
+
+/// Feeds `events` to `sink` on a spawned tokio task until either ends: what
+/// [`CloudLink::feed`] does unless a link overrides it.
+pub fn feed_from(mut events: EventStream, mut sink: EventSink) {
+    tokio::spawn(async move {
+        while let Some(event) = events.next().await {
+            if !sink(&event) {
+                break;
+            }
+        }
+    });
 }
 
 /// Maps a cloud connection error into the socket's error type.

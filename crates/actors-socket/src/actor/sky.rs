@@ -1,7 +1,7 @@
 //! A socket over a Sky (`actors_cloud::SkyHandle`): every member connection is a
 //! [`CloudLink`]; members added later are picked up when their first update arrives.
 
-use super::link::{cloud_error, host_of, CloudLink, EventSink};
+use super::link::{cloud_error, feed_from, host_of, CloudLink, EventSink};
 use crate::error::SocketError;
 use crate::types::Host;
 use actors_cloud::{EventStream, SkyHandle, SourceId};
@@ -56,17 +56,7 @@ impl CloudLink for SkyMemberLink {
     fn feed(&self, sink: EventSink) {
         match self.sky.member(&self.source) {
             Some(m) => CloudLink::feed(&m, sink),
-            None => {
-                let mut sink = sink;
-                let mut events = self.sky.events();
-                tokio::spawn(async move {
-                    while let Some(event) = futures_util::StreamExt::next(&mut events).await {
-                        if !sink(&event) {
-                            break;
-                        }
-                    }
-                });
-            }
+            None => feed_from(self.sky.events(), sink),
         }
     }
 
