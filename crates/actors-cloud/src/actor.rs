@@ -166,6 +166,7 @@ impl CloudConnection {
             let _ = w.send(Err(CloudError::Stopped));
         }
         self.shared.close_events();
+        self.bus.close();
         if self.reader.is_some() {
             // Let the server answer the close frame; `stop()` resolves when the socket is gone.
             ctx.run_later(CLOSE_GRACE, |act, ctx| act.release_socket(ctx));

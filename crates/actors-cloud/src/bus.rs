@@ -14,6 +14,9 @@
 //!   recipient is unsubscribed.
 //! * **Callbacks** run on the connection's actor, in order. An `Err` or a panic is
 //!   logged through `tracing` and the connection carries on. Keep callbacks short.
+//!
+//! When the connection stops for good, streams end and every recipient and callback is
+//! dropped (one registered later is dropped at once).
 
 use crate::events::{CloudEvent, EventFilter, EventKind, SourceId};
 use actix::Recipient;
@@ -45,6 +48,13 @@ impl Bus {
 
     pub(crate) fn add_callback(&mut self, filter: EventFilter, cb: Callback) {
         self.callbacks.push((filter, cb));
+    }
+
+    /// Drop every recipient and callback: the connection stopped for good, so nothing
+    /// more will come (what a callback owns, e.g. a channel's sender, is released).
+    pub(crate) fn close(&mut self) {
+        self.recipients.clear();
+        self.callbacks.clear();
     }
 
     /// Deliver `event` to everyone who wants it; `stream` is the broadcast ring.

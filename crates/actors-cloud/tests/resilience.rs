@@ -238,3 +238,29 @@ async fn upgrade_request_headers_and_http_refusal_is_fatal() {
     assert!(request.contains("upgrade: websocket"), "{request}");
     assert!(!request.contains("cookie"), "{request}");
 }
+
+#[actix_rt::test]
+async fn callbacks_are_released_when_the_connection_stops_for_good() {
+    let srv = server().await;
+    let h = connect(config(&srv.url(), "room", "alice")).await;
+    // A callback owns a sender: its receiver ends once the callback is dropped.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    h.on(EventType::Set, move |e| {
+        let _ = tx.send(e.name.clone());
+        Ok(())
+    });
+    let other = connect(config(&srv.url(), "room", "bob")).await;
+    bounded("set", other.set("v", 1)).await.unwrap();
+    assert_eq!(bounded("event", rx.recv()).await.as_deref(), Some("v"));
+    h.stop().await;
+    assert_eq!(bounded("callback dropped", rx.recv()).await, None);
+    // One registered on the stopped connection is dropped at once.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    h.on(EventType::Set, move |_| {
+        let _ = tx.send(());
+        Ok(())
+    });
+    assert_eq!(bounded("late callback dropped", rx.recv()).await, None);
+    other.stop().await;
+    srv.stop().await;
+}

@@ -87,3 +87,46 @@ async fn a_burst_of_room_events_does_not_push_a_reply_out() {
     cloud_thread.stop();
     client_thread.stop();
 }
+
+/// When the cloud connection stops for good, a waiting `recv` ends at once with `Closed`
+/// (it used to end with the connection's event stream; the sink must go the same way).
+#[actix_rt::test]
+async fn recv_ends_when_the_connection_stops_for_good() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let (bot, socket) = socket(&url, None, PacketSize::Auto).await;
+    let cloud = CloudHandle::connect(
+        ConnectionConfig::custom(&url, PROJECT)
+            .rate_limit(RateLimit::unlimited())
+            .reconnect(false),
+    )
+    .await
+    .expect("connects");
+    let client = ScratchClient::connect(&cloud, ConnectMode::Insecure, 220)
+        .await
+        .expect("client connects");
+    let _ = socket.accept(WAIT).await.expect("accepted");
+    let waiting = {
+        let client = client.clone();
+        actix_rt::spawn(async move { client.recv(WAIT).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The server goes away; without reconnects the connection stops for good.
+    server.stop().await;
+    let started = Instant::now();
+    let result = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("recv ended in time")
+        .expect("no panic");
+    let err = result.expect_err("no message can come");
+    assert_eq!(err.kind(), actors_socket::SocketErrorKind::Closed, "{err}");
+    assert!(started.elapsed() < WAIT / 2, "recv waited for its timeout");
+    // A client made over the stopped connection is closed at once, too.
+    let late = ScratchClient::connect(&cloud, ConnectMode::Insecure, 220).await;
+    if let Ok(late) = late {
+        let err = late.recv(WAIT).await.expect_err("closed");
+        assert_eq!(err.kind(), actors_socket::SocketErrorKind::Closed, "{err}");
+    }
+    socket.stop().await;
+    bot.stop().await;
+}

@@ -44,7 +44,9 @@ pub struct Subscribe {
 impl Handler<Subscribe> for CloudConnection {
     type Result = ();
     fn handle(&mut self, msg: Subscribe, _ctx: &mut Context<Self>) {
-        self.bus.add_recipient(msg.filter, msg.recipient);
+        if !self.core.is_stopped() {
+            self.bus.add_recipient(msg.filter, msg.recipient);
+        }
     }
 }
 
@@ -61,7 +63,9 @@ pub struct OnEvent {
 impl Handler<OnEvent> for CloudConnection {
     type Result = ();
     fn handle(&mut self, msg: OnEvent, _ctx: &mut Context<Self>) {
-        self.bus.add_callback(msg.filter, msg.callback);
+        if !self.core.is_stopped() {
+            self.bus.add_callback(msg.filter, msg.callback);
+        }
     }
 }
 
