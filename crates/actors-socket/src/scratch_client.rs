@@ -41,14 +41,9 @@ struct Inner {
     rng: Mutex<FreshSeeds<ClientRng<StdRng>>>,
     send_lock: tokio::sync::Mutex<()>,
     inbox: tokio::sync::Mutex<mpsc::Receiver<String>>,
-    /// Tells the event sink to stop (set by `close` and when the last clone is dropped).
+    /// Set by `close`: the event sink stops at once, even while other clones keep the
+    /// inbox open (once the last clone is dropped, the closed inbox stops it anyway).
     closed: Arc<AtomicBool>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.closed.store(true, Ordering::Relaxed);
-    }
 }
 
 /// A cloud-socket client. Clones share the connection and the receive queue.
