@@ -8,15 +8,7 @@ use fake_scratch::*;
 use scratchcomm_accounts::{
     browser::scratch_session_id_from_firefox_db, AccountsErrorKind as K, ApiConfig, Session,
 };
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);

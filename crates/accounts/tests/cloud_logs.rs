@@ -7,14 +7,7 @@ mod fake_scratch;
 use fake_scratch::*;
 use scratchcomm_accounts::{AccountsErrorKind as K, ApiConfig, CloudLogs, LogQuery, SetHistory};
 use scratchcomm_wire::{CloudValue, ProjectId};
-use std::future::Future;
 use std::time::Duration;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
 
 fn logs_client(fake: &FakeScratch) -> CloudLogs {
     CloudLogs::new(

@@ -14,14 +14,7 @@ use scratchcomm_accounts::{
 };
 use scratchcomm_server::{CloudServer, ServerConfig};
 use scratchcomm_wire::{CloudValue, ProjectId};
-use std::future::Future;
 use std::time::{Duration, SystemTime};
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
 
 fn session(username: Option<&str>) -> Session {
     Session::offline(

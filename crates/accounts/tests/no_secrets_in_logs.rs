@@ -6,24 +6,9 @@
 mod fake_scratch;
 
 use fake_scratch::*;
-use scratchcomm_accounts::{ApiConfig, Password, Session, SessionId};
-use std::future::Future;
+use scratchcomm_accounts::{Password, Session, SessionId};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
-
-fn config(fake: &FakeScratch) -> ApiConfig {
-    ApiConfig::default()
-        .with_api_base(&fake.base())
-        .unwrap()
-        .with_timeout(Duration::from_secs(5))
-}
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -54,16 +39,17 @@ async fn no_secret_in_trace_output() {
             .lock()
             .unwrap()
             .add_account("dora", "pw-dora-secret");
-        let mut session = Session::login(config(&fake), "dora", Password::new("pw-dora-secret"))
-            .await
-            .unwrap();
+        let mut session =
+            Session::login(api_config(&fake), "dora", Password::new("pw-dora-secret"))
+                .await
+                .unwrap();
         fake.state.lock().unwrap().expire_all();
         session.refresh().await.unwrap();
         let gone = SessionId::new("\"sid-gone-secret:0\"");
-        Session::from_session_id(config(&fake), gone, Some("dora".into()), None)
+        Session::from_session_id(api_config(&fake), gone, Some("dora".into()), None)
             .await
             .unwrap();
-        let _ = Session::login(config(&fake), "dora", Password::new("wrong-secret")).await;
+        let _ = Session::login(api_config(&fake), "dora", Password::new("wrong-secret")).await;
         fake.stop().await;
     })
     .await;

@@ -8,25 +8,13 @@ use fake_scratch::*;
 use scratchcomm_accounts::{
     AccountsErrorKind as K, ApiConfig, Password, Session, SessionId, DEFAULT_HEADERS,
 };
-use std::future::Future;
 use std::time::Duration;
 
 const ALICE_SID: &str = "\"sid-alice:1\"";
 
-/// Every test is bounded in time.
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
-
+/// The fake site as both the API and the cloud-logs host.
 fn config(fake: &FakeScratch) -> ApiConfig {
-    ApiConfig::default()
-        .with_api_base(&fake.base())
-        .unwrap()
-        .with_logs_base(&fake.base())
-        .unwrap()
-        .with_timeout(Duration::from_secs(5))
+    api_config(fake).with_logs_base(&fake.base()).unwrap()
 }
 
 fn assert_default_headers(seen: &Seen) {

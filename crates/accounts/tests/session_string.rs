@@ -8,24 +8,9 @@ mod vectors;
 
 use fake_scratch::*;
 use scratchcomm_accounts::{
-    AccountsErrorKind as K, ApiConfig, Password, Session, SessionId, SessionStringData, XToken,
+    AccountsErrorKind as K, Password, Session, SessionId, SessionStringData, XToken,
     DEFAULT_HEADERS,
 };
-use std::future::Future;
-use std::time::Duration;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
-
-fn config(fake: &FakeScratch) -> ApiConfig {
-    ApiConfig::default()
-        .with_api_base(&fake.base())
-        .unwrap()
-        .with_timeout(Duration::from_secs(5))
-}
 
 #[test]
 fn the_vector_session_string_round_trips_byte_exactly() {
@@ -68,7 +53,7 @@ fn default_headers_are_the_vector_headers() {
 async fn a_live_session_saves_without_the_password_unless_asked() {
     bounded(async {
         let fake = FakeScratch::start().await;
-        let session = Session::login(config(&fake), "alice", Password::new("pw"))
+        let session = Session::login(api_config(&fake), "alice", Password::new("pw"))
             .await
             .unwrap();
         let plain = SessionStringData::decode(&session.session_string()).unwrap();
@@ -79,7 +64,7 @@ async fn a_live_session_saves_without_the_password_unless_asked() {
         let full = SessionStringData::decode(&session.session_string_with_password()).unwrap();
         assert_eq!(full.password.unwrap().expose(), "pw");
 
-        let restored = Session::from_session_string(config(&fake), &session.session_string())
+        let restored = Session::from_session_string(api_config(&fake), &session.session_string())
             .await
             .unwrap();
         assert_eq!(restored.session_id(), session.session_id());
@@ -93,24 +78,24 @@ async fn a_live_session_saves_without_the_password_unless_asked() {
 async fn restoring_an_expired_string_logs_in_again_only_with_a_password() {
     bounded(async {
         let fake = FakeScratch::start().await;
-        let session = Session::login(config(&fake), "alice", Password::new("pw"))
+        let session = Session::login(api_config(&fake), "alice", Password::new("pw"))
             .await
             .unwrap();
         let with_pw = session.session_string_with_password();
         let without = session.session_string();
         fake.state.lock().unwrap().expire_all();
 
-        let err = Session::from_session_string(config(&fake), &without).await;
+        let err = Session::from_session_string(api_config(&fake), &without).await;
         assert_eq!(err.unwrap_err().kind(), K::InvalidSession);
 
-        let restored = Session::from_session_string(config(&fake), &with_pw)
+        let restored = Session::from_session_string(api_config(&fake), &with_pw)
             .await
             .unwrap();
         assert_ne!(restored.session_id(), session.session_id());
         assert!(restored.account().is_ok());
         assert!(restored.has_password());
 
-        let err = Session::from_session_string(config(&fake), "not base64!").await;
+        let err = Session::from_session_string(api_config(&fake), "not base64!").await;
         assert_eq!(err.unwrap_err().kind(), K::InvalidSessionString);
         fake.stop().await;
     })

@@ -4,24 +4,7 @@
 mod fake_scratch;
 
 use fake_scratch::*;
-use scratchcomm_accounts::{
-    whoami, AccountsErrorKind as K, ApiConfig, LoginMethod, Password, SessionId,
-};
-use std::future::Future;
-use std::time::Duration;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), f)
-        .await
-        .expect("test exceeded 30 s")
-}
-
-fn config(fake: &FakeScratch) -> ApiConfig {
-    ApiConfig::default()
-        .with_api_base(&fake.base())
-        .unwrap()
-        .with_timeout(Duration::from_secs(5))
-}
+use scratchcomm_accounts::{whoami, AccountsErrorKind as K, LoginMethod, Password, SessionId};
 
 #[actix_rt::test]
 async fn whoami_reports_the_account_with_secrets_redacted() {
@@ -31,7 +14,7 @@ async fn whoami_reports_the_account_with_secrets_redacted() {
             session_id: SessionId::new("\"sid-alice:1\""),
             username: None,
         };
-        let report = whoami(config(&fake), method).await.unwrap();
+        let report = whoami(api_config(&fake), method).await.unwrap();
         assert_eq!(report.username, "alice");
         assert_eq!(report.user_id, Some(4242));
         assert_eq!(report.email.as_deref(), Some("alice@example.org"));
@@ -50,7 +33,10 @@ async fn whoami_reports_the_account_with_secrets_redacted() {
             password: Password::new("pw"),
         };
         assert_eq!(
-            whoami(config(&fake), by_password).await.unwrap().username,
+            whoami(api_config(&fake), by_password)
+                .await
+                .unwrap()
+                .username,
             "alice"
         );
         fake.stop().await;
@@ -66,13 +52,13 @@ async fn whoami_fails_clearly_instead_of_a_partial_report() {
             session_id: SessionId::new("\"sid-gone:0\""),
             username: Some("alice".into()),
         };
-        let err = whoami(config(&fake), expired).await.unwrap_err();
+        let err = whoami(api_config(&fake), expired).await.unwrap_err();
         assert_eq!(err.kind(), K::InvalidSession);
         let wrong = LoginMethod::Password {
             username: "alice".into(),
             password: Password::new("nope"),
         };
-        let err = whoami(config(&fake), wrong).await.unwrap_err();
+        let err = whoami(api_config(&fake), wrong).await.unwrap_err();
         assert_eq!(err.kind(), K::WrongPassword);
         fake.stop().await;
     })

@@ -274,3 +274,18 @@ pub fn dead_addr() -> SocketAddr {
     drop(listener);
     addr
 }
+
+/// Every test is bounded in time.
+pub async fn bounded<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(30), f)
+        .await
+        .expect("test exceeded 30 s")
+}
+
+/// A client configuration with the fake site as its API host and a short timeout.
+pub fn api_config(fake: &FakeScratch) -> scratchcomm_accounts::ApiConfig {
+    scratchcomm_accounts::ApiConfig::default()
+        .with_api_base(&fake.base())
+        .unwrap()
+        .with_timeout(Duration::from_secs(5))
+}
