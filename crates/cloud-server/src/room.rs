@@ -218,27 +218,50 @@ impl<O: Outbox> Rooms<O> {
     }
 }
 
+/// An outbox for unit tests: records frames and refuses them once `cap` are queued.
+#[cfg(test)]
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Recorder(
+    pub(crate) std::sync::Arc<Mutex<Vec<String>>>,
+    pub(crate) usize,
+);
+
+#[cfg(test)]
+impl Recorder {
+    /// Takes every frame.
+    pub(crate) fn new() -> Self {
+        Recorder::with_cap(usize::MAX)
+    }
+
+    /// Refuses frames once `cap` are queued.
+    pub(crate) fn with_cap(cap: usize) -> Self {
+        Recorder(Default::default(), cap)
+    }
+
+    /// The frames recorded so far, removing them.
+    pub(crate) fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+#[cfg(test)]
+impl Outbox for Recorder {
+    fn offer(&self, frame: &str) -> bool {
+        let mut v = self.0.lock().unwrap();
+        if v.len() >= self.1 {
+            return false;
+        }
+        v.push(frame.to_owned());
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex as StdMutex};
 
-    /// Records frames; refuses once `cap` frames are queued.
-    #[derive(Clone, Default)]
-    struct Vec1(Arc<StdMutex<Vec<String>>>, usize);
-    impl Outbox for Vec1 {
-        fn offer(&self, frame: &str) -> bool {
-            let mut v = self.0.lock().unwrap();
-            if v.len() >= self.1 {
-                return false;
-            }
-            v.push(frame.to_owned());
-            true
-        }
-    }
-
-    fn member(id: ClientId, cap: usize) -> (Member<Vec1>, Vec1) {
-        let o = Vec1(Arc::default(), cap);
+    fn member(id: ClientId, cap: usize) -> (Member<Recorder>, Recorder) {
+        let o = Recorder::with_cap(cap);
         let m = Member {
             id,
             user: format!("u{id}"),
@@ -249,7 +272,7 @@ mod tests {
 
     #[test]
     fn room_limits_and_eviction_of_empty_rooms() {
-        let rooms = Rooms::<Vec1>::default();
+        let rooms = Rooms::<Recorder>::default();
         let limits = Limits {
             max_rooms: 1,
             max_clients_per_room: 1,
@@ -271,7 +294,7 @@ mod tests {
 
     #[test]
     fn slow_members_are_dropped_from_broadcasts() {
-        let rooms = Rooms::<Vec1>::default();
+        let rooms = Rooms::<Recorder>::default();
         let limits = Limits::default();
         let (a, ao) = member(1, 9);
         let (b, bo) = member(2, 1);
@@ -291,7 +314,7 @@ mod tests {
 
     #[test]
     fn unique_usernames_and_connection_count() {
-        let rooms = Rooms::<Vec1>::default();
+        let rooms = Rooms::<Recorder>::default();
         let (a, _) = member(1, 9);
         let mut b = a.clone();
         b.id = 2;

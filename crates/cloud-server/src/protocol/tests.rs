@@ -2,31 +2,7 @@
 
 use super::*;
 use crate::config::{Limits, ProjectFilter};
-use std::sync::{Arc, Mutex};
-
-/// An outbox that records frames and refuses them past `cap`.
-#[derive(Clone)]
-struct Recorder(Arc<Mutex<Vec<String>>>, usize);
-
-impl Recorder {
-    fn new() -> Self {
-        Recorder(Arc::default(), usize::MAX)
-    }
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl Outbox for Recorder {
-    fn offer(&self, frame: &str) -> bool {
-        let mut v = self.0.lock().unwrap();
-        if v.len() >= self.1 {
-            return false;
-        }
-        v.push(frame.to_owned());
-        true
-    }
-}
+use crate::room::Recorder;
 
 struct Client {
     state: ClientState,
