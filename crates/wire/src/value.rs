@@ -60,6 +60,27 @@ impl CloudValue {
     }
 }
 
+/// TurboWarp's value grammar for string values (its cloud-server's `isValidVariableValue`):
+/// an optional `-`, then only ASCII digits and at most one `.`; `""` is accepted, `"-"` and
+/// `"."` alone are not. No exponent, no `+`, no spaces. This is what TurboWarp's server relays
+/// (anything else is dropped silently); the length limit is separate (100,000 characters on
+/// TurboWarp, 256 on Scratch).
+pub fn is_plain_decimal(s: &str) -> bool {
+    if s == "-" || s == "." {
+        return false;
+    }
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let mut seen_point = false;
+    digits.bytes().all(|b| match b {
+        b'0'..=b'9' => true,
+        b'.' if !seen_point => {
+            seen_point = true;
+            true
+        }
+        _ => false,
+    })
+}
+
 /// See [`CloudValue::is_numeral`].
 pub fn is_numeral(s: &str) -> bool {
     let b = s.as_bytes();
@@ -203,6 +224,18 @@ mod tests {
             "", "-", ".", "abc", "nan", "inf", " 7 ", "1_000", "1e", "1.2.3", "+1", "1-",
         ] {
             assert!(!is_numeral(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_decimals_follow_turbowarp() {
+        for ok in ["", "0", "42", "-0.5", ".5", "5.", "-.", "0123", "-12.000"] {
+            assert!(is_plain_decimal(ok), "{ok}");
+        }
+        for bad in [
+            "-", ".", "1e5", "1E5", "+1", " 7", "7 ", "1.2.3", "--1", "1-", "nan", "١",
+        ] {
+            assert!(!is_plain_decimal(bad), "{bad}");
         }
     }
 

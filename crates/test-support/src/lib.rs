@@ -1,0 +1,16 @@
+//! Test helpers shared by the workspace's crates. Not published; use it from
+//! `[dev-dependencies]` only.
+//!
+//! * [`repo_root`], [`shared_dir`]: where the repository and `../shared/` are. Tests that need
+//!   `../shared/` call [`require_shared`], which fails loudly under CI (`CI` set) and lets the
+//!   test skip with a printed reason elsewhere.
+//! * [`free_port`]: a loopback port nobody listens on right now.
+//! * [`TurboWarp`]: TurboWarp's own cloud-server (the peer in `../shared/peers/`) as a child
+//!   process on loopback, killed when dropped; it can be killed with SIGKILL and restarted on
+//!   the same port for chaos tests.
+
+mod paths;
+mod turbowarp;
+
+pub use paths::{free_port, repo_root, require_shared, shared_dir};
+pub use turbowarp::TurboWarp;

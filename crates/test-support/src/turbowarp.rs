@@ -1,0 +1,148 @@
+//! TurboWarp's own cloud-server as a child process (installed by `tools/peers/turbowarp.sh`).
+
+use crate::paths::{free_port, repo_root, require_shared};
+use std::net::{Ipv4Addr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long the server may take to accept connections after it was started.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// TurboWarp's cloud-server listening on `127.0.0.1:port`; the process is killed on drop.
+#[derive(Debug)]
+pub struct TurboWarp {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl TurboWarp {
+    /// Install (once per machine) and start the server on a free loopback port, waiting until
+    /// it accepts connections. `None` (with a printed reason) when `../shared/peers/` is
+    /// missing outside CI; under CI that panics, as do install and start failures.
+    pub fn start() -> Option<TurboWarp> {
+        require_shared("peers/turbowarp-cloud-server-a0b29ec.tar.gz")?;
+        install();
+        let mut server = TurboWarp {
+            port: free_port(),
+            child: None,
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// The port it listens on (the same across [`kill`](Self::kill) and
+    /// [`restart`](Self::restart)).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `ws://127.0.0.1:PORT/`
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/", self.port)
+    }
+
+    /// Whether the process is running (not killed, not exited).
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// SIGKILL the process (no close frames, like a crash) and wait for it to be gone.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Start the process again on the same port (killing a running one first) and wait until
+    /// it accepts connections.
+    pub fn restart(&mut self) {
+        self.kill();
+        let script = repo_root().join("tools/peers/turbowarp.sh");
+        let quiet = std::env::var_os("TURBOWARP_LOG").is_none();
+        let mut command = Command::new("bash");
+        command
+            .arg(&script)
+            .arg("run")
+            .arg(self.port.to_string())
+            .stdin(Stdio::null());
+        if quiet {
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", script.display()));
+        self.child = Some(child);
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_ok() {
+                return;
+            }
+            if !self.is_running() {
+                panic!(
+                    "TurboWarp's cloud-server exited before listening on port {} \
+                     (set TURBOWARP_LOG=1 to see its output)",
+                    self.port
+                );
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                panic!(
+                    "TurboWarp's cloud-server did not listen on port {} within {:?}",
+                    self.port, START_TIMEOUT
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for TurboWarp {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Unpack and `npm ci` the server once per process (the script itself locks against other
+/// processes and skips work already done).
+fn install() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let script = repo_root().join("tools/peers/turbowarp.sh");
+        let status = Command::new("bash")
+            .arg(&script)
+            .arg("install")
+            .status()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+        assert!(
+            status.success(),
+            "{} install failed ({status})",
+            script.display()
+        );
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_kills_and_restarts_on_the_same_port() {
+        let Some(mut server) = TurboWarp::start() else {
+            return;
+        };
+        let port = server.port();
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok());
+        server.kill();
+        assert!(!server.is_running());
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err());
+        server.restart();
+        assert_eq!(server.port(), port);
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok());
+        assert_eq!(server.url(), format!("ws://127.0.0.1:{port}/"));
+    }
+}
