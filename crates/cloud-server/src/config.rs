@@ -22,14 +22,17 @@ pub struct ServerConfig {
     /// Longest accepted value, in characters (default 100 000). Longer values are ignored
     /// like any other invalid value: not stored, not broadcast, the connection stays open.
     pub max_value_chars: usize,
-    /// Longest accepted variable name, in characters, prefix included (default 1024).
+    /// Longest accepted string variable name, in characters (default: no limit, as
+    /// TurboWarp, whose 1 MiB message limit bounds names anyway). A longer name closes the
+    /// connection with 4000.
     pub max_name_chars: usize,
-    /// Require names to start with `"☁ "` as TurboWarp does (default true). A bad name
-    /// closes the connection with 4000.
+    /// Require names to be strings starting with `"☁ "` and longer than it (default false:
+    /// TurboWarp's server relays any name, its prefix rule applies only to renames it
+    /// ignores). A bad name closes the connection with 4000.
     pub require_cloud_prefix: bool,
     /// Apply `rename` and `delete` messages and forward them to the room's other clients
-    /// (default true). When false they are ignored (connection kept), as TurboWarp does with
-    /// `enableRename`/`enableDelete` off.
+    /// (default false: ignored, also before the handshake, as TurboWarp does with its
+    /// default `enableRename`/`enableDelete` off).
     pub allow_rename_delete: bool,
     /// Refuse a handshake whose username is already used in the room with 4002 (default
     /// false: the reference library's default name `player1000` is shared by many bots).
@@ -72,9 +75,9 @@ impl Default for ServerConfig {
             workers: 2,
             limits: Limits::default(),
             max_value_chars: 100_000,
-            max_name_chars: 1024,
-            require_cloud_prefix: true,
-            allow_rename_delete: true,
+            max_name_chars: usize::MAX,
+            require_cloud_prefix: false,
+            allow_rename_delete: false,
             unique_usernames: false,
             refuse_scratch_session_cookie: true,
             require_user_agent: false,
@@ -127,19 +130,20 @@ impl ServerConfig {
     }
 }
 
-/// Capacity limits. Exceeding a room or connection limit closes the connection with 4003
-/// (overloaded); a frame larger than `max_message_bytes` closes it with 1009 (too big).
+/// Capacity limits. Too many rooms or connections close the connection with 4003
+/// (overloaded); a full room or one variable too many close it with 4000, as TurboWarp does;
+/// a frame larger than `max_message_bytes` closes it with 1009 (too big).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Rooms (projects) held at once (default 1024). Rooms stay after their last client
     /// leaves, so a reconnecting client finds its variables; empty rooms are dropped only
     /// when a new room would exceed this limit.
     pub max_rooms: usize,
-    /// Clients in one room (default 1024).
+    /// Clients in one room (default 128, as TurboWarp).
     pub max_clients_per_room: usize,
     /// Open websocket connections on the whole server (default 4096).
     pub max_connections: usize,
-    /// Variables in one room (default 128); creating one more closes with 4003.
+    /// Variables in one room (default 128, as TurboWarp); creating one more closes with 4000.
     pub max_variables_per_room: usize,
     /// Largest received frame in bytes, after joining continuation frames (default 1 MiB,
     /// what TurboWarp's server allows).
@@ -150,7 +154,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_rooms: 1024,
-            max_clients_per_room: 1024,
+            max_clients_per_room: 128,
             max_connections: 4096,
             max_variables_per_room: 128,
             max_message_bytes: 1024 * 1024,
@@ -220,7 +224,8 @@ mod tests {
         assert_eq!(c.host, "127.0.0.1");
         assert_eq!(c.port, 0);
         assert_eq!(c.max_value_chars, 100_000);
-        assert!(c.allow_rename_delete);
+        assert!(!c.allow_rename_delete);
+        assert!(!c.require_cloud_prefix);
         assert_eq!(c.handshake_timeout, Some(Duration::from_secs(10)));
         assert!(!c.project_filter.is_blocked("1"));
     }

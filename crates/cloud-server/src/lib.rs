@@ -85,6 +85,7 @@ pub mod admission;
 pub mod config;
 pub mod error;
 pub mod keepalive;
+pub mod message;
 mod payload;
 pub mod protocol;
 pub mod room;

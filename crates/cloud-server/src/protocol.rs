@@ -5,23 +5,27 @@
 //! the connection itself must do ([`Action`]). No sockets, no clock.
 //!
 //! Rules (TurboWarp's, see the crate docs for the few choices of our own):
-//! * a frame holds one or more JSON objects separated by `"\n"`; each needs a string `method`;
-//! * the first message must be `handshake` with `project_id` (string or non-negative
-//!   integer) and `user`; anything else first, a second handshake, bad JSON or an unknown
-//!   method close with 4000; a bad username with 4002; a filtered project with 4004;
-//!   a full server or room with 4003;
-//! * on join the client gets one frame with every variable (nothing when there are none);
-//! * `set`/`create` store and forward `{"method":"set",..}` to the *other* members; values
-//!   that are not numerals (or too long) are ignored silently;
-//! * `rename`/`delete` (when enabled) change the room and are forwarded as well.
+//! * a frame is exactly one JSON object with a string `method` ([`Incoming`]); anything
+//!   else (several messages in one frame, bad JSON, an array) closes with 4000;
+//! * the first message must be `handshake` with `project_id` (any JSON value, read as
+//!   JavaScript's `String()`) and `user`; a set/create/unknown method first, a second
+//!   handshake or an unknown method close with 4000; a bad username with 4002; a filtered
+//!   project with 4004; too many rooms with 4003, a full room with 4000;
+//! * on join the client gets one frame with every variable in creation order (nothing when
+//!   there are none);
+//! * `set`/`create` store and forward `{"method":"set",..}` to the *other* members; names
+//!   are taken as they come ([`VarKey`]); values that are neither plain decimals nor finite
+//!   numbers (or too long) are ignored silently; one variable beyond the room's limit
+//!   closes with 4000;
+//! * `rename`/`delete` are ignored (TurboWarp's default), also before the handshake;
+//!   when enabled they change the room and are forwarded.
 
-use scratchcomm_wire::{is_numeral, CloseCode, CloudValue, ProjectId, CLOUD_PREFIX};
-use serde::Deserialize;
+use scratchcomm_wire::{CloseCode, CloudValue, CLOUD_PREFIX};
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
 
 use crate::config::ServerConfig;
-use crate::room::{ClientId, JoinRefusal, Member, Outbox, Rooms};
+use crate::message::{self, json_str, json_string, Incoming, VarKey};
+use crate::room::{ClientId, JoinRefusal, Member, Outbox, Rooms, Variables};
 
 /// What the connection must do after a frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,21 +50,6 @@ impl Action {
         }
         Action::Close { code, reason }
     }
-}
-
-#[derive(Deserialize)]
-struct Incoming<'a> {
-    method: String,
-    #[serde(borrow, default)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    new_name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    user: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    project_id: Option<&'a RawValue>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,18 +89,11 @@ impl ClientState {
         config: &ServerConfig,
         own: &O,
     ) -> Vec<Action> {
-        let mut actions = Vec::new();
-        for piece in frame.split('\n').filter(|p| !p.trim().is_empty()) {
-            match self.on_message(piece, rooms, config, own) {
-                Ok(Some(reply)) => actions.push(Action::Reply(reply)),
-                Ok(None) => {}
-                Err(close) => {
-                    actions.push(close);
-                    break;
-                }
-            }
+        match self.on_message(frame, rooms, config, own) {
+            Ok(Some(reply)) => vec![Action::Reply(reply)],
+            Ok(None) => Vec::new(),
+            Err(close) => vec![close],
         }
-        actions
     }
 
     /// Leave the room (call once the connection is gone).
@@ -128,11 +110,11 @@ impl ClientState {
         config: &ServerConfig,
         own: &O,
     ) -> Result<Option<String>, Action> {
-        let msg: Incoming<'_> = serde_json::from_str(text).map_err(|e| {
-            Action::close(CloseCode::PROTOCOL_ERROR, format!("malformed message: {e}"))
-        })?;
-        if msg.method == "handshake" {
-            return self.handshake(&msg, rooms, config, own);
+        let msg = Incoming::parse(text).map_err(|e| Action::close(CloseCode::PROTOCOL_ERROR, e))?;
+        match msg.method() {
+            "handshake" => return self.handshake(&msg, rooms, config, own),
+            "rename" | "delete" if !config.allow_rename_delete => return Ok(None),
+            _ => {}
         }
         let Some(joined) = &self.joined else {
             return Err(Action::close(
@@ -141,9 +123,8 @@ impl ClientState {
             ));
         };
         let project = joined.project.clone();
-        match msg.method.as_str() {
+        match msg.method() {
             "set" | "create" => self.set(&project, &msg, rooms, config),
-            "rename" | "delete" if !config.allow_rename_delete => Ok(None),
             "rename" => self.rename(&project, &msg, rooms, config),
             "delete" => self.delete(&project, &msg, rooms, config),
             other => Err(Action::close(
@@ -163,7 +144,7 @@ impl ClientState {
         if self.joined.is_some() {
             return Err(Action::close(CloseCode::PROTOCOL_ERROR, "second handshake"));
         }
-        let project = parse_project_id(msg.project_id)
+        let project = message::room_id(msg.get("project_id"))
             .ok_or_else(|| Action::close(CloseCode::PROTOCOL_ERROR, "invalid project id"))?;
         if config.project_filter.is_blocked(&project) {
             return Err(Action::close(
@@ -172,7 +153,7 @@ impl ClientState {
             ));
         }
         let user = msg
-            .user
+            .get("user")
             .and_then(json_string)
             .filter(|u| is_valid_username(u))
             .ok_or_else(|| Action::close(CloseCode::USERNAME, "invalid username"))?;
@@ -191,7 +172,7 @@ impl ClientState {
             )
             .map_err(|refusal| match refusal {
                 JoinRefusal::TooManyRooms => Action::close(CloseCode::OVERLOADED, "server full"),
-                JoinRefusal::RoomFull => Action::close(CloseCode::OVERLOADED, "room full"),
+                JoinRefusal::RoomFull => Action::close(CloseCode::PROTOCOL_ERROR, "room full"),
                 JoinRefusal::UsernameTaken => Action::close(CloseCode::USERNAME, "username taken"),
             })?;
         self.joined = Some(Joined { project });
@@ -205,8 +186,8 @@ impl ClientState {
         rooms: &Rooms<O>,
         config: &ServerConfig,
     ) -> Result<Option<String>, Action> {
-        let name = valid_name(msg.name, config)?;
-        let Some(value) = msg.value.and_then(|v| valid_value(v, config)) else {
+        let name = valid_name(msg.get("name"), config)?;
+        let Some(value) = message::value(msg.get("value"), config.max_value_chars) else {
             return Ok(None); // invalid values are ignored, as TurboWarp does
         };
         let frame = set_frame(&name, &value);
@@ -215,7 +196,10 @@ impl ClientState {
         self.in_room(rooms, project, |room| {
             let vars = room.variables_mut();
             if !vars.contains_key(&name) && vars.len() >= max_vars {
-                return Err(Action::close(CloseCode::OVERLOADED, "too many variables"));
+                return Err(Action::close(
+                    CloseCode::PROTOCOL_ERROR,
+                    "too many variables",
+                ));
             }
             vars.insert(name, value);
             room.broadcast(id, &frame);
@@ -230,17 +214,17 @@ impl ClientState {
         rooms: &Rooms<O>,
         config: &ServerConfig,
     ) -> Result<Option<String>, Action> {
-        let name = valid_name(msg.name, config)?;
-        let new_name = valid_name(msg.new_name, config)?;
+        let name = valid_name(msg.get("name"), config)?;
+        let new_name = valid_name(msg.get("new_name"), config)?;
         let frame = format!(
-            "{{\"method\":\"rename\",\"name\":{},\"new_name\":{}}}",
-            json_str(&name),
-            json_str(&new_name)
+            "{{\"method\":\"rename\"{}{}}}",
+            name.member("name"),
+            new_name.member("new_name")
         );
         let id = self.id;
         self.in_room(rooms, project, |room| {
             let vars = room.variables_mut();
-            let Some(value) = vars.remove(&name) else {
+            let Some(value) = vars.shift_remove(&name) else {
                 return Err(Action::close(
                     CloseCode::PROTOCOL_ERROR,
                     "rename of a variable that does not exist",
@@ -259,11 +243,11 @@ impl ClientState {
         rooms: &Rooms<O>,
         config: &ServerConfig,
     ) -> Result<Option<String>, Action> {
-        let name = valid_name(msg.name, config)?;
-        let frame = format!("{{\"method\":\"delete\",\"name\":{}}}", json_str(&name));
+        let name = valid_name(msg.get("name"), config)?;
+        let frame = format!("{{\"method\":\"delete\"{}}}", name.member("name"));
         let id = self.id;
         self.in_room(rooms, project, |room| {
-            if room.variables_mut().remove(&name).is_none() {
+            if room.variables_mut().shift_remove(&name).is_none() {
                 return Err(Action::close(
                     CloseCode::PROTOCOL_ERROR,
                     "delete of a variable that does not exist",
@@ -300,16 +284,17 @@ pub fn too_slow() -> Action {
     Action::close(CloseCode(1013), "client too slow to receive updates")
 }
 
-/// `{"method":"set","name":..,"value":..}` with the value in its original JSON form.
-pub fn set_frame(name: &str, value: &CloudValue) -> String {
+/// `{"method":"set","name":..,"value":..}` with the value in its JSON form (a missing name
+/// is left out, as `JSON.stringify` does).
+pub fn set_frame(name: &VarKey, value: &CloudValue) -> String {
     format!(
-        "{{\"method\":\"set\",\"name\":{},\"value\":{}}}",
-        json_str(name),
+        "{{\"method\":\"set\"{},\"value\":{}}}",
+        name.member("name"),
         value_json(value)
     )
 }
 
-fn dump_frame(vars: &BTreeMap<String, CloudValue>) -> Option<String> {
+fn dump_frame(vars: &Variables) -> Option<String> {
     if vars.is_empty() {
         return None;
     }
@@ -325,27 +310,6 @@ fn value_json(value: &CloudValue) -> String {
     }
 }
 
-fn json_str(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
-}
-
-fn json_string(raw: &RawValue) -> Option<String> {
-    serde_json::from_str::<String>(raw.get()).ok()
-}
-
-/// A project id: a JSON string accepted by [`ProjectId::new`], or a non-negative integer.
-fn parse_project_id(raw: Option<&RawValue>) -> Option<String> {
-    let raw = raw?.get().trim();
-    let text = if raw.starts_with('"') {
-        serde_json::from_str::<String>(raw).ok()?
-    } else if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-        raw.to_owned()
-    } else {
-        return None;
-    };
-    ProjectId::new(text).ok().map(|p| p.as_str().to_owned())
-}
-
 /// 1 to 20 characters of `A-Z a-z 0-9 _ -`.
 pub fn is_valid_username(user: &str) -> bool {
     (1..=20).contains(&user.len())
@@ -354,25 +318,23 @@ pub fn is_valid_username(user: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<String, Action> {
+/// The variable a `name` member names. TurboWarp takes any name; the optional checks of
+/// [`ServerConfig::require_cloud_prefix`] and [`ServerConfig::max_name_chars`] apply to
+/// string names. Objects and arrays as names close with 4000 (see the crate docs).
+fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<VarKey, Action> {
     let bad = || Action::close(CloseCode::PROTOCOL_ERROR, "invalid variable name");
-    let name = raw.and_then(json_string).ok_or_else(bad)?;
-    let chars = name.chars().count();
-    let prefix_ok = !config.require_cloud_prefix
-        || (name.starts_with(CLOUD_PREFIX) && chars > CLOUD_PREFIX.chars().count());
-    if name.is_empty() || chars > config.max_name_chars || !prefix_ok {
+    let name = VarKey::from_member(raw).ok_or_else(bad)?;
+    if name.is_string() && name.as_str().chars().count() > config.max_name_chars {
         return Err(bad());
     }
+    if config.require_cloud_prefix {
+        let text = name.as_str();
+        let prefixed = name.is_string() && text.starts_with(CLOUD_PREFIX) && text != CLOUD_PREFIX;
+        if !prefixed {
+            return Err(bad());
+        }
+    }
     Ok(name)
-}
-
-/// A numeral (JSON number or numeric string per `is_numeral`) or the empty string (which
-/// TurboWarp accepts), at most `max_value_chars` long. Anything else is `None`.
-fn valid_value(raw: &RawValue, config: &ServerConfig) -> Option<CloudValue> {
-    let value = CloudValue::from_raw_json(raw.get()).ok()?;
-    let text = value.as_str();
-    let numeric = is_numeral(text) || (value.was_string() && text.is_empty());
-    (numeric && text.chars().count() <= config.max_value_chars).then_some(value)
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 //! [`Outbox`], which the server implements with a bounded channel and tests with a vector.
 
 use dashmap::DashMap;
+use indexmap::IndexMap;
 use scratchcomm_wire::CloudValue;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::config::Limits;
+use crate::message::VarKey;
 
 /// Identifies one connection for the lifetime of the server.
 pub type ClientId = u64;
@@ -34,30 +35,34 @@ pub struct Member<O> {
     pub outbox: O,
 }
 
-/// The state of one project: its variables (full names with the `☁ ` prefix) and members.
+/// Variables of a room by name, in the order they were created (the join dump's order).
+pub type Variables = IndexMap<VarKey, CloudValue>;
+
+/// The state of one project: its variables (full names, e.g. with the `☁ ` prefix) and
+/// members.
 #[derive(Debug)]
 pub struct Room<O> {
-    variables: BTreeMap<String, CloudValue>,
+    variables: Variables,
     members: Vec<Member<O>>,
 }
 
 impl<O> Default for Room<O> {
     fn default() -> Self {
         Room {
-            variables: BTreeMap::new(),
+            variables: Variables::new(),
             members: Vec::new(),
         }
     }
 }
 
 impl<O: Outbox> Room<O> {
-    /// Current variables, ordered by name.
-    pub fn variables(&self) -> &BTreeMap<String, CloudValue> {
+    /// Current variables, in creation order.
+    pub fn variables(&self) -> &Variables {
         &self.variables
     }
 
     /// Mutable access to the variables (used by the protocol logic).
-    pub fn variables_mut(&mut self) -> &mut BTreeMap<String, CloudValue> {
+    pub fn variables_mut(&mut self) -> &mut Variables {
         &mut self.variables
     }
 
@@ -160,7 +165,7 @@ impl<O: Outbox> Rooms<O> {
         member: Member<O>,
         limits: &Limits,
         unique_usernames: bool,
-        dump: impl FnOnce(&BTreeMap<String, CloudValue>) -> Option<String>,
+        dump: impl FnOnce(&Variables) -> Option<String>,
     ) -> Result<Option<String>, JoinRefusal> {
         if !self.rooms.contains_key(project) {
             let _guard = self.create.lock().unwrap_or_else(|e| e.into_inner());
@@ -199,12 +204,13 @@ impl<O: Outbox> Rooms<O> {
         self.rooms.get_mut(project).map(|mut room| f(&mut room))
     }
 
-    /// `(full name, value text)` of every variable of `project`, ordered by name.
+    /// `(full name, value text)` of every variable of `project`, in creation order (a name
+    /// that is not a JSON string in its JavaScript form: `5`, `null`, `undefined`).
     pub fn variables(&self, project: &str) -> Option<Vec<(String, String)>> {
         self.rooms.get(project).map(|room| {
             room.variables
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().to_owned()))
+                .map(|(k, v)| (k.as_str().to_owned(), v.as_str().to_owned()))
                 .collect()
         })
     }

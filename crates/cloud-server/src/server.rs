@@ -69,7 +69,7 @@ async fn upgrade(
         user_agent: header(actix_web::http::header::USER_AGENT),
     };
     let refusal = admit(headers, state.config());
-    let body = payload::end_at_close(&req, body).await?;
+    let body = payload::end_at_close(&req, body, state.config().limits.max_message_bytes).await?;
     let (response, ws, stream) = actix_ws::handle(&req, body)?;
     actix_web::rt::spawn(session::run(state, ws, stream, refusal));
     Ok(response)

@@ -79,7 +79,7 @@ impl From<Action> for End {
 
 /// What a message read from the client means for the session.
 enum Received {
-    /// A text frame (binary frames are read as UTF-8) for the protocol.
+    /// A text frame for the protocol.
     Text(String),
     /// A ping to answer.
     Ping(Bytes),
@@ -94,13 +94,8 @@ fn classify(msg: Option<Result<AggregatedMessage, ProtocolError>>) -> Received {
         None => Received::End(End::Gone),
         Some(Err(e)) => Received::End(protocol_error(&e)),
         Some(Ok(AggregatedMessage::Text(t))) => Received::Text(t.to_string()),
-        Some(Ok(AggregatedMessage::Binary(b))) => match String::from_utf8(b.to_vec()) {
-            Ok(t) => Received::Text(t),
-            Err(_) => Received::End(End::close(
-                CloseCode::PROTOCOL_ERROR,
-                "binary frame is not UTF-8",
-            )),
-        },
+        // TurboWarp ignores binary frames.
+        Some(Ok(AggregatedMessage::Binary(_))) => Received::Nothing,
         Some(Ok(AggregatedMessage::Ping(b))) => Received::Ping(b),
         Some(Ok(AggregatedMessage::Pong(_))) => Received::Nothing,
         Some(Ok(AggregatedMessage::Close(reason))) => Received::End(End::Echo(reason)),
@@ -298,8 +293,20 @@ fn protocol_error(e: &ProtocolError) -> End {
         ProtocolError::Io(io) if io.to_string().contains("maximum continuation size") => {
             End::close(CloseCode::TOO_BIG, "message too big")
         }
+        // A frame declared too large (see `payload.rs`).
+        ProtocolError::Io(io)
+            if io
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<actix_web::error::PayloadError>())
+                .is_some_and(|e| matches!(e, actix_web::error::PayloadError::Overflow)) =>
+        {
+            End::close(CloseCode::TOO_BIG, "message too big")
+        }
+        ProtocolError::Io(io) if io.to_string().contains("reserved bits") => {
+            End::Close(CloseCode(1002), "reserved bits set".to_owned())
+        }
         ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-            End::close(CloseCode::PROTOCOL_ERROR, "text frame is not UTF-8")
+            End::Close(CloseCode(1007), "text is not UTF-8".to_owned())
         }
         ProtocolError::Io(_) => End::Gone,
         other => End::Close(

@@ -7,6 +7,7 @@
 
 mod close;
 mod error;
+mod js_number;
 mod message;
 mod name;
 mod project;
@@ -15,6 +16,7 @@ mod value;
 
 pub use close::{CloseCode, ReconnectAdvice};
 pub use error::{WireError, WireErrorKind};
+pub use js_number::{js_number_text, js_parse_number};
 pub use message::{parse_batch, push_python_json_string, ClientMessage, Method, ServerUpdate};
 pub use name::{strip_prefix, VarName, CLOUD_PREFIX};
 pub use project::ProjectId;

@@ -16,15 +16,19 @@ async fn protocol_violations_close_with_4000() {
     let server = CloudServer::start(ServerConfig::default()).await.unwrap();
     let url = server.url();
     let hs = handshake("1", "a");
+    let two_sets = format!("{hs}\n{}", set("x", "1"));
     let cases: Vec<Vec<&str>> = vec![
         vec![r#"{"method":"set","name":"☁ x","value":"1"}"#],
         vec!["not json"],
         vec![r#"{"no":"method"}"#],
         vec![&hs, &hs],
         vec![&hs, r#"{"method":"bogus"}"#],
-        vec![r#"{"method":"handshake","user":"a","project_id":"has space"}"#],
-        vec![r#"{"method":"handshake","user":"a","project_id":{"x":1}}"#],
-        vec![&hs, r#"{"method":"set","name":"no prefix","value":"1"}"#],
+        vec![r#"{"method":"handshake","user":"a","project_id":""}"#],
+        vec![r#"{"method":"handshake","user":"a","project_id":[]}"#],
+        vec![&hs, r#"["set"]"#],
+        vec![&hs, r#"{"method":"set","name":{},"value":"1"}"#],
+        // one frame, one message
+        vec![&two_sets],
     ];
     for frames in cases {
         assert_eq!(code_after(&url, &frames).await, Some(4000), "{frames:?}");
@@ -49,7 +53,7 @@ async fn bad_usernames_close_with_4002() {
 }
 
 #[actix_rt::test]
-async fn full_server_or_room_closes_with_4003() {
+async fn full_server_closes_with_4003_full_room_with_4000() {
     let limits = Limits {
         max_rooms: 1,
         max_clients_per_room: 2,
@@ -64,8 +68,8 @@ async fn full_server_or_room_closes_with_4003() {
     let mut a = Ws::join(&url, "1", "a").await;
     let mut b = Ws::join(&url, "1", "b").await;
     assert!(a.sync().await.is_empty() && b.sync().await.is_empty());
-    // room full
-    assert_eq!(code_after(&url, &[&handshake("1", "c")]).await, Some(4003));
+    // room full: 4000, as TurboWarp
+    assert_eq!(code_after(&url, &[&handshake("1", "c")]).await, Some(4000));
     // no second room while the first has clients
     assert_eq!(code_after(&url, &[&handshake("2", "c")]).await, Some(4003));
     // connection limit: a third connection is fine, a fourth is refused at once
@@ -76,7 +80,7 @@ async fn full_server_or_room_closes_with_4003() {
     a.send(&set("one", "1")).await;
     assert_eq!(b.text().await, set_out("one", "1"));
     a.send(&set("two", "2")).await;
-    assert_eq!(a.close_code().await, Some(4003));
+    assert_eq!(a.close_code().await, Some(4000));
     idle.send(&handshake("1", "late")).await;
     assert_eq!(idle.text().await, set_out("one", "1"));
     server.stop().await;
@@ -111,9 +115,11 @@ async fn too_big_messages_close_with_1009() {
         .unwrap();
     let url = server.url();
     let mut a = Ws::join(&url, "1", "a").await;
-    a.send(&set("ok", &"1".repeat(900))).await;
+    a.send(&set("ok", &format!("\"{}\"", "1".repeat(900))))
+        .await;
     assert!(a.sync().await.is_empty());
-    a.send(&set("big", &"1".repeat(1000))).await;
+    a.send(&set("big", &format!("\"{}\"", "1".repeat(1000))))
+        .await;
     assert_eq!(a.close_code().await, Some(1009));
     assert_eq!(
         server.variables("1").map(|v| v.len()),

@@ -49,7 +49,7 @@ async fn a_client_too_slow_to_read_is_disconnected() {
     let mut fast = Ws::join(&url, "1", "fast").await;
     assert!(slow.sync().await.is_empty() && fast.sync().await.is_empty());
     // `slow` stops reading; `fast` floods the room with 90 kB values.
-    let big = "7".repeat(90_000);
+    let big = format!("\"{}\"", "7".repeat(90_000));
     let mut sent = 0;
     while server.state().client_count("1") == 2 {
         assert!(sent < 2000, "the slow client was never disconnected");
@@ -89,6 +89,7 @@ const CLIENTS: usize = 200;
 async fn two_hundred_clients_share_one_room() {
     let limits = Limits {
         max_variables_per_room: CLIENTS,
+        max_clients_per_room: CLIENTS,
         ..Limits::default()
     };
     let server = CloudServer::start(ServerConfig::default().with_limits(limits))

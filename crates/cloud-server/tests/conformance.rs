@@ -1,0 +1,111 @@
+//! Differential conformance: the same scripted sessions against our server and against
+//! TurboWarp's own cloud-server (`../shared/peers/`, started by `test_support::TurboWarp`),
+//! and the same outcome expected from both: what every client received (messages compared
+//! as exact text, so a number's form counts) and how its connection ended (close code,
+//! dropped, or open). Cases are one line each in `conformance/cases.rs`; the few deliberate
+//! differences are listed there and in the crate docs, and must really differ.
+//!
+//! Without `../shared/peers` the test is skipped with a message, except under `CI`, where it
+//! fails.
+
+mod conformance {
+    pub mod cases;
+    pub mod client;
+    pub mod run;
+}
+
+use conformance::cases::{cases, DIFFERENCES};
+use conformance::run::{run, Outcome};
+use futures_util::future::join_all;
+use scratchcomm_server::{CloudServer, ServerConfig};
+use std::collections::HashSet;
+
+/// Cases run at the same time (each in its own rooms).
+const PARALLEL: usize = 8;
+
+#[actix_rt::test]
+async fn our_server_behaves_like_turbowarps() {
+    let Some(turbowarp) = test_support::TurboWarp::start() else {
+        return;
+    };
+    let ours = CloudServer::start(ServerConfig::default())
+        .await
+        .expect("our server starts");
+    let ours_port = ours.local_addr().port();
+    let all = cases();
+    assert!(all.len() >= 60, "at least 60 cases, have {}", all.len());
+    let names: HashSet<&str> = all.iter().map(|c| c.name).collect();
+    assert_eq!(names.len(), all.len(), "case names are unique");
+    for (name, _) in DIFFERENCES {
+        assert!(names.contains(name), "difference {name} names a case");
+    }
+
+    let mut failures = Vec::new();
+    for (chunk_no, chunk) in all.chunks(PARALLEL).enumerate() {
+        let runs = chunk.iter().enumerate().map(|(i, case)| {
+            let room = format!("conformance-{}", chunk_no * PARALLEL + i);
+            let tw_port = turbowarp.port();
+            async move {
+                let (theirs, ours) = futures_util::join!(
+                    run(tw_port, &room, &case.steps),
+                    run(ours_port, &room, &case.steps)
+                );
+                (case.name, theirs, ours)
+            }
+        });
+        for (name, theirs, ours) in join_all(runs).await {
+            if std::env::var_os("CONFORMANCE_SHOW").is_some() {
+                println!(
+                    "{name}\n  turbowarp: {}\n  ours:      {}",
+                    show(&theirs),
+                    show(&ours)
+                );
+            }
+            let deliberate = DIFFERENCES.iter().any(|(n, _)| *n == name);
+            match (theirs == ours, deliberate) {
+                (true, false) | (false, true) => {}
+                (false, false) => failures.push(format!(
+                    "{name}: outcomes differ\n  turbowarp: {}\n  ours:      {}",
+                    show(&theirs),
+                    show(&ours)
+                )),
+                (true, true) => failures.push(format!(
+                    "{name}: listed as a deliberate difference but both servers agree: {}",
+                    show(&ours)
+                )),
+            }
+        }
+    }
+    ours.stop().await;
+    drop(turbowarp);
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+/// An outcome, long messages shortened.
+fn show(outcome: &Outcome) -> String {
+    let clients: Vec<String> = outcome
+        .iter()
+        .map(|(k, seen)| {
+            let msgs: Vec<String> = seen
+                .messages
+                .iter()
+                .map(|m| {
+                    if m.len() > 120 {
+                        let head: String = m.chars().take(100).collect();
+                        format!("{head}…({} bytes)", m.len())
+                    } else {
+                        m.clone()
+                    }
+                })
+                .collect();
+            format!("#{k} {msgs:?} {:?}", seen.end)
+        })
+        .collect();
+    clients.join(" | ")
+}
