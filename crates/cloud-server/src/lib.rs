@@ -11,39 +11,77 @@
 //! ```
 //!
 //! # Protocol
-//! * Rooms per project id. The first message must be
-//!   `{"method":"handshake","user":..,"project_id":..}`; `project_id` is a JSON string (any
-//!   id `scratchcomm_wire::ProjectId` accepts) or a non-negative JSON integer.
-//! * On join the client receives **one** frame with every variable of the room as
-//!   newline-separated `{"method":"set","name":..,"value":..}` messages. Like TurboWarp,
-//!   **nothing at all is sent when the room has no variables yet** (no empty frame, no
-//!   acknowledgement): a client cannot tell "empty room" from "dump still in flight". This
-//!   is kept on purpose for compatibility; see [Join dump and empty rooms](#join-dump-and-empty-rooms).
+//! The rules are TurboWarp cloud-server's (commit `a0b29ec`, default config); the
+//! differential suite `tests/conformance.rs` runs the same scripted sessions against that
+//! server (`../shared/peers/`) and ours and requires the same outcome, case by case.
+//! * A text frame is exactly **one** JSON object with a string `method` ([`message`]);
+//!   several messages in one frame, invalid JSON, an array or a missing `method` close with
+//!   4000. A repeated key keeps its last value. Binary frames are ignored.
+//! * The first message must be `{"method":"handshake","user":..,"project_id":..}`. The
+//!   room is JavaScript's `String(project_id)`, 1 to 999 UTF-16 units: `5`, `5.0` and
+//!   `"5"` are one room, a missing id is the room `"undefined"`. `set`/`create` or an
+//!   unknown method first close with 4000; `rename`/`delete` first are ignored.
+//! * On join the client receives **one** frame with every variable of the room, in the
+//!   order they were created, as newline-separated `{"method":"set","name":..,"value":..}`
+//!   messages. Like TurboWarp, **nothing at all is sent when the room has no variables yet**
+//!   (no empty frame, no acknowledgement): a client cannot tell "empty room" from "dump still
+//!   in flight". See [Join dump and empty rooms](#join-dump-and-empty-rooms).
 //! * `set` and `create` store the value and forward `{"method":"set",..}` to the room's
-//!   *other* clients (never back to the sender). Values keep their JSON type (a number stays
-//!   a number, a string a string). A value is valid when it is a numeral
-//!   (`scratchcomm_wire::is_numeral`, as a JSON number or string) or the empty string (which
-//!   TurboWarp accepts), at most `max_value_chars` characters; invalid values are ignored:
-//!   not stored, not forwarded, connection kept.
-//! * `rename` (`name`, `new_name`) and `delete` (`name`) are on by default
-//!   ([`ServerConfig::allow_rename_delete`]): they change the room and are forwarded to the
+//!   *other* clients (never back to the sender). A value is valid when it is a string that
+//!   `scratchcomm_wire::is_plain_decimal` accepts (`""`, `"-."`, `"007"`; not `"1e5"`) of at
+//!   most `max_value_chars` characters, or a finite JSON number, which is stored and relayed
+//!   as the number it means, printed as JavaScript does (`scratchcomm_wire::js_number_text`:
+//!   `-0` → `0`, `1E5` → `100000`, 30 digits → `1.2345678901234568e+29`; `1e400` is
+//!   infinite, so invalid). Invalid values are ignored: not stored, not forwarded,
+//!   connection kept.
+//! * Names are taken as they come ([`message::VarKey`]): any string (with or without the
+//!   `☁ ` prefix, any length), a number, `true`, `null`, or none at all (relayed without a
+//!   `name`). [`ServerConfig::require_cloud_prefix`] and [`ServerConfig::max_name_chars`]
+//!   can make names stricter (off by default).
+//! * `rename` and `delete` are ignored, as TurboWarp does by default. With
+//!   [`ServerConfig::allow_rename_delete`] they change the room and are forwarded to the
 //!   other clients as `{"method":"rename","name":..,"new_name":..}` /
-//!   `{"method":"delete","name":..}` (TurboWarp applies them silently; forwarding lets
-//!   other bots see them, and Scratch clients ignore methods they do not know). Renaming or
-//!   deleting a variable that does not exist closes with 4000. When disabled they are
-//!   ignored.
-//! * A frame may hold several messages separated by `"\n"`; binary frames are read as UTF-8.
-//!   Outgoing updates already waiting in a client's queue are sent together as one frame of
+//!   `{"method":"delete","name":..}`; renaming or deleting a variable that does not exist
+//!   then closes with 4000.
+//! * Outgoing updates already waiting in a client's queue are sent together as one frame of
 //!   newline-separated messages (up to [`ServerConfig::batch_bytes`]), as TurboWarp does;
 //!   the join dump is always a frame of its own.
-//! * Names must start with `"☁ "` (configurable) and are at most `max_name_chars` long.
-//! * A connection that has not completed its handshake [`ServerConfig::handshake_timeout`]
-//!   after it opened (default 10 s; pings do not count) is closed with 4000. TurboWarp's
-//!   server gives up on such connections after 30–60 s and drops them without a close frame.
+//! * Limits as TurboWarp: 128 clients per room (one more: 4000), 128 variables per room (a
+//!   new one beyond: 4000), messages up to 1 MiB (a frame or fragmented message over it:
+//!   1009, as soon as its header declares it).
 //! * Every complete frame a client sent before it closed, half-closed (TCP FIN) or dropped
 //!   the connection is processed, in order, before its session ends: a client (e.g.
 //!   `scratchcomm set`) may write its handshake and `set` and exit at once. Only an
 //!   incomplete last frame is lost.
+//!
+//! # Deliberate differences from TurboWarp's server
+//! Each is strictly safer and invisible to a client written for TurboWarp's server; the
+//! conformance suite lists the ones it can observe (`DIFFERENCES` in
+//! `tests/conformance/cases.rs`) and checks that they really differ.
+//! * **An object or array as a variable name** closes with 4000. TurboWarp keys its room's
+//!   variables by the object's identity, so each such `set` creates a new variable that no
+//!   later message can name, until the room's 128 are used up. No Scratch or TurboWarp
+//!   client sends one.
+//! * **No Scratch Team username list.** TurboWarp's public server refuses some 75 usernames of
+//!   Scratch Team members (its `impersonation.filter`) with 4002. That list is a policy of
+//!   its deployment, changes over time and is not ours to copy; a self-hosted server does
+//!   not need it. Every other username rule is the same.
+//! * **A string that is not valid Unicode** (an unpaired `\ud800` escape) as a name or
+//!   project id closes with 4000 (Rust strings are UTF-8); TurboWarp keeps it. No Scratch
+//!   or TurboWarp client produces one.
+//! * **Handshake timeout**: a connection without a handshake 10 s after it opened is closed
+//!   with 4000 ([`ServerConfig::handshake_timeout`]); TurboWarp drops such connections
+//!   without a close frame after 30 to 60 s. Real clients handshake at once.
+//! * **Capacity**: at most [`Limits::max_rooms`] rooms (1024; TurboWarp 16384) and
+//!   [`Limits::max_connections`] connections (4096; TurboWarp none), beyond which 4003; a
+//!   client too slow to read its updates is closed with 1013 instead of buffering without
+//!   bound. Empty rooms are dropped only when a new room needs the space (TurboWarp: after an
+//!   hour).
+//! * **The refusal text** sent before closing with 4005 (Scratch session cookie) is our own
+//!   wording; the code and the rule (`Cookie` starting with `scratchsessionsid=`) are the
+//!   same.
+//! * Optional, off by default: [`ServerConfig::unique_usernames`] (4002 for a name already
+//!   in the room), [`ServerConfig::require_user_agent`] (4006), [`ProjectFilter`] (4004).
 //!
 //! # Join dump and empty rooms
 //! A client cannot ask whether the dump is complete or will come at all. The cloud client of
@@ -61,23 +99,27 @@
 //! # Close codes
 //! | code | when |
 //! |---|---|
-//! | 4000 | no handshake within `handshake_timeout`, anything before the handshake, a second handshake, malformed JSON, a message without a string `method`, an unknown method, an invalid project id or variable name, rename/delete of a missing variable, a binary frame that is not UTF-8 |
+//! | 4000 | anything but a handshake (or an ignored `rename`/`delete`) first, a second handshake, a frame that is not one JSON object with a string `method`, an unknown method, an invalid project id, an object or array as name, a full room, a new variable beyond `max_variables_per_room`, no handshake within `handshake_timeout`; with the options on, a name they refuse or rename/delete of a missing variable |
 //! | 4002 | username not 1–20 characters of `A-Z a-z 0-9 _ -` (or taken, with [`ServerConfig::unique_usernames`]) |
-//! | 4003 | server full (`max_connections`, `max_rooms`), room full (`max_clients_per_room`), or a new variable beyond `max_variables_per_room` |
+//! | 4003 | server full (`max_connections`, `max_rooms`) |
 //! | 4004 | the project is refused by [`ProjectFilter`] |
 //! | 4005 | the upgrade request carries a Scratch session cookie ([`ServerConfig::refuse_scratch_session_cookie`], on by default) |
 //! | 4006 | no `User-Agent` header, when [`ServerConfig::require_user_agent`] is on |
-//! | 1009 | a frame (continuations joined) larger than `max_message_bytes` |
+//! | 1002 | a websocket protocol error (reserved bits, unknown opcode, unmasked frame, bad fragments, control frame over 125 bytes) |
+//! | 1007 | a text frame that is not UTF-8 |
+//! | 1009 | a frame or fragmented message (declared or received) larger than `max_message_bytes` |
 //! | 1013 | the client did not read fast enough: its bounded queue (`outbound_capacity` frames) overflowed |
 //! | 1001 | the server stops, or the client did not answer a ping within `ping_timeout` |
 //!
 //! # Design
-//! [`protocol`] is sans-IO: fed one frame and the shared [`room::Rooms`], it updates the
+//! [`message`] reads one frame the way TurboWarp does (JSON object, names, values, room
+//! ids). [`protocol`] is sans-IO: fed one frame and the shared [`room::Rooms`], it updates the
 //! room, queues broadcasts into the other members' [`room::Outbox`]es, and returns the
 //! [`protocol::Action`]s for the connection itself. [`keepalive`] decides pings and the
 //! handshake timeout from a clock it is given. `session.rs` only executes those decisions
 //! on an actix-ws session; `payload.rs` makes the websocket's input end cleanly at a
-//! half-close, so no received frame is dropped with the connection.
+//! half-close, so no received frame is dropped with the connection, and ends it at the
+//! header of a frame declared too large.
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
 
