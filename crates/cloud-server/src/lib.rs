@@ -91,8 +91,12 @@ pub mod room;
 mod server;
 mod session;
 mod state;
+pub mod store;
+mod tls;
 
 pub use config::{Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};
 pub use state::CloudState;
+pub use store::{RoomStore, Storage};
+pub use tls::TlsFiles;

@@ -354,7 +354,7 @@ pub fn is_valid_username(user: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<String, Action> {
+pub(crate) fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<String, Action> {
     let bad = || Action::close(CloseCode::PROTOCOL_ERROR, "invalid variable name");
     let name = raw.and_then(json_string).ok_or_else(bad)?;
     let chars = name.chars().count();
@@ -368,7 +368,7 @@ fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<String, A
 
 /// A numeral (JSON number or numeric string per `is_numeral`) or the empty string (which
 /// TurboWarp accepts), at most `max_value_chars` long. Anything else is `None`.
-fn valid_value(raw: &RawValue, config: &ServerConfig) -> Option<CloudValue> {
+pub(crate) fn valid_value(raw: &RawValue, config: &ServerConfig) -> Option<CloudValue> {
     let value = CloudValue::from_raw_json(raw.get()).ok()?;
     let text = value.as_str();
     let numeric = is_numeral(text) || (value.was_string() && text.is_empty());
