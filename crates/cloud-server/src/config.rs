@@ -165,7 +165,8 @@ impl ServerConfig {
 pub struct Limits {
     /// Rooms (projects) held at once (default 1024). Rooms stay after their last client
     /// leaves, so a reconnecting client finds its variables; empty rooms are dropped only
-    /// when a new room would exceed this limit.
+    /// when a new room would exceed this limit (and then removed from the store too, if
+    /// the server has one).
     pub max_rooms: usize,
     /// Clients in one room (default 1024).
     pub max_clients_per_room: usize,

@@ -45,6 +45,40 @@
 //!   `scratchcomm set`) may write its handshake and `set` and exit at once. Only an
 //!   incomplete last frame is lost.
 //!
+//! # Keeping rooms across restarts
+//! By default rooms live in memory only: a restarted server starts empty. With
+//! [`ServerConfig::storage`] = [`Storage::Sqlite`] (`scratchcomm serve --data FILE`,
+//! [`ServerConfig::with_data_file`]) every room's variables are kept in an SQLite file
+//! (bundled SQLite, WAL mode) and loaded at start, so a client joining after a clean stop
+//! or a crash gets them in its join dump. Connections never wait for the disk: changes are
+//! recorded in memory, coalesced per variable, and written by a background thread in one
+//! transaction every [`ServerConfig::flush_interval`] (default 500 ms) and on
+//! [`CloudServer::stop`]. **Durability window:** a change is on disk at most one
+//! `flush_interval` plus the time of that write after it was made; `kill -9` loses at most
+//! the changes of that window and never leaves a half-written file. The current limits
+//! apply to what is loaded. Other backends implement [`RoomStore`]; see [`store`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), scratchcomm_server::ServerError> {
+//! use scratchcomm_server::{CloudServer, ServerConfig};
+//! let config = ServerConfig::default()
+//!     .with_data_file("/var/lib/scratchcomm/cloud.db")
+//!     .with_tls("/etc/scratchcomm/cert.pem", "/etc/scratchcomm/key.pem");
+//! let server = CloudServer::start(config).await?; // loads the stored rooms first
+//! println!("clients connect to {}", server.url()); // wss://127.0.0.1:PORT/
+//! server.stop_and_store().await?; // everything written, the file closed
+//! # Ok(()) }
+//! ```
+//!
+//! # TLS
+//! [`ServerConfig::tls`] ([`TlsFiles`]: a PEM certificate chain and its private key;
+//! `scratchcomm serve --tls-cert PEM --tls-key PEM`) makes the server speak `wss://`
+//! (rustls 0.23 with the ring provider); [`CloudServer::url`] then starts with `wss://`.
+//! The files are read at start; a missing file, one that is not PEM, or a key that does
+//! not belong to the certificate is an error naming the file ([`ServerErrorKind::Tls`]).
+//! An embedding app binds TLS itself (e.g. `HttpServer::bind_rustls_0_23` with
+//! [`TlsFiles::load`]).
+//!
 //! # Join dump and empty rooms
 //! A client cannot ask whether the dump is complete or will come at all. The cloud client of
 //! this workspace (`scratchcomm-actors-cloud`) therefore treats the *first frame within its
@@ -80,6 +114,7 @@
 //! half-close, so no received frame is dropped with the connection.
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
+//! The same lock orders the changes a room records for its store ([`room::Variables`]).
 
 pub mod admission;
 pub mod config;
