@@ -1,10 +1,13 @@
 //! `scratchcomm serve`: run the embedded cloud server (TurboWarp protocol) until Ctrl-C or
-//! SIGTERM. The first stdout line is `listening on ws://HOST:PORT/`.
+//! SIGTERM. The first stdout line is `listening on ws://HOST:PORT/` (`wss://` with
+//! `--tls-cert`/`--tls-key`). With `--data FILE` rooms' variables are kept in that SQLite
+//! file and survive a restart, even after a crash (all but the last `--flush-ms`).
 
 use anyhow::Context;
 use clap::Args;
 use scratchcomm_server::{CloudServer, Limits, ProjectFilter, ServerConfig};
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Options of `scratchcomm serve`.
@@ -47,6 +50,20 @@ pub struct ServeArgs {
     /// Refuse this project id with close code 4004 (repeatable).
     #[arg(long = "block", value_name = "PROJECT_ID")]
     pub blocked: Vec<String>,
+    /// Keep every room's variables in this SQLite file (created if missing) so a restarted
+    /// server still has them. Without it nothing is kept.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Write changes to the --data file at least this often, in milliseconds: the
+    /// durability window, what a crash can lose at most.
+    #[arg(long, value_name = "MS", default_value_t = 500, requires = "data")]
+    pub flush_ms: u64,
+    /// Serve wss:// with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Run the server until Ctrl-C or SIGTERM.
@@ -59,8 +76,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         out.flush()?;
         drop(out);
         let signal = shutdown_signal().await;
-        server.stop().await;
-        signal.context("cannot wait for Ctrl-C/SIGTERM")
+        let stored = server.stop_and_store().await;
+        signal.context("cannot wait for Ctrl-C/SIGTERM")?;
+        stored.context("stopped, but the last changes could not be stored")
     })
 }
 
@@ -99,6 +117,16 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         (args.handshake_timeout > 0).then(|| Duration::from_secs(args.handshake_timeout));
     if !args.blocked.is_empty() {
         config.project_filter = ProjectFilter::block_list(args.blocked.iter().cloned());
+    }
+    if let Some(file) = &args.data {
+        if args.flush_ms == 0 {
+            anyhow::bail!("--flush-ms must be at least 1");
+        }
+        config = config.with_data_file(file);
+        config.flush_interval = Duration::from_millis(args.flush_ms);
+    }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config = config.with_tls(cert, key);
     }
     Ok(config)
 }
@@ -146,5 +174,32 @@ mod tests {
         assert_eq!(c.handshake_timeout, Some(Duration::from_secs(3)));
         let c = config(&["--port", "0", "--handshake-timeout", "0"]);
         assert_eq!(c.handshake_timeout, None);
+    }
+
+    #[test]
+    fn data_and_tls_flags() {
+        let c = config(&["--port", "0"]);
+        assert!(!c.storage.is_persistent());
+        assert!(c.tls.is_none());
+        let c = config(&["--data", "/tmp/c.db", "--flush-ms", "200"]);
+        assert!(format!("{:?}", c.storage).contains("/tmp/c.db"));
+        assert_eq!(c.flush_interval, Duration::from_millis(200));
+        let c = config(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]);
+        assert_eq!(
+            c.tls,
+            Some(scratchcomm_server::TlsFiles::new("c.pem", "k.pem"))
+        );
+        let parse = |argv: &[&str]| {
+            Cli::try_parse_from(std::iter::once("serve").chain(argv.iter().copied())).is_ok()
+        };
+        assert!(
+            !parse(&["--tls-cert", "c.pem"]),
+            "a certificate needs its key"
+        );
+        assert!(
+            !parse(&["--tls-key", "k.pem"]),
+            "a key needs its certificate"
+        );
+        assert!(!parse(&["--flush-ms", "5"]), "--flush-ms without --data");
     }
 }

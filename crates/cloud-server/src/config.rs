@@ -1,9 +1,14 @@
-//! Server configuration: where to listen, limits, protocol options and the project filter.
+//! Server configuration: where to listen (and with which TLS files), limits, protocol
+//! options, the project filter and where rooms are kept between runs.
 
 use std::collections::HashSet;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::store::Storage;
+use crate::tls::TlsFiles;
 
 /// Everything a [`CloudServer`](crate::CloudServer) or an embedded [`CloudState`](crate::CloudState)
 /// needs. `ServerConfig::default()` listens on `127.0.0.1` port 0 (a free port) with the
@@ -65,6 +70,17 @@ pub struct ServerConfig {
     pub batch_bytes: usize,
     /// Projects refused with 4004.
     pub project_filter: ProjectFilter,
+    /// Where rooms' variables are kept between runs (default [`Storage::Memory`]: nowhere,
+    /// a restarted server starts empty). With [`Storage::Sqlite`] a restarted server, even
+    /// after a crash, gives joining clients the variables it had. See [`crate::store`].
+    pub storage: Storage,
+    /// How often changes are written to the store (default 500 ms). This is the
+    /// durability window: a change is in the store at most this long (plus the time of the
+    /// write) after it was made; a crash loses at most the changes of the last window.
+    /// A clean stop writes everything. Not used with [`Storage::Memory`].
+    pub flush_interval: Duration,
+    /// Serve `wss://` with this certificate and key (default `None`: plain `ws://`).
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +103,9 @@ impl Default for ServerConfig {
             outbound_capacity: 256,
             batch_bytes: 16 * 1024,
             project_filter: ProjectFilter::allow_all(),
+            storage: Storage::Memory,
+            flush_interval: Duration::from_millis(500),
+            tls: None,
         }
     }
 }
@@ -123,6 +142,19 @@ impl ServerConfig {
         self
     }
 
+    /// Same config keeping rooms in the SQLite file at `path` (created if missing).
+    pub fn with_data_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.storage = Storage::Sqlite(path.into());
+        self
+    }
+
+    /// Same config serving `wss://` with the PEM certificate chain at `cert` and the
+    /// private key at `key`.
+    pub fn with_tls(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.tls = Some(TlsFiles::new(cert, key));
+        self
+    }
+
     /// Same config with another project filter.
     pub fn with_project_filter(mut self, filter: ProjectFilter) -> Self {
         self.project_filter = filter;
@@ -137,7 +169,8 @@ impl ServerConfig {
 pub struct Limits {
     /// Rooms (projects) held at once (default 1024). Rooms stay after their last client
     /// leaves, so a reconnecting client finds its variables; empty rooms are dropped only
-    /// when a new room would exceed this limit.
+    /// when a new room would exceed this limit (and then removed from the store too, if
+    /// the server has one).
     pub max_rooms: usize,
     /// Clients in one room (default 128, as TurboWarp).
     pub max_clients_per_room: usize,
@@ -228,6 +261,11 @@ mod tests {
         assert!(!c.require_cloud_prefix);
         assert_eq!(c.handshake_timeout, Some(Duration::from_secs(10)));
         assert!(!c.project_filter.is_blocked("1"));
+        assert!(!c.storage.is_persistent());
+        assert!(c.tls.is_none());
+        let c = c.with_data_file("/tmp/x.db").with_tls("c.pem", "k.pem");
+        assert!(format!("{:?}", c.storage).contains("x.db"));
+        assert_eq!(c.tls, Some(TlsFiles::new("c.pem", "k.pem")));
     }
 
     #[test]

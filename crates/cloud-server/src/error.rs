@@ -12,6 +12,10 @@ pub enum ServerErrorKind {
     Bind,
     /// The server could not be started after binding.
     Start,
+    /// The store (e.g. the `--data` file) cannot be opened, read or written.
+    Store,
+    /// A TLS certificate or key file is missing, not PEM, or they do not match.
+    Tls,
 }
 
 /// An error starting or running the cloud server.
@@ -41,6 +45,24 @@ pub enum ServerError {
     /// The HTTP server could not be started.
     #[error("cannot start the server: {0}")]
     Start(#[source] std::io::Error),
+    /// The store failed; `store` says which (e.g. `data file "/var/cloud.db"`).
+    #[error("{store}: {reason}")]
+    Store {
+        /// Which store, with its path.
+        store: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A TLS certificate or private key file is unusable.
+    #[error("TLS {what} {path:?}: {reason}")]
+    Tls {
+        /// `"certificate"` or `"private key"`.
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl ServerError {
@@ -52,6 +74,8 @@ impl ServerError {
             }
             ServerError::Bind { .. } => ServerErrorKind::Bind,
             ServerError::Start(_) => ServerErrorKind::Start,
+            ServerError::Store { .. } => ServerErrorKind::Store,
+            ServerError::Tls { .. } => ServerErrorKind::Tls,
         }
     }
 }
@@ -62,6 +86,8 @@ impl fmt::Display for ServerErrorKind {
             ServerErrorKind::Config => "config",
             ServerErrorKind::Bind => "bind",
             ServerErrorKind::Start => "start",
+            ServerErrorKind::Store => "store",
+            ServerErrorKind::Tls => "tls",
         };
         f.write_str(s)
     }

@@ -82,6 +82,42 @@
 //!   same.
 //! * Optional, off by default: [`ServerConfig::unique_usernames`] (4002 for a name already
 //!   in the room), [`ServerConfig::require_user_agent`] (4006), [`ProjectFilter`] (4004).
+//! # Keeping rooms across restarts
+//! By default rooms live in memory only: a restarted server starts empty. With
+//! [`ServerConfig::storage`] = [`Storage::Sqlite`] (`scratchcomm serve --data FILE`,
+//! [`ServerConfig::with_data_file`]) every room's variables are kept in an SQLite file
+//! (bundled SQLite, WAL mode) and loaded at start, so a client joining after a clean stop
+//! or a crash gets them in its join dump. Connections never wait for the disk: changes are
+//! recorded in memory, coalesced per variable, and written by a background thread in one
+//! transaction every [`ServerConfig::flush_interval`] (default 500 ms) and on
+//! [`CloudServer::stop`]. **Durability window:** a change is on disk at most one
+//! `flush_interval` plus the time of that write after it was made; `kill -9` loses at most
+//! the changes of that window and never leaves a half-written file. The current limits
+//! and name/value rules apply to what is loaded; loaded variables are dumped in name order
+//! (a running room dumps them in creation order, as TurboWarp does). Variables whose name is
+//! not a JSON string (TurboWarp relays a number or `null` as a name; no Scratch client sends
+//! one) live in memory only. Other backends implement [`RoomStore`]; see [`store`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), scratchcomm_server::ServerError> {
+//! use scratchcomm_server::{CloudServer, ServerConfig};
+//! let config = ServerConfig::default()
+//!     .with_data_file("/var/lib/scratchcomm/cloud.db")
+//!     .with_tls("/etc/scratchcomm/cert.pem", "/etc/scratchcomm/key.pem");
+//! let server = CloudServer::start(config).await?; // loads the stored rooms first
+//! println!("clients connect to {}", server.url()); // wss://127.0.0.1:PORT/
+//! server.stop_and_store().await?; // everything written, the file closed
+//! # Ok(()) }
+//! ```
+//!
+//! # TLS
+//! [`ServerConfig::tls`] ([`TlsFiles`]: a PEM certificate chain and its private key;
+//! `scratchcomm serve --tls-cert PEM --tls-key PEM`) makes the server speak `wss://`
+//! (rustls 0.23 with the ring provider); [`CloudServer::url`] then starts with `wss://`.
+//! The files are read at start; a missing file, one that is not PEM, or a key that does
+//! not belong to the certificate is an error naming the file ([`ServerErrorKind::Tls`]).
+//! An embedding app binds TLS itself (e.g. `HttpServer::bind_rustls_0_23` with
+//! [`TlsFiles::load`]).
 //!
 //! # Join dump and empty rooms
 //! A client cannot ask whether the dump is complete or will come at all. The cloud client of
@@ -122,6 +158,7 @@
 //! header of a frame declared too large.
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
+//! The same lock orders the changes a room records for its store ([`room::Variables`]).
 
 pub mod admission;
 pub mod config;
@@ -134,8 +171,12 @@ pub mod room;
 mod server;
 mod session;
 mod state;
+pub mod store;
+mod tls;
 
 pub use config::{Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};
 pub use state::CloudState;
+pub use store::{RoomStore, Storage};
+pub use tls::TlsFiles;

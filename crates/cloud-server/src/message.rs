@@ -111,16 +111,29 @@ impl VarKey {
         self.kind == Kind::Str
     }
 
-    /// `,"<field>":<name as JSON>` as `JSON.stringify` writes the member, or nothing when
-    /// the name is missing (`JSON.stringify` leaves out `undefined` members).
-    pub fn member(&self, field: &str) -> String {
-        let json = match self.kind {
-            Kind::Missing => return String::new(),
+    /// The name as `JSON.stringify` writes it, `None` when it is missing (`undefined`).
+    pub fn json(&self) -> Option<String> {
+        Some(match self.kind {
+            Kind::Missing => return None,
             Kind::Str => json_str(&self.text),
             Kind::Num if self.text.ends_with("Infinity") => "null".to_owned(),
             Kind::Num | Kind::Literal => self.text.clone(),
-        };
-        format!(",\"{field}\":{json}")
+        })
+    }
+
+    /// `,"<field>":<name as JSON>` as `JSON.stringify` writes the member, or nothing when
+    /// the name is missing (`JSON.stringify` leaves out `undefined` members).
+    pub fn member(&self, field: &str) -> String {
+        self.json()
+            .map(|json| format!(",\"{field}\":{json}"))
+            .unwrap_or_default()
+    }
+
+    /// How a store keys the variable: a string name is kept as its text. Names that are not
+    /// strings (numbers, `true`, `null`, missing: TurboWarp relays them, no Scratch client
+    /// sends them) are `None`: such variables live in memory only (see the crate docs).
+    pub fn stored(&self) -> Option<&str> {
+        self.is_string().then_some(self.text.as_str())
     }
 }
 

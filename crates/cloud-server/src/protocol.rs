@@ -321,7 +321,7 @@ pub fn is_valid_username(user: &str) -> bool {
 /// The variable a `name` member names. TurboWarp takes any name; the optional checks of
 /// [`ServerConfig::require_cloud_prefix`] and [`ServerConfig::max_name_chars`] apply to
 /// string names. Objects and arrays as names close with 4000 (see the crate docs).
-fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<VarKey, Action> {
+pub(crate) fn valid_name(raw: Option<&RawValue>, config: &ServerConfig) -> Result<VarKey, Action> {
     let bad = || Action::close(CloseCode::PROTOCOL_ERROR, "invalid variable name");
     let name = VarKey::from_member(raw).ok_or_else(bad)?;
     if name.is_string() && name.as_str().chars().count() > config.max_name_chars {

@@ -2,15 +2,23 @@
 //!
 //! Plain data behind a [`DashMap`]; nothing here does IO. Members are reached through an
 //! [`Outbox`], which the server implements with a bounded channel and tests with a vector.
+//! When the server has a store, every change of a room's [`Variables`] (and the dropping of
+//! a room) is recorded in its pending batch, which the store's write-behind writes later.
 
 use dashmap::DashMap;
 use indexmap::IndexMap;
 use scratchcomm_wire::CloudValue;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::config::Limits;
 use crate::message::VarKey;
+use crate::store::Pending;
+
+mod variables;
+
+pub(crate) use variables::Journal;
+pub use variables::Variables;
 
 /// Identifies one connection for the lifetime of the server.
 pub type ClientId = u64;
@@ -35,9 +43,6 @@ pub struct Member<O> {
     pub outbox: O,
 }
 
-/// Variables of a room by name, in the order they were created (the join dump's order).
-pub type Variables = IndexMap<VarKey, CloudValue>;
-
 /// The state of one project: its variables (full names, e.g. with the `☁ ` prefix) and
 /// members.
 #[derive(Debug)]
@@ -48,8 +53,14 @@ pub struct Room<O> {
 
 impl<O> Default for Room<O> {
     fn default() -> Self {
+        Room::new(None)
+    }
+}
+
+impl<O> Room<O> {
+    fn new(journal: Option<Journal>) -> Self {
         Room {
-            variables: Variables::new(),
+            variables: Variables::new(journal),
             members: Vec::new(),
         }
     }
@@ -61,7 +72,8 @@ impl<O: Outbox> Room<O> {
         &self.variables
     }
 
-    /// Mutable access to the variables (used by the protocol logic).
+    /// Mutable access to the variables (used by the protocol logic); changes made through
+    /// it are recorded for the store.
     pub fn variables_mut(&mut self) -> &mut Variables {
         &mut self.variables
     }
@@ -111,6 +123,8 @@ pub struct Rooms<O> {
     create: Mutex<()>,
     connections: AtomicUsize,
     next_id: AtomicU64,
+    /// Where changes are recorded when the server has a store.
+    pending: Option<Arc<Pending>>,
 }
 
 impl<O> Default for Rooms<O> {
@@ -120,11 +134,36 @@ impl<O> Default for Rooms<O> {
             create: Mutex::new(()),
             connections: AtomicUsize::new(0),
             next_id: AtomicU64::new(1),
+            pending: None,
         }
     }
 }
 
 impl<O: Outbox> Rooms<O> {
+    /// Rooms whose changes are recorded in `pending` for the store.
+    pub(crate) fn recording(pending: Arc<Pending>) -> Self {
+        Rooms {
+            pending: Some(pending),
+            ..Rooms::default()
+        }
+    }
+
+    fn new_room(&self, project: &str) -> Room<O> {
+        Room::new(
+            self.pending
+                .as_ref()
+                .map(|p| Journal::new(project, Arc::clone(p))),
+        )
+    }
+
+    /// Create the room of `project` with variables loaded from the store (at start, before
+    /// any client joins; replaces a room of that id).
+    pub(crate) fn restore(&self, project: &str, variables: IndexMap<VarKey, CloudValue>) {
+        let mut room = self.new_room(project);
+        room.variables.restore(variables);
+        self.rooms.insert(project.to_owned(), room);
+    }
+
     /// A fresh connection id.
     pub fn next_client_id(&self) -> ClientId {
         self.next_id.fetch_add(1, Ordering::Relaxed)
@@ -171,22 +210,32 @@ impl<O: Outbox> Rooms<O> {
             let _guard = self.create.lock().unwrap_or_else(|e| e.into_inner());
             if !self.rooms.contains_key(project) {
                 if self.rooms.len() >= limits.max_rooms {
-                    self.rooms.retain(|_, room| !room.members.is_empty());
+                    self.rooms.retain(|_, room| {
+                        let keep = !room.members.is_empty();
+                        if let (false, Some(journal)) = (keep, room.variables.journal()) {
+                            journal.clear(); // the store forgets it too
+                        }
+                        keep
+                    });
                 }
                 if self.rooms.len() >= limits.max_rooms {
                     return Err(JoinRefusal::TooManyRooms);
                 }
-                self.rooms.insert(project.to_owned(), Room::default());
+                self.rooms
+                    .insert(project.to_owned(), self.new_room(project));
             }
         }
-        let mut room = self.rooms.entry(project.to_owned()).or_default();
+        let mut room = self
+            .rooms
+            .entry(project.to_owned())
+            .or_insert_with(|| self.new_room(project));
         if room.members.len() >= limits.max_clients_per_room {
             return Err(JoinRefusal::RoomFull);
         }
         if unique_usernames && room.members.iter().any(|m| m.user == member.user) {
             return Err(JoinRefusal::UsernameTaken);
         }
-        let frame = dump(&room.variables);
+        let frame = dump(room.variables());
         room.members.push(member);
         Ok(frame)
     }

@@ -79,17 +79,21 @@ async fn upgrade(
 pub struct CloudServer {
     state: CloudState,
     addr: SocketAddr,
+    tls: bool,
     handle: ServerHandle,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl CloudServer {
     /// Bind and start serving. Call inside a tokio runtime (an actix `System` is one); the
-    /// socket is listening when this returns.
+    /// socket is listening when this returns. The TLS files and the store are checked
+    /// before anything is bound, and stored rooms are loaded before the first client can
+    /// connect.
     pub async fn start(config: ServerConfig) -> Result<CloudServer, ServerError> {
         let bind_to = resolve(&config.host, config.port)?;
         let workers = config.workers;
-        let state = CloudState::new(config)?;
+        let tls = config.tls.as_ref().map(|files| files.load()).transpose()?;
+        let state = CloudState::open(config).await?;
         let app_state = state.clone();
         let server = HttpServer::new(move || App::new().configure(configure(app_state.clone())))
             // Cloud traffic is small frames in quick succession (a request is two sets):
@@ -97,30 +101,36 @@ impl CloudServer {
             .tcp_nodelay(true)
             .workers(workers)
             .shutdown_timeout(1)
-            .disable_signals()
-            .bind(bind_to)
-            .map_err(|source| ServerError::Bind {
-                addr: bind_to.to_string(),
-                source,
-            })?;
+            .disable_signals();
+        let secure = tls.is_some();
+        let bound = match tls {
+            Some(tls) => server.bind_rustls_0_23(bind_to, tls),
+            None => server.bind(bind_to),
+        };
+        let server = bound.map_err(|source| ServerError::Bind {
+            addr: bind_to.to_string(),
+            source,
+        })?;
         let addr = server.addrs().first().copied().unwrap_or(bind_to);
         let server = server.run();
         let handle = server.handle();
         let task = tokio::spawn(server);
-        tracing::info!(%addr, "cloud server listening");
+        tracing::info!(%addr, tls = secure, "cloud server listening");
         Ok(CloudServer {
             state,
             addr,
+            tls: secure,
             handle,
             task: Some(task),
         })
     }
 
-    /// `ws://HOST:PORT/` of this server.
+    /// `ws://HOST:PORT/` of this server, `wss://HOST:PORT/` when it serves TLS.
     pub fn url(&self) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
         match self.addr {
-            SocketAddr::V4(a) => format!("ws://{}:{}/", a.ip(), a.port()),
-            SocketAddr::V6(a) => format!("ws://[{}]:{}/", a.ip(), a.port()),
+            SocketAddr::V4(a) => format!("{scheme}://{}:{}/", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("{scheme}://[{}]:{}/", a.ip(), a.port()),
         }
     }
 
@@ -140,18 +150,29 @@ impl CloudServer {
         &self.state
     }
 
-    /// Close every client with 1001 (going away), stop accepting, and free the port; when
-    /// this returns a new server can bind the same port. Takes up to about three seconds:
+    /// Close every client with 1001 (going away), stop accepting, write every change to
+    /// the store and close it, and free the port; when this returns a new server can bind
+    /// the same port (and open the same data file). Takes up to about three seconds:
     /// clients get two seconds to leave, then connections whose client keeps the TCP
-    /// connection open after the close frame are cut after one more second.
-    pub async fn stop(mut self) {
+    /// connection open after the close frame are cut after one more second. A failed final
+    /// write is logged (see [`stop_and_store`](Self::stop_and_store) to get it).
+    pub async fn stop(self) {
+        if let Err(e) = self.stop_and_store().await {
+            tracing::error!(error = %e, "the last changes could not be stored");
+        }
+    }
+
+    /// [`stop`](Self::stop), returning whether the last write to the store worked.
+    pub async fn stop_and_store(mut self) -> Result<(), ServerError> {
         self.state.close_all();
         self.state.wait_idle(STOP_GRACE).await;
         self.handle.stop(true).await;
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        let stored = self.state.close_store().await;
         tracing::info!(addr = %self.addr, "cloud server stopped");
+        stored
     }
 }
 

@@ -1,4 +1,5 @@
-//! [`CloudState`]: the shared state behind one cloud server (rooms, config, shutdown signal).
+//! [`CloudState`]: the shared state behind one cloud server (rooms, config, shutdown signal,
+//! and the write-behind of its store, if it has one).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +9,13 @@ use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::room::Rooms;
 use crate::session::ChannelOutbox;
+use crate::store::{self, WriteBehind};
 
 pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
     pub(crate) rooms: Rooms<ChannelOutbox>,
     pub(crate) shutdown: watch::Sender<bool>,
+    store: Option<WriteBehind>,
 }
 
 /// The state of one cloud server: rooms, variables and connections. Cheap to clone; every
@@ -24,17 +27,88 @@ pub struct CloudState {
 }
 
 impl CloudState {
-    /// Check `config` and create empty state.
+    /// Check `config` and create the state: empty rooms, or with a persistent
+    /// [`storage`](ServerConfig::storage) the rooms stored there. Opening and reading a
+    /// store blocks (on a thread of its own, so this works inside or outside a runtime);
+    /// in async code [`open`](Self::open) does the same without blocking.
     pub fn new(config: ServerConfig) -> Result<Self, ServerError> {
         validate(&config)?;
+        if !config.storage.is_persistent() {
+            return Ok(Self::assemble(config, Rooms::default(), None));
+        }
+        std::thread::scope(|scope| {
+            let opening = scope.spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .map_err(ServerError::Start)?
+                    .block_on(Self::open(config))
+            });
+            opening.join().unwrap_or_else(|_| {
+                Err(ServerError::Store {
+                    store: "the store".to_owned(),
+                    reason: "opening it panicked".to_owned(),
+                })
+            })
+        })
+    }
+
+    /// Like [`new`](Self::new), without blocking the runtime while the store is opened and
+    /// its rooms are loaded. Call inside a tokio runtime.
+    pub async fn open(config: ServerConfig) -> Result<Self, ServerError> {
+        validate(&config)?;
+        let storage = config.storage.clone();
+        let opened = tokio::task::spawn_blocking(move || storage.open())
+            .await
+            .map_err(|e| ServerError::Start(std::io::Error::other(e)))??;
+        let Some(backend) = opened else {
+            return Ok(Self::assemble(config, Rooms::default(), None));
+        };
+        let stored = backend.load().await?;
+        let loaded = store::admit(stored, &config);
+        let described = backend.describe();
+        let write_behind = WriteBehind::start(backend, config.flush_interval)?;
+        let rooms = Rooms::recording(Arc::clone(write_behind.pending()));
+        let variables: usize = loaded.iter().map(|(_, vars)| vars.len()).sum();
+        for (project, vars) in &loaded {
+            rooms.restore(project, vars.clone());
+        }
+        tracing::info!(store = %described, rooms = loaded.len(), variables, "rooms loaded");
+        Ok(Self::assemble(config, rooms, Some(write_behind)))
+    }
+
+    fn assemble(
+        config: ServerConfig,
+        rooms: Rooms<ChannelOutbox>,
+        store: Option<WriteBehind>,
+    ) -> Self {
         let (shutdown, _) = watch::channel(false);
-        Ok(CloudState {
+        CloudState {
             inner: Arc::new(Shared {
                 config,
-                rooms: Rooms::default(),
+                rooms,
                 shutdown,
+                store,
             }),
-        })
+        }
+    }
+
+    /// Write every change made so far to the store now (nothing to do without one).
+    pub async fn flush(&self) -> Result<(), ServerError> {
+        match &self.inner.store {
+            Some(store) => store.flush().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Write what is left and close the store; call once, after the last client is gone
+    /// ([`CloudServer::stop`](crate::CloudServer::stop) does). Changes made afterwards are
+    /// not stored. Without a store this does nothing.
+    pub async fn close_store(&self) -> Result<(), ServerError> {
+        match &self.inner.store {
+            Some(store) => store.close().await,
+            None => Ok(()),
+        }
     }
 
     /// The configuration in force.
@@ -95,6 +169,7 @@ impl std::fmt::Debug for CloudState {
             .field("connections", &self.connection_count())
             .field("rooms", &self.room_count())
             .field("closed", &self.is_closed())
+            .field("storage", &self.config().storage)
             .finish()
     }
 }
@@ -117,6 +192,10 @@ fn validate(config: &ServerConfig) -> Result<(), ServerError> {
         (
             !config.ping_timeout.is_zero(),
             "ping_timeout must be longer than zero",
+        ),
+        (
+            !config.flush_interval.is_zero(),
+            "flush_interval must be longer than zero",
         ),
     ];
     match checks.iter().find(|(ok, _)| !ok) {

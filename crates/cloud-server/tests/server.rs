@@ -8,5 +8,7 @@ mod server {
     mod half_close;
     mod lifecycle;
     mod messages;
+    mod persistence;
     mod robustness;
+    mod tls;
 }
