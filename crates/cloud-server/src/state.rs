@@ -57,6 +57,9 @@ impl CloudState {
     /// its rooms are loaded. Call inside a tokio runtime.
     pub async fn open(config: ServerConfig) -> Result<Self, ServerError> {
         validate(&config)?;
+        if !config.storage.is_persistent() {
+            return Ok(Self::assemble(config, Rooms::default(), None));
+        }
         let storage = config.storage.clone();
         let opened = tokio::task::spawn_blocking(move || storage.open())
             .await
