@@ -57,6 +57,9 @@ impl CloudState {
     /// its rooms are loaded. Call inside a tokio runtime.
     pub async fn open(config: ServerConfig) -> Result<Self, ServerError> {
         validate(&config)?;
+        if !config.storage.is_persistent() {
+            return Ok(Self::assemble(config, Rooms::default(), None));
+        }
         let storage = config.storage.clone();
         let opened = tokio::task::spawn_blocking(move || storage.open())
             .await
@@ -220,6 +223,39 @@ mod tests {
         assert!(err.to_string().contains("outbound_capacity"));
         let bad = ServerConfig::default().with_keepalive(Duration::ZERO, Duration::ZERO);
         assert!(CloudState::new(bad).is_err());
+    }
+
+    #[test]
+    fn new_loads_a_store_outside_any_runtime_and_records_changes() {
+        use crate::store::{Batch, MemoryStore, RoomStore, Storage};
+        use scratchcomm_wire::CloudValue;
+
+        let store = MemoryStore::new();
+        let mut batch = Batch::new();
+        batch.set("7", "☁ a", &CloudValue::new("1"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(store.write(Arc::new(batch))).unwrap();
+        let config = ServerConfig {
+            storage: Storage::Custom(Arc::new(store.clone())),
+            ..ServerConfig::default()
+        };
+        let state = CloudState::new(config).expect("opened from a plain thread");
+        assert_eq!(state.variables("7"), Some(vec![("☁ a".into(), "1".into())]));
+        state.inner.rooms.with_room("7", |room| {
+            room.variables_mut()
+                .insert("☁ b".into(), CloudValue::new("2"));
+        });
+        rt.block_on(state.close_store()).unwrap();
+        assert_eq!(store.snapshot()["7"].len(), 2);
+        let bad = ServerConfig {
+            flush_interval: Duration::ZERO,
+            ..ServerConfig::default().with_data_file("/nonexistent/x.db")
+        };
+        let err = CloudState::new(bad).unwrap_err();
+        assert!(err.to_string().contains("flush_interval"), "{err}");
     }
 
     #[test]
