@@ -45,6 +45,7 @@ pub mod args;
 pub mod dispatch;
 pub mod error;
 pub mod handler;
+mod kits;
 pub mod numbers;
 pub mod parse;
 pub mod registry;
@@ -60,6 +61,10 @@ pub use dispatch::{
 };
 pub use error::{ErrorKind, ErrorMessage, RequestError};
 pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
+pub use kits::scratchattach::{
+    sa_decode, sa_encode, SaConfig, SaDispatcher, SaIncoming, SaPoll, SaProtocol, SaReply,
+    SaRequest, SaStart,
+};
 pub use numbers::is_scratch_numeric;
 pub use parse::{parse_message, ParseOptions, SubRequest, Syntax};
 pub use registry::{Entry, Registry, RequestBuilder};
