@@ -10,8 +10,10 @@
 //! * `replies` — number / text / list replies, packets, the 15 remembered replies.
 //! * `protocol` — [`SaProtocol`], the sans-IO state machine (values + clock → requests and
 //!   paced FROM_HOST sets).
+//! * `actor` — [`SaBot`] / [`SaHandler`], the actor over a `CloudHandle`.
 //! * `dispatch` — [`SaDispatcher`], handlers' outcomes → the kit's replies.
 
+mod actor;
 mod dispatch;
 mod encoding;
 mod framing;
@@ -19,6 +21,7 @@ mod protocol;
 mod reassembly;
 mod replies;
 
+pub use actor::{SaBot, SaBotBuilder, SaHalt, SaHandler};
 pub use dispatch::{SaDispatcher, SaStart};
 pub use encoding::{sa_decode, sa_encode};
 pub use protocol::{SaConfig, SaIncoming, SaPoll, SaProtocol, SaRequest};
