@@ -5,7 +5,7 @@
 //! * anything `Display` — replied as its text (`str(result)`, §8.2 step 6);
 //! * `()` or `Option<T>` — `None`/`()` reply `None`, like a Python function returning nothing
 //!   (the scratchattach kit sends nothing, as its reference);
-//! * `Vec<T>` with `T: Display` (also in `Result<_, Failure>`) — a list: the scratchattach
+//! * `Vec<T>` with `T: Display` (also in a `Result` as above) — a list: the scratchattach
 //!   kit's list reply, Python's `str(list)` (`['a', 'b']`) in the original kit;
 //! * `Result<T, E>` with `E: Display` — `Ok` as above, `Err(e)` replied verbatim (the
 //!   original's `ErrorMessage`; use [`ErrorMessage`](crate::ErrorMessage) or any error type);
@@ -110,6 +110,8 @@ pub mod marker {
     pub struct Listed;
     /// `Result<Vec<T>, Failure>`.
     pub struct FailingList;
+    /// `Result<Vec<T>, E: Display>`.
+    pub struct FallibleList;
 }
 
 /// A handler return value.
@@ -157,6 +159,15 @@ impl IntoReply<marker::Nothing> for () {
 impl<T: Display> IntoReply<marker::Listed> for Vec<T> {
     fn into_outcome(self) -> Outcome {
         Outcome::List(self.iter().map(ToString::to_string).collect())
+    }
+}
+
+impl<T: Display, E: Display> IntoReply<marker::FallibleList> for Result<Vec<T>, E> {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Ok(v) => v.into_outcome(),
+            Err(e) => Outcome::Reply(e.to_string()),
+        }
     }
 }
 

@@ -193,3 +193,66 @@ fn server_push_id_never_gets_a_number_reply() {
     assert_eq!(sa_decode(payload).unwrap(), send["data"].as_str().unwrap());
     assert!(rest.ends_with("2222"));
 }
+
+#[test]
+fn storage_vectors() {
+    let v = vectors("scratchattach_storage.json");
+    let dir = std::env::temp_dir().join(format!("sa-vectors-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let storage = actors_requests::CloudStorage::builder(&dir)
+        .database("testdb")
+        .open()
+        .unwrap();
+    let d = SaDispatcher::new(storage.registry());
+    let mut p = SaProtocol::new(SaConfig::turbowarp());
+    let mut now = Instant::now();
+    for step in v["steps"].as_array().unwrap() {
+        let value = step["to_host"].as_str().unwrap();
+        let Some(SaIncoming::Request(req)) = p.on_set("TO_HOST", value, now) else {
+            panic!("{value}")
+        };
+        let SaStart::Run(job) = d.start(&req) else {
+            panic!("{req:?} unknown")
+        };
+        if let (Some(reply), _) = d.finish(&req, job.run_blocking()) {
+            p.reply(&req.id, &reply).unwrap();
+        }
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            match p.poll(now) {
+                SaPoll::Set { value, .. } => sent.push(value),
+                SaPoll::Wait(t) => now = t,
+                SaPoll::Idle => break,
+            }
+        }
+        let args: Vec<&str> = step["request"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let want: Vec<String> = match (args.as_slice(), step["sets"].as_array().unwrap().is_empty())
+        {
+            // B4: `set` is answered with an empty list, a missing key with an error text.
+            (["set", ..], true) => vec![format!(".{}2222", req.id)],
+            (["get", db, key], true) => {
+                let text = format!("Error: Key {key} doesn't exist in database {db}");
+                vec![format!("{}.{}2222", sa_encode(&text), req.id)]
+            }
+            _ => step["sets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["value"].as_str().unwrap().to_string())
+                .collect(),
+        };
+        assert_eq!(sent, want, "{args:?}");
+        now += Duration::from_secs(1);
+    }
+    storage.flush().unwrap();
+    let file = std::fs::read_to_string(dir.join("testdb.json")).unwrap();
+    assert_eq!(file, v["json_file_after_save"].as_str().unwrap());
+    drop(storage);
+    let _ = std::fs::remove_dir_all(&dir);
+}

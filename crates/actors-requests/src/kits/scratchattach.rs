@@ -11,6 +11,7 @@
 //! * `protocol` — [`SaProtocol`], the sans-IO state machine (values + clock → requests and
 //!   paced FROM_HOST sets).
 //! * `actor` — [`SaBot`] / [`SaHandler`], the actor over a `CloudHandle`.
+//! * `storage` — [`CloudStorage`], the CloudStorage kit's databases as JSON files.
 //! * `dispatch` — [`SaDispatcher`], handlers' outcomes → the kit's replies.
 
 mod actor;
@@ -20,9 +21,11 @@ mod framing;
 mod protocol;
 mod reassembly;
 mod replies;
+mod storage;
 
 pub use actor::{SaBot, SaBotBuilder, SaHalt, SaHandler};
 pub use dispatch::{SaDispatcher, SaStart};
 pub use encoding::{sa_decode, sa_encode};
 pub use protocol::{SaConfig, SaIncoming, SaPoll, SaProtocol, SaRequest};
 pub use replies::SaReply;
+pub use storage::{CloudStorage, StorageBuilder};
