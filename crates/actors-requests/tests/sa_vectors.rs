@@ -256,3 +256,135 @@ fn storage_vectors() {
     drop(storage);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The sprite's reading of a reply (§5.9 step 5, §3.5): payloads before the first `.` in
+/// slot order, a number reply as one item, else items split at code 89.
+fn sprite_reads(packets: &[String]) -> Vec<String> {
+    let text: String = packets
+        .iter()
+        .map(|p| p.split('.').next().unwrap())
+        .collect();
+    if packets.last().unwrap().ends_with("3222") {
+        return vec![text];
+    }
+    let mut items = Vec::new();
+    let mut item = String::new();
+    for pair in text.as_bytes().chunks(2) {
+        match std::str::from_utf8(pair).unwrap() {
+            "89" => items.push(std::mem::take(&mut item)),
+            code => item.push_str(&sa_decode(code).unwrap()),
+        }
+    }
+    if !item.is_empty() {
+        items.push(item);
+    }
+    items
+}
+
+/// A long argument shortened in the vector to `prefix...(N chars)`: the vectors' long texts
+/// are the alphanumeric run repeated.
+fn expand(arg: &str) -> String {
+    let Some((prefix, n)) = arg
+        .strip_suffix(" chars)")
+        .and_then(|rest| rest.rsplit_once("...("))
+    else {
+        return arg.to_string();
+    };
+    let full: String = ALNUM.chars().cycle().take(n.parse().unwrap()).collect();
+    assert!(full.starts_with(prefix), "{arg}");
+    full
+}
+
+#[test]
+fn real_sprite_values() {
+    let v = vectors("scratchattach_sprite_e2e.json");
+    let mut runs: Vec<(String, SaProtocol)> = Vec::new();
+    let d = SaDispatcher::new(registry("sprite"));
+    let mut now = Instant::now();
+    for case in v["cases"].as_array().unwrap() {
+        let run = case["run"].as_str().unwrap().to_string();
+        if runs.last().map(|r| &r.0) != Some(&run) {
+            let limit = if run.contains("256") { 256 } else { 100_000 };
+            let config = SaConfig {
+                length_limit: limit,
+                spacing: Duration::ZERO,
+                ..SaConfig::turbowarp()
+            };
+            runs.push((run.clone(), SaProtocol::new(config)));
+        }
+        let p = &mut runs.last_mut().unwrap().1;
+        let id = case["id"].as_str().unwrap();
+        // What the sprite sends: the arguments joined with `&`, characters outside the table
+        // dropped (§3.3), split again on every `&`.
+        let args: Vec<String> = case["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| expand(a.as_str().unwrap()))
+            .collect();
+        let sent = sa_decode(&sa_encode(&args.join("&"))).unwrap();
+        let kept: String = args
+            .join("&")
+            .chars()
+            .filter(|c| sent.contains(*c))
+            .collect();
+        let mut pieces: Vec<String> = kept.split('&').map(str::to_string).collect();
+        let name = pieces.remove(0);
+        let mut requests = Vec::new();
+        for value in case["to_host"].as_array().unwrap() {
+            if let Some(SaIncoming::Request(r)) = p.on_set("TO_HOST", value.as_str().unwrap(), now)
+            {
+                requests.push(r);
+            }
+            now += Duration::from_millis(100);
+        }
+        assert_eq!(requests.len(), 1, "{run} {id}: {requests:?}");
+        let req = &requests[0];
+        assert_eq!((&req.name, &req.args), (&name, &pieces), "{run} {id}");
+        assert_eq!(format!(".{}", req.id), case["request_id"].as_str().unwrap());
+        let SaStart::Run(job) = d.start(req) else {
+            assert_eq!(case["status"], "TIMEOUT", "{run} {id}: unknown");
+            continue;
+        };
+        let (reply, _) = d.finish(req, job.run_blocking());
+        let reply = reply.expect("a reply");
+        p.reply(&req.id, &reply).unwrap();
+        let mut packets = Vec::new();
+        for _ in 0..1000 {
+            match p.poll(now) {
+                SaPoll::Set { value, .. } => packets.push(value),
+                SaPoll::Wait(t) => now = t,
+                SaPoll::Idle => break,
+            }
+        }
+        let got = sprite_reads(&packets);
+        if id == "add-float" {
+            // B8: the reference's raw `3.5.<id>3222` is dropped by TurboWarp; ours arrives.
+            assert_eq!(got, ["3.5"]);
+            continue;
+        }
+        assert_eq!(case["status"], "DONE", "{run} {id}");
+        let want: Vec<&str> = case["response"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert_eq!(got.len(), want.len(), "{run} {id}");
+        for (g, w) in got.iter().zip(&want) {
+            // Long responses are shortened in the vector to `prefix...(N chars)`.
+            let shortened = w
+                .strip_suffix(" chars)")
+                .and_then(|rest| rest.rsplit_once("...("))
+                .and_then(|(prefix, n)| Some((prefix, n.parse::<usize>().ok()?)));
+            match shortened {
+                Some((prefix, n)) => {
+                    assert!(g.starts_with(prefix), "{run} {id}");
+                    assert_eq!(g.chars().count(), n, "{run} {id}");
+                }
+                None => assert_eq!(g, w, "{run} {id}"),
+            }
+        }
+    }
+    assert_eq!(runs.len(), 3);
+}
