@@ -243,3 +243,71 @@ async fn serves_the_kit_with_typed_handlers() {
     sprite.stop().await;
     server.stop().await;
 }
+
+#[actix_rt::test]
+async fn one_registry_serves_both_kits_in_one_sky() {
+    use actors_cloud::SkyHandle;
+    use actors_requests::RequestBot;
+    use actors_socket::{ConnectMode, ScratchClient, SocketConfig};
+
+    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = server.url();
+    let sky = SkyHandle::start(256);
+    let config = |project: &str| {
+        ConnectionConfig::custom(&url, project)
+            .rate_limit(RateLimit::unlimited())
+            .source(project.to_string())
+    };
+    let original = sky.connect(config("808081")).await.unwrap();
+    let sa_kit = sky.connect(config("808082")).await.unwrap();
+    let requests = registry();
+    let bot = RequestBot::builder(requests.clone())
+        .listen_on(&sky.member(&original).unwrap(), SocketConfig::default())
+        .unwrap();
+    let sa_bot = SaBot::builder(requests)
+        .start(&sky.member(&sa_kit).unwrap())
+        .unwrap();
+
+    // The original kit's client in one project, scratchattach's sprite in the other.
+    let player = tokio::time::timeout(
+        WAIT,
+        CloudHandle::connect(
+            ConnectionConfig::custom(&url, "808081").rate_limit(RateLimit::unlimited()),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let client = tokio::time::timeout(
+        WAIT,
+        ScratchClient::connect(&player, ConnectMode::Insecure, 0),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let reply = client.request("add", &["2", "40"], WAIT).await.unwrap();
+    assert_eq!(reply, "42");
+    let sprite = tokio::time::timeout(
+        WAIT,
+        CloudHandle::connect(
+            ConnectionConfig::custom(&url, "808082").rate_limit(RateLimit::unlimited()),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut events = sprite.events();
+    assert_eq!(
+        request(&sprite, &mut events, 20001, "add&2&40", WAIT).await,
+        items(&["42"])
+    );
+    sa_bot.stop().await;
+    bot.stop().await;
+    sky.stop().await;
+    player.stop().await;
+    sprite.stop().await;
+    server.stop().await;
+}
