@@ -39,6 +39,10 @@
 //!   default ([`ReplyTexts`]); an error hook can retry a failed handler once.
 //! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket:
 //!   async handlers on its arbiter, blocking ones on a worker pool, panics caught, events.
+//! * [`SaBot`] — the same `Registry` served to scratchattach's kits (`☁ TO_HOST` /
+//!   `☁ FROM_HOST_1..9`, SCRATCHATTACH.md) over a `CloudHandle`; sans-IO [`SaProtocol`] and
+//!   [`SaDispatcher`]; [`CloudStorage`] for the Cloud Storage kit. Handlers may also return
+//!   a `Vec` (the kit's list reply) and `()` (no reply there).
 
 pub mod actor;
 pub mod args;
