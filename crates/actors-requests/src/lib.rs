@@ -67,7 +67,7 @@ pub use error::{ErrorKind, ErrorMessage, RequestError};
 pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
 pub use kits::scratchattach::{
     sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaHalt,
-    SaHandler, SaIncoming, SaPoll, SaProtocol, SaReply, SaRequest, SaStart, StorageBuilder,
+    SaHandler, SaIncoming, SaPoll, SaProtocol, SaPush, SaReply, SaRequest, SaStart, StorageBuilder,
 };
 pub use numbers::is_scratch_numeric;
 pub use parse::{parse_message, ParseOptions, SubRequest, Syntax};

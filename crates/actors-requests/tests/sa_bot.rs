@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actors_cloud::{CloudHandle, ConnectionConfig, EventKind, EventStream, RateLimit};
 use actors_requests::{
-    sa_decode, sa_encode, ErrorKind, Failure, Registry, RequestEvent, SaBot, SaConfig,
+    sa_decode, sa_encode, ErrorKind, Failure, Registry, RequestEvent, SaBot, SaConfig, SaReply,
 };
 use scratchcomm_server::{CloudServer, ServerConfig};
 
@@ -238,6 +238,19 @@ async fn serves_the_kit_with_typed_handlers() {
         }
     }
     assert_eq!((served, unknown, handler_errors), (12, 1, 2));
+    // A server push (`send()`, §5.8) reaches the room with a `100000000NNNN` id.
+    let id = bot.send(SaReply::Text("hello".into())).await.unwrap();
+    let want = format!("{}.{id}2222", sa_encode("hello"));
+    let pushed = tokio::time::timeout(WAIT, async {
+        while let Some(e) = events.next_event().await {
+            if e.value.is_some_and(|v| v.as_str() == want) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(pushed, Ok(true), "{want}");
     bot.stop().await;
     assert!(!bot.is_running());
     sprite.stop().await;

@@ -10,11 +10,12 @@
 //! * `replies` — number / text / list replies, packets, the 15 remembered replies.
 //! * `protocol` — [`SaProtocol`], the sans-IO state machine (values + clock → requests and
 //!   paced FROM_HOST sets).
-//! * `actor` — [`SaBot`] / [`SaHandler`], the actor over a `CloudHandle`.
+//! * `actor` — [`SaHandler`], the actor over a `CloudHandle`; `bot` — its handle [`SaBot`].
 //! * `storage` — [`CloudStorage`], the CloudStorage kit's databases as JSON files.
 //! * `dispatch` — [`SaDispatcher`], handlers' outcomes → the kit's replies.
 
 mod actor;
+mod bot;
 mod dispatch;
 mod encoding;
 mod framing;
@@ -23,7 +24,8 @@ mod reassembly;
 mod replies;
 mod storage;
 
-pub use actor::{SaBot, SaBotBuilder, SaHalt, SaHandler};
+pub use actor::{SaHalt, SaHandler, SaPush};
+pub use bot::{SaBot, SaBotBuilder};
 pub use dispatch::{SaDispatcher, SaStart};
 pub use encoding::{sa_decode, sa_encode};
 pub use protocol::{SaConfig, SaIncoming, SaPoll, SaProtocol, SaRequest};

@@ -228,6 +228,23 @@ impl SaProtocol {
         Ok(count)
     }
 
+    /// Queue a server push (§5.8, scratchattach's `send()`): a reply to the id
+    /// `100000000` ‖ (1000 + `nonce` mod 9000), which the sprite's receiver loop collects and
+    /// broadcasts as `on_server_message`. Pushes are not remembered (the sprite never
+    /// re-requests them). Returns the id used.
+    pub fn push(&mut self, reply: &SaReply, nonce: u16) -> Result<String, RequestError> {
+        let id = format!("100000000{}", 1000 + nonce % 9000);
+        let packets = packets(reply, &id, self.config.length_limit)?;
+        for (i, value) in packets.into_iter().enumerate() {
+            self.queue.push_back(Queued {
+                value,
+                follows_packet: i > 0,
+                completes: None,
+            });
+        }
+        Ok(id)
+    }
+
     /// The next set, when it is due: sets are `spacing` apart, packets of one reply at
     /// least a frame apart, and a variable is not set again within three frames (B5).
     pub fn poll(&mut self, now: Instant) -> SaPoll {

@@ -109,3 +109,19 @@ fn invalid_digits_are_reported() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn server_push_vector() {
+    // scratchattach_requests.json `send`: data "hello", id 1000000007825.
+    let mut p = SaProtocol::new(SaConfig::turbowarp());
+    let id = p.push(&SaReply::Text("hello".into()), 6825).unwrap();
+    assert_eq!(id, "1000000007825");
+    let sets = drain(&mut p, Instant::now());
+    assert_eq!(sets[0].1, "3529434349.10000000078252222");
+    assert_eq!(sets[0].0, "FROM_HOST_1");
+    // A push whose id ends in 0 still never goes out as a number reply (B8 keeps the
+    // reference's id rule: only ids ending in 0 may carry numbers, and 1000 + n never
+    // produces a sprite request id).
+    let id = p.push(&SaReply::Text("7".into()), 0).unwrap();
+    assert_eq!(id, "1000000001000");
+}
