@@ -38,7 +38,7 @@ cargo test --workspace
 
 # --- the real client sprite in a headless Scratch VM ------------------------
 if [ -f tests/interop/run.sh ]; then
-  step "interop: the official client sprite in scratch-vm against our bot"
+  step "interop: the official client sprite and scratchattach's kits in scratch-vm against our bots (kits also through TurboWarp's server)"
   INTEROP_REQUIRE_RUST=1 bash tests/interop/run.sh
 fi
 

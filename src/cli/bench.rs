@@ -22,6 +22,7 @@ mod floor;
 mod goodput;
 mod load;
 mod metrics;
+mod sa;
 mod scale;
 
 use bots::{BotProcess, Impl};
@@ -45,9 +46,15 @@ pub enum Scenario {
     Arbiters,
     /// A --chars long secure reply with Scratch's rate limits: fraction of the maximum.
     Goodput,
+    /// --clients sprite models of scratchattach's kit looping requests against sa_bot and
+    /// scratchattach 2.2.6, same server, same run: requests/s, sprite-view latency, ratio.
+    SaRequests,
     /// (internal) Run only a request bot: the child process of `requests`.
     #[value(hide = true)]
     Bot,
+    /// (internal) Run only a scratchattach-kit bot: the child process of `sa-requests`.
+    #[value(hide = true)]
+    SaBot,
 }
 
 /// Options of `scratchcomm bench`.
@@ -138,6 +145,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Broadcast => scale::broadcast(args.rooms, args.per_room, duration).await,
             Scenario::Arbiters => spread(&args, duration).await,
             Scenario::Goodput => goodput::goodput(args.chars).await,
+            Scenario::SaRequests => sa::sa_requests(args.clients.max(1), duration).await,
+            Scenario::SaBot => {
+                let (Some(url), Some(project), Some(ready)) =
+                    (&args.url, &args.project, &args.public_data_out)
+                else {
+                    anyhow::bail!("--scenario sa-bot needs --url, --project and --public-data-out");
+                };
+                sa::serve_child(url, project, ready).await
+            }
             Scenario::Bot => {
                 let (Some(url), Some(project), Some(out)) =
                     (&args.url, &args.project, &args.public_data_out)

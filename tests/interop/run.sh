@@ -57,6 +57,21 @@ if [ -z "${INTEROP_SERVER_CMD:-}" ] || [ -z "${INTEROP_BOT_CMD:-}" ]; then
     fi
 fi
 
+# The scratchattach kits' bot (test/sa_*.test.js) and TurboWarp's own server for them.
+if [ -z "${INTEROP_SA_BOT_CMD:-}" ]; then
+    echo "interop: cargo build --example sa_bot"
+    if (cd "$repo" && cargo build -q --example sa_bot); then
+        export INTEROP_SA_BOT_CMD="$target_dir/debug/examples/sa_bot"
+    else
+        fail "cargo build --example sa_bot failed"
+    fi
+fi
+if [ -z "${INTEROP_SA_TURBOWARP:-}" ] && [ ! -d "$repo/../shared/peers" ]; then
+    [ -n "${CI:-}" ] && fail "TurboWarp's server (../shared/peers) missing (CI: failure)"
+    echo "interop: NOTICE: ../shared/peers missing; the scratchattach kits run against our server only"
+    export INTEROP_SA_TURBOWARP=0
+fi
+
 if [ -z "${INTEROP_SERVER_CMD:-}" ]; then
     if [ -n "$rust_server" ] && INTEROP_START_TIMEOUT_MS=20000 node lib/probe_server.js $rust_server; then
         export INTEROP_SERVER_CMD="$rust_server"

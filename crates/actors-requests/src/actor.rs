@@ -7,7 +7,7 @@
 //! slow handler never stalls other clients. Panics are caught and answered with the failure
 //! text.
 
-mod serve;
+pub(crate) mod serve;
 
 use std::sync::Arc;
 use std::time::Duration;

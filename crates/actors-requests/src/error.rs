@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Socket,
     /// The request handler is stopped.
     Stopped,
+    /// A database of the CloudStorage kit could not be read or written, or does not exist.
+    Storage,
 }
 
 /// The error type of `actors-requests`.
@@ -75,6 +77,7 @@ impl fmt::Display for RequestError {
             ErrorKind::InvalidName => "invalid request name",
             ErrorKind::Socket => "cloud socket error",
             ErrorKind::Stopped => "request handler stopped",
+            ErrorKind::Storage => "storage error",
         };
         write!(f, "{what}: {}", self.message)
     }

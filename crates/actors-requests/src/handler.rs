@@ -3,7 +3,10 @@
 //!
 //! A handler returns
 //! * anything `Display` — replied as its text (`str(result)`, §8.2 step 6);
-//! * `()` or `Option<T>` — `None`/`()` reply `None`, like a Python function returning nothing;
+//! * `()` or `Option<T>` — `None`/`()` reply `None`, like a Python function returning nothing
+//!   (the scratchattach kit sends nothing, as its reference);
+//! * `Vec<T>` with `T: Display` (also in a `Result` as above) — a list: the scratchattach
+//!   kit's list reply, Python's `str(list)` (`['a', 'b']`) in the original kit;
 //! * `Result<T, E>` with `E: Display` — `Ok` as above, `Err(e)` replied verbatim (the
 //!   original's `ErrorMessage`; use [`ErrorMessage`](crate::ErrorMessage) or any error type);
 //! * `Result<T, Failure>` — `Err` is a failed handler: the client gets the failure text
@@ -26,6 +29,12 @@ use crate::error::RequestError;
 pub enum Outcome {
     /// The reply text.
     Reply(String),
+    /// A list reply (a handler returning a `Vec`): the scratchattach kit sends it as a list;
+    /// the original kit replies Python's `str()` of the list (`['a', 'b']`).
+    List(Vec<String>),
+    /// No value (a handler returning `()` or `None`): the original kit replies `None`, the
+    /// scratchattach kit sends nothing, as the references do.
+    Nothing,
     /// The handler failed (returned a [`Failure`] or panicked).
     Failed(Failure),
     /// The arguments did not fit the handler's parameters.
@@ -97,6 +106,12 @@ pub mod marker {
     pub struct Optional;
     /// `()`.
     pub struct Nothing;
+    /// `Vec<T>`.
+    pub struct Listed;
+    /// `Result<Vec<T>, Failure>`.
+    pub struct FailingList;
+    /// `Result<Vec<T>, E: Display>`.
+    pub struct FallibleList;
 }
 
 /// A handler return value.
@@ -131,13 +146,37 @@ impl<T: Display> IntoReply<marker::Failing> for Result<T, Failure> {
 
 impl<T: Display> IntoReply<marker::Optional> for Option<T> {
     fn into_outcome(self) -> Outcome {
-        Outcome::Reply(self.map_or_else(|| "None".to_string(), |v| v.to_string()))
+        self.map_or(Outcome::Nothing, |v| Outcome::Reply(v.to_string()))
     }
 }
 
 impl IntoReply<marker::Nothing> for () {
     fn into_outcome(self) -> Outcome {
-        Outcome::Reply("None".to_string())
+        Outcome::Nothing
+    }
+}
+
+impl<T: Display> IntoReply<marker::Listed> for Vec<T> {
+    fn into_outcome(self) -> Outcome {
+        Outcome::List(self.iter().map(ToString::to_string).collect())
+    }
+}
+
+impl<T: Display, E: Display> IntoReply<marker::FallibleList> for Result<Vec<T>, E> {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Ok(v) => v.into_outcome(),
+            Err(e) => Outcome::Reply(e.to_string()),
+        }
+    }
+}
+
+impl<T: Display> IntoReply<marker::FailingList> for Result<Vec<T>, Failure> {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Ok(v) => v.into_outcome(),
+            Err(f) => Outcome::Failed(f),
+        }
     }
 }
 

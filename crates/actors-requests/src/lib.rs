@@ -39,12 +39,17 @@
 //!   default ([`ReplyTexts`]); an error hook can retry a failed handler once.
 //! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket:
 //!   async handlers on its arbiter, blocking ones on a worker pool, panics caught, events.
+//! * [`SaBot`] — the same `Registry` served to scratchattach's kits (`☁ TO_HOST` /
+//!   `☁ FROM_HOST_1..9`, SCRATCHATTACH.md) over a `CloudHandle`; sans-IO [`SaProtocol`] and
+//!   [`SaDispatcher`]; [`CloudStorage`] for the Cloud Storage kit. Handlers may also return
+//!   a `Vec` (the kit's list reply) and `()` (no reply there).
 
 pub mod actor;
 pub mod args;
 pub mod dispatch;
 pub mod error;
 pub mod handler;
+mod kits;
 pub mod numbers;
 pub mod parse;
 pub mod registry;
@@ -60,6 +65,10 @@ pub use dispatch::{
 };
 pub use error::{ErrorKind, ErrorMessage, RequestError};
 pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
+pub use kits::scratchattach::{
+    sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaHalt,
+    SaHandler, SaIncoming, SaPoll, SaProtocol, SaPush, SaReply, SaRequest, SaStart, StorageBuilder,
+};
 pub use numbers::is_scratch_numeric;
 pub use parse::{parse_message, ParseOptions, SubRequest, Syntax};
 pub use registry::{Entry, Registry, RequestBuilder};

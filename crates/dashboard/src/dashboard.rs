@@ -9,7 +9,7 @@ use actix_web::web::ServiceConfig;
 use actix_web::Scope;
 use actix_web::{App, HttpServer};
 use actors_cloud::{CloudHandle, SkyHandle};
-use actors_requests::RequestBot;
+use actors_requests::{RequestBot, SaBot};
 use actors_socket::SocketHandle;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,11 +37,28 @@ pub enum Source {
         /// The bot.
         bot: RequestBot,
     },
+    /// A bot of scratchattach's kits: its connection's project, and a panel (named like a
+    /// socket's, without clients: the kit has none) with its request statistics.
+    SaRequests {
+        /// How the dashboard names the panel (empty: `socket-N`).
+        id: String,
+        /// The bot.
+        bot: SaBot,
+    },
 }
 
 impl From<RequestBot> for Source {
     fn from(bot: RequestBot) -> Self {
         Source::Requests {
+            id: String::new(),
+            bot,
+        }
+    }
+}
+
+impl From<SaBot> for Source {
+    fn from(bot: SaBot) -> Self {
+        Source::SaRequests {
             id: String::new(),
             bot,
         }
@@ -143,6 +160,11 @@ impl Dashboard {
             }
             Source::Requests { id, bot } => {
                 hub::requests::attach_requests(&self.hub, self.socket_id(id), bot);
+            }
+            Source::SaRequests { id, bot } => {
+                // Already shown when attached before; the panel is the bot's own.
+                hub::feed::attach_connection(&self.hub, bot.cloud().clone());
+                hub::requests::attach_sa_requests(&self.hub, self.socket_id(id), bot);
             }
         }
         self

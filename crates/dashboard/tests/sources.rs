@@ -303,3 +303,57 @@ async fn a_request_bot_shows_requests_and_errors() {
     player.stop().await;
     srv.stop().await;
 }
+
+#[actix_web::test]
+async fn a_scratchattach_bot_shows_its_project_and_requests() {
+    use actors_requests::{Registry, SaBot};
+    let srv = server_on(0).await;
+    let bot_cloud = connect(config(&srv.url(), "951", "sabot")).await;
+    let mut registry = Registry::new();
+    registry.request("ping", || "pong");
+    let bot = SaBot::builder(registry)
+        .start(&bot_cloud)
+        .expect("bot starts");
+    let dashboard = Dashboard::empty();
+    dashboard.attach(Source::SaRequests {
+        id: "sa".into(),
+        bot: bot.clone(),
+    });
+    let app = test::init_service(App::new().configure(dashboard.configure())).await;
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/dashboard/api/events")
+            .to_request(),
+    )
+    .await;
+    let mut live = SseReader::new(resp.into_body());
+    let snapshot = live.next().await.unwrap();
+    assert_eq!(snapshot.data["sockets"][0]["id"], "sa");
+    // The kit's sprite: `ping` and the unknown `nosuch&1` (SCRATCHATTACH.md §4).
+    let sprite = connect(config(&srv.url(), "951", "sprite")).await;
+    bounded("ping", sprite.set("TO_HOST", "51374733.417950"))
+        .await
+        .expect("set");
+    bounded("nosuch", sprite.set("TO_HOST", "4749576125359610.417960"))
+        .await
+        .expect("set");
+    // The bot's reply shows as its connection's own set.
+    live.until("the bot's FROM_HOST set", |f| {
+        f.event == "variable"
+            && f.data["id"] == "custom:951"
+            && f.data["value"] == "51494733.4179502222"
+    })
+    .await;
+    let frame = live
+        .until("two served", |f| {
+            f.event == "socket" && f.data["requests"]["served"] == 2
+        })
+        .await;
+    let stats = &frame.data["requests"];
+    assert_eq!(stats["replied"], 1, "{stats}");
+    assert_eq!(stats["invalid_syntax"], 1, "{stats}");
+    bot.stop().await;
+    sprite.stop().await;
+    srv.stop().await;
+}

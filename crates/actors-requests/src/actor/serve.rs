@@ -9,7 +9,7 @@ use tokio::sync::{broadcast, Semaphore};
 
 use super::{NewClient, RequestHandler};
 use crate::args::Caller;
-use crate::dispatch::{Dispatcher, RequestEvent};
+use crate::dispatch::{Dispatcher, Job, RequestEvent};
 use crate::error::{ErrorKind, RequestError};
 use crate::handler::{panic_text, Failure, Outcome};
 
@@ -35,24 +35,7 @@ impl Shared {
     pub async fn handle(&self, caller: Caller, text: &str) -> (Option<String>, String) {
         let mut dispatch = self.dispatcher.begin(caller, text);
         while let Some(job) = dispatch.next_job() {
-            let outcome = if job.is_inline() {
-                job.run_here().await
-            } else {
-                let permit = self.permits.clone().acquire_owned().await;
-                let request = job.request().to_string();
-                let ran = tokio::task::spawn_blocking(move || {
-                    let _permit = permit;
-                    job.run_blocking()
-                })
-                .await;
-                ran.unwrap_or_else(|e| {
-                    let text = match e.try_into_panic() {
-                        Ok(payload) => panic_text(&*payload),
-                        Err(e) => format!("worker task of {request} failed: {e}"),
-                    };
-                    Outcome::Failed(Failure::panic(text))
-                })
-            };
+            let outcome = run_job(job, &self.permits).await;
             dispatch.complete(outcome);
             for event in dispatch.take_events() {
                 self.emit(event);
@@ -65,6 +48,28 @@ impl Shared {
         }
         (reply, label)
     }
+}
+
+/// Run one handler call: async and inline ones on this task, blocking ones on tokio's
+/// blocking pool under `permits`; a panic becomes a failure.
+pub(crate) async fn run_job(job: Job, permits: &Arc<Semaphore>) -> Outcome {
+    if job.is_inline() {
+        return job.run_here().await;
+    }
+    let permit = permits.clone().acquire_owned().await;
+    let request = job.request().to_string();
+    let ran = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        job.run_blocking()
+    })
+    .await;
+    ran.unwrap_or_else(|e| {
+        let text = match e.try_into_panic() {
+            Ok(payload) => panic_text(&*payload),
+            Err(e) => format!("worker task of {request} failed: {e}"),
+        };
+        Outcome::Failed(Failure::panic(text))
+    })
 }
 
 /// Accept clients until the socket goes away, then stop the handler.

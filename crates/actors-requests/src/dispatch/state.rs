@@ -11,6 +11,7 @@ use crate::error::RequestError;
 use crate::handler::{ErasedHandler, Outcome};
 use crate::parse::SubRequest;
 use crate::registry::Entry;
+use crate::value::py_repr_str;
 
 /// One message being handled. Drive it with [`next_job`](Dispatch::next_job) /
 /// [`complete`](Dispatch::complete) until `next_job` returns `None`, then take the reply
@@ -58,6 +59,11 @@ impl std::fmt::Debug for Job {
 }
 
 impl Job {
+    /// A call of `entry` with `args` (for drivers that parse requests themselves).
+    pub(crate) fn new(entry: Arc<Entry>, args: CallArgs) -> Job {
+        Job { entry, args }
+    }
+
     /// The request name.
     pub fn request(&self) -> &str {
         self.entry.name()
@@ -114,6 +120,12 @@ fn block_on<F: std::future::Future>(fut: F) -> F::Output {
     }
 }
 
+/// Python's `str()` of a list of strings: `['a', "it's"]`.
+fn py_list_str(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| py_repr_str(s)).collect();
+    format!("[{}]", items.join(", "))
+}
+
 impl Dispatch {
     /// The next handler call, or `None` when the message is done.
     pub fn next_job(&mut self) -> Option<Job> {
@@ -155,13 +167,22 @@ impl Dispatch {
             return;
         };
         let last = self.pending.is_empty();
-        match outcome {
-            Outcome::Reply(text) => {
-                self.current = None;
-                if last {
-                    self.reply = Some(text);
-                }
+        // What the original kit replies for each value (Python's `str()` of it).
+        let text = match &outcome {
+            Outcome::Reply(text) => Some(text.clone()),
+            Outcome::List(items) => Some(py_list_str(items)),
+            Outcome::Nothing => Some("None".to_string()),
+            Outcome::BadArgument(_) | Outcome::Failed(_) => None,
+        };
+        if let Some(text) = text {
+            self.current = None;
+            if last {
+                self.reply = Some(text);
             }
+            return;
+        }
+        match outcome {
+            Outcome::Reply(_) | Outcome::List(_) | Outcome::Nothing => {}
             Outcome::BadArgument(error) => {
                 tracing::warn!(client = %self.caller.client_id, request = %sub.name, %error, "request arguments do not fit");
                 self.reply = Some(

@@ -2,14 +2,15 @@
 
 use super::{feed, frame, Hub};
 use crate::state::{RequestErrorView, RequestStats};
-use actors_requests::{Caller, RequestBot, RequestEvent};
+use actors_requests::{Caller, RequestBot, RequestEvent, SaBot};
 use std::sync::{Arc, Weak};
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Attach `bot` under `id`: its socket (clients, message count) and its request errors.
 pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
     // Subscribe before anything becomes visible, so no error is missed.
-    let mut events = bot.events();
+    let events = bot.events();
     let entry = feed::attach_socket(hub, id, bot.socket().clone());
     let view = {
         let mut view = super::lock(&entry.view);
@@ -19,6 +20,32 @@ pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
     // Never publish while holding a view lock: `subscribe` takes them under the
     // subscriber lock.
     hub.publish(frame("socket", &view));
+    feed_stats(hub, entry, events);
+}
+
+/// Attach a bot of scratchattach's kits under `id`: a panel without clients whose request
+/// statistics come from the bot's events (the same events as a request bot's).
+pub(crate) fn attach_sa_requests(hub: &Arc<Hub>, id: String, bot: SaBot) {
+    let events = bot.events();
+    let entry = Arc::new(super::SocketEntry {
+        view: std::sync::Mutex::new(crate::state::SocketView {
+            id,
+            requests: Some(RequestStats::default()),
+            ..Default::default()
+        }),
+    });
+    hub.add_socket(entry.clone());
+    let view = super::lock(&entry.view).clone();
+    hub.publish(frame("socket", &view));
+    feed_stats(hub, entry, events);
+}
+
+/// Count a bot's events into its panel, publishing each visible change.
+fn feed_stats(
+    hub: &Arc<Hub>,
+    entry: Arc<super::SocketEntry>,
+    mut events: broadcast::Receiver<RequestEvent>,
+) {
     let weak: Weak<Hub> = Arc::downgrade(hub);
     tokio::spawn(async move {
         loop {
