@@ -37,9 +37,10 @@ pub struct ServeArgs {
     /// Longest accepted value in characters.
     #[arg(long, value_name = "CHARS")]
     pub max_value_chars: Option<usize>,
-    /// Ignore `rename` and `delete` messages instead of applying and forwarding them.
+    /// Apply and forward `rename` and `delete` messages (by default they are ignored, as
+    /// TurboWarp's server does).
     #[arg(long)]
-    pub no_rename_delete: bool,
+    pub rename_delete: bool,
     /// Seconds between keepalive pings (a client silent for as long after one is dropped).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub ping_interval: u64,
@@ -112,7 +113,7 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     if let Some(chars) = args.max_value_chars {
         config.max_value_chars = chars;
     }
-    config.allow_rename_delete = !args.no_rename_delete;
+    config.allow_rename_delete = args.rename_delete;
     config.handshake_timeout =
         (args.handshake_timeout > 0).then(|| Duration::from_secs(args.handshake_timeout));
     if !args.blocked.is_empty() {

@@ -124,7 +124,16 @@ async fn fatal_close_code_stops_reconnecting() {
 
 #[actix_rt::test]
 async fn two_hundred_connections_on_one_server() {
-    let srv = server().await;
+    // More than TurboWarp's (and our default) 128 clients per room.
+    let limits = scratchcomm_server::Limits {
+        max_clients_per_room: 256,
+        ..scratchcomm_server::Limits::default()
+    };
+    let srv = scratchcomm_server::CloudServer::start(
+        scratchcomm_server::ServerConfig::default().with_limits(limits),
+    )
+    .await
+    .expect("server starts");
     let url = srv.url();
     let connects =
         (0..200).map(|i| CloudHandle::connect(config(&url, "crowd", &format!("bot{i}"))));
