@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(state.variables("7"), Some(vec![("☁ a".into(), "1".into())]));
         state.inner.rooms.with_room("7", |room| {
             room.variables_mut()
-                .insert("☁ b".into(), CloudValue::new("2"));
+                .insert(crate::message::VarKey::string("☁ b"), CloudValue::new("2"));
         });
         rt.block_on(state.close_store()).unwrap();
         assert_eq!(store.snapshot()["7"].len(), 2);
