@@ -95,7 +95,7 @@ impl CloudConnection {
                         act.run(a, ctx);
                     });
                 }
-                Action::Reconnect { after } => {
+                Action::Reconnect { after, attempt } => {
                     if !self.started_once_connected() && !self.cfg.retry_first_connect {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
@@ -107,6 +107,13 @@ impl CloudConnection {
                         self.run(a, ctx);
                         return;
                     }
+                    tracing::info!(
+                        source = %self.shared.source,
+                        attempt,
+                        delay_ms = after.as_millis() as u64,
+                        reason = %self.last_disconnect_reason(),
+                        "cloud connection lost; reconnecting after a delay"
+                    );
                     self.writer = None;
                     self.pending_reconnect = Some(after);
                     ctx.stop(); // the supervisor restarts us; `started` reconnects
