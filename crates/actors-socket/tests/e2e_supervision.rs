@@ -120,3 +120,62 @@ async fn dropping_the_last_handle_stops_the_socket_and_closes_its_clients() {
     bot.stop().await;
     server.stop().await;
 }
+
+/// A cloud link (user code) whose first `set` panics; everything else goes to a real
+/// connection.
+struct PanicsOnFirstSet {
+    inner: actors_cloud::CloudHandle,
+    sets: AtomicU32,
+}
+
+impl actors_socket::actor::CloudLink for PanicsOnFirstSet {
+    fn host(&self) -> Host {
+        self.inner.host()
+    }
+    fn events(&self) -> actors_cloud::EventStream {
+        actors_socket::actor::CloudLink::events(&self.inner)
+    }
+    fn feed(&self, sink: actors_socket::actor::EventSink) {
+        self.inner.feed(sink)
+    }
+    fn set(
+        &self,
+        name: String,
+        value: String,
+    ) -> BoxFuture<'static, Result<(), actors_socket::SocketError>> {
+        if self.sets.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("set exploded");
+        }
+        actors_socket::actor::CloudLink::set(&self.inner, name, value)
+    }
+    fn get(&self, name: &str) -> Option<String> {
+        actors_socket::actor::CloudLink::get(&self.inner, name)
+    }
+    fn stop(&self) -> BoxFuture<'static, ()> {
+        actors_socket::actor::CloudLink::stop(&self.inner)
+    }
+}
+
+#[actix_rt::test]
+async fn a_panic_in_the_link_writer_fails_one_message_and_the_next_goes_through() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let bot = connect(&url).await;
+    let link = Arc::new(PanicsOnFirstSet {
+        inner: bot.clone(),
+        sets: AtomicU32::new(0),
+    });
+    let config = SocketConfig {
+        to_client_spacing: Duration::ZERO,
+        ..SocketConfig::default()
+    };
+    let socket = SocketHandle::listen(vec![link], config);
+    let (client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let err = server_side.send("lost").await.unwrap_err();
+    assert!(err.to_string().contains("restarted"), "{err}");
+    server_side.send("delivered").await.unwrap();
+    assert_eq!(client.recv(WAIT).await.unwrap(), "delivered");
+    socket.stop().await;
+    bot.stop().await;
+    server.stop().await;
+}
