@@ -107,13 +107,14 @@ impl CloudConnection {
                         self.run(a, ctx);
                         return;
                     }
-                    tracing::info!(
-                        source = %self.shared.source,
-                        attempt,
-                        delay_ms = after.as_millis() as u64,
-                        reason = %self.last_disconnect_reason(),
-                        "cloud connection lost; reconnecting after a delay"
-                    );
+                    let (source, reason) = (&self.shared.source, self.last_disconnect_reason());
+                    let delay_ms = after.as_millis() as u64;
+                    if self.started_once_connected() {
+                        tracing::info!(%source, attempt, delay_ms, %reason, "cloud connection lost; reconnecting after a delay");
+                    } else {
+                        // Never connected yet (server not up?): visible at the default level.
+                        tracing::warn!(%source, attempt, delay_ms, %reason, "cannot reach the cloud server yet; retrying after a delay");
+                    }
                     self.writer = None;
                     self.pending_reconnect = Some(after);
                     ctx.stop(); // the supervisor restarts us; `started` reconnects
