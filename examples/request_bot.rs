@@ -115,6 +115,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         0 => RateLimit::unlimited(),
         n => RateLimit::per_second(n).with_min_interval(Duration::from_millis(1000 / n as u64)),
     };
+    // A server that is not up yet is waited for (retries with backoff, each logged).
     let cloud = CloudHandle::connect(
         ConnectionConfig::custom(&args.host, &args.project_id)
             .username("request_bot")
@@ -140,14 +141,17 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         args.project_id, args.host
     );
 
+    // Server restarts and reconnects do not end the bot; only a signal or a fatal error
+    // (e.g. a close code that cannot heal) does.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = tokio::signal::ctrl_c() => {},
-        _ = bot.wait() => {},
-    }
+    let ended = tokio::select! {
+        _ = term.recv() => Ok(()),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        reason = bot.wait() => reason,
+    };
     bot.stop().await;
     eprintln!("request_bot: stopped");
+    ended.context("the bot stopped for good")?;
     Ok(())
 }
 

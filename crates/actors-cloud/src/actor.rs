@@ -95,7 +95,7 @@ impl CloudConnection {
                         act.run(a, ctx);
                     });
                 }
-                Action::Reconnect { after } => {
+                Action::Reconnect { after, attempt } => {
                     if !self.started_once_connected() && !self.cfg.retry_first_connect {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
@@ -106,6 +106,14 @@ impl CloudConnection {
                         let a = self.core.abort(err, Instant::now());
                         self.run(a, ctx);
                         return;
+                    }
+                    let (source, reason) = (&self.shared.source, self.last_disconnect_reason());
+                    let delay_ms = after.as_millis() as u64;
+                    if self.started_once_connected() {
+                        tracing::info!(%source, attempt, delay_ms, %reason, "cloud connection lost; reconnecting after a delay");
+                    } else {
+                        // Never connected yet (server not up?): visible at the default level.
+                        tracing::warn!(%source, attempt, delay_ms, %reason, "cannot reach the cloud server yet; retrying after a delay");
                     }
                     self.writer = None;
                     self.pending_reconnect = Some(after);

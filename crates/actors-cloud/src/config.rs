@@ -7,6 +7,7 @@ use rand::Rng;
 use scratchcomm_wire::{ProjectId, SessionId, ValueRules};
 use std::time::Duration;
 
+mod reconnect;
 mod url;
 pub use url::check_ws_url;
 
@@ -66,6 +67,7 @@ pub struct ConnectionConfig {
     pub(crate) event_capacity: usize,
     pub(crate) ping_interval: Option<Duration>,
     pub(crate) retry_first_connect: bool,
+    pub(crate) resend_own_values: bool,
 }
 
 /// `player` followed by six random digits (TurboWarp's style of guest name).
@@ -100,7 +102,8 @@ impl ConnectionConfig {
             drain_timeout: Duration::from_secs(10),
             event_capacity: 1024,
             ping_interval: Some(Duration::from_secs(30)),
-            retry_first_connect: false,
+            retry_first_connect: true,
+            resend_own_values: false,
         }
     }
 
@@ -241,13 +244,6 @@ impl ConnectionConfig {
         self
     }
 
-    /// Keep retrying (with backoff) when the very first connect fails, instead of
-    /// returning the error from `CloudHandle::connect` (default off).
-    pub fn retry_first_connect(mut self, yes: bool) -> Self {
-        self.retry_first_connect = yes;
-        self
-    }
-
     /// The host kind.
     pub fn host_kind(&self) -> HostKind {
         self.host
@@ -306,7 +302,7 @@ impl ConnectionConfig {
             coalesce: self.coalesce,
             snapshot_window: self.snapshot_window,
             drain_timeout: self.drain_timeout,
-            stable_after: Duration::from_secs(5),
+            resend_own_values: self.resend_own_values,
             ping_interval: self.ping_interval,
             ping_timeout: Duration::from_secs(10),
             seed: rand::thread_rng().gen(),

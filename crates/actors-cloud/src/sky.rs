@@ -36,8 +36,28 @@ impl SkyShared {
     }
 }
 
+/// How often the Sky checks whether any handle is left.
+const ORPHAN_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Actor for Sky {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // The last handle gone: end the event streams and drop the members' handles (each
+        // connection then stops cleanly on its own, its queue written first, unless the
+        // program still holds a clone of it).
+        ctx.run_interval(ORPHAN_CHECK, |act, ctx| {
+            if Arc::strong_count(&act.shared) > 1 {
+                return;
+            }
+            tracing::debug!("every Sky handle dropped; stopping");
+            act.members.clear();
+            if let Ok(mut g) = act.shared.tx.lock() {
+                g.take();
+            }
+            ctx.stop();
+        });
+    }
 }
 
 /// Add a connected member (its source id must be new).

@@ -168,14 +168,16 @@ async fn bad_configuration_is_one_clear_error() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("ws://"), "{err}");
-    // Nothing listens here: the first connect fails with a Connect error.
+    // Nothing listens here: with first-connect retries off, connect fails with a Connect
+    // error (by default it would wait for the server; see tests/resilience.rs).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let url = format!("ws://127.0.0.1:{port}/");
-    let err = bounded("connect", CloudHandle::connect(config(&url, "1", "x")))
+    let cfg = config(&url, "1", "x").retry_first_connect(false);
+    let err = bounded("connect", CloudHandle::connect(cfg))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), CloudErrorKind::Connect);

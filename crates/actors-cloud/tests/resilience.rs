@@ -168,7 +168,8 @@ async fn retry_first_connect_waits_for_a_late_server() {
         .unwrap()
         .port();
     let url = format!("ws://127.0.0.1:{port}/");
-    let cfg = config(&url, "late", "early").retry_first_connect(true);
+    // The default: a first connect that fails is retried until the server is up.
+    let cfg = config(&url, "late", "early");
     let pending = actix_rt::spawn(CloudHandle::connect(cfg));
     actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
     let srv = CloudServer::start(ServerConfig::default().with_port(port))

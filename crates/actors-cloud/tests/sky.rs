@@ -114,3 +114,27 @@ async fn sky_fans_in_and_targets_members() {
     srv1.stop().await;
     srv2.stop().await;
 }
+
+#[actix_rt::test]
+async fn dropping_the_last_sky_handle_stops_it_and_its_members() {
+    let srv = server().await;
+    let sky = SkyHandle::start(16);
+    bounded(
+        "join",
+        sky.connect(config(&srv.url(), "gamma", "sky3").source("m")),
+    )
+    .await
+    .unwrap();
+    let mut events = sky.events();
+    eventually("member connected", || srv.state().connection_count() == 1).await;
+    drop(sky);
+    bounded("the Sky's event stream ends", async {
+        while events.next_event().await.is_some() {}
+    })
+    .await;
+    eventually("the member's connection closed", || {
+        srv.state().connection_count() == 0
+    })
+    .await;
+    srv.stop().await;
+}

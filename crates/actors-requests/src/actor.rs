@@ -7,9 +7,11 @@
 //! slow handler never stalls other clients. Panics are caught and answered with the failure
 //! text.
 
+mod life;
 pub(crate) mod serve;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -20,10 +22,11 @@ use tokio::sync::{broadcast, watch, Semaphore};
 use crate::dispatch::{
     Dispatcher, ErrorAction, ErrorHook, HandlerFailed, ReplyTexts, RequestEvent,
 };
-use crate::error::RequestError;
+use crate::error::{ErrorKind, RequestError};
 use crate::parse::ParseOptions;
 use crate::registry::Registry;
-use serve::{accept_loop, serve_client, Shared};
+pub use life::BotStopReason;
+use serve::{accept_loop, Shared};
 
 /// Settings of a request bot; [`start`](RequestBotBuilder::start) it on a socket.
 pub struct RequestBotBuilder {
@@ -95,7 +98,9 @@ impl RequestBotBuilder {
             dispatcher = dispatcher.with_error_hook(move |failed| hook(failed));
         }
         let (events, _) = broadcast::channel(self.event_capacity);
-        let (stopped_tx, stopped) = watch::channel(false);
+        let (stopped_tx, stopped) = watch::channel(None);
+        let token = Arc::new(());
+        let restarts = Arc::new(AtomicU32::new(0));
         let shared = Shared {
             dispatcher,
             events: events.clone(),
@@ -105,9 +110,15 @@ impl RequestBotBuilder {
             shared,
             socket: socket.clone(),
             stopped: stopped_tx,
+            token: Arc::downgrade(&token),
+            restarts: restarts.clone(),
+            reason: None,
+            started_once: false,
         };
         Ok(RequestBot {
-            addr: actor.start(),
+            addr: Supervisor::start(move |_| actor),
+            _alive: token,
+            restarts,
             socket,
             clouds: Arc::new(self.clouds),
             events,
@@ -129,28 +140,45 @@ impl RequestBotBuilder {
     }
 }
 
-/// The actor. Use it through [`RequestBot`].
+/// The actor, run under an actix `Supervisor` (see `actor/life.rs` for its restart
+/// rules). Use it through [`RequestBot`].
 pub struct RequestHandler {
     shared: Shared,
     socket: SocketHandle,
-    stopped: watch::Sender<bool>,
+    stopped: watch::Sender<Option<BotStopReason>>,
+    /// Alive while any [`RequestBot`] is.
+    token: Weak<()>,
+    restarts: Arc<AtomicU32>,
+    /// Set once the bot stops for good.
+    reason: Option<BotStopReason>,
+    started_once: bool,
 }
 
 impl Actor for RequestHandler {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.reason.is_some() {
+            return; // dormant after a final stop, until the last address is gone
+        }
+        self.watch_handles(ctx);
         let fut = accept_loop(
             self.socket.clone(),
             ctx.address(),
             self.shared.events.clone(),
         );
         ctx.spawn(fut.into_actor(self));
+        if self.started_once {
+            self.resume_clients(ctx);
+        }
+        self.started_once = true;
     }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
-        tracing::info!("request handler stopped");
-        let _ = self.stopped.send(true);
+        if let Some(reason) = &self.reason {
+            tracing::info!("request handler stopped");
+            let _ = self.stopped.send(Some(reason.clone()));
+        }
     }
 }
 
@@ -163,8 +191,9 @@ impl Handler<NewClient> for RequestHandler {
     type Result = ();
 
     fn handle(&mut self, msg: NewClient, ctx: &mut Context<Self>) {
-        let fut = serve_client(msg.0, msg.1, self.shared.clone());
-        ctx.spawn(fut.into_actor(self));
+        if self.reason.is_none() {
+            self.serve(msg.0, msg.1, ctx);
+        }
     }
 }
 
@@ -177,19 +206,37 @@ impl Handler<Halt> for RequestHandler {
     type Result = ();
 
     fn handle(&mut self, _: Halt, ctx: &mut Context<Self>) {
-        ctx.stop();
+        self.halt(Ok(()), ctx);
+    }
+}
+
+/// The socket stopped for good (from the accept loop).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct SocketEnded(pub BotStopReason);
+
+impl Handler<SocketEnded> for RequestHandler {
+    type Result = ();
+
+    fn handle(&mut self, msg: SocketEnded, ctx: &mut Context<Self>) {
+        self.halt(msg.0, ctx);
     }
 }
 
 /// A running request bot (the handle of a [`RequestHandler`]). Clones share it.
+/// Dropping the last clone stops the bot cleanly (and, unless other handles hold them,
+/// its socket and connections stop in turn).
 #[derive(Clone)]
 pub struct RequestBot {
     addr: Addr<RequestHandler>,
     socket: SocketHandle,
     clouds: Arc<Vec<CloudHandle>>,
     events: broadcast::Sender<RequestEvent>,
-    stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<Option<BotStopReason>>,
     cascade_stop: bool,
+    /// Held only to be counted: the actor stops once every clone is gone.
+    _alive: Arc<()>,
+    restarts: Arc<AtomicU32>,
 }
 
 /// The original's name for the handle.
@@ -232,20 +279,34 @@ impl RequestBot {
 
     /// Whether the bot still runs.
     pub fn is_running(&self) -> bool {
-        !*self.stopped.borrow() && self.addr.connected()
+        self.stopped.borrow().is_none() && self.addr.connected()
+    }
+
+    /// How often the handler was restarted after a panic in a client task.
+    pub fn restarts(&self) -> u32 {
+        self.restarts.load(Ordering::Relaxed)
     }
 
     /// Answer requests for `duration`, then stop (cascading if configured).
     pub async fn run_for(&self, duration: Duration) {
         let mut stopped = self.stopped.clone();
-        let _ = tokio::time::timeout(duration, stopped.wait_for(|s| *s)).await;
+        let _ = tokio::time::timeout(duration, stopped.wait_for(|s| s.is_some())).await;
         self.stop().await;
     }
 
-    /// Wait until the bot stops (by [`stop`](Self::stop) or because its socket went away).
-    pub async fn wait(&self) {
+    /// Wait until the bot stops for good: `Ok` after [`stop`](Self::stop), the reason
+    /// when its socket stopped for good (e.g. its cloud connection got a fatal close
+    /// code). Reconnects and restarts after a panic do not end it.
+    pub async fn wait(&self) -> Result<(), RequestError> {
         let mut stopped = self.stopped.clone();
-        let _ = stopped.wait_for(|s| *s).await;
+        let reason = match stopped.wait_for(|s| s.is_some()).await {
+            Ok(reason) => reason.clone().unwrap_or(Ok(())),
+            Err(_) => Err(RequestError::new(
+                ErrorKind::Stopped,
+                "request handler gone",
+            )),
+        };
+        reason
     }
 
     /// Stop, cascading to the socket and cloud connections if configured (default).
@@ -257,7 +318,7 @@ impl RequestBot {
     /// builder. Idempotent; returns once the actor has stopped.
     pub async fn stop_with(&self, cascade: bool) {
         let _ = self.addr.send(Halt).await;
-        self.wait().await;
+        let _ = self.wait().await;
         if cascade {
             self.socket.stop().await;
             for cloud in self.clouds.iter() {

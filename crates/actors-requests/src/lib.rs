@@ -55,7 +55,9 @@ pub mod parse;
 pub mod registry;
 pub mod value;
 
-pub use actor::{RequestBot, RequestBotBuilder, RequestHandler, RequestHandlerHandle};
+pub use actor::{
+    BotStopReason, RequestBot, RequestBotBuilder, RequestHandler, RequestHandlerHandle,
+};
 /// What the sprite sends for a request (§8.1), for Rust clients; the implementation lives
 /// with the sprite model in `actors-socket`.
 pub use actors_socket::scratch_client::{serialize_argument, serialize_request};

@@ -17,6 +17,7 @@ pub use handle::SocketHandle;
 pub use link::{cloud_error, feed_from, host_of, set_value, CloudLink, EventSink};
 pub use sky::SkyMemberLink;
 pub use socket::{
-    Accept, CloudSocket, ListClients, SocketConfig, StopSocket, DEFAULT_TO_CLIENT_SPACING,
+    Accept, CloudSocket, ListClients, SocketConfig, StopReason, StopSocket,
+    DEFAULT_TO_CLIENT_SPACING,
 };
 pub use writer::{CancelSender, Enqueue, LinkWriter};

@@ -142,7 +142,7 @@ pub async fn serve_child(
         .collect();
     let bot = start_bot_on(url, &projects, secure, RateLimit::unlimited(), spacing).await?;
     write_atomically(out, &serde_json::to_string(&bot.public_data)?)?;
-    bot.bot.wait().await;
+    let _ = bot.bot.wait().await;
     Ok(())
 }
 

@@ -25,6 +25,11 @@ pub struct BackoffPolicy {
     pub jitter: f64,
     /// Give up after this many failed attempts in a row; `None` = never give up.
     pub max_attempts: Option<u32>,
+    /// Longest delay while an outage is young (shorter than `fast_for`), so a client is
+    /// back within about this long of a server that was down briefly.
+    pub fast_max: Duration,
+    /// How long an outage counts as young.
+    pub fast_for: Duration,
 }
 
 impl Default for BackoffPolicy {
@@ -32,11 +37,13 @@ impl Default for BackoffPolicy {
         BackoffPolicy {
             initial: Duration::from_millis(250),
             factor: 2,
-            max: Duration::from_secs(30),
+            max: Duration::from_secs(10),
             slow_factor: 4,
             slow_min: Duration::from_secs(5),
             jitter: 0.5,
             max_attempts: None,
+            fast_max: Duration::from_secs(2),
+            fast_for: Duration::from_secs(30),
         }
     }
 }
@@ -75,6 +82,27 @@ impl BackoffPolicy {
         Duration::from_secs_f64(secs.max(0.0))
     }
 
+    /// The delay before attempt `attempt` of an outage that began `outage` ago: like
+    /// [`delay`](Self::delay), with the cap lowered to `fast_max` while the outage is
+    /// younger than `fast_for`.
+    pub fn delay_in_outage(
+        &self,
+        attempt: u32,
+        outage: Duration,
+        slow: bool,
+        random: f64,
+    ) -> Duration {
+        if outage < self.fast_for {
+            let fast = BackoffPolicy {
+                max: self.fast_max.min(self.max),
+                ..*self
+            };
+            fast.delay(attempt, slow, random)
+        } else {
+            self.delay(attempt, slow, random)
+        }
+    }
+
     /// Whether another attempt is allowed after `failed` failures in a row.
     pub fn allows(&self, failed: u32) -> bool {
         match self.max_attempts {
@@ -100,9 +128,9 @@ mod tests {
         };
         let delays: Vec<_> = (0..10).map(|n| p.delay(n, false, 0.3)).collect();
         assert_eq!(&delays[..4], &[ms(250), ms(500), ms(1000), ms(2000)]);
-        assert_eq!(delays[9], Duration::from_secs(30));
+        assert_eq!(delays[9], Duration::from_secs(10));
         assert!(delays.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(p.delay(1000, false, 0.0), Duration::from_secs(30));
+        assert_eq!(p.delay(1000, false, 0.0), Duration::from_secs(10));
     }
 
     #[test]
@@ -136,6 +164,26 @@ mod tests {
         }
         let tight = BackoffPolicy::default().with_max(ms(100));
         assert_eq!(tight.delay(0, true, 1.0), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn young_outages_retry_at_most_fast_max_apart() {
+        let p = BackoffPolicy::default();
+        let young = Duration::from_secs(29);
+        let old = Duration::from_secs(30);
+        for n in 0..40 {
+            assert!(p.delay_in_outage(n, young, false, 1.0) <= Duration::from_secs(2));
+            assert_eq!(
+                p.delay_in_outage(n, old, false, 0.4),
+                p.delay(n, false, 0.4)
+            );
+        }
+        assert_eq!(
+            p.delay_in_outage(20, old, false, 1.0),
+            Duration::from_secs(10)
+        );
+        // "Overloaded" keeps its 5 s floor even in a young outage.
+        assert!(p.delay_in_outage(0, young, true, 0.0) >= Duration::from_secs(5));
     }
 
     #[test]

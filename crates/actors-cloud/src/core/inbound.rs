@@ -3,6 +3,7 @@
 use crate::events::EventKind;
 use dashmap::DashMap;
 use scratchcomm_wire::{parse_batch, strip_prefix, CloudValue, Method};
+use std::collections::HashSet;
 
 /// How a received frame is treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +108,47 @@ pub fn apply_frame(
         }
     }
     out
+}
+
+/// Apply the join dump of a reconnect: like [`FrameMode::ReconnectSnapshot`], but names in
+/// `skip` (written by us after the dump was taken) keep their cached value. Returns the
+/// events and every variable name the dump holds.
+pub fn apply_snapshot(
+    cache: &DashMap<String, CloudValue>,
+    frame: &str,
+    skip: &HashSet<String>,
+) -> (Vec<Update>, HashSet<String>) {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for parsed in parse_batch(frame) {
+        let u = match parsed {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring a malformed update in the join dump");
+                continue;
+            }
+        };
+        if !matches!(u.method, Method::Set | Method::Create) {
+            continue; // a dump holds only sets; anything else is not state
+        }
+        let Some(value) = u.value else {
+            continue;
+        };
+        seen.insert(u.name.clone());
+        if skip.contains(&u.name) {
+            continue;
+        }
+        let old = cache.insert(u.name.clone(), value.clone());
+        if old.as_ref() != Some(&value) {
+            out.push(Update {
+                kind: EventKind::Set,
+                raw_name: u.name,
+                value: Some(value),
+                user: None,
+            });
+        }
+    }
+    (out, seen)
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@ use crate::events::{CloudEvent, EventKind, SourceId};
 use crate::CloudError;
 use dashmap::DashMap;
 use rand::{rngs::StdRng, SeedableRng};
-use scratchcomm_wire::{strip_prefix, ClientMessage, CloudValue, ProjectId};
+use scratchcomm_wire::{strip_prefix, ClientMessage, CloudValue, ProjectId, VarName};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -56,8 +57,9 @@ pub struct CoreConfig {
     pub snapshot_window: Duration,
     /// How long a clean stop waits for queued operations to be written.
     pub drain_timeout: Duration,
-    /// A connection open at least this long resets the backoff.
-    pub stable_after: Duration,
+    /// After the server lost variables we had written (a restarted server's empty room),
+    /// write our last values again instead of removing them from the cache.
+    pub resend_own_values: bool,
     /// Send a websocket ping after this long without hearing from the server; `None` = never.
     pub ping_interval: Option<Duration>,
     /// After a ping, how long to wait for any frame before treating the socket as dead.
@@ -86,9 +88,10 @@ pub enum Action {
     },
     /// Call `on_tick` at (or after) this instant.
     WakeAt(Instant),
-    /// Drop the socket; call `on_reconnect_due` after `after`.
+    /// Drop the socket; call `on_reconnect_due` after `after`. `attempt` counts the
+    /// reconnect attempts since the last completed handshake (1 = first), for logs.
     #[allow(missing_docs)]
-    Reconnect { after: Duration },
+    Reconnect { after: Duration, attempt: u32 },
     /// The join snapshot arrived (or none came within the snapshot window): the cache
     /// reflects the server. `CloudHandle::connect` resolves here.
     Synced,
@@ -123,7 +126,6 @@ pub struct Core {
     phase: Phase,
     epoch: u64,
     handshake_done: bool,
-    opened_at: Option<Instant>,
     snapshot_until: Option<Instant>,
     connected_before: bool,
     in_flight: Option<InFlight>,
@@ -137,6 +139,14 @@ pub struct Core {
     ka_wake: Option<Instant>,
     rng: StdRng,
     clock_base: (Instant, SystemTime),
+    /// Names we wrote on this socket before its join dump was handled: the dump predates
+    /// them, so it must neither overwrite nor remove them.
+    written_in_sync: HashSet<String>,
+    /// When the current outage began (the first loss after a completed handshake).
+    outage_since: Option<Instant>,
+    /// Our last written value per variable (full name), kept only with
+    /// `resend_own_values`.
+    own_values: HashMap<String, (VarName, CloudValue)>,
 }
 
 impl Core {
@@ -151,7 +161,6 @@ impl Core {
             phase: Phase::Idle,
             epoch: 0,
             handshake_done: false,
-            opened_at: None,
             snapshot_until: None,
             connected_before: false,
             in_flight: None,
@@ -162,6 +171,9 @@ impl Core {
             ping_sent: false,
             ka_wake: None,
             clock_base: (now, SystemTime::now()),
+            written_in_sync: HashSet::new(),
+            outage_since: None,
+            own_values: HashMap::new(),
         }
     }
 
@@ -195,13 +207,12 @@ impl Core {
     }
 
     /// The websocket of `epoch` is open: write the handshake.
-    pub fn on_opened(&mut self, epoch: u64, now: Instant) -> Vec<Action> {
+    pub fn on_opened(&mut self, epoch: u64, _now: Instant) -> Vec<Action> {
         let mut out = Vec::new();
         if epoch != self.epoch || self.phase != Phase::Connecting {
             return out;
         }
         self.phase = Phase::Open;
-        self.opened_at = Some(now);
         self.handshake_done = false;
         self.in_flight = Some(InFlight::Handshake);
         let hs = ClientMessage::Handshake {
@@ -238,6 +249,11 @@ impl Core {
             }
             (Ok(()), InFlight::Handshake) => {
                 self.handshake_done = true;
+                // A completed handshake means the server is back: the next outage starts
+                // its backoff from the shortest delay again (flapping servers).
+                self.failures = 0;
+                self.outage_since = None;
+                self.written_in_sync.clear();
                 self.heard(now, &mut out);
                 self.emit(&mut out, EventKind::Connect, "", None, now);
                 if self.cfg.receive_updates {
@@ -249,6 +265,9 @@ impl Core {
                 }
             }
             (Ok(()), InFlight::Op(p)) => {
+                if self.snapshot_until.is_some() {
+                    self.note_written_in_sync(&p.op);
+                }
                 self.apply_own(&p.op);
                 let sent = self.own_write_event(&p.op, now);
                 out.push(Action::Complete {
@@ -281,11 +300,11 @@ impl Core {
             Some(until) if now <= until => FrameMode::FirstSnapshot,
             _ => FrameMode::Live,
         };
-        for u in apply_frame(&self.cache, text, mode) {
-            let raw = u.raw_name.clone();
-            let mut ev = self.event(u.kind, &raw, u.value, now);
-            ev.user = u.user;
-            out.push(Action::Emit(ev));
+        if mode == FrameMode::ReconnectSnapshot {
+            self.resync(Some(text), now, &mut out);
+        } else {
+            let ups = apply_frame(&self.cache, text, mode);
+            self.emit_updates(ups, now, &mut out);
         }
         if window.is_some() {
             out.push(Action::Synced);
@@ -302,6 +321,9 @@ impl Core {
         if self.snapshot_until.is_some_and(|u| u <= now) {
             // No snapshot came: the room was empty. Later frames are live.
             self.snapshot_until = None;
+            if self.connected_before {
+                self.resync(None, now, &mut out);
+            }
             out.push(Action::Synced);
         }
         if self.stop_deadline.is_some_and(|d| d <= now) {
@@ -358,6 +380,7 @@ impl Core {
 mod keepalive;
 mod lifecycle;
 mod outgoing;
+mod resync;
 
 #[cfg(test)]
 mod tests;

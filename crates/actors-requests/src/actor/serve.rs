@@ -86,13 +86,21 @@ pub(crate) async fn accept_loop(
             }
             Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
             Err(e) => {
-                tracing::warn!(error = %e, "cloud socket gone; request handler stops");
-                let _ = events.send(RequestEvent::UncaughtError {
-                    caller: None,
-                    last_message: None,
-                    error: RequestError::new(ErrorKind::Socket, e.to_string()),
-                });
-                handler.do_send(super::Halt);
+                // Stopped with `stop()` (Ok) or for good because of its connection.
+                let reason = match tokio::time::timeout(POLL, socket.wait()).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(RequestError::new(ErrorKind::Socket, e.to_string())),
+                    Err(_) => Err(RequestError::new(ErrorKind::Socket, e.to_string())),
+                };
+                if let Err(error) = &reason {
+                    tracing::warn!(error = %error, "cloud socket gone; request handler stops");
+                    let _ = events.send(RequestEvent::UncaughtError {
+                        caller: None,
+                        last_message: None,
+                        error: error.clone(),
+                    });
+                }
+                handler.do_send(super::SocketEnded(reason));
                 return;
             }
         }

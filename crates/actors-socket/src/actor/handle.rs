@@ -3,7 +3,7 @@
 use super::client::SocketClient;
 use super::events::SocketEvent;
 use super::link::CloudLink;
-use super::socket::{Accept, CloudSocket, ListClients, SocketConfig, StopSocket};
+use super::socket::{Accept, CloudSocket, HandleSide, Life, ListClients, SocketConfig, StopSocket};
 use crate::error::SocketError;
 use actix::prelude::*;
 use actors_cloud::{CloudHandle, SkyHandle};
@@ -12,10 +12,13 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// A running cloud socket. Clones share it.
+/// The socket runs under an actix `Supervisor` (a panic restarts it with its state) and
+/// stops cleanly once the last handle is dropped.
 #[derive(Clone)]
 pub struct SocketHandle {
     addr: Addr<CloudSocket>,
     events: broadcast::Sender<SocketEvent>,
+    life: Arc<HandleSide>,
 }
 
 impl std::fmt::Debug for SocketHandle {
@@ -32,8 +35,13 @@ impl SocketHandle {
     pub fn listen(links: Vec<Arc<dyn CloudLink>>, config: SocketConfig) -> SocketHandle {
         let (events, _) = broadcast::channel(config.event_capacity.max(1));
         let tx = events.clone();
-        let addr = CloudSocket::new(links, config, tx).start();
-        SocketHandle { addr, events }
+        let (life, side) = Life::new();
+        let addr = Supervisor::start(move |_| CloudSocket::new(links, config, tx, life));
+        SocketHandle {
+            addr,
+            events,
+            life: Arc::new(side),
+        }
     }
 
     /// [`listen`](Self::listen) over one cloud connection.
@@ -46,8 +54,14 @@ impl SocketHandle {
     pub fn listen_sky(sky: &SkyHandle, config: SocketConfig) -> SocketHandle {
         let (events, _) = broadcast::channel(config.event_capacity.max(1));
         let tx = events.clone();
-        let addr = CloudSocket::over_sky(sky.clone(), config, tx).start();
-        SocketHandle { addr, events }
+        let (life, side) = Life::new();
+        let sky = sky.clone();
+        let addr = Supervisor::start(move |_| CloudSocket::over_sky(sky, config, tx, life));
+        SocketHandle {
+            addr,
+            events,
+            life: Arc::new(side),
+        }
     }
 
     /// The next new client and its username (if known), waiting at most `timeout`.
@@ -86,6 +100,23 @@ impl SocketHandle {
     /// Stops the socket (the cloud links stay up; stop them separately). Idempotent.
     pub async fn stop(&self) {
         let _ = self.addr.send(StopSocket).await;
+    }
+
+    /// Waits until the socket stops for good: `Ok` after [`stop`](Self::stop), the error
+    /// when every cloud connection it listens on stopped for good (e.g. a fatal close
+    /// code). Reconnects and restarts after a panic do not end it.
+    pub async fn wait(&self) -> Result<(), SocketError> {
+        let mut rx = self.life.1.clone();
+        let reason = match rx.wait_for(|r| r.is_some()).await {
+            Ok(r) => r.clone(),
+            Err(_) => return Err(SocketError::closed("socket gone")),
+        };
+        reason.unwrap_or(Ok(()))
+    }
+
+    /// How often the socket was restarted after a panic.
+    pub fn restarts(&self) -> u32 {
+        self.life.2.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The actor's address.

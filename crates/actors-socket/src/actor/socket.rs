@@ -13,7 +13,7 @@ use crate::server::{
 };
 use crate::types::{now_centis, ClientId, PacketSize, SourceTag};
 use actix::prelude::*;
-use actors_cloud::{CloudEvent, SkyHandle, SourceId};
+use actors_cloud::{CloudEvent, EventKind, SkyHandle, SourceId};
 use futures_util::StreamExt;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -80,6 +80,10 @@ impl std::fmt::Debug for SocketConfig {
 
 type Accepted = (SocketClient, Option<String>);
 
+mod life;
+pub use life::StopReason;
+pub(crate) use life::{HandleSide, Life};
+
 /// Stream tag of the events of a Sky (its members get link tags on first sight).
 const SKY_TAG: SourceTag = SourceTag::MAX;
 
@@ -99,6 +103,7 @@ pub struct CloudSocket {
     /// One writer per link, started with its first client.
     writers: HashMap<SourceTag, Addr<LinkWriter>>,
     next_sender: u64,
+    life: Life,
 }
 
 impl CloudSocket {
@@ -106,8 +111,10 @@ impl CloudSocket {
         links: Vec<Arc<dyn CloudLink>>,
         config: SocketConfig,
         events: broadcast::Sender<SocketEvent>,
+        life: Life,
     ) -> Self {
         CloudSocket {
+            life,
             protocols: HashMap::new(),
             created: now_centis(),
             links,
@@ -128,8 +135,9 @@ impl CloudSocket {
         sky: SkyHandle,
         config: SocketConfig,
         events: broadcast::Sender<SocketEvent>,
+        life: Life,
     ) -> Self {
-        let mut socket = Self::new(Vec::new(), config, events);
+        let mut socket = Self::new(Vec::new(), config, events, life);
         socket.sky = Some(sky);
         socket
     }
@@ -295,6 +303,10 @@ impl Actor for CloudSocket {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        self.watch_handles(ctx);
+        if self.is_done() {
+            return; // dormant after a final stop
+        }
         for (tag, link) in self.links.iter().enumerate() {
             let tag = tag as SourceTag;
             ctx.add_stream(link.events().map(move |e| (tag, e)));
@@ -307,6 +319,12 @@ impl Actor for CloudSocket {
 
 impl StreamHandler<(SourceTag, CloudEvent)> for CloudSocket {
     fn handle(&mut self, (tag, event): (SourceTag, CloudEvent), ctx: &mut Context<Self>) {
+        if self.is_done() {
+            return;
+        }
+        if let EventKind::Error { message } = &event.kind {
+            self.life.last_error = Some(message.clone());
+        }
         if let Some(value) = set_value(&event, "FROM_CLIENT") {
             let value = value.to_owned();
             let tag = if tag == SKY_TAG {
@@ -317,12 +335,16 @@ impl StreamHandler<(SourceTag, CloudEvent)> for CloudSocket {
             } else {
                 tag
             };
-            self.on_update(tag, &value, ctx);
+            self.guarded(tag, ctx, |act, ctx| act.on_update(tag, &value, ctx));
         }
     }
 
-    fn finished(&mut self, _: &mut Context<Self>) {
+    fn finished(&mut self, ctx: &mut Context<Self>) {
+        if self.is_done() {
+            return;
+        }
         tracing::warn!("a cloud link of the socket stopped for good");
+        self.link_ended(ctx);
     }
 }
 
@@ -335,6 +357,10 @@ impl Handler<Accept> for CloudSocket {
     type Result = MessageResult<Accept>;
     fn handle(&mut self, _: Accept, _: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
+        if self.is_done() {
+            let _ = tx.send(Err(self.stopped_error()));
+            return MessageResult(rx);
+        }
         match self.backlog.pop_front() {
             Some(item) => {
                 let _ = tx.send(Ok(item));
@@ -368,13 +394,6 @@ pub struct StopSocket;
 impl Handler<StopSocket> for CloudSocket {
     type Result = ();
     fn handle(&mut self, _: StopSocket, ctx: &mut Context<Self>) {
-        let ids: Vec<(SourceTag, ClientId)> = self.clients.keys().copied().collect();
-        for id in ids {
-            self.drop_client(id, "socket stopped");
-        }
-        for w in self.waiters.drain(..) {
-            let _ = w.send(Err(SocketError::closed("socket stopped")));
-        }
-        ctx.stop();
+        self.finish(Ok(()), ctx);
     }
 }

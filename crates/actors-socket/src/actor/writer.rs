@@ -2,6 +2,10 @@
 //! set of every client on the link goes through it, so the sets are spaced, placed on the
 //! shared variable rotation and written in order (§1.6, §9 C4; R1–R3 in
 //! [`Rotation`](crate::server::Rotation)).
+//!
+//! It runs under an actix [`Supervisor`]: a panic in the link's `set` (user code for a
+//! custom [`CloudLink`]) is caught and restarts the writer with its queue, rotation and
+//! waiting senders kept; only the message whose set was being written fails.
 
 use super::link::CloudLink;
 use crate::error::SocketError;
@@ -29,15 +33,15 @@ pub struct LinkWriter {
 impl LinkWriter {
     /// Starts the writer of `link` with sets at least `spacing` apart.
     pub fn start(link: Arc<dyn CloudLink>, spacing: Duration) -> Addr<LinkWriter> {
-        LinkWriter {
+        let writer = LinkWriter {
             link,
             pacer: Pacer::new(spacing),
             epoch: Instant::now(),
             rng: RngRandom(rand::rngs::StdRng::from_entropy()),
             outcomes: HashMap::new(),
             timer: None,
-        }
-        .start()
+        };
+        Supervisor::start(move |_| writer)
     }
 
     fn now(&self) -> Duration {
@@ -59,7 +63,15 @@ impl LinkWriter {
             let now = self.now();
             match self.pacer.poll(now, now_centis(), &mut self.rng) {
                 PacerStep::Write { set, .. } => {
-                    let write = self.link.set(set.name(), set.value);
+                    let link = &self.link;
+                    let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        link.set(set.name(), set.value)
+                    }));
+                    let Ok(write) = started else {
+                        tracing::error!("a cloud link's set panicked; restarting the link writer");
+                        ctx.stop(); // `restarting` fails the message being written
+                        return;
+                    };
                     ctx.spawn(write.into_actor(self).map(|result, act, ctx| {
                         let now = act.now();
                         if let Some((id, outcome)) = act.pacer.written(now, result) {
@@ -87,7 +99,27 @@ impl LinkWriter {
 impl Actor for LinkWriter {
     type Context = Context<Self>;
 
-    fn stopped(&mut self, _: &mut Context<Self>) {
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.pump(ctx); // after a restart: carry on with the queue
+    }
+}
+
+impl Supervised for LinkWriter {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        self.timer = None; // cancelled by the restart, like the write in flight
+        let lost = Err(SocketError::closed(
+            "the link writer restarted during this write",
+        ));
+        if let Some((id, outcome)) = self.pacer.written(self.now(), lost) {
+            self.finish(id, outcome);
+        }
+        tracing::info!("link writer restarting");
+    }
+}
+
+impl Drop for LinkWriter {
+    fn drop(&mut self) {
+        // Gone for good (its socket dropped every address): tell whoever still waits.
         for (_, tx) in self.outcomes.drain() {
             let _ = tx.send(Err(SocketError::closed("the socket's link writer stopped")));
         }

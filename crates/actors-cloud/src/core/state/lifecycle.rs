@@ -109,13 +109,6 @@ impl Core {
         if self.handshake_done {
             self.connected_before = true;
         }
-        if self
-            .opened_at
-            .take()
-            .is_some_and(|t| now.saturating_duration_since(t) >= self.cfg.stable_after)
-        {
-            self.failures = 0;
-        }
         self.handshake_done = false;
         self.snapshot_until = None;
         self.last_rx = None;
@@ -149,13 +142,19 @@ impl Core {
             self.fail(CloudError::Disconnected { reason }, now, out);
         } else {
             let slow = advice == ReconnectAdvice::RetrySlowly;
-            let after = self
-                .cfg
-                .backoff
-                .delay(self.failures, slow, self.rng.gen::<f64>());
+            let since = *self.outage_since.get_or_insert(now);
+            let after = self.cfg.backoff.delay_in_outage(
+                self.failures,
+                now.saturating_duration_since(since),
+                slow,
+                self.rng.gen::<f64>(),
+            );
             self.failures += 1;
             self.phase = Phase::Waiting;
-            out.push(Action::Reconnect { after });
+            out.push(Action::Reconnect {
+                after,
+                attempt: self.failures,
+            });
         }
     }
 

@@ -72,7 +72,8 @@ impl Core {
     }
 
     /// Our own written operation changes our view of the variables too.
-    pub(super) fn apply_own(&self, op: &Op) {
+    pub(super) fn apply_own(&mut self, op: &Op) {
+        self.note_own(op);
         match op {
             Op::Set { name, value } | Op::Create { name, value } => {
                 self.cache.insert(name.full().to_owned(), value.clone());

@@ -17,7 +17,7 @@ fn cfg(rate: RateLimit) -> CoreConfig {
         coalesce: false,
         snapshot_window: Duration::from_secs(1),
         drain_timeout: Duration::from_secs(5),
-        stable_after: Duration::from_secs(5),
+        resend_own_values: false,
         ping_interval: Some(Duration::from_secs(20)),
         ping_timeout: Duration::from_secs(10),
         seed: 7,
@@ -262,6 +262,8 @@ fn coalescing_merges_waiters() {
 }
 
 mod lifecycle;
+mod reconnect;
+mod resync;
 
 #[test]
 fn own_writes_emit_a_local_sent_event_once_written_never_a_remote_kind() {

@@ -52,7 +52,7 @@ fn disconnect_requeues_in_flight_and_resends_after_handshake() {
     let after = a
         .iter()
         .find_map(|a| match a {
-            Action::Reconnect { after } => Some(*after),
+            Action::Reconnect { after, .. } => Some(*after),
             _ => None,
         })
         .expect("reconnect scheduled");
@@ -80,7 +80,7 @@ fn backoff_grows_and_overloaded_waits_longer() {
             .core
             .on_connect_failed(e, "refused".into(), false, r.at(i * 1000));
         let after = a.iter().find_map(|a| match a {
-            Action::Reconnect { after } => Some(*after),
+            Action::Reconnect { after, .. } => Some(*after),
             _ => None,
         });
         delays.push(after.unwrap());
@@ -88,14 +88,19 @@ fn backoff_grows_and_overloaded_waits_longer() {
     }
     let p = BackoffPolicy::default();
     for (n, d) in delays.iter().enumerate() {
-        assert!(*d <= p.delay(n as u32, false, 1.0) && *d >= p.delay(n as u32, false, 0.0));
+        let outage = Duration::from_millis(n as u64 * 1000);
+        let (hi, lo) = (
+            p.delay_in_outage(n as u32, outage, false, 1.0),
+            p.delay_in_outage(n as u32, outage, false, 0.0),
+        );
+        assert!(*d <= hi && *d >= lo, "{d:?} not in [{lo:?}, {hi:?}]");
     }
     let e = r.core.epoch();
     r.core.on_opened(e, r.at(9000));
     let a = r.core.on_closed(e, Some(4003), "full".into(), r.at(9001));
     assert!(a
         .iter()
-        .any(|a| matches!(a, Action::Reconnect { after } if *after >= Duration::from_secs(5))));
+        .any(|a| matches!(a, Action::Reconnect { after, .. } if *after >= Duration::from_secs(5))));
 }
 
 #[test]
