@@ -45,6 +45,23 @@
 //!   `scratchcomm set`) may write its handshake and `set` and exit at once. Only an
 //!   incomplete last frame is lost.
 //!
+//! # No client can hurt another
+//! * **Outbound:** each client has its own queue of unsent updates (`outbox.rs`), measured
+//!   in bytes and in the age of its oldest update, never in frames. At each wake-up the
+//!   client's task takes everything queued and writes it as frames of newline-separated
+//!   messages. While more than [`ServerConfig::outbound_coalesce_bytes`] (64 KiB) wait, a
+//!   `set` superseded by a later set of the same variable is dropped for that client (it
+//!   gets the latest value of every variable; renames and deletes are kept in place). A
+//!   client is too slow (1013) only when it still holds more than
+//!   [`ServerConfig::outbound_max_bytes`] (4 MiB) or has not taken an update for
+//!   [`ServerConfig::outbound_max_lag`] (15 s): a client that reads is never closed
+//!   because of another client's burst.
+//! * **Inbound:** each connection has an allowance ([`InboundLimit`], default 5,000
+//!   messages/s with bursts of 10,000, and 8 MiB/s with bursts of 16 MiB; `None` turns it
+//!   off). Over it, the server stops reading that connection until the allowance is back:
+//!   TCP slows the sender down, it is not closed. TurboWarp's server has no such limit; the
+//!   defaults are far above what Scratch (about 10 sets/s) or a bot sends.
+//!
 //! # Join dump and empty rooms
 //! A client cannot ask whether the dump is complete or will come at all. The cloud client of
 //! this workspace (`scratchcomm-actors-cloud`) therefore treats the *first frame within its
@@ -68,7 +85,7 @@
 //! | 4005 | the upgrade request carries a Scratch session cookie ([`ServerConfig::refuse_scratch_session_cookie`], on by default) |
 //! | 4006 | no `User-Agent` header, when [`ServerConfig::require_user_agent`] is on |
 //! | 1009 | a frame (continuations joined) larger than `max_message_bytes` |
-//! | 1013 | the client did not read fast enough: its bounded queue (`outbound_capacity` frames) overflowed |
+//! | 1013 | the client did not read: after dropping superseded sets it still had more than `outbound_max_bytes` waiting, or its oldest unsent update was older than `outbound_max_lag` |
 //! | 1001 | the server stops, or the client did not answer a ping within `ping_timeout` |
 //!
 //! # Design
@@ -84,7 +101,9 @@
 pub mod admission;
 pub mod config;
 pub mod error;
+pub mod inbound;
 pub mod keepalive;
+pub mod outbox;
 mod payload;
 pub mod protocol;
 pub mod room;
@@ -92,7 +111,7 @@ mod server;
 mod session;
 mod state;
 
-pub use config::{Limits, ProjectFilter, ServerConfig};
+pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};
 pub use state::CloudState;

@@ -217,8 +217,8 @@ impl ClientState {
             if !vars.contains_key(&name) && vars.len() >= max_vars {
                 return Err(Action::close(CloseCode::OVERLOADED, "too many variables"));
             }
-            vars.insert(name, value);
-            room.broadcast(id, &frame);
+            room.broadcast_set(id, &name, &frame);
+            room.variables_mut().insert(name, value);
             Ok(None)
         })
     }
