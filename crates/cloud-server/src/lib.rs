@@ -56,8 +56,8 @@
 //!   [`ServerConfig::outbound_max_bytes`] (4 MiB) or has not taken an update for
 //!   [`ServerConfig::outbound_max_lag`] (15 s): a client that reads is never closed
 //!   because of another client's burst.
-//! * **Inbound:** each connection has an allowance ([`InboundLimit`], default 5,000
-//!   messages/s with bursts of 10,000, and 8 MiB/s with bursts of 16 MiB; `None` turns it
+//! * **Inbound:** each connection has an allowance ([`InboundLimit`], default 20,000
+//!   messages/s with bursts of 20,000, and 8 MiB/s with bursts of 16 MiB; `None` turns it
 //!   off). Over it, the server stops reading that connection until the allowance is back:
 //!   TCP slows the sender down, it is not closed. TurboWarp's server has no such limit; the
 //!   defaults are far above what Scratch (about 10 sets/s) or a bot sends.
