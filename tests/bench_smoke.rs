@@ -73,3 +73,46 @@ fn spread_load_probes_every_room() {
     // 20 probes, one room after the other, each reaching that room's 2 clients.
     assert!(out.contains("(40 of 40 deliveries)"), "{out}");
 }
+
+#[test]
+fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
+    // TurboWarp's server comes from ../shared/peers (skipped outside CI when missing).
+    let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/peers/turbowarp-cloud-server-a0b29ec.tar.gz");
+    if !peer.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing: it belongs beside the repository in ../shared/",
+            peer.display()
+        );
+        eprintln!("skipped: {} is missing", peer.display());
+        return;
+    }
+    let (ok, out) = run_bounded(
+        &[
+            "bench",
+            "--scenario",
+            "broadcast",
+            "--rooms",
+            "2",
+            "--per-room",
+            "3",
+            "--seconds",
+            "1",
+            "--against-turbowarp",
+        ],
+        Duration::from_secs(90),
+    );
+    assert!(ok, "bench failed or timed out:\n{out}");
+    assert!(
+        out.contains("broadcast [ours]: 2 rooms x 3 clients"),
+        "{out}"
+    );
+    assert!(
+        out.contains("broadcast [TurboWarp]: 2 rooms x 3 clients"),
+        "{out}"
+    );
+    assert!(out.contains("us per delivered message"), "{out}");
+    assert!(out.contains("server CPU per delivered message:"), "{out}");
+    assert!(out.contains("p99:"), "{out}");
+}

@@ -16,6 +16,7 @@
 
 mod arbiters;
 mod bots;
+mod broadcast;
 mod clients;
 mod fanout;
 mod floor;
@@ -82,6 +83,10 @@ pub struct BenchArgs {
     /// with tools/python-reference/setup.sh if missing).
     #[arg(long)]
     pub against_original: bool,
+    /// broadcast: also run the same load against TurboWarp's own cloud-server
+    /// (`tools/peers/turbowarp.sh`, needs node/npm and ../shared/peers) and print ratios.
+    #[arg(long)]
+    pub against_turbowarp: bool,
     /// Request of every client: `ping`, or `add` (`add <k> 3`, k different for every
     /// request so no two requests or replies are identical).
     #[arg(long, default_value = "add")]
@@ -142,7 +147,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::IdleConnections => {
                 scale::idle_connections(args.count, args.projects, args.event_capacity).await
             }
-            Scenario::Broadcast => scale::broadcast(args.rooms, args.per_room, duration).await,
+            Scenario::Broadcast => {
+                broadcast::broadcast(args.rooms, args.per_room, duration, args.against_turbowarp)
+                    .await
+            }
             Scenario::Arbiters => spread(&args, duration).await,
             Scenario::Goodput => goodput::goodput(args.chars).await,
             Scenario::SaRequests => sa::sa_requests(args.clients.max(1), duration).await,

@@ -60,9 +60,26 @@ pub struct ServerConfig {
     /// close frame; we send a close frame with TurboWarp's protocol-violation code so a
     /// client can tell what happened.
     pub handshake_timeout: Option<Duration>,
-    /// Frames queued per client before it counts as too slow and is disconnected
-    /// (default 256). This bounds the server's memory per client.
-    pub outbound_capacity: usize,
+    /// While more than this many bytes wait to be sent to one client, a `set` superseded by
+    /// a later set of the same variable is dropped from its queue (default 64 KiB): a
+    /// lagging client gets the latest value of every variable, which is all a Scratch
+    /// project reads. Below this every set is delivered.
+    pub outbound_coalesce_bytes: usize,
+    /// A client that, after coalescing, still has more than this many bytes waiting is too
+    /// slow and is closed with 1013 (default 4 MiB). This bounds the server's memory per
+    /// client; a burst of another client cannot reach it as long as this client reads,
+    /// because superseded sets are dropped and a room holds at most
+    /// `max_variables_per_room` variables.
+    pub outbound_max_bytes: usize,
+    /// A client whose oldest unsent update is older than this (it has not read for that
+    /// long, e.g. its TCP window stays closed) is too slow and is closed with 1013
+    /// (default 15 s).
+    pub outbound_max_lag: Duration,
+    /// Per-connection inbound rate limit (default [`InboundLimit::default`]; `None`:
+    /// unlimited, as TurboWarp's server). A client over its limit is throttled: the server
+    /// stops reading its connection until its allowance is back, so TCP slows it down;
+    /// it is not closed and nobody else notices.
+    pub inbound_limit: Option<InboundLimit>,
     /// When several frames wait in a client's queue, send them as one frame of
     /// newline-separated messages, up to about this many bytes (default 16 KiB; 0 sends every
     /// message alone). Nothing waits for a batch to fill: only what is already queued is
@@ -100,7 +117,10 @@ impl Default for ServerConfig {
             ping_interval: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(30),
             handshake_timeout: Some(Duration::from_secs(10)),
-            outbound_capacity: 256,
+            outbound_coalesce_bytes: 64 * 1024,
+            outbound_max_bytes: 4 * 1024 * 1024,
+            outbound_max_lag: Duration::from_secs(15),
+            inbound_limit: Some(InboundLimit::default()),
             batch_bytes: 16 * 1024,
             project_filter: ProjectFilter::allow_all(),
             storage: Storage::Memory,
@@ -159,6 +179,36 @@ impl ServerConfig {
     pub fn with_project_filter(mut self, filter: ProjectFilter) -> Self {
         self.project_filter = filter;
         self
+    }
+}
+
+/// How much one connection may send: a token bucket of messages (each newline-separated
+/// message of a frame counts) and one of bytes, each refilled continuously at its rate up to
+/// its burst. The defaults are far above what Scratch sends (at most about 10 sets per
+/// second per project) and let a bot burst: a client of TurboWarp's server is never
+/// throttled by them in practice.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InboundLimit {
+    /// Sustained messages per second (default 20,000: a request bot of this workspace sets
+    /// up to about 13,000 values per second on loopback, see docs/performance.md).
+    pub messages_per_sec: f64,
+    /// Messages that may arrive at once after a quiet period (default 20,000).
+    pub message_burst: f64,
+    /// Sustained bytes per second (default 8 MiB).
+    pub bytes_per_sec: f64,
+    /// Bytes that may arrive at once (default 16 MiB). A frame larger than what is left is
+    /// still read whole; the connection then waits until the allowance is positive again.
+    pub byte_burst: f64,
+}
+
+impl Default for InboundLimit {
+    fn default() -> Self {
+        InboundLimit {
+            messages_per_sec: 20_000.0,
+            message_burst: 20_000.0,
+            bytes_per_sec: 8.0 * 1024.0 * 1024.0,
+            byte_burst: 16.0 * 1024.0 * 1024.0,
+        }
     }
 }
 

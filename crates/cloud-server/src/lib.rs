@@ -82,6 +82,7 @@
 //!   same.
 //! * Optional, off by default: [`ServerConfig::unique_usernames`] (4002 for a name already
 //!   in the room), [`ServerConfig::require_user_agent`] (4006), [`ProjectFilter`] (4004).
+//!
 //! # Keeping rooms across restarts
 //! By default rooms live in memory only: a restarted server starts empty. With
 //! [`ServerConfig::storage`] = [`Storage::Sqlite`] (`scratchcomm serve --data FILE`,
@@ -119,6 +120,23 @@
 //! An embedding app binds TLS itself (e.g. `HttpServer::bind_rustls_0_23` with
 //! [`TlsFiles::load`]).
 //!
+//! # No client can hurt another
+//! * **Outbound:** each client has its own queue of unsent updates (`outbox.rs`), measured
+//!   in bytes and in the age of its oldest update, never in frames. At each wake-up the
+//!   client's task takes everything queued and writes it as frames of newline-separated
+//!   messages. While more than [`ServerConfig::outbound_coalesce_bytes`] (64 KiB) wait, a
+//!   `set` superseded by a later set of the same variable is dropped for that client (it
+//!   gets the latest value of every variable; renames and deletes are kept in place). A
+//!   client is too slow (1013) only when it still holds more than
+//!   [`ServerConfig::outbound_max_bytes`] (4 MiB) or has not taken an update for
+//!   [`ServerConfig::outbound_max_lag`] (15 s): a client that reads is never closed
+//!   because of another client's burst.
+//! * **Inbound:** each connection has an allowance ([`InboundLimit`], default 20,000
+//!   messages/s with bursts of 20,000, and 8 MiB/s with bursts of 16 MiB; `None` turns it
+//!   off). Over it, the server stops reading that connection until the allowance is back:
+//!   TCP slows the sender down, it is not closed. TurboWarp's server has no such limit; the
+//!   defaults are far above what Scratch (about 10 sets/s) or a bot sends.
+//!
 //! # Join dump and empty rooms
 //! A client cannot ask whether the dump is complete or will come at all. The cloud client of
 //! this workspace (`scratchcomm-actors-cloud`) therefore treats the *first frame within its
@@ -144,7 +162,7 @@
 //! | 1002 | a websocket protocol error (reserved bits, unknown opcode, unmasked frame, bad fragments, control frame over 125 bytes) |
 //! | 1007 | a text frame that is not UTF-8 |
 //! | 1009 | a frame or fragmented message (declared or received) larger than `max_message_bytes` |
-//! | 1013 | the client did not read fast enough: its bounded queue (`outbound_capacity` frames) overflowed |
+//! | 1013 | the client did not read: after dropping superseded sets it still had more than `outbound_max_bytes` waiting, or its oldest unsent update was older than `outbound_max_lag` |
 //! | 1001 | the server stops, or the client did not answer a ping within `ping_timeout` |
 //!
 //! # Design
@@ -163,8 +181,10 @@
 pub mod admission;
 pub mod config;
 pub mod error;
+pub mod inbound;
 pub mod keepalive;
 pub mod message;
+pub mod outbox;
 mod payload;
 pub mod protocol;
 pub mod room;
@@ -174,7 +194,7 @@ mod state;
 pub mod store;
 mod tls;
 
-pub use config::{Limits, ProjectFilter, ServerConfig};
+pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};
 pub use state::CloudState;

@@ -201,8 +201,8 @@ impl ClientState {
                     "too many variables",
                 ));
             }
-            vars.insert(name, value);
-            room.broadcast(id, &frame);
+            room.broadcast_set(id, &name, &frame);
+            room.variables_mut().insert(name, value);
             Ok(None)
         })
     }

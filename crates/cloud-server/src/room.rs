@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::Limits;
 use crate::message::VarKey;
+use crate::outbox::Update;
 use crate::store::Pending;
 
 mod variables;
@@ -30,6 +31,12 @@ pub type ClientId = u64;
 pub trait Outbox: Clone {
     /// Queue one text frame; false if the client cannot take it.
     fn offer(&self, frame: &str) -> bool;
+
+    /// Queue one update shared by the room's members (the server's outbox uses its variable
+    /// to coalesce superseded sets for a lagging receiver); by default its frame is offered.
+    fn offer_update(&self, update: &Update) -> bool {
+        self.offer(update.frame())
+    }
 }
 
 /// One connected client inside a room.
@@ -88,12 +95,23 @@ impl<O: Outbox> Room<O> {
         self.members.iter().any(|m| m.id == id)
     }
 
-    /// Send `frame` to every member except `except`. Members that cannot take it are
-    /// removed; their ids are returned.
+    /// Send `frame` (a rename, delete or anything that supersedes nothing) to every member
+    /// except `except`. Members that cannot take it are removed; their ids are returned.
     pub fn broadcast(&mut self, except: ClientId, frame: &str) -> Vec<ClientId> {
+        self.broadcast_update(except, &Update::other(frame))
+    }
+
+    /// Send the `set` frame of variable `name` to every member except `except`, like
+    /// [`broadcast`](Self::broadcast); a later set of `name` may supersede it for a member
+    /// that lags behind.
+    pub fn broadcast_set(&mut self, except: ClientId, name: &str, frame: &str) -> Vec<ClientId> {
+        self.broadcast_update(except, &Update::set(name, frame))
+    }
+
+    fn broadcast_update(&mut self, except: ClientId, update: &Update) -> Vec<ClientId> {
         let mut dropped = Vec::new();
         self.members.retain(|m| {
-            if m.id == except || m.outbox.offer(frame) {
+            if m.id == except || m.outbox.offer_update(update) {
                 true
             } else {
                 dropped.push(m.id);

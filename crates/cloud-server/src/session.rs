@@ -6,24 +6,27 @@
 //! the connection can no longer be written to, the frames already received are still
 //! applied ([`drain`]).
 //!
-//! Frames for the client arrive through a bounded channel ([`ChannelOutbox`]). When a
-//! broadcast finds that channel full, the client is removed from its room at once and its
-//! connection is closed with 1013 (try again later): the server never buffers without
-//! bound for a client that does not read.
+//! Updates for the client wait in its [`ChannelOutbox`] (bounded by bytes and age, see
+//! `outbox.rs`); at each wake-up the session takes everything queued and writes it as
+//! frames of newline-separated messages. A client judged too slow is closed with 1013
+//! (try again later). What the client sends is charged to its [`Allowance`]; over its
+//! limit the session stops reading it for a while.
 
 use actix_web::web::Bytes;
 use actix_ws::{
     AggregatedMessage, AggregatedMessageStream, CloseReason, MessageStream, ProtocolError, Session,
 };
+use futures_util::FutureExt;
 use scratchcomm_wire::CloseCode;
-use std::sync::Arc;
+use std::pin::pin;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::watch;
 
 use crate::admission::Refusal;
 use crate::config::ServerConfig;
+use crate::inbound::{message_count, Allowance};
 use crate::keepalive::{Keepalive, KeepaliveAction};
+use crate::outbox::{ChannelOutbox, QueueLimits};
 use crate::protocol::{too_slow, Action, ClientState};
 use crate::room::{Outbox, Rooms};
 use crate::state::CloudState;
@@ -31,26 +34,8 @@ use crate::state::CloudState;
 /// How long a close frame may take to be queued before the connection is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// The server's [`Outbox`]: a bounded channel to the connection's task, plus a signal that
-/// disconnects the client when the channel overflows.
-#[derive(Clone, Debug)]
-pub struct ChannelOutbox {
-    tx: mpsc::Sender<String>,
-    kick: Arc<Notify>,
-}
-
-impl Outbox for ChannelOutbox {
-    fn offer(&self, frame: &str) -> bool {
-        match self.tx.try_send(frame.to_owned()) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                self.kick.notify_one();
-                false
-            }
-            Err(TrySendError::Closed(_)) => false,
-        }
-    }
-}
+/// Far enough in the future to mean "never" for a timer that is not armed.
+const NEVER: Duration = Duration::from_secs(86_400 * 365);
 
 /// How a connection ends.
 enum End {
@@ -144,11 +129,19 @@ pub(crate) async fn run(
     }
     let slot = ConnectionSlot(&shared.rooms);
 
-    let (tx, mut rx) = mpsc::channel::<String>(config.outbound_capacity);
-    let kick = Arc::new(Notify::new());
-    let outbox = ChannelOutbox {
-        tx,
-        kick: kick.clone(),
+    let outbox = ChannelOutbox::new(QueueLimits {
+        coalesce_bytes: config.outbound_coalesce_bytes,
+        max_bytes: config.outbound_max_bytes,
+        max_lag: config.outbound_max_lag,
+    });
+    let mut allowance = config
+        .inbound_limit
+        .map(|limit| Allowance::new(&limit, Instant::now()));
+    // Set while the client is over its inbound limit: nothing is read until then.
+    let mut resume_reading: Option<tokio::time::Instant> = None;
+    let writer = Writer {
+        outbox: &outbox,
+        max_lag: config.outbound_max_lag,
     };
     let mut client = ClientState::new(shared.rooms.next_client_id());
     let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
@@ -161,18 +154,19 @@ pub(crate) async fn run(
 
     let end = loop {
         let deadline = tokio::time::Instant::from_std(keepalive.next_deadline());
+        let throttled = resume_reading.is_some();
+        let resume = resume_reading.unwrap_or_else(|| tokio::time::Instant::now() + NEVER);
         tokio::select! {
             biased;
             _ = shutdown.changed() => break End::close(CloseCode::GOING_AWAY, "server stopping"),
-            _ = kick.notified() => break End::from(too_slow()),
-            Some(frame) = rx.recv() => {
-                let frame = gather(frame, &mut rx, config.batch_bytes);
-                if let Err(end) = send(&mut session, frame, &kick, &mut shutdown).await {
+            _ = outbox.wake().notified() => {
+                if let Err(end) = writer.flush(&mut session, config.batch_bytes, &mut shutdown).await {
                     break end;
                 }
             }
-            msg = stream.recv() => {
-                keepalive.on_activity(Instant::now());
+            msg = stream.recv(), if !throttled => {
+                let now = Instant::now();
+                keepalive.on_activity(now);
                 let text = match classify(msg) {
                     Received::Text(text) => text,
                     Received::Ping(b) => {
@@ -184,13 +178,23 @@ pub(crate) async fn run(
                     Received::Nothing => continue,
                     Received::End(end) => break end,
                 };
+                if let Some(allowance) = allowance.as_mut() {
+                    resume_reading = allowance
+                        .charge(message_count(&text), text.len(), now)
+                        .map(tokio::time::Instant::from_std);
+                }
                 let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
                 if client.project().is_some() {
                     keepalive.on_handshake();
                 }
-                if let Err(end) = execute(&mut session, actions, &kick, &mut shutdown).await {
+                if let Err(end) = writer.execute(&mut session, actions, &mut shutdown).await {
                     break end;
                 }
+            }
+            _ = tokio::time::sleep_until(resume), if throttled => {
+                resume_reading = None;
+                // The client was not read meanwhile: its silence is ours, not a dead peer.
+                keepalive.on_activity(Instant::now());
             }
             _ = tokio::time::sleep_until(deadline) => match keepalive.poll(Instant::now()) {
                 KeepaliveAction::Ping => {
@@ -212,7 +216,7 @@ pub(crate) async fn run(
     // Leave the room and free the connection slot before the close frame goes out, so a
     // client that sees the close can reconnect at once.
     client.on_disconnect(&shared.rooms);
-    drop(rx);
+    outbox.close();
     drop(slot);
     finish(session, end).await;
 }
@@ -242,48 +246,81 @@ async fn drain(
     }
 }
 
-async fn execute(
-    session: &mut Session,
-    actions: Vec<Action>,
-    kick: &Notify,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Result<(), End> {
-    for action in actions {
-        match action {
-            Action::Reply(text) => send(session, text, kick, shutdown).await?,
-            close @ Action::Close { .. } => return Err(close.into()),
-        }
-    }
-    Ok(())
+/// Writes to one session: replies, and everything its outbox holds.
+struct Writer<'a> {
+    outbox: &'a ChannelOutbox,
+    max_lag: Duration,
 }
 
-/// Join `first` with the frames already waiting in `rx` (newline-separated) while the
-/// result is shorter than `cap` bytes. Never waits.
-fn gather(first: String, rx: &mut mpsc::Receiver<String>, cap: usize) -> String {
-    let mut batch = first;
-    while batch.len() < cap {
-        match rx.try_recv() {
-            Ok(next) => {
-                batch.push('\n');
-                batch.push_str(&next);
+impl Writer<'_> {
+    async fn execute(
+        &self,
+        session: &mut Session,
+        actions: Vec<Action>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), End> {
+        for action in actions {
+            match action {
+                Action::Reply(text) => self.send(session, text, shutdown).await?,
+                close @ Action::Close { .. } => return Err(close.into()),
             }
-            Err(_) => break,
+        }
+        Ok(())
+    }
+
+    /// Write everything queued, in frames of about `batch_bytes`, until the queue is
+    /// empty (updates queued while writing are taken too).
+    async fn flush(
+        &self,
+        session: &mut Session,
+        batch_bytes: usize,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), End> {
+        loop {
+            let frames = {
+                let mut queue = self.outbox.lock();
+                if queue.is_too_slow() {
+                    return Err(too_slow().into());
+                }
+                queue.take_frames(batch_bytes)
+            };
+            if frames.is_empty() {
+                return Ok(());
+            }
+            for frame in frames {
+                self.send(session, frame, shutdown).await?;
+            }
         }
     }
-    batch
-}
 
-/// Write one frame, unless the client is kicked or the server stops meanwhile.
-async fn send(
-    session: &mut Session,
-    text: String,
-    kick: &Notify,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Result<(), End> {
-    tokio::select! {
-        r = session.text(text) => r.map_err(|_| End::Gone),
-        _ = kick.notified() => Err(too_slow().into()),
-        _ = shutdown.changed() => Err(End::close(CloseCode::GOING_AWAY, "server stopping")),
+    /// Write one frame. It is handed to the connection at once unless the client has not
+    /// read for a while; then wait, but at most `max_lag`, and stop early when the client
+    /// is judged too slow or the server stops.
+    async fn send(
+        &self,
+        session: &mut Session,
+        text: String,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), End> {
+        let mut write = pin!(session.text(text));
+        if let Some(done) = write.as_mut().now_or_never() {
+            return done.map_err(|_| End::Gone);
+        }
+        let mut lag = pin!(tokio::time::sleep(self.max_lag));
+        loop {
+            tokio::select! {
+                done = &mut write => return done.map_err(|_| End::Gone),
+                _ = self.outbox.wake().notified() => {
+                    if self.outbox.lock().is_too_slow() {
+                        return Err(too_slow().into());
+                    }
+                }
+                _ = &mut lag => return Err(too_slow().into()),
+                _ = shutdown.changed() => {
+                    return Err(End::close(CloseCode::GOING_AWAY, "server stopping"))
+                }
+            }
+        }
     }
 }
 
@@ -326,47 +363,4 @@ async fn finish(session: Session, end: End) {
         }),
     };
     let _ = tokio::time::timeout(CLOSE_GRACE, session.close(reason)).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gather_joins_only_what_is_queued_up_to_the_cap() {
-        let (tx, mut rx) = mpsc::channel(8);
-        assert_eq!(gather("a".into(), &mut rx, 100), "a");
-        for m in ["b", "c", "d"] {
-            tx.try_send(m.to_owned()).unwrap();
-        }
-        assert_eq!(gather("a".into(), &mut rx, 100), "a\nb\nc\nd");
-        for m in ["1234", "5678", "9"] {
-            tx.try_send(m.to_owned()).unwrap();
-        }
-        // "x\n1234" is 6 bytes: one more joins, then the cap stops it
-        assert_eq!(gather("x".into(), &mut rx, 6), "x\n1234");
-        assert_eq!(gather("y".into(), &mut rx, 0), "y");
-        assert_eq!(rx.try_recv().unwrap(), "5678");
-    }
-
-    #[test]
-    fn a_full_outbox_kicks_its_client() {
-        let (tx, mut rx) = mpsc::channel(1);
-        let kick = Arc::new(Notify::new());
-        let outbox = ChannelOutbox {
-            tx,
-            kick: kick.clone(),
-        };
-        assert!(outbox.offer("one"));
-        assert!(!outbox.offer("two"));
-        // the kick is remembered until the session looks
-        let notified = kick.notified();
-        futures_util::pin_mut!(notified);
-        let waker = futures_util::task::noop_waker();
-        let mut cx = std::task::Context::from_waker(&waker);
-        assert!(std::future::Future::poll(notified.as_mut(), &mut cx).is_ready());
-        assert_eq!(rx.try_recv().unwrap(), "one");
-        drop(rx);
-        assert!(!outbox.offer("three"));
-    }
 }

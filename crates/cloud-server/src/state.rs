@@ -7,8 +7,8 @@ use tokio::sync::watch;
 
 use crate::config::ServerConfig;
 use crate::error::ServerError;
+use crate::outbox::ChannelOutbox;
 use crate::room::Rooms;
-use crate::session::ChannelOutbox;
 use crate::store::{self, WriteBehind};
 
 pub(crate) struct Shared {
@@ -180,8 +180,21 @@ impl std::fmt::Debug for CloudState {
 fn validate(config: &ServerConfig) -> Result<(), ServerError> {
     let checks = [
         (
-            config.outbound_capacity > 0,
-            "outbound_capacity must be at least 1",
+            config.outbound_max_bytes > 0,
+            "outbound_max_bytes must be at least 1",
+        ),
+        (
+            !config.outbound_max_lag.is_zero(),
+            "outbound_max_lag must be longer than zero",
+        ),
+        (
+            config.inbound_limit.map_or(true, |l| {
+                l.messages_per_sec > 0.0
+                    && l.bytes_per_sec > 0.0
+                    && l.message_burst >= 1.0
+                    && l.byte_burst >= 1.0
+            }),
+            "inbound_limit rates and bursts must be positive",
         ),
         (config.workers > 0, "workers must be at least 1"),
         (
@@ -215,12 +228,12 @@ mod tests {
     #[test]
     fn rejects_unusable_config() {
         let bad = ServerConfig {
-            outbound_capacity: 0,
+            outbound_max_bytes: 0,
             ..ServerConfig::default()
         };
         let err = CloudState::new(bad).unwrap_err();
         assert_eq!(err.kind(), ServerErrorKind::Config);
-        assert!(err.to_string().contains("outbound_capacity"));
+        assert!(err.to_string().contains("outbound_max_bytes"));
         let bad = ServerConfig::default().with_keepalive(Duration::ZERO, Duration::ZERO);
         assert!(CloudState::new(bad).is_err());
     }

@@ -3,15 +3,12 @@
 //! project connections, and broadcast throughput with many rooms.
 
 use super::metrics::{Mib, ProcSample};
-use actors_cloud::{CloudHandle, ConnectionConfig, EventKind, RateLimit};
+use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use anyhow::Context;
 use futures_util::{stream, StreamExt};
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
 
 /// The embedded server in a child process; killed when dropped.
 pub struct ServerChild {
@@ -52,6 +49,37 @@ impl ServerChild {
         Ok(ServerChild { child, url })
     }
 
+    /// TurboWarp's own cloud-server (`tools/peers/turbowarp.sh run PORT`, which execs
+    /// node, so the child's pid is the server's) on a free loopback port.
+    pub async fn turbowarp() -> anyhow::Result<ServerChild> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/peers/turbowarp.sh");
+        let child = Command::new("bash")
+            .arg(&script)
+            .args(["run", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", script.display()))?;
+        let server = ServerChild {
+            child,
+            url: format!("ws://127.0.0.1:{port}/"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "TurboWarp's server did not listen on port {port} within 120 s (see its stderr)"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(server)
+    }
+
     /// CPU and memory of the server process.
     pub fn sample(&self) -> anyhow::Result<ProcSample> {
         ProcSample::pid(self.child.id())
@@ -65,7 +93,7 @@ impl Drop for ServerChild {
     }
 }
 
-async fn connect_many(
+pub(super) async fn connect_many(
     url: &str,
     n: usize,
     project_of: impl Fn(usize) -> String,
@@ -92,7 +120,7 @@ async fn connect_many(
     results.into_iter().collect()
 }
 
-fn per_conn_kib(before: u64, after: u64, n: usize) -> f64 {
+pub(super) fn per_conn_kib(before: u64, after: u64, n: usize) -> f64 {
     after.saturating_sub(before) as f64 / n.max(1) as f64
 }
 
@@ -169,106 +197,4 @@ pub fn met(ok: bool) -> &'static str {
     } else {
         "NOT met"
     }
-}
-
-struct Room {
-    received: AtomicU64,
-    progress: Notify,
-}
-
-/// `rooms` × `per_room` listening clients plus one writer per room; each writer sets its
-/// variable, waits until every client of its room saw the value, and sets the next one.
-pub async fn broadcast(rooms: usize, per_room: usize, duration: Duration) -> anyhow::Result<()> {
-    let (rooms, per_room) = (rooms.max(1), per_room.max(1));
-    let total = rooms * per_room;
-    let server = ServerChild::spawn(total + rooms + 16).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let srv0 = server.sample()?;
-    let listeners =
-        connect_many(&server.url, total, |i| format!("room{}", i % rooms), None).await?;
-    let writers = connect_many(&server.url, rooms, |i| format!("room{i}"), None).await?;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let srv1 = server.sample()?;
-    let state: Vec<Arc<Room>> = (0..rooms)
-        .map(|_| {
-            Arc::new(Room {
-                received: AtomicU64::new(0),
-                progress: Notify::new(),
-            })
-        })
-        .collect();
-    for (i, c) in listeners.iter().enumerate() {
-        let room = state[i % rooms].clone();
-        let per_room = per_room as u64;
-        let mut events = c.events();
-        actix_rt::spawn(async move {
-            while let Some(e) = events.next().await {
-                if matches!(e.kind, EventKind::Set) {
-                    let n = room.received.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n % per_room == 0 {
-                        room.progress.notify_one();
-                    }
-                }
-            }
-        });
-    }
-    let own0 = ProcSample::own()?;
-    let start = Instant::now();
-    let deadline = start + duration;
-    let tasks: Vec<_> = writers
-        .iter()
-        .zip(&state)
-        .map(|(w, room)| {
-            let (w, room) = (w.clone(), room.clone());
-            actix_rt::spawn(async move {
-                let mut sets = 0u64;
-                while Instant::now() < deadline {
-                    sets += 1;
-                    if w.set("v", sets).await.is_err() {
-                        break;
-                    }
-                    let target = sets * per_room as u64;
-                    while room.received.load(Ordering::Relaxed) < target {
-                        let wait = room.progress.notified();
-                        if tokio::time::timeout(Duration::from_secs(2), wait)
-                            .await
-                            .is_err()
-                        {
-                            return sets;
-                        }
-                    }
-                }
-                sets
-            })
-        })
-        .collect();
-    let mut sets = 0;
-    for t in tasks {
-        sets += t.await.unwrap_or(0);
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let delivered: u64 = state
-        .iter()
-        .map(|r| r.received.load(Ordering::Relaxed))
-        .sum();
-    let (own1, srv2) = (ProcSample::own()?, server.sample()?);
-    println!("broadcast: {rooms} rooms x {per_room} clients (+1 writer each), {elapsed:.1} s");
-    println!(
-        "  {:.0} messages delivered/s ({delivered} deliveries of {sets} sets, {:.0} sets/s)",
-        delivered as f64 / elapsed,
-        sets as f64 / elapsed
-    );
-    println!(
-        "  server memory per client: {:.1} KiB idle after connect, peak RSS {}",
-        per_conn_kib(srv0.rss_kib, srv1.rss_kib, total + rooms),
-        Mib(srv2.hwm_kib)
-    );
-    println!(
-        "  CPU during the run: server {:.2} s, clients (this process) {:.2} s, of {elapsed:.1} s wall",
-        (srv2.cpu - srv1.cpu).as_secs_f64(),
-        (own1.cpu - own0.cpu).as_secs_f64()
-    );
-    drop(server);
-    drop((listeners, writers));
-    Ok(())
 }

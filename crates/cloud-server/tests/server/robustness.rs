@@ -37,13 +37,12 @@ async fn a_client_that_stops_answering_pings_is_dropped() {
     server.stop().await;
 }
 
-#[actix_rt::test]
-async fn a_client_too_slow_to_read_is_disconnected() {
-    let config = ServerConfig {
-        outbound_capacity: 2,
-        ..ServerConfig::default()
-    };
-    let server = CloudServer::start(config).await.unwrap();
+/// `slow` stops reading while `fast` floods the room; returns how `slow` ended and how many
+/// messages reached it of the `sent` ones.
+async fn flood_until_slow_is_dropped(
+    server: &CloudServer,
+    mut name_of: impl FnMut(usize) -> String,
+) -> (Got, usize, usize) {
     let url = server.url();
     let mut slow = Ws::join(&url, "1", "slow").await;
     let mut fast = Ws::join(&url, "1", "fast").await;
@@ -53,7 +52,7 @@ async fn a_client_too_slow_to_read_is_disconnected() {
     let mut sent = 0;
     while server.state().client_count("1") == 2 {
         assert!(sent < 2000, "the slow client was never disconnected");
-        fast.send(&set("v", &big)).await;
+        fast.send(&set(&name_of(sent), &big)).await;
         sent += 1;
     }
     assert_eq!(server.state().client_count("1"), 1);
@@ -68,18 +67,53 @@ async fn a_client_too_slow_to_read_is_disconnected() {
             other => break other,
         }
     };
+    eventually("slow connection released", || {
+        server.state().connection_count() == 1
+    })
+    .await;
+    (end, received, sent)
+}
+
+#[actix_rt::test]
+async fn a_client_holding_too_many_bytes_is_disconnected() {
+    let config = ServerConfig {
+        outbound_coalesce_bytes: 50_000,
+        outbound_max_bytes: 400_000,
+        ..ServerConfig::default()
+    };
+    let server = CloudServer::start(config).await.unwrap();
+    // 100 distinct variables: coalescing cannot shrink the slow client's queue below them.
+    let (end, received, sent) =
+        flood_until_slow_is_dropped(&server, |i| format!("v{}", i % 100)).await;
     assert!(
         received < sent,
-        "{received} of {sent} frames reached the slow client"
+        "{received} of {sent} reached the slow client"
     );
     assert!(
         matches!(end, Got::Close(Some(1013)) | Got::Ended),
         "slow client ended with {end:?}"
     );
-    eventually("slow connection released", || {
-        server.state().connection_count() == 1
-    })
-    .await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_client_that_does_not_read_for_too_long_is_disconnected() {
+    // One variable only: coalescing keeps the queue at one message, so only the age of
+    // what the client has not taken decides.
+    let config = ServerConfig {
+        outbound_max_lag: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = CloudServer::start(config).await.unwrap();
+    let (end, received, sent) = flood_until_slow_is_dropped(&server, |_| "v".to_owned()).await;
+    assert!(
+        received < sent,
+        "{received} of {sent} reached the slow client"
+    );
+    assert!(
+        matches!(end, Got::Close(Some(1013)) | Got::Ended),
+        "slow client ended with {end:?}"
+    );
     server.stop().await;
 }
 

@@ -1,0 +1,277 @@
+//! Per-receiver outbound queues: what a client has not been sent yet, bounded by bytes and
+//! by age, never by how many frames another client's burst produced.
+//!
+//! [`OutQueue`] is the sans-IO rule (fed updates and a clock); [`ChannelOutbox`] shares one
+//! queue between the room (which pushes) and the client's session task (which takes
+//! everything queued at each wake-up and writes it as few frames as possible).
+//!
+//! The rule for a receiver:
+//! * updates are queued in order; the session task is woken only when the queue turns
+//!   non-empty, and then takes *all* of it at once;
+//! * while the queue holds more than [`QueueLimits::coalesce_bytes`], a `set` that a later
+//!   `set` of the same variable supersedes is dropped (a lagging receiver gets the latest
+//!   value of every variable, in the order of the latest updates; `rename`/`delete` are
+//!   never dropped and no set is moved across them);
+//! * the receiver is too slow (closed with 1013) only when, after coalescing, it still holds
+//!   more than [`QueueLimits::max_bytes`], or its oldest unsent update is older than
+//!   [`QueueLimits::max_lag`]. A receiver that keeps reading therefore stays connected
+//!   whatever burst another client sends.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+use crate::room::Outbox;
+
+/// One update for the room's members: a frame shared by all of them (no copy per
+/// receiver), the variable it sets (for coalescing) and when it was made.
+#[derive(Clone, Debug)]
+pub struct Update {
+    frame: Arc<str>,
+    var: Option<Arc<str>>,
+    at: Instant,
+}
+
+impl Update {
+    /// An update that never supersedes another (rename, delete).
+    pub fn other(frame: &str) -> Self {
+        Update {
+            frame: frame.into(),
+            var: None,
+            at: Instant::now(),
+        }
+    }
+
+    /// A `set` of variable `name`: a later set of the same name supersedes it.
+    pub fn set(name: &str, frame: &str) -> Self {
+        Update {
+            frame: frame.into(),
+            var: Some(name.into()),
+            at: Instant::now(),
+        }
+    }
+
+    /// The same update made at `at` (for tests of the age rule).
+    pub fn made_at(mut self, at: Instant) -> Self {
+        self.at = at;
+        self
+    }
+
+    /// The frame text.
+    pub fn frame(&self) -> &str {
+        &self.frame
+    }
+}
+
+/// Bounds of one receiver's queue (see [`ServerConfig`](crate::ServerConfig) for defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// Above this many queued bytes, superseded sets are dropped.
+    pub coalesce_bytes: usize,
+    /// More than this many bytes after coalescing: too slow.
+    pub max_bytes: usize,
+    /// Oldest unsent update older than this: too slow.
+    pub max_lag: Duration,
+}
+
+/// What [`OutQueue::push`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// Queued; the queue was empty before, so the writer must be woken.
+    First,
+    /// Queued behind updates the writer has not taken yet.
+    Behind,
+    /// The receiver is too slow: close it (1013). Nothing more is queued.
+    TooSlow,
+    /// The receiver is gone.
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    TooSlow,
+    Closed,
+}
+
+/// The unsent updates of one receiver.
+#[derive(Debug)]
+pub struct OutQueue {
+    items: VecDeque<Update>,
+    bytes: usize,
+    /// Bytes right after the last coalescing pass (coalesce again only past twice that).
+    settled: usize,
+    state: State,
+}
+
+impl Default for OutQueue {
+    fn default() -> Self {
+        OutQueue {
+            items: VecDeque::new(),
+            bytes: 0,
+            settled: 0,
+            state: State::Open,
+        }
+    }
+}
+
+impl OutQueue {
+    /// Queue `update`, coalescing and judging the receiver as described in the module docs.
+    pub fn push(&mut self, update: &Update, limits: &QueueLimits) -> Pushed {
+        match self.state {
+            State::Open => {}
+            State::TooSlow => return Pushed::TooSlow,
+            State::Closed => return Pushed::Closed,
+        }
+        let first = self.items.is_empty();
+        self.bytes += update.frame.len() + 1;
+        self.items.push_back(update.clone());
+        if self.bytes > limits.coalesce_bytes && self.bytes > 2 * self.settled {
+            self.coalesce();
+        }
+        let lagging = self
+            .items
+            .front()
+            .is_some_and(|oldest| update.at.saturating_duration_since(oldest.at) > limits.max_lag);
+        if self.bytes > limits.max_bytes || lagging {
+            self.state = State::TooSlow;
+            self.items.clear();
+            self.bytes = 0;
+            return Pushed::TooSlow;
+        }
+        if first {
+            Pushed::First
+        } else {
+            Pushed::Behind
+        }
+    }
+
+    /// Drop every set that a later set of the same variable supersedes, without moving any
+    /// set across a rename or delete.
+    fn coalesce(&mut self) {
+        let mut seen: HashSet<Arc<str>> = HashSet::new();
+        let mut keep = vec![true; self.items.len()];
+        for (i, item) in self.items.iter().enumerate().rev() {
+            match &item.var {
+                Some(var) => keep[i] = seen.insert(var.clone()),
+                None => seen.clear(),
+            }
+        }
+        let mut i = 0;
+        self.items.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        self.bytes = self.items.iter().map(|u| u.frame.len() + 1).sum();
+        self.settled = self.bytes;
+    }
+
+    /// Take everything queued, joined into frames of newline-separated messages of about
+    /// `cap` bytes at most (a single longer message is a frame of its own; 0: one message
+    /// per frame).
+    pub fn take_frames(&mut self, cap: usize) -> Vec<String> {
+        let mut frames = Vec::new();
+        let mut left = self.bytes;
+        let mut current = String::new();
+        for item in self.items.drain(..) {
+            if !current.is_empty() && current.len() + 1 + item.frame.len() > cap {
+                frames.push(std::mem::take(&mut current));
+            }
+            if current.is_empty() {
+                current.reserve(left.min(cap).max(item.frame.len()));
+            } else {
+                current.push('\n');
+            }
+            current.push_str(&item.frame);
+            left = left.saturating_sub(item.frame.len() + 1);
+        }
+        if !current.is_empty() {
+            frames.push(current);
+        }
+        self.bytes = 0;
+        self.settled = 0;
+        frames
+    }
+
+    /// Whether the receiver was judged too slow.
+    pub fn is_too_slow(&self) -> bool {
+        self.state == State::TooSlow
+    }
+
+    /// Queued bytes (each message counts its length plus a separator).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Queued messages.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The receiver is gone: refuse everything from now on.
+    pub fn close(&mut self) {
+        self.state = State::Closed;
+        self.items.clear();
+        self.bytes = 0;
+    }
+}
+
+/// The server's [`Outbox`]: one [`OutQueue`] shared with the client's session task, which
+/// [`wake`](Self::wake) wakes when the queue turns non-empty or the client is too slow.
+#[derive(Clone, Debug)]
+pub struct ChannelOutbox {
+    queue: Arc<Mutex<OutQueue>>,
+    wake: Arc<Notify>,
+    limits: QueueLimits,
+}
+
+impl ChannelOutbox {
+    /// An empty queue with these limits.
+    pub fn new(limits: QueueLimits) -> Self {
+        ChannelOutbox {
+            queue: Arc::default(),
+            wake: Arc::new(Notify::new()),
+            limits,
+        }
+    }
+
+    /// Notified when there is something to take or the client is too slow.
+    pub fn wake(&self) -> &Notify {
+        &self.wake
+    }
+
+    /// The queue, locked (a poisoned lock is still usable: the queue has no invariant a
+    /// panic could break half-way).
+    pub fn lock(&self) -> MutexGuard<'_, OutQueue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The receiver is gone: refuse everything from now on.
+    pub fn close(&self) {
+        self.lock().close();
+    }
+}
+
+impl Outbox for ChannelOutbox {
+    fn offer(&self, frame: &str) -> bool {
+        self.offer_update(&Update::other(frame))
+    }
+
+    fn offer_update(&self, update: &Update) -> bool {
+        let pushed = self.lock().push(update, &self.limits);
+        match pushed {
+            Pushed::First | Pushed::TooSlow => self.wake.notify_one(),
+            Pushed::Behind | Pushed::Closed => {}
+        }
+        matches!(pushed, Pushed::First | Pushed::Behind)
+    }
+}
+
+#[cfg(test)]
+mod tests;

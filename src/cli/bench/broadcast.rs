@@ -1,0 +1,211 @@
+//! `--scenario broadcast`: rooms × clients listening, one closed-loop writer per room
+//! (set, wait until every client of the room saw it, set the next). The server runs as a
+//! child process so its CPU time and memory are its own; `--against-turbowarp` runs the
+//! same load against TurboWarp's own cloud-server (`tools/peers/turbowarp.sh`) in the same
+//! run and prints the ratios.
+
+use super::metrics::{Latencies, Mib, Ms};
+use super::scale::{connect_many, met, per_conn_kib, ServerChild};
+use actors_cloud::EventKind;
+use futures_util::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// What one run measured.
+#[derive(Debug)]
+pub struct Figures {
+    /// Messages received by listening clients per second.
+    pub delivered_per_sec: f64,
+    /// Server CPU time (user + system) per delivered message, in µs.
+    pub cpu_us_per_message: f64,
+    /// Server RSS growth per connected client after connecting, in KiB.
+    pub kib_per_client: f64,
+    /// From a writer's set to a listener's event.
+    pub p50: Option<Duration>,
+    /// From a writer's set to a listener's event.
+    pub p99: Option<Duration>,
+}
+
+struct Room {
+    received: AtomicU64,
+    progress: Notify,
+    /// When the current set was written, as µs since the run's start.
+    sent_at: AtomicU64,
+    latencies: Mutex<Latencies>,
+}
+
+/// Runs the broadcast load against our server and, with `against_turbowarp`, against
+/// TurboWarp's, printing the figures of each and the ratios.
+pub async fn broadcast(
+    rooms: usize,
+    per_room: usize,
+    duration: Duration,
+    against_turbowarp: bool,
+) -> anyhow::Result<()> {
+    let (rooms, per_room) = (rooms.max(1), per_room.max(1));
+    let ours = {
+        let server = ServerChild::spawn(rooms * (per_room + 1) + 16).await?;
+        run("ours", &server, rooms, per_room, duration).await?
+    };
+    if !against_turbowarp {
+        return Ok(());
+    }
+    let theirs = {
+        let server = ServerChild::turbowarp().await?;
+        run("TurboWarp", &server, rooms, per_room, duration).await?
+    };
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let cpu = ratio(ours.cpu_us_per_message, theirs.cpu_us_per_message);
+    let mem = ratio(ours.kib_per_client, theirs.kib_per_client);
+    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
+    let p99 = ratio(secs(ours.p99), secs(theirs.p99));
+    println!("ratio ours/TurboWarp ({rooms} rooms x {per_room} clients):");
+    println!(
+        "  delivered messages/s: {:.2}x",
+        ratio(ours.delivered_per_sec, theirs.delivered_per_sec)
+    );
+    println!(
+        "  server CPU per delivered message: {cpu:.2}x (target <= 0.5x: {})",
+        met(cpu <= 0.5)
+    );
+    println!(
+        "  server memory per client: {mem:.2}x (target <= 0.25x: {})",
+        met(mem <= 0.25)
+    );
+    println!(
+        "  p50 delivery latency: {:.2}x; p99: {p99:.2}x (target <= 1x: {})",
+        ratio(secs(ours.p50), secs(theirs.p50)),
+        met(p99 <= 1.0)
+    );
+    Ok(())
+}
+
+async fn run(
+    label: &str,
+    server: &ServerChild,
+    rooms: usize,
+    per_room: usize,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    let total = rooms * per_room;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let srv0 = server.sample()?;
+    let listeners =
+        connect_many(&server.url, total, |i| format!("room{}", i % rooms), None).await?;
+    let writers = connect_many(&server.url, rooms, |i| format!("room{i}"), None).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let srv1 = server.sample()?;
+    let origin = Instant::now();
+    let state: Vec<Arc<Room>> = (0..rooms)
+        .map(|_| {
+            Arc::new(Room {
+                received: AtomicU64::new(0),
+                progress: Notify::new(),
+                sent_at: AtomicU64::new(0),
+                latencies: Mutex::new(Latencies::default()),
+            })
+        })
+        .collect();
+    for (i, c) in listeners.iter().enumerate() {
+        let room = state[i % rooms].clone();
+        let per_room = per_room as u64;
+        let mut events = c.events();
+        actix_rt::spawn(async move {
+            while let Some(e) = events.next().await {
+                if matches!(e.kind, EventKind::Set) {
+                    let now = origin.elapsed().as_micros() as u64;
+                    let sent = room.sent_at.load(Ordering::Acquire);
+                    let latency = Duration::from_micros(now.saturating_sub(sent));
+                    if let Ok(mut l) = room.latencies.lock() {
+                        l.push(latency);
+                    }
+                    let n = room.received.fetch_add(1, Ordering::Relaxed) + 1;
+                    if n % per_room == 0 {
+                        room.progress.notify_one();
+                    }
+                }
+            }
+        });
+    }
+    let start = Instant::now();
+    let deadline = start + duration;
+    let tasks: Vec<_> = writers
+        .iter()
+        .zip(&state)
+        .map(|(w, room)| {
+            let (w, room) = (w.clone(), room.clone());
+            actix_rt::spawn(async move {
+                let mut sets = 0u64;
+                while Instant::now() < deadline {
+                    sets += 1;
+                    let at = origin.elapsed().as_micros() as u64;
+                    room.sent_at.store(at, Ordering::Release);
+                    if w.set("v", sets).await.is_err() {
+                        break;
+                    }
+                    let target = sets * per_room as u64;
+                    while room.received.load(Ordering::Relaxed) < target {
+                        let wait = room.progress.notified();
+                        if tokio::time::timeout(Duration::from_secs(2), wait)
+                            .await
+                            .is_err()
+                        {
+                            return sets;
+                        }
+                    }
+                }
+                sets
+            })
+        })
+        .collect();
+    let mut sets = 0;
+    for t in tasks {
+        sets += t.await.unwrap_or(0);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let srv2 = server.sample()?;
+    let delivered: u64 = state
+        .iter()
+        .map(|r| r.received.load(Ordering::Relaxed))
+        .sum();
+    let mut latencies = Latencies::default();
+    for r in &state {
+        if let Ok(mut l) = r.latencies.lock() {
+            latencies.extend(std::mem::take(&mut *l));
+        }
+    }
+    let cpu = (srv2.cpu - srv1.cpu).as_secs_f64();
+    let figures = Figures {
+        delivered_per_sec: delivered as f64 / elapsed,
+        cpu_us_per_message: cpu * 1e6 / delivered.max(1) as f64,
+        kib_per_client: per_conn_kib(srv0.rss_kib, srv1.rss_kib, total + rooms),
+        p50: latencies.quantile(0.50),
+        p99: latencies.quantile(0.99),
+    };
+    println!(
+        "broadcast [{label}]: {rooms} rooms x {per_room} clients (+1 writer each), {elapsed:.1} s"
+    );
+    println!(
+        "  {:.0} messages delivered/s ({delivered} deliveries of {sets} sets, {:.0} sets/s)",
+        figures.delivered_per_sec,
+        sets as f64 / elapsed
+    );
+    println!(
+        "  server CPU {cpu:.2} s: {:.2} us per delivered message",
+        figures.cpu_us_per_message
+    );
+    println!(
+        "  server memory per client: {:.1} KiB after connect, peak RSS {}",
+        figures.kib_per_client,
+        Mib(srv2.hwm_kib)
+    );
+    println!(
+        "  delivery latency (set written -> client event): p50 {}, p99 {}",
+        Ms(figures.p50),
+        Ms(figures.p99)
+    );
+    drop((listeners, writers));
+    Ok(figures)
+}
