@@ -104,8 +104,10 @@ impl<O: Outbox> Room<O> {
     /// Send the `set` frame of variable `name` to every member except `except`, like
     /// [`broadcast`](Self::broadcast); a later set of `name` may supersede it for a member
     /// that lags behind.
-    pub fn broadcast_set(&mut self, except: ClientId, name: &str, frame: &str) -> Vec<ClientId> {
-        self.broadcast_update(except, &Update::set(name, frame))
+    pub fn broadcast_set(&mut self, except: ClientId, name: &VarKey, frame: &str) -> Vec<ClientId> {
+        // Keyed by the name's JSON text, so the string "5" and the number 5 stay apart.
+        let key = name.json().unwrap_or_else(|| "undefined".to_owned());
+        self.broadcast_update(except, &Update::set(&key, frame))
     }
 
     fn broadcast_update(&mut self, except: ClientId, update: &Update) -> Vec<ClientId> {
