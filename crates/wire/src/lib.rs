@@ -19,4 +19,7 @@ pub use message::{parse_batch, push_python_json_string, ClientMessage, Method, S
 pub use name::{strip_prefix, VarName, CLOUD_PREFIX};
 pub use project::ProjectId;
 pub use secret::SessionId;
-pub use value::{is_numeral, is_plain_decimal, CloudValue, ValueRules};
+pub use value::{
+    is_numeral, is_plain_decimal, plain_decimal, plain_decimal_f32, CloudValue, ValueGrammar,
+    ValueRules,
+};

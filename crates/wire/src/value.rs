@@ -144,7 +144,7 @@ impl From<String> for CloudValue {
     }
 }
 
-macro_rules! from_number {
+macro_rules! from_integer {
     ($($t:ty),*) => {$(
         impl From<$t> for CloudValue {
             fn from(n: $t) -> Self {
@@ -153,32 +153,130 @@ macro_rules! from_number {
         }
     )*};
 }
-from_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize, f32, f64);
+from_integer!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize);
 
-/// What a server accepts as a value, checked before anything is sent (§1.5).
+impl From<f64> for CloudValue {
+    /// Plain decimal text (see [`plain_decimal`]). NaN and infinities become `NaN`,
+    /// `Infinity`, `-Infinity`, which every [`ValueRules`] refuses with a clear error; use
+    /// [`CloudValue::number`] to get that error right away.
+    fn from(x: f64) -> Self {
+        CloudValue::new(plain_decimal(x).unwrap_or_else(|_| non_finite_text(x).to_owned()))
+    }
+}
+
+impl From<f32> for CloudValue {
+    /// Like `From<f64>`, with the shortest digits of the `f32` (`0.1f32` is `0.1`).
+    fn from(x: f32) -> Self {
+        CloudValue::new(
+            plain_decimal_f32(x).unwrap_or_else(|_| non_finite_text(x.into()).to_owned()),
+        )
+    }
+}
+
+impl CloudValue {
+    /// A typed number as plain decimal text; NaN and infinities are refused.
+    pub fn number(x: f64) -> Result<Self, WireError> {
+        plain_decimal(x).map(CloudValue::new)
+    }
+}
+
+fn non_finite_text(x: f64) -> &'static str {
+    if x.is_nan() {
+        "NaN"
+    } else if x > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+/// A typed number written the way every cloud server relays it: plain decimal, shortest
+/// digits that read back as the same `f64`, never an exponent (`1e21` is
+/// `1000000000000000000000`, `1e-7` is `0.0000001`), `-0.0` is `0`. NaN and infinities have no
+/// such text and are refused. This is the one place typed numbers become value text.
+pub fn plain_decimal(x: f64) -> Result<String, WireError> {
+    if !x.is_finite() {
+        return Err(non_finite(non_finite_text(x)));
+    }
+    // Rust's `Display` for floats prints the shortest round-trip digits without an exponent.
+    Ok(if x == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{x}")
+    })
+}
+
+/// [`plain_decimal`] for an `f32`, with the `f32`'s own shortest digits.
+pub fn plain_decimal_f32(x: f32) -> Result<String, WireError> {
+    if !x.is_finite() {
+        return Err(non_finite(non_finite_text(x.into())));
+    }
+    Ok(if x == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{x}")
+    })
+}
+
+fn non_finite(text: &str) -> WireError {
+    WireError::InvalidValue {
+        name: String::new(),
+        value: text.to_owned(),
+        rule: NOT_FINITE.to_owned(),
+    }
+}
+
+const NOT_FINITE: &str = "a number must be finite (NaN and infinity have no decimal text)";
+
+/// Which texts a server relays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueGrammar {
+    /// [`is_plain_decimal`]: optional `-`, digits, at most one `.` (Scratch, TurboWarp).
+    PlainDecimal,
+    /// Any text (a custom server configured to relay strings).
+    AnyString,
+}
+
+/// What a server relays, checked before anything is sent (§1.5). Anything else would be
+/// dropped by the server without an error, so it is refused here with one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValueRules {
-    /// Only numerals (see [`CloudValue::is_numeral`]); off = any string.
-    pub numerals_only: bool,
+    /// The texts allowed.
+    pub grammar: ValueGrammar,
     /// Longest value text in characters; `None` = no limit.
     pub max_chars: Option<usize>,
 }
 
 impl ValueRules {
-    /// Scratch: numerals of at most 256 characters.
+    /// Scratch: plain decimals of at most 256 characters.
     pub fn scratch() -> Self {
         ValueRules {
-            numerals_only: true,
+            grammar: ValueGrammar::PlainDecimal,
             max_chars: Some(256),
         }
     }
 
-    /// TurboWarp: numerals (or any string when `accept_strings`), at most 100 000 characters.
-    pub fn turbowarp(accept_strings: bool) -> Self {
+    /// TurboWarp (and, by default, custom hosts): plain decimals of at most 100,000
+    /// characters (`src/validators.js` of TurboWarp's cloud-server).
+    pub fn turbowarp() -> Self {
         ValueRules {
-            numerals_only: !accept_strings,
+            grammar: ValueGrammar::PlainDecimal,
             max_chars: Some(100_000),
         }
+    }
+
+    /// Any text of at most `max_chars` characters (for a custom server that relays strings).
+    pub fn any_string(max_chars: Option<usize>) -> Self {
+        ValueRules {
+            grammar: ValueGrammar::AnyString,
+            max_chars,
+        }
+    }
+
+    /// The same length limit with another grammar.
+    pub fn with_grammar(mut self, grammar: ValueGrammar) -> Self {
+        self.grammar = grammar;
+        self
     }
 
     /// Check `value` for variable `name`; the error names the variable, value and rule.
@@ -188,11 +286,19 @@ impl ValueRules {
             value: truncate(value.as_str(), 80),
             rule,
         };
-        if self.numerals_only && !value.is_numeral() {
-            return Err(bad("only numerals are allowed (e.g. 42, -0.5, 1e5)".into()));
+        let text = value.as_str();
+        if self.grammar == ValueGrammar::PlainDecimal && !is_plain_decimal(text) {
+            if matches!(text, "NaN" | "Infinity" | "-Infinity") {
+                return Err(bad(NOT_FINITE.to_owned()));
+            }
+            return Err(bad(
+                "only plain decimals are relayed: an optional -, digits and at most one . \
+                 (e.g. 42, -0.5; no exponent such as 1e5, no +, no spaces)"
+                    .into(),
+            ));
         }
         if let Some(max) = self.max_chars {
-            let n = value.as_str().chars().count();
+            let n = text.chars().count();
             if n > max {
                 return Err(bad(format!("at most {max} characters (got {n})")));
             }
@@ -247,9 +353,66 @@ mod tests {
         assert!(e.to_string().contains("at most 256"));
         let e = r.check("score", &CloudValue::new("abc")).unwrap_err();
         assert!(e.to_string().contains("score") && e.to_string().contains("abc"));
-        assert!(ValueRules::turbowarp(true)
+        assert!(ValueRules::any_string(None)
             .check("x", &"abc".into())
             .is_ok());
+    }
+
+    #[test]
+    fn exponents_are_refused_naming_variable_value_and_rule() {
+        for rules in [ValueRules::scratch(), ValueRules::turbowarp()] {
+            for bad in ["1e5", "1E5", "+1", " 7", "1.2.3", "abc"] {
+                let e = rules.check("score", &CloudValue::new(bad)).unwrap_err();
+                let m = e.to_string();
+                assert!(m.contains("score") && m.contains(bad.trim()), "{m}");
+                assert!(m.contains("plain decimal"), "{m}");
+            }
+            for ok in ["", "0", "-0.5", ".5", "123456789012345678901234567890"] {
+                assert!(rules.check("x", &CloudValue::new(ok)).is_ok(), "{ok}");
+            }
+        }
+        let tw = ValueRules::turbowarp();
+        assert!(tw.check("x", &CloudValue::new("9".repeat(100_000))).is_ok());
+        let e = tw
+            .check("x", &CloudValue::new("9".repeat(100_001)))
+            .unwrap_err();
+        assert!(e.to_string().contains("at most 100000"));
+    }
+
+    #[test]
+    fn typed_numbers_are_plain_decimal() {
+        let cases: [(f64, &str); 10] = [
+            (1e5, "100000"),
+            (1e21, "1000000000000000000000"),
+            (1e-7, "0.0000001"),
+            (-0.0, "0"),
+            (0.0, "0"),
+            (-2.5, "-2.5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (123456789012345680.0, "123456789012345680"),
+            (5e-324, &format!("0.{}5", "0".repeat(323))),
+            (f64::MAX, &format!("{}", f64::MAX)),
+        ];
+        for (x, want) in cases {
+            let text = plain_decimal(x).unwrap();
+            assert_eq!(text, want, "{x:?}");
+            assert!(is_plain_decimal(&text), "{text}");
+            assert_eq!(text.parse::<f64>().unwrap(), x, "round trip {x:?}");
+            assert_eq!(CloudValue::from(x).as_str(), want);
+            assert!(ValueRules::turbowarp()
+                .check("x", &CloudValue::from(x))
+                .is_ok());
+        }
+        assert_eq!(CloudValue::from(0.1f32).as_str(), "0.1");
+        assert_eq!(CloudValue::from(1e20f32).as_str(), "100000000000000000000");
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let e = CloudValue::number(x).unwrap_err();
+            assert!(e.to_string().contains("finite"), "{e}");
+            let e = ValueRules::turbowarp()
+                .check("score", &CloudValue::from(x))
+                .unwrap_err();
+            assert!(e.to_string().contains("score") && e.to_string().contains("finite"));
+        }
     }
 
     #[test]
