@@ -40,10 +40,8 @@ pub struct CloudConnection {
     started_once: bool,
     reader: Option<SpawnHandle>,
     fragments: transport::Reassembler,
-    /// Which host to open (primary, then fallbacks).
-    hosts: HostRotation,
-    /// TLS settings of this connection, built at the first open.
-    tls: Option<Arc<rustls::ClientConfig>>,
+    hosts: HostRotation,                    // which host to open next
+    tls: Option<Arc<rustls::ClientConfig>>, // built once (one allow_no_certificate warning)
 }
 
 /// After a final stop, how long to wait for the server to answer our close frame before
@@ -102,10 +100,8 @@ impl CloudConnection {
                     });
                 }
                 Action::Reconnect { after } => {
-                    if !self.started_once_connected()
-                        && !self.cfg.retry_first_connect
-                        && self.hosts.all_failed()
-                    {
+                    let first = !self.started_once_connected() && !self.cfg.retry_first_connect;
+                    if first && self.hosts.all_failed() {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
                         let err = CloudError::Connect {
@@ -207,20 +203,19 @@ impl CloudConnection {
     fn open_socket(&mut self, epoch: u64, ctx: &mut Context<Self>) {
         let host = self.hosts.current().clone();
         let headers = transport::headers_for(&self.cfg, &host);
-        let timeout = self.cfg.connect_timeout;
-        let tls = match &self.tls {
-            Some(t) => t.clone(),
-            None => match self.cfg.tls.client_config() {
-                Ok(t) => self.tls.insert(t).clone(),
-                Err(e) => {
-                    let a = self.core.abort(e, Instant::now());
-                    self.run(a, ctx);
-                    return;
-                }
-            },
+        let tls = match self
+            .tls
+            .clone()
+            .map_or_else(|| self.cfg.tls.client_config(), Ok)
+        {
+            Ok(t) => self.tls.insert(t).clone(),
+            Err(e) => {
+                let a = self.core.abort(e, Instant::now());
+                return self.run(a, ctx);
+            }
         };
         tracing::debug!(url = %host.url, epoch, "opening cloud websocket");
-        let fut = transport::open(host.url, headers, timeout, tls)
+        let fut = transport::open(host.url, headers, self.cfg.connect_timeout, tls)
             .into_actor(self)
             .map(move |res, act, ctx| {
                 let now = Instant::now();
@@ -233,12 +228,8 @@ impl CloudConnection {
                     Err(f) => {
                         let fatal = f.fatal && act.hosts.refusal_is_final();
                         if let Some(switch) = act.hosts.on_open_failed() {
-                            tracing::info!(from = %switch.from.url, to = %switch.to.url, reason = %f.reason, "switching cloud host");
-                            let kind = EventKind::HostSwitch {
-                                from: switch.from.url,
-                                to: switch.to.url,
-                            };
-                            let ev = act.core.event(kind, "", None, now);
+                            tracing::info!(?switch, reason = %f.reason, "switching cloud host");
+                            let ev = act.core.event(switch.into_event(), "", None, now);
                             act.emit(ev);
                         }
                         act.core.on_connect_failed(epoch, f.reason, fatal, now)

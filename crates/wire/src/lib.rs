@@ -9,6 +9,7 @@ mod close;
 mod error;
 mod message;
 mod name;
+mod number;
 mod project;
 mod secret;
 mod value;
@@ -17,9 +18,7 @@ pub use close::{CloseCode, ReconnectAdvice};
 pub use error::{WireError, WireErrorKind};
 pub use message::{parse_batch, push_python_json_string, ClientMessage, Method, ServerUpdate};
 pub use name::{strip_prefix, VarName, CLOUD_PREFIX};
+pub use number::{plain_decimal, plain_decimal_f32};
 pub use project::ProjectId;
 pub use secret::SessionId;
-pub use value::{
-    is_numeral, is_plain_decimal, plain_decimal, plain_decimal_f32, CloudValue, ValueGrammar,
-    ValueRules,
-};
+pub use value::{is_numeral, is_plain_decimal, CloudValue, ValueGrammar, ValueRules};

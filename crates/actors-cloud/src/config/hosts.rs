@@ -56,6 +56,16 @@ pub struct HostSwitch {
     pub to: HostEntry,
 }
 
+impl HostSwitch {
+    /// The event kind reporting this switch.
+    pub fn into_event(self) -> crate::EventKind {
+        crate::EventKind::HostSwitch {
+            from: self.from.url,
+            to: self.to.url,
+        }
+    }
+}
+
 /// Which host to open next (sans-IO: fed the outcome of every open).
 #[derive(Clone, Debug)]
 pub struct HostRotation {
