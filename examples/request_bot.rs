@@ -46,7 +46,8 @@ struct Args {
     /// Where to write the public data (JSON) once ready.
     #[arg(long)]
     public_data_out: PathBuf,
-    /// Packet size (digits per TO_CLIENT chunk); default: 220 on custom hosts.
+    /// Packet size (digits per TO_CLIENT chunk); default AUTO: 98,800 on custom hosts, like
+    /// the original library for every TurboWarp-style connection.
     #[arg(long)]
     packet_size: Option<usize>,
     /// Cloud sets per second, spaced evenly (the sprite sees only the latest value of each

@@ -22,9 +22,20 @@ pub struct TargetArgs {
     /// Scratch session id (the `scratchsessionsid` cookie); only sent to Scratch.
     #[arg(long, env = "SCRATCH_SESSION_ID", hide_env_values = true)]
     pub session_id: Option<String>,
-    /// Allow any string value, not only numerals (TurboWarp and custom hosts).
+    /// Allow any string value, not only plain decimals (for custom hosts that relay strings).
     #[arg(long)]
     pub strings: bool,
+    /// Fall over to this host when the current one cannot be opened (repeatable, in order):
+    /// `turbowarp` (TurboWarp's hosts, same project id), `turbowarp-fallback` (TurboWarp's
+    /// second domain) or a ws:// / wss:// URL.
+    #[arg(long = "fallback", value_name = "HOST")]
+    pub fallbacks: Vec<String>,
+    /// Also trust the CA certificate(s) in this PEM file for wss:// hosts.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Accept any certificate of a wss:// host, unverified (a warning is logged).
+    #[arg(long)]
+    pub allow_no_certificate: bool,
 }
 
 impl TargetArgs {
@@ -69,7 +80,40 @@ impl TargetArgs {
             }
             cfg = cfg.accept_strings(self.strings);
         }
+        cfg = self.network(cfg)?;
         cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Fallback hosts and TLS settings.
+    fn network(&self, mut cfg: ConnectionConfig) -> anyhow::Result<ConnectionConfig> {
+        for fallback in &self.fallbacks {
+            cfg = match fallback.as_str() {
+                "turbowarp" => {
+                    let Some(contact) = self.contact.as_deref() else {
+                        anyhow::bail!("--fallback turbowarp needs --contact (TurboWarp requires it)");
+                    };
+                    cfg.fallback_to_turbowarp(contact)
+                }
+                "turbowarp-fallback" => cfg.turbowarp_fallback_host(),
+                url if url.starts_with("ws://") || url.starts_with("wss://") => cfg.fallback_url(url),
+                other => anyhow::bail!(
+                    "--fallback {other:?}: expected turbowarp, turbowarp-fallback, or a ws:// or wss:// URL"
+                ),
+            };
+        }
+        if let Some(path) = &self.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!("--ca-file {}: cannot read it: {e}", path.display())
+            })?;
+            cfg = cfg.ca_pem(pem);
+            if let Err(e) = cfg.tls_check() {
+                anyhow::bail!("--ca-file {}: {e}", path.display());
+            }
+        }
+        if self.allow_no_certificate {
+            cfg = cfg.allow_no_certificate(true);
+        }
         Ok(cfg)
     }
 }
@@ -154,6 +198,7 @@ pub fn text_line(ev: &CloudEvent) -> String {
         EventKind::Delete => format!("{t} {}", ev.name),
         EventKind::Rename { new_name } => format!("{t} {} -> {new_name}", ev.name),
         EventKind::Disconnect { reason } => format!("{t}: {reason}"),
+        EventKind::HostSwitch { from, to } => format!("{t}: {from} -> {to}"),
         EventKind::Error { message } => format!("{t}: {message}"),
         EventKind::Lagged { missed } => format!("{t}: {missed} events dropped"),
         EventKind::Other { method } => format!("{t} {method} {} = {}", ev.name, value_text(ev)),
@@ -181,6 +226,7 @@ pub fn json_line(ev: &CloudEvent) -> String {
     let extra = match &ev.kind {
         EventKind::Rename { new_name } => Some(("new_name", serde_json::json!(new_name))),
         EventKind::Disconnect { reason } => Some(("reason", serde_json::json!(reason))),
+        EventKind::HostSwitch { to, .. } => Some(("to", serde_json::json!(to))),
         EventKind::Error { message } => Some(("message", serde_json::json!(message))),
         EventKind::Lagged { missed } => Some(("missed", serde_json::json!(missed))),
         EventKind::Other { method } => Some(("method", serde_json::json!(method))),
@@ -253,6 +299,65 @@ mod tests {
         assert!(cfg(&args).unwrap_err().to_string().contains("decimal"));
         let e = cfg(&["--host", "scratch", "--project", "1", "--username", "u"]).unwrap_err();
         assert!(e.to_string().contains("session"), "{e}");
+    }
+
+    #[test]
+    fn fallback_and_tls_flags() {
+        let c = cfg(&[
+            "--host",
+            "scratch",
+            "--project",
+            "12",
+            "--session-id",
+            "s",
+            "--username",
+            "u",
+            "--contact",
+            "me",
+            "--fallback",
+            "turbowarp",
+        ])
+        .unwrap();
+        assert_eq!(c.hosts().len(), 3);
+        let c = cfg(&[
+            "--host",
+            "wss://127.0.0.1:1/",
+            "--project",
+            "p",
+            "--fallback",
+            "ws://127.0.0.1:2/",
+            "--allow-no-certificate",
+        ])
+        .unwrap();
+        assert_eq!(c.hosts()[1].url, "ws://127.0.0.1:2/");
+        assert!(!c.tls().is_default());
+        let e = cfg(&["--host", "ws://h/", "--project", "p", "--fallback", "x"]).unwrap_err();
+        assert!(e.to_string().contains("--fallback"), "{e}");
+        let missing = std::env::temp_dir().join("scratchcomm-no-such-ca.pem");
+        let e = cfg(&[
+            "--host",
+            "ws://h/",
+            "--project",
+            "p",
+            "--ca-file",
+            missing.to_str().unwrap(),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("--ca-file"), "{e}");
+        let not_pem =
+            std::env::temp_dir().join(format!("scratchcomm-ca-{}.txt", std::process::id()));
+        std::fs::write(&not_pem, "hello").unwrap();
+        let e = cfg(&[
+            "--host",
+            "ws://h/",
+            "--project",
+            "p",
+            "--ca-file",
+            not_pem.to_str().unwrap(),
+        ])
+        .unwrap_err();
+        let _ = std::fs::remove_file(&not_pem);
+        assert!(e.to_string().contains("PEM"), "{e}");
     }
 
     #[test]

@@ -9,6 +9,10 @@ use url::Url;
 pub const DEFAULT_API_BASE: &str = "https://scratch.mit.edu";
 /// The Scratch cloud-data host (cloud logs, §1.7).
 pub const DEFAULT_LOGS_BASE: &str = "https://clouddata.scratch.mit.edu";
+/// Scratch's project API (gives the project token).
+pub const DEFAULT_PROJECT_API_BASE: &str = "https://api.scratch.mit.edu";
+/// Scratch's projects host (serves the project JSON with the token).
+pub const DEFAULT_PROJECTS_BASE: &str = "https://projects.scratch.mit.edu";
 /// The reference's timeout for login and cloud-log calls (§1.7, §2.3).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -49,6 +53,8 @@ pub fn login_cookie_header() -> String {
 pub struct ApiConfig {
     api_base: String,
     logs_base: String,
+    project_api_base: String,
+    projects_base: String,
     /// Whole-request timeout (connect, send, headers and body).
     pub timeout: Duration,
     /// Connect timeout (TCP and TLS), at most `timeout`.
@@ -65,6 +71,8 @@ impl Default for ApiConfig {
         ApiConfig {
             api_base: DEFAULT_API_BASE.to_owned(),
             logs_base: DEFAULT_LOGS_BASE.to_owned(),
+            project_api_base: DEFAULT_PROJECT_API_BASE.to_owned(),
+            projects_base: DEFAULT_PROJECTS_BASE.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_TIMEOUT,
             max_log_pages: 100,
@@ -84,6 +92,28 @@ impl ApiConfig {
     pub fn with_logs_base(mut self, base: &str) -> Result<Self> {
         self.logs_base = checked_base("cloud logs base", base)?;
         Ok(self)
+    }
+
+    /// Point the project API (project token) at `base`.
+    pub fn with_project_api_base(mut self, base: &str) -> Result<Self> {
+        self.project_api_base = checked_base("project api base", base)?;
+        Ok(self)
+    }
+
+    /// Point the projects host (project JSON) at `base`.
+    pub fn with_projects_base(mut self, base: &str) -> Result<Self> {
+        self.projects_base = checked_base("projects base", base)?;
+        Ok(self)
+    }
+
+    /// `GET <project api>/projects/<id>`: the project's metadata with its token.
+    pub fn project_api_url(&self, project_id: &str) -> String {
+        format!("{}/projects/{project_id}", self.project_api_base)
+    }
+
+    /// `GET <projects>/<id>?token=<token>`: the project JSON.
+    pub fn project_json_url(&self, project_id: &str, token: &str) -> String {
+        format!("{}/{project_id}?token={token}", self.projects_base)
     }
 
     /// Set both the whole-request and the connect timeout.
@@ -157,6 +187,14 @@ mod tests {
             .with_api_base("http://127.0.0.1:9/")
             .unwrap();
         assert_eq!(local.session_url(), "http://127.0.0.1:9/session");
+        assert_eq!(
+            c.project_api_url("42"),
+            "https://api.scratch.mit.edu/projects/42"
+        );
+        assert_eq!(
+            c.project_json_url("42", "t"),
+            "https://projects.scratch.mit.edu/42?token=t"
+        );
     }
 
     #[test]

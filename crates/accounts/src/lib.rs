@@ -10,6 +10,8 @@
 //!   [`Session::connect_scratch`], [`Session::connect_turbowarp`], [`Session::cloud_socket`],
 //!   [`Session::turbowarp_cloud_socket`] (cloud-socket usernames from the logs through
 //!   [`LogsUsernameLookup`]).
+//! * Initial cloud values on Scratch from the project JSON, for the variables the server does
+//!   not send: [`fetch_initial_values`], [`connect_with_initial_values`].
 //!
 //! Secrets ([`SessionId`], [`Password`], [`XToken`]) print
 //! redacted and are zeroized on drop. Every failure is an [`AccountsError`] whose
@@ -27,6 +29,7 @@ mod config;
 mod connect;
 mod error;
 mod http;
+mod project;
 mod report;
 mod secret;
 mod session;
@@ -39,10 +42,15 @@ pub use cloud_events::{CloudEventLogs, EventTicket, EventUsers};
 pub use cloud_logs::{CloudLogs, LogEntry, LogPager, LogQuery, SetHistory, SetTicket};
 pub use config::{
     login_cookie_header, session_cookie_header, ApiConfig, BASE_COOKIES, DEFAULT_API_BASE,
-    DEFAULT_HEADERS, DEFAULT_LOGS_BASE, DEFAULT_TIMEOUT,
+    DEFAULT_HEADERS, DEFAULT_LOGS_BASE, DEFAULT_PROJECTS_BASE, DEFAULT_PROJECT_API_BASE,
+    DEFAULT_TIMEOUT,
 };
 pub use connect::{turbowarp_contact, LogsUsernameLookup, DEFAULT_TURBOWARP_USERNAME};
 pub use error::{AccountsError, AccountsErrorKind, Result};
+pub use project::{
+    cloud_variables, connect_with_initial_values, fetch_initial_values, fill_initial_values,
+    project_token,
+};
 pub use report::{whoami, AccountReport, LoginMethod};
 pub use scratchcomm_wire::SessionId;
 pub use secret::{redacted_hint, session_id_from_set_cookie, Password, XToken};

@@ -8,7 +8,7 @@
 //! `CloudError::Stopped` until the last handle is dropped.
 
 use crate::bus::Bus;
-use crate::config::ConnectionConfig;
+use crate::config::{ConnectionConfig, HostRotation};
 use crate::core::{Action, Core, OpId};
 use crate::events::EventKind;
 use crate::handle::Shared;
@@ -40,6 +40,8 @@ pub struct CloudConnection {
     started_once: bool,
     reader: Option<SpawnHandle>,
     fragments: transport::Reassembler,
+    hosts: HostRotation,                    // which host to open next
+    tls: Option<Arc<rustls::ClientConfig>>, // built once (one allow_no_certificate warning)
 }
 
 /// After a final stop, how long to wait for the server to answer our close frame before
@@ -58,6 +60,8 @@ impl CloudConnection {
     ) -> Self {
         CloudConnection {
             core,
+            hosts: cfg.rotation(),
+            tls: None,
             cfg,
             shared,
             bus: Bus::default(),
@@ -96,7 +100,8 @@ impl CloudConnection {
                     });
                 }
                 Action::Reconnect { after, attempt } => {
-                    if !self.started_once_connected() && !self.cfg.retry_first_connect {
+                    let first = !self.started_once_connected() && !self.cfg.retry_first_connect;
+                    if first && self.hosts.all_failed() {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
                         let err = CloudError::Connect {
@@ -204,24 +209,42 @@ impl CloudConnection {
     }
 
     fn open_socket(&mut self, epoch: u64, ctx: &mut Context<Self>) {
-        let url = self.cfg.url.clone();
-        let headers = transport::request_headers(&self.cfg);
-        let timeout = self.cfg.connect_timeout;
-        tracing::debug!(%url, epoch, "opening cloud websocket");
-        let fut =
-            transport::open(url, headers, timeout)
-                .into_actor(self)
-                .map(move |res, act, ctx| {
-                    let now = Instant::now();
-                    let actions = match res {
-                        Ok((sink, stream)) => {
-                            act.attach(epoch, sink, stream, ctx);
-                            act.core.on_opened(epoch, now)
+        let host = self.hosts.current().clone();
+        let headers = transport::headers_for(&self.cfg, &host);
+        let tls = match self
+            .tls
+            .clone()
+            .map_or_else(|| self.cfg.tls.client_config(), Ok)
+        {
+            Ok(t) => self.tls.insert(t).clone(),
+            Err(e) => {
+                let a = self.core.abort(e, Instant::now());
+                return self.run(a, ctx);
+            }
+        };
+        tracing::debug!(url = %host.url, epoch, "opening cloud websocket");
+        let fut = transport::open(host.url, headers, self.cfg.connect_timeout, tls)
+            .into_actor(self)
+            .map(move |res, act, ctx| {
+                let now = Instant::now();
+                let actions = match res {
+                    Ok((sink, stream)) => {
+                        act.hosts.on_opened();
+                        act.attach(epoch, sink, stream, ctx);
+                        act.core.on_opened(epoch, now)
+                    }
+                    Err(f) => {
+                        let fatal = f.fatal && act.hosts.refusal_is_final();
+                        if let Some(switch) = act.hosts.on_open_failed() {
+                            tracing::info!(?switch, reason = %f.reason, "switching cloud host");
+                            let ev = act.core.event(switch.into_event(), "", None, now);
+                            act.emit(ev);
                         }
-                        Err(f) => act.core.on_connect_failed(epoch, f.reason, f.fatal, now),
-                    };
-                    act.run(actions, ctx);
-                });
+                        act.core.on_connect_failed(epoch, f.reason, fatal, now)
+                    }
+                };
+                act.run(actions, ctx);
+            });
         ctx.spawn(fut);
     }
 

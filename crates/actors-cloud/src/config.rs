@@ -2,13 +2,17 @@
 
 use crate::core::{BackoffPolicy, CoreConfig, RateLimit};
 use crate::events::SourceId;
+use crate::tls::TlsOptions;
 use crate::CloudError;
 use rand::Rng;
-use scratchcomm_wire::{ProjectId, SessionId, ValueRules};
+use scratchcomm_wire::{ProjectId, SessionId, ValueGrammar, ValueRules};
 use std::time::Duration;
 
+mod hosts;
+mod network;
 mod reconnect;
 mod url;
+pub use hosts::{HostEntry, HostRotation, HostSwitch, TURBOWARP_FALLBACK_URL};
 pub use url::check_ws_url;
 
 /// The Scratch cloud server. The session cookie is only ever sent here.
@@ -48,6 +52,8 @@ impl HostKind {
 pub struct ConnectionConfig {
     pub(crate) host: HostKind,
     pub(crate) url: String,
+    pub(crate) fallbacks: Vec<HostEntry>,
+    pub(crate) tls: TlsOptions,
     pub(crate) project_id: String,
     pub(crate) username: String,
     pub(crate) session: Option<SessionId>,
@@ -79,11 +85,13 @@ impl ConnectionConfig {
     fn base(host: HostKind, url: &str, project_id: &str, username: String) -> Self {
         let (rules, rate_limit) = match host {
             HostKind::Scratch => (ValueRules::scratch(), RateLimit::scratch()),
-            _ => (ValueRules::turbowarp(false), RateLimit::turbowarp()),
+            _ => (ValueRules::turbowarp(), RateLimit::turbowarp()),
         };
         ConnectionConfig {
             host,
             url: url.to_owned(),
+            fallbacks: Vec::new(),
+            tls: TlsOptions::default(),
             project_id: project_id.to_owned(),
             username,
             session: None,
@@ -108,7 +116,7 @@ impl ConnectionConfig {
     }
 
     /// Scratch: `wss://clouddata.scratch.mit.edu` with the session cookie and Scratch's
-    /// Origin; numeric project id; values numerals of at most 256 characters; 10 sets/s,
+    /// Origin; numeric project id; values plain decimals of at most 256 characters; 10 sets/s,
     /// 100 ms apart.
     pub fn scratch(project_id: &str, session: SessionId, username: impl Into<String>) -> Self {
         let mut c = Self::base(HostKind::Scratch, SCRATCH_URL, project_id, username.into());
@@ -159,9 +167,14 @@ impl ConnectionConfig {
         self
     }
 
-    /// Accept any string value instead of numerals only (TurboWarp/custom hosts).
+    /// Accept any string value instead of plain decimals only (for a custom server that
+    /// relays strings; TurboWarp's own server drops them).
     pub fn accept_strings(mut self, yes: bool) -> Self {
-        self.rules.numerals_only = !yes;
+        self.rules.grammar = if yes {
+            ValueGrammar::AnyString
+        } else {
+            ValueGrammar::PlainDecimal
+        };
         self
     }
 
@@ -266,17 +279,20 @@ impl ConnectionConfig {
             HostKind::Scratch => ProjectId::scratch(self.project_id.as_str())?,
             _ => ProjectId::new(self.project_id.as_str())?,
         };
-        check_ws_url(&self.url)?;
-        if self.host == HostKind::Scratch && self.url != SCRATCH_URL {
-            return bad(format!("the Scratch host is fixed to {SCRATCH_URL}"));
-        }
-        if self.host == HostKind::Scratch && self.session.is_none() {
-            return bad("a Scratch connection needs a session id".into());
-        }
         let contact_empty = self.contact.as_deref().is_none_or_blank();
-        if self.host == HostKind::TurboWarp && contact_empty {
-            return bad("TurboWarp requires contact info (e.g. your Scratch username or an e-mail address) for the User-Agent".into());
+        for host in self.hosts() {
+            check_ws_url(&host.url)?;
+            if host.kind == HostKind::Scratch && host.url != SCRATCH_URL {
+                return bad(format!("the Scratch host is fixed to {SCRATCH_URL}"));
+            }
+            if host.kind == HostKind::Scratch && self.session.is_none() {
+                return bad("a Scratch connection needs a session id".into());
+            }
+            if host.kind == HostKind::TurboWarp && contact_empty {
+                return bad("TurboWarp requires contact info (e.g. your Scratch username or an e-mail address) for the User-Agent".into());
+            }
         }
+        self.tls.custom_roots()?;
         if let Some(c) = &self.contact {
             if c.chars().any(|ch| ch.is_control()) {
                 return bad("contact info must not contain control characters".into());
@@ -317,7 +333,7 @@ impl ConnectionConfig {
     }
 }
 
-trait BlankExt {
+pub(crate) trait BlankExt {
     fn is_none_or_blank(&self) -> bool;
 }
 

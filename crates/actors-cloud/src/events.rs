@@ -62,6 +62,14 @@ pub enum EventKind {
     },
     /// The handshake was written: the connection is usable.
     Connect,
+    /// Opening a host failed and the connection moves on to the next host of its list
+    /// (see `ConnectionConfig::fallback_host`). Emitted on every switch.
+    HostSwitch {
+        /// The URL that failed.
+        from: String,
+        /// The URL tried next.
+        to: String,
+    },
     /// The websocket closed or failed; a reconnect may follow.
     Disconnect {
         /// Close code and reason, or the transport error.
@@ -124,6 +132,8 @@ pub enum EventType {
     Rename,
     /// The connection is usable.
     Connect,
+    /// The connection moved to another host.
+    HostSwitch,
     /// The socket closed.
     Disconnect,
     /// The connection stopped for good.
@@ -147,6 +157,7 @@ impl EventType {
             EventType::Delete => "delete",
             EventType::Rename => "rename",
             EventType::Connect => "connect",
+            EventType::HostSwitch => "host_switch",
             EventType::Disconnect => "disconnect",
             EventType::Error => "error",
             EventType::Other => "other",
@@ -166,6 +177,7 @@ impl EventKind {
             EventKind::Delete => EventType::Delete,
             EventKind::Rename { .. } => EventType::Rename,
             EventKind::Connect => EventType::Connect,
+            EventKind::HostSwitch { .. } => EventType::HostSwitch,
             EventKind::Disconnect { .. } => EventType::Disconnect,
             EventKind::Error { .. } => EventType::Error,
             EventKind::Other { .. } => EventType::Other,

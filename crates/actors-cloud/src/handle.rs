@@ -168,6 +168,21 @@ impl CloudHandle {
         self.shared.cache.get(name.full()).map(|v| v.clone())
     }
 
+    /// Fill the cache with `values` (full wire name, value) for the variables that have no
+    /// value yet — e.g. a Scratch project's initial values, which Scratch's server does not
+    /// send for variables unchanged since the room started. A value the server sent (now or
+    /// later) always wins. No event is emitted. Returns how many were filled.
+    pub fn fill_missing(&self, values: impl IntoIterator<Item = (String, CloudValue)>) -> usize {
+        let mut filled = 0;
+        for (name, value) in values {
+            if let dashmap::mapref::entry::Entry::Vacant(slot) = self.shared.cache.entry(name) {
+                slot.insert(value);
+                filled += 1;
+            }
+        }
+        filled
+    }
+
     /// Every cached variable, by full wire name.
     pub fn variables(&self) -> BTreeMap<String, CloudValue> {
         self.shared

@@ -55,7 +55,8 @@ mod transport;
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
 pub use bus::{Callback, EventStream, HandlerError};
 pub use config::{
-    check_ws_url, random_username, ConnectionConfig, HostKind, SCRATCH_URL, TURBOWARP_URL,
+    check_ws_url, random_username, ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch,
+    SCRATCH_URL, TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
 };
 pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
@@ -63,6 +64,6 @@ pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, Source
 pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
 
-pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueRules};
-pub use tls::tls_client_config;
+pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
+pub use tls::{tls_client_config, TlsOptions};
 pub use transport::USER_AGENT_PRODUCT;

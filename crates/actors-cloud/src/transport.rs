@@ -1,7 +1,7 @@
 //! Opening the websocket: URL, request headers, and splitting it into a writer and a
 //! reader the actor can drive.
 
-use crate::config::{ConnectionConfig, HostKind, SCRATCH_ORIGIN, SCRATCH_URL};
+use crate::config::{ConnectionConfig, HostEntry, HostKind, SCRATCH_ORIGIN, SCRATCH_URL};
 use awc::error::{WsClientError, WsProtocolError};
 use awc::ws;
 use futures_util::stream::LocalBoxStream;
@@ -29,13 +29,19 @@ pub struct ConnectFailure {
     pub fatal: bool,
 }
 
-/// The extra request headers for this host (PROTOCOL.md §1.1). The Scratch cookie and
-/// Origin are added only when the URL is exactly Scratch's cloud server.
-pub fn request_headers(cfg: &ConnectionConfig) -> Vec<(&'static str, String)> {
+/// The extra request headers for the connection's primary host (PROTOCOL.md §1.1).
+#[cfg(test)]
+fn request_headers(cfg: &ConnectionConfig) -> Vec<(&'static str, String)> {
+    headers_for(cfg, &HostEntry::new(cfg.host, cfg.url.clone()))
+}
+
+/// The extra request headers for `host` (one of the connection's hosts). The Scratch cookie
+/// and Origin are added only when the URL is exactly Scratch's cloud server.
+pub fn headers_for(cfg: &ConnectionConfig, host: &HostEntry) -> Vec<(&'static str, String)> {
     let mut headers = Vec::new();
-    match cfg.host {
+    match host.kind {
         HostKind::Scratch => {
-            if cfg.url == SCRATCH_URL {
+            if host.url == SCRATCH_URL {
                 if let Some(session) = &cfg.session {
                     headers.push(("Cookie", session.cookie_header()));
                 }
@@ -53,20 +59,21 @@ pub fn request_headers(cfg: &ConnectionConfig) -> Vec<(&'static str, String)> {
     headers
 }
 
-/// Open the websocket at `url` with `headers`, within `timeout`.
+/// Open the websocket at `url` with `headers`, within `timeout`, verifying a `wss://`
+/// host's certificate with `tls`.
 pub async fn open(
     url: String,
     headers: Vec<(&'static str, String)>,
     timeout: Duration,
+    tls: std::sync::Arc<rustls::ClientConfig>,
 ) -> Result<(WsSink, WsStream), ConnectFailure> {
     let client = awc::Client::builder()
-        .connector(
-            awc::Connector::new()
-                .rustls_0_23(crate::tls::tls_client_config())
-                .timeout(timeout),
-        )
+        .connector(awc::Connector::new().rustls_0_23(tls).timeout(timeout))
         .timeout(timeout)
-        .max_http_version(awc::http::Version::HTTP_11)
+        // No `max_http_version` here: awc implements it by rebuilding the connector's TLS
+        // from its own default roots, which replaces ours (without awc's webpki feature:
+        // with none, and every wss:// connect failed with "SSL is not supported"). Our
+        // rustls configs offer only HTTP/1.1 by ALPN instead (tls.rs).
         .finish();
     let mut req = client.ws(url.as_str()).max_frame_size(MAX_FRAME);
     for (name, value) in headers {
@@ -96,10 +103,29 @@ pub async fn open(
             fatal: matches!(status.as_u16(), 401 | 403),
         }),
         Err(e) => Err(ConnectFailure {
-            reason: e.to_string(),
+            reason: crate::tls::explain_failure(describe(&e)),
             fatal: false,
         }),
     }
+}
+
+/// The error with its causes (awc's own message hides the TLS reason in its source).
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    let mut n = 0;
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+        n += 1;
+        if n > 8 {
+            break;
+        }
+    }
+    text
 }
 
 /// One frame for the writer task.
@@ -195,6 +221,23 @@ mod tests {
             ConnectionConfig::custom("ws://127.0.0.1:1/", "1"),
         ] {
             assert!(request_headers(&cfg).iter().all(|(n, _)| *n != "Cookie"));
+        }
+    }
+
+    #[test]
+    fn fallback_hosts_get_their_own_headers() {
+        let cfg = ConnectionConfig::scratch("1", SessionId::new("secret"), "bot")
+            .fallback_to_turbowarp("me");
+        let hosts = cfg.hosts();
+        assert!(headers_for(&cfg, &hosts[0])
+            .iter()
+            .any(|(n, _)| *n == "Cookie"));
+        for h in &hosts[1..] {
+            let headers = headers_for(&cfg, h);
+            assert!(headers.iter().all(|(_, v)| !v.contains("secret")));
+            assert!(headers
+                .iter()
+                .any(|(n, v)| *n == "User-Agent" && v.ends_with(" - me")));
         }
     }
 

@@ -123,8 +123,11 @@ impl From<bool> for Value {
     }
 }
 
-/// Python's `repr(float)` (= `str(float)`): shortest round-trip digits, `.0` on integral
-/// values, exponent notation below 1e-4 and from 1e16 on (`1e+16`, `1.5e-05`), `inf`, `nan`.
+/// Python's `repr(float)` (= `str(float)`) — shortest round-trip digits, `.0` on integral
+/// values, `inf`, `nan` — except that the digits are always plain decimal
+/// (`scratchcomm_wire::plain_decimal`, the one place typed numbers become text): Python's
+/// `1e+16` is `10000000000000000.0` and `1e-05` is `0.00001` here, and `-0.0` is `0.0`, so a
+/// reply the sprite shows or stores never carries an exponent.
 pub fn py_float_repr(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
@@ -132,18 +135,11 @@ pub fn py_float_repr(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf" } else { "-inf" }.into();
     }
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..16).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.unsigned_abs());
-    }
-    let fixed = format!("{x}");
-    if fixed.contains('.') {
-        fixed
+    let plain = scratchcomm_wire::plain_decimal(x).unwrap_or_default();
+    if plain.contains('.') {
+        plain
     } else {
-        format!("{fixed}.0")
+        format!("{plain}.0")
     }
 }
 
@@ -182,20 +178,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floats_print_like_python() {
+    fn floats_print_like_python_without_exponents() {
         let cases = [
             (5.0, "5.0"),
             (5.5, "5.5"),
             (0.5, "0.5"),
-            (-0.0, "-0.0"),
+            (-0.0, "0.0"),
             (0.1 + 0.2, "0.30000000000000004"),
-            (1e16, "1e+16"),
+            (1e16, "10000000000000000.0"),
             (1e15, "1000000000000000.0"),
-            (123456789012345680.0, "1.2345678901234568e+17"),
+            (123456789012345680.0, "123456789012345680.0"),
             (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (1.5e-7, "1.5e-07"),
-            (1e300, "1e+300"),
+            (0.00001, "0.00001"),
+            (1.5e-7, "0.00000015"),
+            (-2.5e20, "-250000000000000000000.0"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
             (f64::NAN, "nan"),

@@ -109,6 +109,8 @@ pub enum Rejection {
     Decrypt,
     /// The client's pending message or the socket's buffer budget would be exceeded.
     TooLarge,
+    /// The client table is full of secure clients, none of which may be evicted.
+    TableFull,
 }
 
 impl fmt::Display for Rejection {
@@ -126,6 +128,9 @@ impl fmt::Display for Rejection {
             Rejection::Handshake(why) => write!(f, "handshake failed: {why}"),
             Rejection::Decrypt => f.write_str("decryption failed"),
             Rejection::TooLarge => f.write_str("message exceeds the buffer limit"),
+            Rejection::TableFull => {
+                f.write_str("the client table is full of secure clients that may not be evicted")
+            }
         }
     }
 }

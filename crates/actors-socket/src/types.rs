@@ -62,7 +62,8 @@ pub enum Host {
     Scratch,
     /// TurboWarp: AUTO = 98800.
     TurboWarp,
-    /// Any other server: AUTO = 220 (like the reference, which only special-cases TurboWarp).
+    /// Any other server (TurboWarp's protocol): AUTO = 98800, like the original library, which
+    /// uses 98800 for every TurboWarp-style connection, custom hosts included.
     Custom,
 }
 
@@ -73,7 +74,7 @@ pub type SourceTag = u32;
 /// Server packet size setting (§3.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PacketSize {
-    /// 220 on Scratch and custom hosts, 98800 on TurboWarp.
+    /// 220 on Scratch, 98800 on TurboWarp and custom hosts.
     #[default]
     Auto,
     /// Exactly this many digits per insecure chunk; secure chunks hold floor(n/2) - 28
@@ -86,8 +87,8 @@ impl PacketSize {
     pub fn resolve(self, host: Host) -> usize {
         match (self, host) {
             (PacketSize::Fixed(n), _) => n,
-            (PacketSize::Auto, Host::TurboWarp) => 98_800,
-            (PacketSize::Auto, _) => 220,
+            (PacketSize::Auto, Host::Scratch) => 220,
+            (PacketSize::Auto, Host::TurboWarp | Host::Custom) => 98_800,
         }
     }
 }
@@ -139,7 +140,7 @@ mod tests {
     fn packet_size_auto() {
         assert_eq!(PacketSize::Auto.resolve(Host::Scratch), 220);
         assert_eq!(PacketSize::Auto.resolve(Host::TurboWarp), 98_800);
-        assert_eq!(PacketSize::Auto.resolve(Host::Custom), 220);
+        assert_eq!(PacketSize::Auto.resolve(Host::Custom), 98_800);
         assert_eq!(PacketSize::Fixed(64).resolve(Host::TurboWarp), 64);
     }
 

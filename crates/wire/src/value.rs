@@ -144,7 +144,7 @@ impl From<String> for CloudValue {
     }
 }
 
-macro_rules! from_number {
+macro_rules! from_integer {
     ($($t:ty),*) => {$(
         impl From<$t> for CloudValue {
             fn from(n: $t) -> Self {
@@ -153,32 +153,57 @@ macro_rules! from_number {
         }
     )*};
 }
-from_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize, f32, f64);
+from_integer!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize);
 
-/// What a server accepts as a value, checked before anything is sent (§1.5).
+/// Which texts a server relays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueGrammar {
+    /// [`is_plain_decimal`]: optional `-`, digits, at most one `.` (Scratch, TurboWarp).
+    PlainDecimal,
+    /// Any text (a custom server configured to relay strings).
+    AnyString,
+}
+
+/// What a server relays, checked before anything is sent (§1.5). Anything else would be
+/// dropped by the server without an error, so it is refused here with one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValueRules {
-    /// Only numerals (see [`CloudValue::is_numeral`]); off = any string.
-    pub numerals_only: bool,
+    /// The texts allowed.
+    pub grammar: ValueGrammar,
     /// Longest value text in characters; `None` = no limit.
     pub max_chars: Option<usize>,
 }
 
 impl ValueRules {
-    /// Scratch: numerals of at most 256 characters.
+    /// Scratch: plain decimals of at most 256 characters.
     pub fn scratch() -> Self {
         ValueRules {
-            numerals_only: true,
+            grammar: ValueGrammar::PlainDecimal,
             max_chars: Some(256),
         }
     }
 
-    /// TurboWarp: numerals (or any string when `accept_strings`), at most 100 000 characters.
-    pub fn turbowarp(accept_strings: bool) -> Self {
+    /// TurboWarp (and, by default, custom hosts): plain decimals of at most 100,000
+    /// characters (`src/validators.js` of TurboWarp's cloud-server).
+    pub fn turbowarp() -> Self {
         ValueRules {
-            numerals_only: !accept_strings,
+            grammar: ValueGrammar::PlainDecimal,
             max_chars: Some(100_000),
         }
+    }
+
+    /// Any text of at most `max_chars` characters (for a custom server that relays strings).
+    pub fn any_string(max_chars: Option<usize>) -> Self {
+        ValueRules {
+            grammar: ValueGrammar::AnyString,
+            max_chars,
+        }
+    }
+
+    /// The same length limit with another grammar.
+    pub fn with_grammar(mut self, grammar: ValueGrammar) -> Self {
+        self.grammar = grammar;
+        self
     }
 
     /// Check `value` for variable `name`; the error names the variable, value and rule.
@@ -188,11 +213,19 @@ impl ValueRules {
             value: truncate(value.as_str(), 80),
             rule,
         };
-        if self.numerals_only && !value.is_numeral() {
-            return Err(bad("only numerals are allowed (e.g. 42, -0.5, 1e5)".into()));
+        let text = value.as_str();
+        if self.grammar == ValueGrammar::PlainDecimal && !is_plain_decimal(text) {
+            if matches!(text, "NaN" | "Infinity" | "-Infinity") {
+                return Err(bad(crate::number::NOT_FINITE.to_owned()));
+            }
+            return Err(bad(
+                "only plain decimals are relayed: an optional -, digits and at most one . \
+                 (e.g. 42, -0.5; no exponent such as 1e5, no +, no spaces)"
+                    .into(),
+            ));
         }
         if let Some(max) = self.max_chars {
-            let n = value.as_str().chars().count();
+            let n = text.chars().count();
             if n > max {
                 return Err(bad(format!("at most {max} characters (got {n})")));
             }
@@ -247,9 +280,30 @@ mod tests {
         assert!(e.to_string().contains("at most 256"));
         let e = r.check("score", &CloudValue::new("abc")).unwrap_err();
         assert!(e.to_string().contains("score") && e.to_string().contains("abc"));
-        assert!(ValueRules::turbowarp(true)
+        assert!(ValueRules::any_string(None)
             .check("x", &"abc".into())
             .is_ok());
+    }
+
+    #[test]
+    fn exponents_are_refused_naming_variable_value_and_rule() {
+        for rules in [ValueRules::scratch(), ValueRules::turbowarp()] {
+            for bad in ["1e5", "1E5", "+1", " 7", "1.2.3", "abc"] {
+                let e = rules.check("score", &CloudValue::new(bad)).unwrap_err();
+                let m = e.to_string();
+                assert!(m.contains("score") && m.contains(bad.trim()), "{m}");
+                assert!(m.contains("plain decimal"), "{m}");
+            }
+            for ok in ["", "0", "-0.5", ".5", "123456789012345678901234567890"] {
+                assert!(rules.check("x", &CloudValue::new(ok)).is_ok(), "{ok}");
+            }
+        }
+        let tw = ValueRules::turbowarp();
+        assert!(tw.check("x", &CloudValue::new("9".repeat(100_000))).is_ok());
+        let e = tw
+            .check("x", &CloudValue::new("9".repeat(100_001)))
+            .unwrap_err();
+        assert!(e.to_string().contains("at most 100000"));
     }
 
     #[test]

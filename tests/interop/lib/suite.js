@@ -23,9 +23,11 @@ function envNumber(name, fallback) {
 
 /**
  * Starts a server, a bot with `security` and `clients` sprite VMs (not yet connected).
+ * `packetSize: null` starts the bot without `--packet-size` (its AUTO size for the host).
  * @returns {Promise<Env>}
  */
 async function setup({ security, packetSize = 220, clients = 1, label = security }) {
+    if (packetSize === null) packetSize = undefined;
     const loaded = await loadProject();
     if (loaded.skip) return { skip: loaded.skip };
     const env = { server: null, bot: null, clients: [], publicData: {}, notes: [] };

@@ -50,6 +50,8 @@ pub struct State {
     pub sessions: HashMap<String, String>,
     /// project id -> log entries, newest first.
     pub logs: HashMap<String, Vec<Value>>,
+    /// project id -> (project token, project JSON) for the project API and projects host.
+    pub projects: HashMap<String, (String, Value)>,
     pub seen: Vec<Seen>,
     issued: u32,
 }
@@ -79,6 +81,8 @@ impl FakeScratch {
                 .route("/session", web::post().to(session))
                 .route("/login/", web::post().to(login))
                 .route("/logs", web::get().to(logs))
+                .route("/projects/{id}", web::get().to(project_api))
+                .route("/{id}", web::get().to(project_json))
         })
         .workers(1)
         .disable_signals()
@@ -259,6 +263,54 @@ async fn logs(
     let all = st.logs.get(&project).cloned().unwrap_or_default();
     let page: Vec<Value> = all.into_iter().skip(offset).take(limit.min(100)).collect();
     HttpResponse::Ok().json(page)
+}
+
+/// `GET /projects/{id}` (the project API): metadata with the project token.
+async fn project_api(
+    state: web::Data<Arc<Mutex<State>>>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    record(&state, &req, b"");
+    let st = state.lock().unwrap();
+    match st.projects.get(id.as_str()) {
+        Some((token, _)) => HttpResponse::Ok().json(json!({
+            "id": id.parse::<u64>().unwrap_or(0), "title": "p", "project_token": token
+        })),
+        None => HttpResponse::NotFound().json(json!({"code": "NotFound", "message": ""})),
+    }
+}
+
+/// `GET /{id}?token=..` (the projects host): the project JSON, only with the right token.
+async fn project_json(
+    state: web::Data<Arc<Mutex<State>>>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    record(&state, &req, b"");
+    let st = state.lock().unwrap();
+    match st.projects.get(id.as_str()) {
+        Some((token, json)) if query.get("token") == Some(token) => {
+            HttpResponse::Ok().json(json.clone())
+        }
+        Some(_) => HttpResponse::Forbidden().finish(),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// A project JSON whose stage has these cloud variables (`(name with ☁ , value)`) and one
+/// ordinary variable.
+pub fn project_with_cloud(vars: &[(&str, Value)]) -> Value {
+    let mut variables = serde_json::Map::new();
+    for (i, (name, value)) in vars.iter().enumerate() {
+        variables.insert(format!("v{i}"), json!([name, value, true]));
+    }
+    variables.insert("plain".into(), json!(["my variable", 3]));
+    json!({"targets": [
+        {"isStage": true, "name": "Stage", "variables": variables},
+        {"isStage": false, "name": "Sprite1", "variables": {}}
+    ], "meta": {"semver": "3.0.0"}})
 }
 
 /// A log entry in Scratch's shape.

@@ -46,6 +46,13 @@ pub enum SocketEvent {
         /// Why (see [`Rejection`](crate::Rejection)).
         reason: String,
     },
+    /// The client table was full and this client was evicted to make room (the longest
+    /// idle client that had not completed a secure handshake; see `InboundLimits`). A
+    /// `ClientGone` follows when it had a `SocketClient`.
+    Evicted {
+        /// Its id.
+        client_id: ClientId,
+    },
     /// A client was dropped (evicted, replaced or closed).
     ClientGone {
         /// Its id.

@@ -292,6 +292,8 @@ impl CloudSocket {
                     });
                 }
                 InboundEvent::Evicted { client_id } => {
+                    tracing::info!(client = %client_id, "client evicted: the client table is full");
+                    self.emit(SocketEvent::Evicted { client_id });
                     self.drop_client((tag, client_id), "evicted: too many clients");
                 }
             }

@@ -1,5 +1,11 @@
 //! The bounded client table of the sans-IO server: per-client mode, pending buffer and
-//! replay state, least-recently-active eviction, and remembered secure-connect salts.
+//! replay state, eviction, and remembered secure-connect salts.
+//!
+//! Eviction rule (one place): when the table is full, the longest idle client that did not
+//! complete a secure handshake goes first. A secure client is never evicted by traffic from
+//! other ids — a flood of fake insecure ids only evicts each other — unless it has been idle
+//! longer than the configurable `secure_idle_expiry`. If every client is secure and none has
+//! expired, the newcomer is refused ([`Rejection::TableFull`]) instead.
 
 use super::events::InboundLimits;
 use super::replay::ReplayGuard;
@@ -29,6 +35,7 @@ pub struct ClientState {
     /// Host kind of that connection.
     pub host: Host,
     last_active: u64,
+    last_seen: Centis,
 }
 
 impl ClientState {
@@ -40,6 +47,7 @@ impl ClientState {
             source,
             host,
             last_active: 0,
+            last_seen: 0,
         }
     }
 }
@@ -49,6 +57,7 @@ impl ClientState {
 pub struct ClientTable {
     clients: HashMap<ClientId, ClientState>,
     max_clients: usize,
+    secure_idle_expiry: Option<Centis>,
     tick: u64,
     buffered_total: usize,
     connects: HashMap<ClientId, Centis>,
@@ -58,17 +67,25 @@ pub struct ClientTable {
 
 impl ClientTable {
     /// An empty table holding at most `max_clients` clients and remembering the last
-    /// connect salt of at most `max_connects` ids.
+    /// connect salt of at most `max_connects` ids. Secure clients are never evicted.
     pub fn new(max_clients: usize, max_connects: usize) -> Self {
         ClientTable {
             clients: HashMap::new(),
             max_clients: max_clients.max(1),
+            secure_idle_expiry: None,
             tick: 0,
             buffered_total: 0,
             connects: HashMap::new(),
             connect_order: VecDeque::new(),
             max_connects: max_connects.max(1),
         }
+    }
+
+    /// Let a secure client idle longer than `expiry` (centiseconds) be evicted like an
+    /// insecure one; `None` (the default of `new`): never.
+    pub fn with_secure_idle_expiry(mut self, expiry: Option<Centis>) -> Self {
+        self.secure_idle_expiry = expiry;
+        self
     }
 
     /// Number of clients.
@@ -100,25 +117,53 @@ impl ClientTable {
         Some(c)
     }
 
-    /// Registers or replaces `id`. Returns (replaced, evicted client).
-    pub fn register(&mut self, id: ClientId, mut state: ClientState) -> (bool, Option<ClientId>) {
+    /// Records that `id` proved itself at `now` (a secure packet that decrypted).
+    pub fn touch(&mut self, id: ClientId, now: Centis) {
+        if let Some(c) = self.get_mut(id) {
+            c.last_seen = c.last_seen.max(now);
+        }
+    }
+
+    /// Registers or replaces `id` at `now`. Returns (replaced, evicted client), or
+    /// [`Rejection::TableFull`] when the table is full of secure clients none of which may
+    /// be evicted (see the module docs).
+    pub fn register(
+        &mut self,
+        id: ClientId,
+        mut state: ClientState,
+        now: Centis,
+    ) -> Result<(bool, Option<ClientId>), Rejection> {
+        let mut evicted = None;
+        if !self.clients.contains_key(&id) && self.clients.len() >= self.max_clients {
+            let victim = self.victim(now).ok_or(Rejection::TableFull)?;
+            self.remove(victim);
+            evicted = Some(victim);
+        }
         self.tick += 1;
         state.last_active = self.tick;
+        state.last_seen = now;
         let replaced = self.remove(id);
-        let mut evicted = None;
-        if self.clients.len() >= self.max_clients {
-            let oldest = self
-                .clients
-                .iter()
-                .min_by_key(|(_, c)| c.last_active)
-                .map(|(k, _)| *k);
-            if let Some(old) = oldest {
-                self.remove(old);
-                evicted = Some(old);
-            }
-        }
         self.clients.insert(id, state);
-        (replaced, evicted)
+        Ok((replaced, evicted))
+    }
+
+    /// The client to evict: the longest idle insecure one, else the longest idle secure one
+    /// that expired.
+    fn victim(&self, now: Centis) -> Option<ClientId> {
+        let insecure = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.secure.is_none())
+            .min_by_key(|(_, c)| c.last_active);
+        if let Some((id, _)) = insecure {
+            return Some(*id);
+        }
+        let expiry = self.secure_idle_expiry?;
+        self.clients
+            .iter()
+            .filter(|(_, c)| now.saturating_sub(c.last_seen) > expiry)
+            .min_by_key(|(_, c)| c.last_seen)
+            .map(|(id, _)| *id)
     }
 
     /// Removes `id`; true if it existed.
@@ -195,19 +240,84 @@ mod tests {
         ClientId::from_number(n).unwrap()
     }
 
+    fn insecure() -> ClientState {
+        ClientState::new(None, 0, Host::Scratch)
+    }
+
+    fn secure() -> ClientState {
+        let key = CipherKey::from_key_text("123456789");
+        ClientState::new(
+            Some(SecureState {
+                key,
+                guard: ReplayGuard::new(0),
+            }),
+            0,
+            Host::Scratch,
+        )
+    }
+
     #[test]
     fn evicts_least_recently_active() {
         let mut t = ClientTable::new(2, 2);
-        t.register(cid(1), ClientState::new(None, 0, Host::Scratch));
-        t.register(cid(2), ClientState::new(None, 0, Host::Scratch));
+        t.register(cid(1), insecure(), 0).unwrap();
+        t.register(cid(2), insecure(), 0).unwrap();
         t.get_mut(cid(1));
-        let (replaced, evicted) = t.register(cid(3), ClientState::new(None, 0, Host::Scratch));
+        let (replaced, evicted) = t.register(cid(3), insecure(), 0).unwrap();
         assert!(!replaced);
         assert_eq!(evicted, Some(cid(2)));
-        let (replaced, evicted) = t.register(cid(3), ClientState::new(None, 0, Host::Scratch));
+        let (replaced, evicted) = t.register(cid(3), insecure(), 0).unwrap();
         assert!(replaced);
         assert_eq!(evicted, None);
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn a_flood_of_fake_ids_never_evicts_a_secure_client() {
+        let mut t = ClientTable::new(4, 2);
+        t.register(cid(1), secure(), 0).unwrap();
+        t.register(cid(2), insecure(), 0).unwrap();
+        let mut evicted = Vec::new();
+        for n in 100..5_100 {
+            let (_, e) = t.register(cid(n), insecure(), 0).unwrap();
+            evicted.extend(e);
+        }
+        assert_eq!(t.len(), 4);
+        assert!(t.get(cid(1)).is_some(), "the idle secure client stays");
+        assert_eq!(evicted.len(), 5_002 - 4);
+        assert_eq!(
+            evicted[0],
+            cid(2),
+            "the longest idle insecure client went first"
+        );
+        assert!(!evicted.contains(&cid(1)));
+    }
+
+    #[test]
+    fn a_table_full_of_secure_clients_refuses_newcomers_until_one_expires() {
+        let mut t = ClientTable::new(2, 2).with_secure_idle_expiry(Some(100));
+        t.register(cid(1), secure(), 0).unwrap();
+        t.register(cid(2), secure(), 50).unwrap();
+        assert_eq!(
+            t.register(cid(3), insecure(), 100),
+            Err(Rejection::TableFull)
+        );
+        assert_eq!(t.register(cid(3), secure(), 100), Err(Rejection::TableFull));
+        // A re-registration of a known id needs no room.
+        assert!(t.register(cid(2), secure(), 100).is_ok());
+        // Client 1 proved itself at 90; at 191 it has been idle 101 > 100 centiseconds.
+        t.touch(cid(1), 90);
+        assert_eq!(
+            t.register(cid(3), insecure(), 150),
+            Err(Rejection::TableFull)
+        );
+        let (_, evicted) = t.register(cid(3), insecure(), 191).unwrap();
+        assert_eq!(evicted, Some(cid(1)));
+        let mut never = ClientTable::new(1, 1);
+        never.register(cid(1), secure(), 0).unwrap();
+        assert_eq!(
+            never.register(cid(2), insecure(), u64::MAX),
+            Err(Rejection::TableFull)
+        );
     }
 
     #[test]
@@ -218,8 +328,8 @@ mod tests {
             ..InboundLimits::default()
         };
         let mut t = ClientTable::new(10, 2);
-        t.register(cid(1), ClientState::new(None, 0, Host::Scratch));
-        t.register(cid(2), ClientState::new(None, 0, Host::Scratch));
+        t.register(cid(1), insecure(), 0).unwrap();
+        t.register(cid(2), insecure(), 0).unwrap();
         t.append(cid(1), "12345678", &limits).unwrap();
         assert_eq!(t.append(cid(1), "123", &limits), Err(Rejection::TooLarge));
         assert_eq!(t.buffered_total(), 0);

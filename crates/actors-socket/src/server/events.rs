@@ -24,8 +24,13 @@ impl KeyExchange for Security {
 /// Memory bounds of one socket's inbound state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboundLimits {
-    /// Clients kept at once; the least recently active one is evicted beyond this.
+    /// Clients kept at once. Beyond this the longest idle client that did not complete a
+    /// secure handshake is evicted (an [`InboundEvent::Evicted`]); secure clients are not.
     pub max_clients: usize,
+    /// A secure client idle (no packet that decrypted) longer than this, in centiseconds,
+    /// may be evicted like an insecure one when the table is full of secure clients;
+    /// `None`: never (then a full table refuses newcomers). Default: 24 hours.
+    pub secure_idle_expiry: Option<Centis>,
     /// Characters buffered for one client's incomplete message (digits when insecure).
     pub max_message_chars: usize,
     /// Characters buffered over all clients' incomplete messages.
@@ -43,6 +48,7 @@ impl Default for InboundLimits {
     fn default() -> Self {
         InboundLimits {
             max_clients: 4_096,
+            secure_idle_expiry: Some(24 * 3_600 * 100),
             max_message_chars: 2_000_000,
             max_buffered_total: 64 << 20,
             max_value_chars: 200_000,

@@ -81,7 +81,8 @@ impl ServerProtocol {
             key,
             created: now,
             fragments: FragmentStore::new(limits.fragments),
-            clients: ClientTable::new(limits.max_clients, limits.remembered_connects),
+            clients: ClientTable::new(limits.max_clients, limits.remembered_connects)
+                .with_secure_idle_expiry(limits.secure_idle_expiry),
             limits,
         }
     }
@@ -221,6 +222,7 @@ impl ServerProtocol {
         if let Some(s) = self.clients.get_mut(cid).and_then(|c| c.secure.as_mut()) {
             s.guard.commit(salt, body);
         }
+        self.clients.touch(cid, now);
         events.push(InboundEvent::MessagePart {
             client_id: cid,
             part: plain,
@@ -250,9 +252,11 @@ impl ServerProtocol {
         } else {
             None
         };
-        let (replaced, evicted) = self
-            .clients
-            .register(cid, ClientState::new(secure.clone(), up.source, up.host));
+        let (replaced, evicted) = self.clients.register(
+            cid,
+            ClientState::new(secure.clone(), up.source, up.host),
+            up.now,
+        )?;
         if let Some(client_id) = evicted {
             events.push(InboundEvent::Evicted { client_id });
         }
