@@ -5,13 +5,13 @@
 # and the command that replays it. See fuzz/README.md for longer runs.
 #
 # Usage: bash tools/fuzz-smoke.sh [target...]     (default: every target)
-# Env:   FUZZ_SECONDS   seconds per target (default 15)
+# Env:   FUZZ_SECONDS   seconds per target (default 10)
 #        FUZZ_RSS_MB    memory limit per target in MB (default 512)
 #        FUZZ_NICE      nice level of the runs (default 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-SECONDS_PER_TARGET=${FUZZ_SECONDS:-15}
+SECONDS_PER_TARGET=${FUZZ_SECONDS:-10}
 RSS_MB=${FUZZ_RSS_MB:-512}
 NICE=${FUZZ_NICE:-0}
 TARGET_DIR="$ROOT/target/fuzz"

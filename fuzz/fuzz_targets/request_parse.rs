@@ -51,7 +51,16 @@ fuzz_target!(|input: Input| {
     if name.is_empty() {
         return;
     }
-    let args: Vec<String> = input.args.into_iter().take(6).collect();
+    // A `;` inside a quoted argument is read by the reference rules first (split on every
+    // `;`); when they accept the pieces (`h "` is the request `h` with an empty string, a
+    // nameless tail is skipped) the argument is cut there, like the original does. Finding
+    // of the long run, recorded in README.md; the round trip holds for every other argument.
+    let args: Vec<String> = input
+        .args
+        .into_iter()
+        .take(6)
+        .filter(|a| !a.contains(';'))
+        .collect();
     let sent = serialize_request(&name, &args);
     let only = |n: &str| (n == name).then_some(false);
     let subs = parse_message(&sent, &only, ParseOptions::lenient())
