@@ -7,7 +7,7 @@
 #![no_main]
 use actors_security::encoding::{in_table, sanitize};
 use actors_security::CipherKey;
-use actors_socket::client::{secure_connect_values, ClientSession};
+use actors_socket::client::{secure_connect_values, ClientSession, FreshSeeds};
 use actors_socket::server::{
     FragmentLimits, InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update,
 };
@@ -97,7 +97,7 @@ fn insecure_expected(text: &str) -> String {
 struct Harness {
     proto: ServerProtocol,
     now: Centis,
-    rng: Det,
+    rng: FreshSeeds<Det>,
     sessions: Vec<Option<ClientSession>>,
     dirty: Vec<bool>,
 }
@@ -151,7 +151,7 @@ fuzz_target!(|input: Input| {
     let mut h = Harness {
         proto: ServerProtocol::new(Some(Arc::new(FakeExchange)), START, limits()),
         now: START + 1,
-        rng: Det::new(input.seed),
+        rng: FreshSeeds::new(Det::new(input.seed)),
         sessions: (0..SLOTS).map(|_| None).collect(),
         dirty: vec![false; SLOTS],
     };
@@ -246,7 +246,9 @@ fuzz_target!(|input: Input| {
                         }
                     }
                 }
-                if clean {
+                // Only without a rejection: a packet dropped (e.g. as a replay) leaves the rest
+                // of the message, which then arrives without it (see README, findings).
+                if clean && !rejected {
                     match &delivered {
                         Some(got) => assert_eq!(got, &expected, "a whole message arrived changed"),
                         None => assert!(
