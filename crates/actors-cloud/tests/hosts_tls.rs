@@ -40,7 +40,10 @@ async fn a_dead_primary_falls_over_to_the_next_host_at_first_connect() {
 
 #[actix_rt::test]
 async fn every_host_dead_fails_the_first_connect_after_trying_all() {
-    let cfg = config(&dead_url(), "room", "alice").fallback_url(&dead_url());
+    // First connects are retried by default; this test asks for the error instead.
+    let cfg = config(&dead_url(), "room", "alice")
+        .fallback_url(&dead_url())
+        .retry_first_connect(false);
     let err = bounded("connect", CloudHandle::connect(cfg))
         .await
         .unwrap_err();
@@ -147,7 +150,8 @@ async fn tls_setup() -> (CloudServer, Certs, String) {
 #[actix_rt::test]
 async fn an_unknown_certificate_is_refused_saying_certificate() {
     let (srv, _certs, url) = tls_setup().await;
-    let err = bounded("connect", CloudHandle::connect(config(&url, "room", "a")))
+    let cfg = config(&url, "room", "a").retry_first_connect(false);
+    let err = bounded("connect", CloudHandle::connect(cfg))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), CloudErrorKind::Connect);
@@ -169,7 +173,11 @@ async fn a_custom_ca_is_trusted() {
     let other = make_certs();
     let err = bounded(
         "connect",
-        CloudHandle::connect(config(&url, "room", "b").ca_pem(other.ca_pem)),
+        CloudHandle::connect(
+            config(&url, "room", "b")
+                .ca_pem(other.ca_pem)
+                .retry_first_connect(false),
+        ),
     )
     .await
     .unwrap_err();
