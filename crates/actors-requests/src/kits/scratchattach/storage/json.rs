@@ -95,28 +95,9 @@ fn json_value(out: &mut String, value: &Value, depth: usize) {
     }
 }
 
-/// A JSON string as Python's `ensure_ascii` writes it.
+/// A JSON string as Python's `ensure_ascii` writes it (the wire crate's one implementation).
 fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+    scratchcomm_wire::push_python_json_string(out, s);
 }
 
 /// A stored value as the reference replies it (`str(value)`): strings as they are,
