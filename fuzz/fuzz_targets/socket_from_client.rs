@@ -104,6 +104,7 @@ fn limits() -> InboundLimits {
             max_total: 8,
             max_total_chars: 4_000,
         },
+        ..InboundLimits::default()
     }
 }
 
