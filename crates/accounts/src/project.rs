@@ -153,6 +153,16 @@ mod tests {
 
     const URL: &str = "http://p/1";
 
+    /// Fuzz finding (`project_json`): serde_json's default float parser may be one unit in
+    /// the last place off, so a cloud number came back as a different number.
+    #[test]
+    fn float_values_keep_their_number() {
+        let body = br#"{"targets":[{"variables":{"a":["x",2.2206042789399163e+252,true]}}]}"#;
+        let vars = cloud_variables(URL, body).unwrap();
+        let got: f64 = vars[0].1.as_str().parse().unwrap();
+        assert_eq!(got, 2.2206042789399163e252, "{:?}", vars[0].1.as_str());
+    }
+
     #[test]
     fn tokens() {
         assert_eq!(

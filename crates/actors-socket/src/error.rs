@@ -111,6 +111,9 @@ pub enum Rejection {
     TooLarge,
     /// The client table is full of secure clients, none of which may be evicted.
     TableFull,
+    /// A part of a secure message after one of its packets was rejected as a replay: the
+    /// message cannot arrive whole, so the rest of it is dropped.
+    IncompleteMessage,
 }
 
 impl fmt::Display for Rejection {
@@ -130,6 +133,9 @@ impl fmt::Display for Rejection {
             Rejection::TooLarge => f.write_str("message exceeds the buffer limit"),
             Rejection::TableFull => {
                 f.write_str("the client table is full of secure clients that may not be evicted")
+            }
+            Rejection::IncompleteMessage => {
+                f.write_str("part of a message whose earlier packet was a replay")
             }
         }
     }

@@ -21,6 +21,20 @@ pub struct SecureState {
     pub key: CipherKey,
     /// Per-client replay guard.
     pub guard: ReplayGuard,
+    /// The rest of the current message is dropped: one of its packets was rejected as a
+    /// replay, so it can no longer arrive whole. Cleared by its last packet.
+    pub discarding: bool,
+}
+
+impl SecureState {
+    /// A secure client with `key`, accepting salts from `guard` on.
+    pub fn new(key: CipherKey, guard: ReplayGuard) -> Self {
+        SecureState {
+            key,
+            guard,
+            discarding: false,
+        }
+    }
 }
 
 /// One registered client.
@@ -247,10 +261,7 @@ mod tests {
     fn secure() -> ClientState {
         let key = CipherKey::from_key_text("123456789");
         ClientState::new(
-            Some(SecureState {
-                key,
-                guard: ReplayGuard::new(0),
-            }),
+            Some(SecureState::new(key, ReplayGuard::new(0))),
             0,
             Host::Scratch,
         )

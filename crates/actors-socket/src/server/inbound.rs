@@ -208,16 +208,30 @@ impl ServerProtocol {
         let salt: Centis = salt_text
             .parse()
             .map_err(|_| Rejection::Malformed("salt"))?;
-        let Some(SecureState { key, guard }) =
+        let Some(SecureState { key, guard, .. }) =
             self.clients.get(cid).and_then(|c| c.secure.as_ref())
         else {
             return Err(Rejection::Malformed("not a secure client"));
         };
-        guard.check(salt, body, now)?;
+        if let Err(r) = guard.check(salt, body, now) {
+            if r == Rejection::Replayed {
+                self.drop_message(cid, more);
+            }
+            return Err(r);
+        }
         let ciphertext = server_decode(cipher_digits).map_err(|_| Rejection::Decrypt)?;
         let plain = key
             .decrypt(&ciphertext, salt)
             .map_err(|_| Rejection::Decrypt)?;
+        let Some(s) = self.clients.get_mut(cid).and_then(|c| c.secure.as_mut()) else {
+            return Err(Rejection::Malformed("not a secure client"));
+        };
+        if s.discarding {
+            s.guard.commit(salt, body);
+            s.discarding = more;
+            self.clients.touch(cid, now);
+            return Err(Rejection::IncompleteMessage);
+        }
         self.clients.append(cid, &plain, &self.limits)?;
         if let Some(s) = self.clients.get_mut(cid).and_then(|c| c.secure.as_mut()) {
             s.guard.commit(salt, body);
@@ -236,6 +250,20 @@ impl ServerProtocol {
             });
         }
         Ok(())
+    }
+
+    /// A packet identical to an accepted one (equal salt and body) came again. It is either
+    /// a replay or the sprite's own second send of an equal chunk in the same centisecond
+    /// with the same random seed (§9 C9); the two cannot be told apart, and accepting it would
+    /// let a replay repeat a chunk. Either way the message it belongs to cannot arrive whole:
+    /// its pending part is dropped, and, when the packet announced more parts, the rest of
+    /// that message too, so a shortened message is never delivered and nothing leaks into
+    /// the next one.
+    fn drop_message(&mut self, cid: ClientId, more: bool) {
+        self.clients.take_buffer(cid);
+        if let Some(s) = self.clients.get_mut(cid).and_then(|c| c.secure.as_mut()) {
+            s.discarding = more;
+        }
     }
 
     fn connect(
@@ -304,9 +332,6 @@ impl ServerProtocol {
             .map_err(Rejection::Handshake)?;
         self.fragments.remove(cid, &fids);
         self.clients.remember_connect(cid, salt);
-        Ok(SecureState {
-            key,
-            guard: ReplayGuard::new(salt),
-        })
+        Ok(SecureState::new(key, ReplayGuard::new(salt)))
     }
 }
