@@ -138,7 +138,7 @@ test("dashboard in headless Chromium: live push, form set, errors, screenshot", 
   await form.locator("button").click();
   const error = form.locator(".result.error");
   await error.waitFor({ timeout: STEP_MS });
-  assert.match(await error.textContent(), /only numerals/);
+  assert.match(await error.textContent(), /only plain decimals/);
 
   // The request bot's panel: the simulated sprite client and its requests, pushed live.
   const bot = page.locator('article.socket[data-id="bot1002"]');
