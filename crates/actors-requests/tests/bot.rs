@@ -210,10 +210,11 @@ async fn fifty_clients_while_a_slow_blocking_handler_runs() {
         n + 1
     });
     let (_cloud, bot) = bot(&server.url(), RequestBot::builder(requests), false).await;
-    let mut clients = Vec::new();
-    for _ in 0..50 {
-        clients.push(Arc::new(client(&server.url(), false).await));
-    }
+    let clients: Vec<_> = distinct_clients(&server.url(), false, 50)
+        .await
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let slow_client = clients[0].clone();
     let slow =
         actix_rt::spawn(async move { slow_client.request("slow", &[] as &[&str], WAIT * 4).await });

@@ -39,10 +39,7 @@ async fn many_long_secure_requests_at_once() {
             }
         }
     });
-    let mut clients = Vec::new();
-    for _ in 0..20 {
-        clients.push(client(&server.url(), true).await);
-    }
+    let clients = distinct_clients(&server.url(), true, 20).await;
     let mut tasks = Vec::new();
     for (t, secure) in clients.into_iter().enumerate() {
         tasks.push(actix_rt::spawn(async move {

@@ -69,6 +69,25 @@ pub async fn client(url: &str, secure: bool) -> ScratchClient {
         .expect("client connects")
 }
 
+/// `n` clients on their own connections with pairwise different client ids. The protocol
+/// names a client only by 5 random digits, so 50 real sprites collide with a chance of about
+/// 1 in 80; a test that checks who gets which reply must rule that out.
+pub async fn distinct_clients(url: &str, secure: bool, n: usize) -> Vec<ScratchClient> {
+    let mut clients: Vec<ScratchClient> = Vec::with_capacity(n);
+    let mut attempts = 0;
+    while clients.len() < n {
+        attempts += 1;
+        assert!(attempts <= n * 2, "could not find {n} distinct client ids");
+        let c = client(url, secure).await;
+        if clients.iter().any(|o| o.client_id() == c.client_id()) {
+            c.close().await;
+        } else {
+            clients.push(c);
+        }
+    }
+    clients
+}
+
 /// Send `text` and wait for the reply.
 pub async fn ask(client: &ScratchClient, text: &str) -> String {
     client.send(text).await.expect("send");
