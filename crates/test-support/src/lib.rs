@@ -8,9 +8,13 @@
 //! * [`TurboWarp`]: TurboWarp's own cloud-server (the peer in `../shared/peers/`) as a child
 //!   process on loopback, killed when dropped; it can be killed with SIGKILL and restarted on
 //!   the same port for chaos tests.
+//! * [`Redis`]: a real `redis-server` on loopback with its own data folder, killable and
+//!   restartable on the same port.
 
 mod paths;
+mod redis;
 mod turbowarp;
 
 pub use paths::{free_port, repo_root, require_shared, shared_dir};
+pub use redis::Redis;
 pub use turbowarp::TurboWarp;

@@ -1,0 +1,178 @@
+//! A real `redis-server` as a child process on loopback (Debian package `redis-server`,
+//! installed by `.ci/run`).
+
+use crate::paths::free_port;
+use std::net::{Ipv4Addr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long the server may take to accept connections after it was started.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `redis-server` on `127.0.0.1:port` with its data in a private temporary folder (append-only
+/// file, fsync every second), so [`kill`](Self::kill) + [`restart`](Self::restart) keeps what
+/// was written before. The process is killed and the folder removed on drop.
+#[derive(Debug)]
+pub struct Redis {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Redis {
+    /// Start a server on a free loopback port and wait until it accepts connections. `None`
+    /// (with a printed reason) when `redis-server` is not installed outside CI; under CI that
+    /// panics, as does a failed start.
+    pub fn start() -> Option<Redis> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            let message = "redis-server is not installed (apt-get install redis-server)";
+            if std::env::var_os("CI").is_some() {
+                panic!("{message}");
+            }
+            eprintln!("skipped: {message}");
+            return None;
+        }
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "test-support-redis-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        let mut server = Redis {
+            port: free_port(),
+            dir,
+            child: None,
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// The port it listens on (the same across [`kill`](Self::kill) and
+    /// [`restart`](Self::restart)).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `redis://127.0.0.1:PORT/`
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Whether the process is running (not killed, not exited).
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// SIGKILL the process (like a crash) and wait for it to be gone. Data written up to
+    /// about a second before survives (append-only file, `appendfsync everysec`).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Start the process again on the same port with the same data folder (killing a running
+    /// one first) and wait until it accepts connections.
+    pub fn restart(&mut self) {
+        self.kill();
+        let quiet = std::env::var_os("REDIS_LOG").is_none();
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--bind", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .arg("--dir")
+            .arg(&self.dir)
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--protected-mode",
+                "no",
+                "--daemonize",
+                "no",
+            ])
+            .stdin(Stdio::null());
+        if quiet {
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting redis-server: {e}"));
+        self.child = Some(child);
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_ok() {
+                return;
+            }
+            if !self.is_running() {
+                panic!(
+                    "redis-server exited before listening on port {} (set REDIS_LOG=1 to see \
+                     its output)",
+                    self.port
+                );
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                panic!(
+                    "redis-server did not listen on port {} within {:?}",
+                    self.port, START_TIMEOUT
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    fn ping(port: u16) -> String {
+        let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(b"PING\r\n").unwrap();
+        let mut buf = [0u8; 16];
+        let n = s.read(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    #[test]
+    fn starts_answers_kills_and_restarts_on_the_same_port() {
+        let Some(mut server) = Redis::start() else {
+            return;
+        };
+        let port = server.port();
+        assert_eq!(ping(port), "+PONG\r\n");
+        server.kill();
+        assert!(!server.is_running());
+        assert!(TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err());
+        server.restart();
+        assert_eq!(server.port(), port);
+        assert_eq!(ping(port), "+PONG\r\n");
+        assert_eq!(server.url(), format!("redis://127.0.0.1:{port}/"));
+    }
+}
