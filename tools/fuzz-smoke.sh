@@ -8,6 +8,7 @@
 # Env:   FUZZ_SECONDS   seconds per target (default 10)
 #        FUZZ_RSS_MB    memory limit per target in MB (default 512)
 #        FUZZ_NICE      nice level of the runs (default 0)
+#        FUZZ_JOBS      targets run at the same time (default: the number of cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -49,10 +50,12 @@ else
   mapfile -t TARGETS < <(cd fuzz && cargo +nightly fuzz list)
 fi
 
-failed=()
-for t in "${TARGETS[@]}"; do
+# One target: run it, print its line, and leave a FAILED marker when it finds something.
+run_one() {
+  local t=$1 log rc execs input t0
   mkdir -p "$CORPUS_ROOT/$t" "$ARTIFACTS/$t"
   log="$ARTIFACTS/$t/last-run.log"
+  rm -f "$ARTIFACTS/$t/FAILED"
   t0=$(date +%s)
   set +e
   nice -n "$NICE" "$BIN_DIR/$t" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_MB" \
@@ -64,7 +67,7 @@ for t in "${TARGETS[@]}"; do
   if [ $rc -eq 0 ]; then
     say "$t: ok, ${execs:-?} executions in $(($(date +%s) - t0)) s"
   else
-    failed+=("$t")
+    touch "$ARTIFACTS/$t/FAILED"
     say "$t: FAILED (exit $rc) after ${execs:-?} executions; log: $log"
     grep -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" | head -5 | sed 's/^/      /' || true
     input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
@@ -73,6 +76,18 @@ for t in "${TARGETS[@]}"; do
       say "replay: $BIN_DIR/$t $input   (or: cd fuzz && cargo +nightly fuzz run -s none $t $input)"
     fi
   fi
+}
+
+# FUZZ_JOBS targets at a time (default: one per core), each single-threaded.
+JOBS=${FUZZ_JOBS:-$(nproc)}
+for t in "${TARGETS[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+  run_one "$t" &
+done
+wait
+failed=()
+for t in "${TARGETS[@]}"; do
+  if [ -e "$ARTIFACTS/$t/FAILED" ]; then failed+=("$t"); fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
   say "failing targets: ${failed[*]}"

@@ -39,7 +39,7 @@ cargo test --workspace
 # --- fuzz smoke (issue #15) ---------------------------------------------------
 # Every cargo-fuzz target of fuzz/ for a short bounded time (tools/fuzz-smoke.sh; installs
 # nightly and cargo-fuzz when missing). The build is about 11 CPU-minutes (~6 min on 2 idle
-# cores), then 15 targets x 10 s: about 8.5 minutes in all; see fuzz/README.md.
+# cores), then 15 targets x 10 s, two at a time: about 7 minutes in all; see fuzz/README.md.
 step "fuzz smoke: every parser's fuzz target, ${FUZZ_SECONDS:-10} s each"
 bash tools/fuzz-smoke.sh
 # --- end fuzz smoke ---------------------------------------------------------
