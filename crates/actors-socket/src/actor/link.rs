@@ -47,6 +47,46 @@ pub fn feed_from(mut events: EventStream, mut sink: EventSink) {
     });
 }
 
+/// Events queued from one link to a socket actor before the newest are dropped (with a
+/// warning): far more FROM_CLIENT updates than a room relays in a second.
+pub const SOCKET_EVENT_QUEUE: usize = 16_384;
+
+/// The events of `link` that a socket acts on (FROM_CLIENT updates and errors), tagged with
+/// `tag`, as a stream that ends when the link stops for good. They are taken with
+/// [`CloudLink::feed`], on the connection's actor, so a burst of other variables' updates in
+/// the room (which a socket ignores) cannot push a request out of a bounded event ring.
+pub fn socket_events(
+    link: &dyn CloudLink,
+    tag: crate::types::SourceTag,
+) -> impl futures_util::Stream<Item = (crate::types::SourceTag, CloudEvent)> {
+    let (tx, rx) = tokio::sync::mpsc::channel(SOCKET_EVENT_QUEUE);
+    let mut dropped = 0u64;
+    link.feed(Box::new(move |event| {
+        let relevant = set_value(event, "FROM_CLIENT").is_some()
+            || matches!(event.kind, actors_cloud::EventKind::Error { .. });
+        if !relevant {
+            return !tx.is_closed();
+        }
+        match tx.try_send((tag, event.clone())) {
+            Ok(()) => true,
+            Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+                dropped += 1;
+                if dropped.is_power_of_two() {
+                    tracing::warn!(
+                        dropped,
+                        "socket fell behind its link: FROM_CLIENT updates dropped"
+                    );
+                }
+                true
+            }
+            Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }));
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}
+
 /// Maps a cloud connection error into the socket's error type.
 pub fn cloud_error(e: CloudError) -> SocketError {
     SocketError::new(SocketErrorKind::Cloud, e.to_string())

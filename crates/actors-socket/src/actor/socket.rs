@@ -4,7 +4,7 @@
 
 use super::client::SocketClient;
 use super::events::{SocketEvent, UsernameLookup};
-use super::link::{set_value, CloudLink};
+use super::link::{set_value, socket_events, CloudLink};
 use super::sky::SkyMemberLink;
 use super::writer::LinkWriter;
 use crate::error::SocketError;
@@ -310,8 +310,7 @@ impl Actor for CloudSocket {
             return; // dormant after a final stop
         }
         for (tag, link) in self.links.iter().enumerate() {
-            let tag = tag as SourceTag;
-            ctx.add_stream(link.events().map(move |e| (tag, e)));
+            ctx.add_stream(socket_events(link.as_ref(), tag as SourceTag));
         }
         if let Some(sky) = &self.sky {
             ctx.add_stream(sky.events().map(|e| (SKY_TAG, e)));
