@@ -324,3 +324,62 @@ async fn one_registry_serves_both_kits_in_one_sky() {
     sprite.stop().await;
     server.stop().await;
 }
+
+/// The bot's connection keeps only 16 events for slow readers, yet a flood of 10,000 sets of
+/// another variable in the room costs no request: the bot takes TO_HOST on its connection's
+/// actor, not through that ring (which dropped requests under such a flood before).
+#[actix_rt::test]
+async fn keeps_serving_while_another_client_floods_the_room() {
+    const FLOOD: u32 = 10_000;
+    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = server.url();
+    let with_ring = |events: usize| {
+        ConnectionConfig::custom(&url, PROJECT)
+            .rate_limit(RateLimit::unlimited())
+            .event_capacity(events)
+    };
+    let bot_cloud = tokio::time::timeout(WAIT, CloudHandle::connect(with_ring(16)))
+        .await
+        .expect("bot connects in time")
+        .expect("bot connects");
+    let _bot = SaBot::builder(registry())
+        .config(SaConfig::turbowarp())
+        .start(&bot_cloud)
+        .unwrap();
+    // The sprite model reads its replies from its own ring: big enough for the whole flood.
+    let sprite = tokio::time::timeout(WAIT, CloudHandle::connect(with_ring(4 * FLOOD as usize)))
+        .await
+        .expect("sprite connects in time")
+        .expect("sprite connects");
+    let mut events = sprite.events();
+    assert_eq!(
+        request(&sprite, &mut events, 20000, "ping", WAIT).await,
+        items(&["pong"])
+    );
+    let flooder = connect(&url).await;
+    let flood = actix_rt::spawn(async move {
+        for i in 1..=FLOOD {
+            flooder.queue_set("noise", i).expect("queued");
+        }
+        flooder
+            .set("noise", FLOOD + 1)
+            .await
+            .expect("flood written");
+    });
+    let mut id = 20001;
+    while !flood.is_finished() || id < 20006 {
+        assert!(id < 30_000, "the flood never ended");
+        let text = format!("add&{id}&1");
+        assert_eq!(
+            request(&sprite, &mut events, id, &text, WAIT).await,
+            items(&[&(id + 1).to_string()]),
+            "request {id} during the flood"
+        );
+        id += 1;
+    }
+    flood.await.expect("flood task");
+    server.stop().await;
+}

@@ -16,6 +16,7 @@ use actors_cloud::{CloudEvent, CloudHandle, EventKind, EventType};
 use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 
 use super::dispatch::{SaDispatcher, SaStart};
+use super::framing::TO_HOST;
 use super::protocol::{SaIncoming, SaPoll, SaProtocol, SaRequest};
 use super::replies::SaReply;
 use crate::actor::serve::run_job;
@@ -103,8 +104,7 @@ impl Actor for SaHandler {
             }
             .into_actor(self),
         );
-        self.cloud
-            .subscribe_filtered(EventType::Set, ctx.address().recipient());
+        ctx.add_stream(host_sets(&self.cloud));
         tracing::info!(project = %self.cloud.project_id(), "scratchattach bot started");
     }
 
@@ -217,6 +217,48 @@ impl SaHandler {
             }
         }
     }
+}
+
+/// TO_HOST sets queued for the actor before newer ones are dropped (with a warning).
+const TO_HOST_QUEUE: usize = 16_384;
+
+/// The connection's TO_HOST sets, taken on its actor with `on` rather than through its
+/// bounded event ring, which a flood of other variables in the room would overrun (a lost
+/// request). Ends when the connection stops for good.
+fn host_sets(cloud: &CloudHandle) -> impl futures_util::Stream<Item = CloudEvent> {
+    let (tx, rx) = mpsc::channel(TO_HOST_QUEUE);
+    let mut open = true;
+    let mut dropped = 0u64;
+    cloud.on(EventType::Set, move |event| {
+        if open && event.name == TO_HOST {
+            match tx.try_send(event.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    dropped += 1;
+                    if dropped.is_power_of_two() {
+                        tracing::warn!(
+                            dropped,
+                            "scratchattach bot fell behind: TO_HOST sets dropped"
+                        );
+                    }
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => open = false,
+            }
+        }
+        Ok(())
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|event| (event, rx))
+    })
+}
+
+impl StreamHandler<CloudEvent> for SaHandler {
+    fn handle(&mut self, event: CloudEvent, ctx: &mut Context<Self>) {
+        <Self as Handler<CloudEvent>>::handle(self, event, ctx);
+    }
+
+    /// The connection stopped for good; the writer task reports that and halts the bot.
+    fn finished(&mut self, _: &mut Context<Self>) {}
 }
 
 impl Handler<CloudEvent> for SaHandler {

@@ -106,7 +106,9 @@ impl StorageBuilder {
             .name("sa-storage-flush".into())
             .spawn(move || flusher(weak, signal, delay))
             .map_err(|e| RequestError::new(ErrorKind::Storage, format!("flusher thread: {e}")))?;
-        Ok(CloudStorage { inner })
+        Ok(CloudStorage {
+            inner: Arc::new(Owner(inner)),
+        })
     }
 }
 
@@ -163,20 +165,32 @@ impl Inner {
     }
 }
 
-impl Drop for Inner {
+/// What the clones of a [`CloudStorage`] share. Dropping the last one writes what is left on
+/// the dropping thread, before the drop returns (the flusher thread holds the storage only
+/// weakly, and only while it writes, so it must not be the one to write last).
+struct Owner(Arc<Inner>);
+
+impl std::ops::Deref for Owner {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Drop for Owner {
     fn drop(&mut self) {
-        if let Err(e) = self.write_dirty() {
+        if let Err(e) = self.0.write_dirty() {
             tracing::error!(error = %e, "could not write a database file on drop");
         }
-        lock(&self.signal.state).1 = true;
-        self.signal.wake.notify_all();
+        lock(&self.0.signal.state).1 = true;
+        self.0.signal.wake.notify_all();
     }
 }
 
 /// Named databases served to the CloudStorage kit. Clones share them.
 #[derive(Clone)]
 pub struct CloudStorage {
-    inner: Arc<Inner>,
+    inner: Arc<Owner>,
 }
 
 impl std::fmt::Debug for CloudStorage {
