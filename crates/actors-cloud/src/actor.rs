@@ -1,9 +1,11 @@
 //! The `CloudConnection` actor: executes the core's actions with a real websocket.
 //!
-//! It runs under an actix [`Supervisor`](actix::Supervisor): when the core asks for a
+//! It runs under a [`PanicSupervisor`](crate::PanicSupervisor): when the core asks for a
 //! reconnect the actor stops itself, which cancels the old socket's reader, writer and
 //! timers; the supervisor restarts it with its state (queue, cache, subscribers) intact and
 //! [`Supervised::restarting`] / `started` open the next socket after the backoff delay.
+//! A panic restarts it the same way without it asking: `started` then tells the core
+//! (`on_executor_restart`), which treats the socket as lost and reconnects.
 //! After a final stop the actor stays dormant: every request is answered with
 //! `CloudError::Stopped` until the last handle is dropped.
 
@@ -304,6 +306,14 @@ impl Actor for CloudConnection {
                 let a = act.core.on_reconnect_due(Instant::now());
                 act.run(a, ctx);
             });
+        } else if self.core.is_stopped() {
+            // Dormant after a final stop; a draining close may still wait for its socket.
+            self.release_socket(ctx);
+        } else {
+            // Restarted without asking (a panic): socket, reader, writer and timers are
+            // gone; the core decides what that means (reconnect with backoff).
+            let a = self.core.on_executor_restart(Instant::now());
+            self.run(a, ctx);
         }
     }
 }
@@ -403,6 +413,9 @@ impl Handler<WriteDone> for CloudConnection {
         self.run(a, ctx);
     }
 }
+
+#[cfg(feature = "fault-injection")]
+crate::crash_handler!(CloudConnection);
 
 mod messages;
 pub use messages::{EmitCustom, OnEvent, StopConnection, Submit, Subscribe};

@@ -116,7 +116,7 @@ impl RequestBotBuilder {
             started_once: false,
         };
         Ok(RequestBot {
-            addr: Supervisor::start(move |_| actor),
+            addr: actors_cloud::PanicSupervisor::start("RequestHandler", move |_| actor),
             _alive: token,
             restarts,
             socket,
@@ -140,7 +140,7 @@ impl RequestBotBuilder {
     }
 }
 
-/// The actor, run under an actix `Supervisor` (see `actor/life.rs` for its restart
+/// The actor, run under a `PanicSupervisor` (see `actor/life.rs` for its restart
 /// rules). Use it through [`RequestBot`].
 pub struct RequestHandler {
     shared: Shared,

@@ -1,10 +1,11 @@
-//! The life of a [`RequestHandler`] under its actix [`Supervisor`](actix::Supervisor).
+//! The life of a [`RequestHandler`] under its [`PanicSupervisor`](actors_cloud::PanicSupervisor).
 //!
 //! Restart rule: a panic in a client's task (user code runs there: the `on_error` hook,
 //! reply texts) is caught, reported as a [`RequestEvent::UncaughtError`] and restarts the
 //! actor; the restart cancels every client task, and `started` accepts again and serves
 //! every client the socket still has, so no session is dropped (a message being handled
-//! at the moment of the panic gets no reply). Handler panics never get this far: the
+//! at the moment of the panic gets no reply). A panic in the actor itself restarts it the
+//! same way. Handler panics never get this far: the
 //! dispatcher answers them with the failure text. The bot stops for good on `stop()`,
 //! when its last [`RequestBot`](super::RequestBot) handle is dropped, or when its socket
 //! stopped for good (`wait` then returns the socket's reason).
@@ -92,6 +93,9 @@ impl RequestHandler {
         });
     }
 }
+
+#[cfg(feature = "fault-injection")]
+actors_cloud::crash_handler!(RequestHandler);
 
 impl Supervised for RequestHandler {
     fn restarting(&mut self, _: &mut Context<Self>) {
