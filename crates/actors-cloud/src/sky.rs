@@ -115,8 +115,7 @@ impl Handler<AddMember> for Sky {
             let _ = tx.send(ev); // nobody listening is fine
             futures_util::future::ready(())
         });
-        self.forwards
-            .insert(source.clone(), actix::spawn(forward));
+        self.forwards.insert(source.clone(), actix::spawn(forward));
         self.members.insert(source, handle);
         Ok(())
     }

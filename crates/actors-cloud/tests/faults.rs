@@ -26,9 +26,11 @@ async fn a_panicking_connection_keeps_its_cache_queue_and_subscribers_and_reconn
     assert!(lost.is_err(), "the message that panicked gets no answer");
     assert!(panics_caught() > before);
     // The restarted actor treats its socket as lost and reconnects with backoff.
-    next_matching(&mut life, "disconnect after the panic", |ev| {
-        matches!(&ev.kind, EventKind::Disconnect { reason } if reason.contains("panic"))
-    })
+    next_matching(
+        &mut life,
+        "disconnect after the panic",
+        |ev| matches!(&ev.kind, EventKind::Disconnect { reason } if reason.contains("panic")),
+    )
     .await;
     next_matching(&mut life, "reconnected", |ev| ev.kind == EventKind::Connect).await;
 
