@@ -114,6 +114,7 @@ impl RequestBotBuilder {
             restarts: restarts.clone(),
             reason: None,
             started_once: false,
+            serving: Vec::new(),
         };
         Ok(RequestBot {
             addr: actors_cloud::PanicSupervisor::start("RequestHandler", move |_| actor),
@@ -152,6 +153,9 @@ pub struct RequestHandler {
     /// Set once the bot stops for good.
     reason: Option<BotStopReason>,
     started_once: bool,
+    /// The clients a task serves now (cleared by a restart, which cancels the tasks), so
+    /// that a client both resumed and accepted after a restart gets one task.
+    serving: Vec<SocketClient>,
 }
 
 impl Actor for RequestHandler {

@@ -36,9 +36,19 @@ impl RequestHandler {
         ctx: &mut Context<Self>,
     ) {
         let id = client.id();
-        let fut = std::panic::AssertUnwindSafe(serve_client(client, username, self.shared.clone()))
-            .catch_unwind();
+        self.serving.retain(|c| !c.is_closed());
+        if self.serving.iter().any(|c| c.same_client(&client)) {
+            return; // already served by a task of this run
+        }
+        self.serving.push(client.clone());
+        let fut = std::panic::AssertUnwindSafe(serve_client(
+            client.clone(),
+            username,
+            self.shared.clone(),
+        ))
+        .catch_unwind();
         ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
+            act.serving.retain(|c| !c.same_client(&client));
             if let Err(payload) = res {
                 let text = panic_text(&*payload);
                 tracing::error!(client = %id, panic = %text, "request handler panicked; restarting it");
@@ -99,6 +109,7 @@ actors_cloud::crash_handler!(RequestHandler);
 
 impl Supervised for RequestHandler {
     fn restarting(&mut self, _: &mut Context<Self>) {
+        self.serving.clear(); // the restart cancelled every client task
         if self.reason.is_none() {
             let n = self.restarts.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::info!(restarts = n, "request handler restarting");

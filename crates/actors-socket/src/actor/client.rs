@@ -213,6 +213,12 @@ impl SocketClient {
         }
     }
 
+    /// Whether `other` is a handle of this same client object (a client replaced by a new
+    /// connection with the same id is another object).
+    pub fn same_client(&self, other: &SocketClient) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// Whether the client was closed (replaced, evicted or the socket stopped).
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::SeqCst)
