@@ -13,8 +13,9 @@
 //! * the writer reconnects after every restart, within a generous bound (`BACK_BOUND`);
 //!   the measured delays are printed (figures in docs/reconnect.md).
 //!
-//! Cycles per server: `CHAOS_CYCLES` (default 4; the full run is 10), up 2–4 s,
-//! down 0.5–3 s, from a fixed pseudo-random pattern.
+//! Cycles per server: `CHAOS_CYCLES` (default 10, the full run; both servers run
+//! in parallel, about 60 s in all), up 2–4 s, down 0.5–3 s, from a fixed pseudo-random
+//! pattern.
 
 #[path = "support/peer.rs"]
 mod peer;
@@ -32,7 +33,7 @@ fn cycles() -> u64 {
     std::env::var("CHAOS_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4)
+        .unwrap_or(10)
 }
 
 /// (up, down) of cycle `i`: up 2-4 s, down 0.5-3 s.

@@ -1,9 +1,11 @@
 //! The `CloudConnection` actor: executes the core's actions with a real websocket.
 //!
-//! It runs under an actix [`Supervisor`](actix::Supervisor): when the core asks for a
+//! It runs under a [`PanicSupervisor`](crate::PanicSupervisor): when the core asks for a
 //! reconnect the actor stops itself, which cancels the old socket's reader, writer and
 //! timers; the supervisor restarts it with its state (queue, cache, subscribers) intact and
 //! [`Supervised::restarting`] / `started` open the next socket after the backoff delay.
+//! A panic restarts it the same way without it asking: `started` then tells the core
+//! (`on_executor_restart`), which treats the socket as lost and reconnects.
 //! After a final stop the actor stays dormant: every request is answered with
 //! `CloudError::Stopped` until the last handle is dropped.
 
@@ -304,6 +306,14 @@ impl Actor for CloudConnection {
                 let a = act.core.on_reconnect_due(Instant::now());
                 act.run(a, ctx);
             });
+        } else if self.core.is_stopped() {
+            // Dormant after a final stop; a draining close may still wait for its socket.
+            self.release_socket(ctx);
+        } else {
+            // Restarted without asking (a panic): socket, reader, writer and timers are
+            // gone; the core decides what that means (reconnect with backoff).
+            let a = self.core.on_executor_restart(Instant::now());
+            self.run(a, ctx);
         }
     }
 }
@@ -313,76 +323,6 @@ impl Supervised for CloudConnection {
         self.writer = None;
         self.reader = None; // cancelled by the restart
         tracing::debug!(source = %self.shared.source, "cloud connection restarting");
-    }
-}
-
-/// One item of the socket reader, tagged with its socket epoch.
-struct WsItem {
-    epoch: u64,
-    item: Result<ws::Frame, WsProtocolError>,
-}
-
-impl StreamHandler<WsItem> for CloudConnection {
-    fn handle(&mut self, WsItem { epoch, item }: WsItem, ctx: &mut Context<Self>) {
-        let now = Instant::now();
-        if self.core.is_stopped() {
-            if matches!(item, Ok(ws::Frame::Close(_)) | Err(_)) {
-                self.release_socket(ctx);
-            }
-            return;
-        }
-        let actions = match item {
-            Ok(ws::Frame::Text(bytes)) | Ok(ws::Frame::Binary(bytes)) => {
-                match std::str::from_utf8(&bytes) {
-                    Ok(text) => self.core.on_frame(epoch, text, now),
-                    Err(_) => {
-                        tracing::warn!("ignoring a frame that is not UTF-8");
-                        Vec::new()
-                    }
-                }
-            }
-            Ok(ws::Frame::Continuation(part)) => match self.fragments.push(part) {
-                Ok(Some(whole)) => match String::from_utf8(whole) {
-                    Ok(text) => self.core.on_frame(epoch, &text, now),
-                    Err(_) => {
-                        tracing::warn!("ignoring a fragmented message that is not UTF-8");
-                        self.core.on_activity(epoch, now)
-                    }
-                },
-                Ok(None) => self.core.on_activity(epoch, now),
-                Err(e) => {
-                    tracing::warn!(error = %e, "ignoring a broken fragmented message");
-                    self.core.on_activity(epoch, now)
-                }
-            },
-            Ok(ws::Frame::Ping(p)) => {
-                self.write(ws::Message::Pong(p), false);
-                self.core.on_activity(epoch, now)
-            }
-            Ok(ws::Frame::Close(reason)) => {
-                let code = reason.as_ref().map(|r| u16::from(r.code));
-                let text = match &reason {
-                    Some(r) => {
-                        let c = scratchcomm_wire::CloseCode(u16::from(r.code));
-                        match &r.description {
-                            Some(d) if !d.is_empty() => format!("closed with {c}: {d}"),
-                            _ => format!("closed with {c}"),
-                        }
-                    }
-                    None => "closed without a code".to_owned(),
-                };
-                self.core.on_closed(epoch, code, text, now)
-            }
-            Ok(_) => self.core.on_activity(epoch, now),
-            Err(e) => self
-                .core
-                .on_closed(epoch, None, format!("connection lost: {e}"), now),
-        };
-        self.run(actions, ctx);
-    }
-
-    fn finished(&mut self, _ctx: &mut Context<Self>) {
-        // The chained end marker already reported the end; do not stop the actor.
     }
 }
 
@@ -404,5 +344,10 @@ impl Handler<WriteDone> for CloudConnection {
     }
 }
 
+#[cfg(feature = "fault-injection")]
+crate::crash_handler!(CloudConnection);
+
 mod messages;
+mod reader;
 pub use messages::{EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
+use reader::WsItem;

@@ -9,7 +9,7 @@ use crate::core::{Core, Op};
 use crate::events::{EventFilter, SourceId};
 use crate::ring::EventRing;
 use crate::{CloudError, CloudEvent};
-use actix::{Addr, Recipient, Supervisor};
+use actix::{Addr, Recipient};
 use dashmap::DashMap;
 use scratchcomm_wire::{CloudValue, ProjectId, ValueRules, VarName};
 use std::collections::BTreeMap;
@@ -86,7 +86,9 @@ impl CloudHandle {
         let (connected_tx, connected_rx) = oneshot::channel();
         let cfg = Arc::new(config);
         let sh = shared.clone();
-        let addr = Supervisor::start(move |_| CloudConnection::new(cfg, sh, core, connected_tx));
+        let addr = crate::PanicSupervisor::start("CloudConnection", move |_| {
+            CloudConnection::new(cfg, sh, core, connected_tx)
+        });
         let handle = CloudHandle { addr, shared };
         match connected_rx.await {
             Ok(Ok(())) => Ok(handle),

@@ -46,9 +46,13 @@ mod config;
 pub mod core;
 mod error;
 mod events;
+#[cfg(feature = "fault-injection")]
+#[doc(hidden)]
+pub mod fault;
 mod handle;
 mod ring;
 mod sky;
+mod supervisor;
 mod tls;
 mod transport;
 
@@ -63,6 +67,7 @@ pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
+pub use supervisor::{panic_text, panics_caught, PanicSupervisor};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
 pub use tls::{tls_client_config, TlsOptions};

@@ -8,6 +8,12 @@
 //! `Lagged` marker; a Recipient subscribed with [`SkyHandle::subscribe`] is fed with
 //! `send().await`, one event at a time, so a slow actor slows only its own feed, which then
 //! lags the same way. Stopping the Sky stops every member.
+//!
+//! Supervision: the Sky runs under a [`PanicSupervisor`](crate::PanicSupervisor). The
+//! forwarders are tasks of their own (not futures of the actor), so a panic restarting the
+//! Sky loses no event; its members (each a supervised connection) and its event ring are
+//! kept. Dropping the last [`SkyHandle`] ends the event streams and drops the members'
+//! handles (each connection then stops cleanly unless the program holds a clone).
 
 use crate::bus::EventStream;
 use crate::events::{EventFilter, SourceId};
@@ -23,7 +29,33 @@ use tokio::sync::broadcast;
 pub struct Sky {
     members: Arc<DashMap<SourceId, CloudHandle>>,
     shared: Arc<SkyShared>,
-    forwards: std::collections::HashMap<SourceId, SpawnHandle>,
+    forwards: std::collections::HashMap<SourceId, tokio::task::JoinHandle<()>>,
+}
+
+impl Sky {
+    /// Stop forwarding every member's events.
+    fn drop_forwards(&mut self) {
+        for (_, task) in self.forwards.drain() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Sky {
+    fn drop(&mut self) {
+        self.drop_forwards();
+    }
+}
+
+impl Supervised for Sky {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        if self.shared.sender().is_some() {
+            tracing::info!(
+                members = self.members.len(),
+                "Sky restarting with its members"
+            );
+        }
+    }
 }
 
 struct SkyShared {
@@ -51,6 +83,7 @@ impl Actor for Sky {
                 return;
             }
             tracing::debug!("every Sky handle dropped; stopping");
+            act.drop_forwards();
             act.members.clear();
             if let Ok(mut g) = act.shared.tx.lock() {
                 g.take();
@@ -67,7 +100,7 @@ pub struct AddMember(pub CloudHandle);
 
 impl Handler<AddMember> for Sky {
     type Result = Result<(), CloudError>;
-    fn handle(&mut self, AddMember(handle): AddMember, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, AddMember(handle): AddMember, _: &mut Context<Self>) -> Self::Result {
         let source = handle.source().clone();
         if self.forwards.contains_key(&source) {
             return Err(CloudError::Member {
@@ -82,8 +115,7 @@ impl Handler<AddMember> for Sky {
             let _ = tx.send(ev); // nobody listening is fine
             futures_util::future::ready(())
         });
-        let spawned = ctx.spawn(forward.into_actor(self));
-        self.forwards.insert(source.clone(), spawned);
+        self.forwards.insert(source.clone(), actix::spawn(forward));
         self.members.insert(source, handle);
         Ok(())
     }
@@ -99,10 +131,10 @@ impl Handler<RemoveMember> for Sky {
     fn handle(
         &mut self,
         RemoveMember(source): RemoveMember,
-        ctx: &mut Context<Self>,
+        _: &mut Context<Self>,
     ) -> Self::Result {
-        if let Some(h) = self.forwards.remove(&source) {
-            ctx.cancel_future(h);
+        if let Some(task) = self.forwards.remove(&source) {
+            task.abort();
         }
         let member = self.members.remove(&source).map(|(_, h)| h);
         Box::pin(async move {
@@ -129,6 +161,7 @@ impl Handler<StopSky> for Sky {
     type Result = ResponseActFuture<Self, ()>;
     fn handle(&mut self, _: StopSky, _ctx: &mut Context<Self>) -> Self::Result {
         let members: Vec<CloudHandle> = self.members.iter().map(|e| e.value().clone()).collect();
+        self.drop_forwards();
         self.members.clear();
         Box::pin(
             async move {
@@ -144,6 +177,9 @@ impl Handler<StopSky> for Sky {
         )
     }
 }
+
+#[cfg(feature = "fault-injection")]
+crate::crash_handler!(Sky);
 
 /// Handle to a [`Sky`]. Clones share it.
 #[derive(Clone)]
@@ -168,7 +204,7 @@ impl SkyHandle {
             forwards: Default::default(),
         };
         SkyHandle {
-            addr: sky.start(),
+            addr: crate::PanicSupervisor::start("Sky", move |_| sky),
             members,
             shared,
         }

@@ -1,7 +1,7 @@
 //! Fallback hosts and TLS (issue #14 item 5), on loopback: host lists fall over with an event
 //! on every switch; `wss://` hosts are verified against the public roots, a custom CA, or —
-//! when allowed — not at all. The TLS server is the embedded server behind a TLS front made
-//! here with a certificate generated at test time.
+//! when allowed — not at all. The TLS server is the embedded server in its own TLS mode
+//! (`ServerConfig::with_tls`, rustls) with a certificate generated at test time.
 
 #[path = "support/common.rs"]
 mod common;
@@ -10,10 +10,7 @@ use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
 use common::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
 use scratchcomm_server::{CloudServer, ServerConfig};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::rustls;
+use std::net::{IpAddr, Ipv4Addr};
 
 fn dead_url() -> String {
     // Bound and dropped: nothing listens there.
@@ -83,10 +80,12 @@ async fn losing_the_host_switches_with_an_event_and_keeps_working() {
     fallback.stop().await;
 }
 
-/// A CA and a server certificate for 127.0.0.1 signed by it, made now.
+/// A CA and a server certificate for 127.0.0.1 signed by it, made now, as PEM text.
 struct Certs {
     ca_pem: String,
-    server: rustls::ServerConfig,
+    /// The server's chain: its certificate, then the CA's.
+    chain_pem: String,
+    key_pem: String,
 }
 
 fn make_certs() -> Certs {
@@ -99,51 +98,26 @@ fn make_certs() -> Certs {
     leaf.subject_alt_names
         .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
     let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf_cert.der().clone(), ca_cert.der().clone()], key)
-        .unwrap();
     Certs {
         ca_pem: ca_cert.pem(),
-        server,
+        chain_pem: format!("{}{}", leaf_cert.pem(), ca_cert.pem()),
+        key_pem: leaf_key.serialize_pem(),
     }
 }
 
-/// A TLS front on 127.0.0.1 that forwards every connection to `backend` (the embedded
-/// server). Returns its `wss://` URL; it ends with the test's runtime.
-async fn tls_front(server: rustls::ServerConfig, backend: SocketAddr) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
-    actix_rt::spawn(async move {
-        // Bounded: the tests open a handful of connections.
-        for _ in 0..64 {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let acceptor = acceptor.clone();
-            actix_rt::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return; // the client refused our certificate
-                };
-                let Ok(mut plain) = TcpStream::connect(backend).await else {
-                    return;
-                };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            });
-        }
-    });
-    format!("wss://127.0.0.1:{port}/")
-}
-
+/// The embedded server in its own TLS mode (`ServerConfig::with_tls`, what `scratchcomm
+/// serve --tls-cert --tls-key` does) with a fresh certificate; its URL is `wss://`.
 async fn tls_setup() -> (CloudServer, Certs, String) {
-    let srv = CloudServer::start(ServerConfig::default()).await.unwrap();
     let certs = make_certs();
-    let url = tls_front(certs.server.clone(), srv.local_addr()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, &certs.chain_pem).unwrap();
+    std::fs::write(&key, &certs.key_pem).unwrap();
+    let srv = CloudServer::start(ServerConfig::default().with_tls(&cert, &key))
+        .await
+        .expect("the embedded server starts in TLS mode");
+    let url = srv.url();
+    assert!(url.starts_with("wss://127.0.0.1:"), "{url}");
     (srv, certs, url)
 }
 

@@ -114,9 +114,10 @@ impl RequestBotBuilder {
             restarts: restarts.clone(),
             reason: None,
             started_once: false,
+            serving: Vec::new(),
         };
         Ok(RequestBot {
-            addr: Supervisor::start(move |_| actor),
+            addr: actors_cloud::PanicSupervisor::start("RequestHandler", move |_| actor),
             _alive: token,
             restarts,
             socket,
@@ -140,7 +141,7 @@ impl RequestBotBuilder {
     }
 }
 
-/// The actor, run under an actix `Supervisor` (see `actor/life.rs` for its restart
+/// The actor, run under a `PanicSupervisor` (see `actor/life.rs` for its restart
 /// rules). Use it through [`RequestBot`].
 pub struct RequestHandler {
     shared: Shared,
@@ -152,6 +153,9 @@ pub struct RequestHandler {
     /// Set once the bot stops for good.
     reason: Option<BotStopReason>,
     started_once: bool,
+    /// The clients a task serves now (cleared by a restart, which cancels the tasks), so
+    /// that a client both resumed and accepted after a restart gets one task.
+    serving: Vec<SocketClient>,
 }
 
 impl Actor for RequestHandler {

@@ -383,3 +383,73 @@ async fn keeps_serving_while_another_client_floods_the_room() {
     flood.await.expect("flood task");
     server.stop().await;
 }
+
+/// Fault injection (feature `fault-injection`): the bot's actor panics inside its own
+/// handler; the supervisor restarts it with its protocol state and it keeps answering.
+#[actix_rt::test]
+async fn a_panicking_sa_handler_keeps_answering() {
+    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = server.url();
+    let sprite = connect(&url).await;
+    let bot_cloud = connect(&url).await;
+    let bot = SaBot::builder(registry()).start(&bot_cloud).unwrap();
+    let mut events = sprite.events();
+    assert_eq!(
+        request(&sprite, &mut events, 20001, "ping", WAIT).await,
+        items(&["pong"])
+    );
+    let lost = tokio::time::timeout(WAIT, bot.addr().send(actors_cloud::fault::Crash("sa")))
+        .await
+        .expect("in time");
+    assert!(lost.is_err(), "the message that panicked gets no answer");
+    assert!(bot.is_running());
+    assert_eq!(
+        request(&sprite, &mut events, 20002, "add&2&40", WAIT).await,
+        items(&["42"])
+    );
+    let reply = "abc".chars().cycle().take(800).collect::<String>();
+    assert_eq!(
+        request(&sprite, &mut events, 20003, "long&800", WAIT).await,
+        items(&[&reply])
+    );
+    // Stopping still works, and a stopped bot refuses pushes.
+    bot.stop().await;
+    assert!(!bot.is_running());
+    let err = bot.send(SaReply::Text("late".into())).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Stopped, "{err}");
+    sprite.stop().await;
+    server.stop().await;
+}
+
+#[actix_rt::test]
+async fn dropping_the_last_sa_bot_stops_it_and_its_orphaned_connection() {
+    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
+        .await
+        .unwrap()
+        .unwrap();
+    let url = server.url();
+    let sprite = connect(&url).await;
+    // The program keeps no handle to the bot's connection: only the bot does.
+    let bot = SaBot::builder(registry())
+        .start(&connect(&url).await)
+        .unwrap();
+    let mut events = sprite.events();
+    assert_eq!(
+        request(&sprite, &mut events, 30001, "ping", WAIT).await,
+        items(&["pong"])
+    );
+    assert_eq!(server.state().connection_count(), 2);
+    drop(bot);
+    tokio::time::timeout(WAIT, async {
+        while server.state().connection_count() != 1 {
+            actix_rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the bot's connection closed once the last SaBot was dropped");
+    sprite.stop().await;
+    server.stop().await;
+}

@@ -4,6 +4,7 @@
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -94,6 +95,17 @@ class Proc {
         return { ...exit, killed };
     }
 
+    /** SIGKILL to the process group (`kill -9`, no chance to clean up); resolves with the exit. */
+    async kill() {
+        if (this.exit) return this.exit;
+        try {
+            process.kill(-this.child.pid, 'SIGKILL');
+        } catch (err) {
+            // already gone
+        }
+        return this.exited;
+    }
+
     describe() {
         return `--- ${this.label}: ${this.argv.join(' ')} (exit ${JSON.stringify(this.exit)}) ---\n` +
             `${this.output.slice(-8000)}`;
@@ -104,16 +116,39 @@ function words(s) {
     return s.trim().split(/\s+/).filter(Boolean);
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed). */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+/** The server command's words with its `--port` set to `port` (added when missing). */
+function withPort(argv, port) {
+    const out = [...argv];
+    const i = out.indexOf('--port');
+    if (i >= 0 && i + 1 < out.length) out[i + 1] = String(port);
+    else out.push('--port', String(port));
+    return out;
+}
+
 /**
  * Starts the cloud server: $INTEROP_SERVER_CMD (default `cargo run -q -- serve --port 0`,
  * `dev` = the dev-only Node relay). It must print `listening on ws://...` as its first line.
- * Or $INTEROP_SERVER_URL to use a running server. Returns {url, proc}.
+ * Or $INTEROP_SERVER_URL to use a running server. `port` (optional) replaces the command's
+ * `--port`, so a server can be started again on the same port. Returns {url, proc}.
  */
-async function startServer(env = process.env) {
+async function startServer(env = process.env, { port } = {}) {
     if (env.INTEROP_SERVER_URL) return { url: env.INTEROP_SERVER_URL, proc: null };
     let cmd = env.INTEROP_SERVER_CMD || DEFAULTS.server;
     if (cmd === 'dev') cmd = `${process.execPath} ${path.join(INTEROP_DIR, 'dev', 'relay.js')} --port 0`;
-    const proc = new Proc('server', words(cmd));
+    const argv = port === undefined ? words(cmd) : withPort(words(cmd), port);
+    const proc = new Proc('server', argv);
     try {
         const m = await proc.waitForLine(/listening on (ws:\/\/\S+)/, START_TIMEOUT_MS);
         return { url: m[1], proc };
@@ -159,4 +194,4 @@ async function startBot({ url, projectId, security, packetSize }, env = process.
     return { publicData, proc };
 }
 
-module.exports = { startServer, startBot, Proc, REPO_ROOT };
+module.exports = { startServer, startBot, freePort, Proc, REPO_ROOT };

@@ -188,6 +188,35 @@ class SpriteClient {
         return lines.join('\n');
     }
 
+    /**
+     * Opens a new cloud connection for the running VM, as the editor does after losing its
+     * own (the sprite's state — client id, key, variables — stays). Retries until the server
+     * accepts, at most `timeoutMs`.
+     */
+    async reconnectLink(timeoutMs = 20000) {
+        const old = this.link;
+        const end = Date.now() + timeoutMs;
+        for (;;) {
+            const link = new CloudLink({
+                url: this.opts.url,
+                projectId: this.opts.projectId,
+                user: this.opts.user,
+                onSet: old.onSet,
+                onTrace: old.onTrace,
+            });
+            try {
+                await link.connect(Math.max(1000, end - Date.now()));
+                old.close();
+                this.link = link;
+                this.vm.setCloudProvider(link);
+                return;
+            } catch (err) {
+                if (Date.now() > end) throw new Error(`${this.opts.label}: no cloud connection again within ${timeoutMs} ms: ${err.message}`);
+                await sleep(200);
+            }
+        }
+    }
+
     async stop() {
         if (this.vm) {
             this.vm.stopAll();

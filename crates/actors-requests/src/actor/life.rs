@@ -1,10 +1,11 @@
-//! The life of a [`RequestHandler`] under its actix [`Supervisor`](actix::Supervisor).
+//! The life of a [`RequestHandler`] under its [`PanicSupervisor`](actors_cloud::PanicSupervisor).
 //!
 //! Restart rule: a panic in a client's task (user code runs there: the `on_error` hook,
 //! reply texts) is caught, reported as a [`RequestEvent::UncaughtError`] and restarts the
 //! actor; the restart cancels every client task, and `started` accepts again and serves
 //! every client the socket still has, so no session is dropped (a message being handled
-//! at the moment of the panic gets no reply). Handler panics never get this far: the
+//! at the moment of the panic gets no reply). A panic in the actor itself restarts it the
+//! same way. Handler panics never get this far: the
 //! dispatcher answers them with the failure text. The bot stops for good on `stop()`,
 //! when its last [`RequestBot`](super::RequestBot) handle is dropped, or when its socket
 //! stopped for good (`wait` then returns the socket's reason).
@@ -35,9 +36,19 @@ impl RequestHandler {
         ctx: &mut Context<Self>,
     ) {
         let id = client.id();
-        let fut = std::panic::AssertUnwindSafe(serve_client(client, username, self.shared.clone()))
-            .catch_unwind();
+        self.serving.retain(|c| !c.is_closed());
+        if self.serving.iter().any(|c| c.same_client(&client)) {
+            return; // already served by a task of this run
+        }
+        self.serving.push(client.clone());
+        let fut = std::panic::AssertUnwindSafe(serve_client(
+            client.clone(),
+            username,
+            self.shared.clone(),
+        ))
+        .catch_unwind();
         ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
+            act.serving.retain(|c| !c.same_client(&client));
             if let Err(payload) = res {
                 let text = panic_text(&*payload);
                 tracing::error!(client = %id, panic = %text, "request handler panicked; restarting it");
@@ -93,8 +104,12 @@ impl RequestHandler {
     }
 }
 
+#[cfg(feature = "fault-injection")]
+actors_cloud::crash_handler!(RequestHandler);
+
 impl Supervised for RequestHandler {
     fn restarting(&mut self, _: &mut Context<Self>) {
+        self.serving.clear(); // the restart cancelled every client task
         if self.reason.is_none() {
             let n = self.restarts.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::info!(restarts = n, "request handler restarting");

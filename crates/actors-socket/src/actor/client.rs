@@ -1,6 +1,10 @@
 //! One actor per connected client: its receive queue. [`SocketClient`] is the cheap-to-clone
 //! handle: `recv(timeout)`, `send(text)` (queued in order on the link's writer, which paces
 //! and places the sets of every client of the link).
+//!
+//! The actor runs under a [`PanicSupervisor`](actors_cloud::PanicSupervisor): a panic in
+//! it restarts it with its queue and waiting `recv`s kept. Once closed it stays dormant
+//! (every `recv` fails with the reason) until the last `SocketClient` is dropped.
 
 use super::link::CloudLink;
 use super::writer::{CancelSender, Enqueue, LinkWriter};
@@ -23,11 +27,24 @@ pub struct ClientActor {
     inbox: VecDeque<String>,
     waiters: VecDeque<Waiter>,
     capacity: usize,
+    /// Why the client was closed, once it is.
+    closed: Option<String>,
 }
 
 impl Actor for ClientActor {
     type Context = Context<Self>;
 }
+
+impl Supervised for ClientActor {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        if self.closed.is_none() {
+            tracing::info!(client = %self.client_id, queued = self.inbox.len(), "socket client actor restarting");
+        }
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+actors_cloud::crash_handler!(ClientActor);
 
 /// A complete message for the client.
 #[derive(Message)]
@@ -47,6 +64,9 @@ pub struct CloseClient(pub String);
 impl Handler<Deliver> for ClientActor {
     type Result = ();
     fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
+        if self.closed.is_some() {
+            return;
+        }
         let mut text = Ok(msg.0);
         while let Some(w) = self.waiters.pop_front() {
             match w.send(text) {
@@ -68,6 +88,10 @@ impl Handler<Recv> for ClientActor {
     type Result = MessageResult<Recv>;
     fn handle(&mut self, _: Recv, _: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
+        if let Some(reason) = &self.closed {
+            let _ = tx.send(Err(SocketError::closed(reason.clone())));
+            return MessageResult(rx);
+        }
         match self.inbox.pop_front() {
             Some(text) => {
                 let _ = tx.send(Ok(text));
@@ -87,7 +111,9 @@ impl Handler<CloseClient> for ClientActor {
         for w in self.waiters.drain(..) {
             let _ = w.send(Err(SocketError::closed(msg.0.clone())));
         }
-        ctx.stop();
+        self.inbox.clear();
+        self.closed = Some(msg.0);
+        ctx.stop(); // restarted dormant while a `SocketClient` exists, else gone
     }
 }
 
@@ -132,13 +158,14 @@ impl SocketClient {
         capacity: usize,
     ) -> Self {
         let host = link.host();
-        let addr = ClientActor {
+        let actor = ClientActor {
             client_id,
             inbox: VecDeque::new(),
             waiters: VecDeque::new(),
             capacity: capacity.max(1),
-        }
-        .start();
+            closed: None,
+        };
+        let addr = actors_cloud::PanicSupervisor::start("ClientActor", move |_| actor);
         SocketClient {
             shared: Arc::new(Shared {
                 client_id,
@@ -184,6 +211,12 @@ impl SocketClient {
         if let Ok(mut u) = self.shared.username.lock() {
             *u = name;
         }
+    }
+
+    /// Whether `other` is a handle of this same client object (a client replaced by a new
+    /// connection with the same id is another object).
+    pub fn same_client(&self, other: &SocketClient) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// Whether the client was closed (replaced, evicted or the socket stopped).
@@ -268,5 +301,12 @@ impl SocketClient {
     /// The client actor's address.
     pub fn addr(&self) -> Addr<ClientActor> {
         self.shared.addr.clone()
+    }
+
+    /// The address of the writer of the client's link (for fault-injection tests).
+    #[cfg(feature = "fault-injection")]
+    #[doc(hidden)]
+    pub fn writer_addr(&self) -> Addr<LinkWriter> {
+        self.shared.writer.clone()
     }
 }

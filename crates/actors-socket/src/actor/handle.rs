@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// A running cloud socket. Clones share it.
-/// The socket runs under an actix `Supervisor` (a panic restarts it with its state) and
+/// The socket runs under a `PanicSupervisor` (a panic restarts it with its state) and
 /// stops cleanly once the last handle is dropped.
 #[derive(Clone)]
 pub struct SocketHandle {
@@ -36,7 +36,9 @@ impl SocketHandle {
         let (events, _) = broadcast::channel(config.event_capacity.max(1));
         let tx = events.clone();
         let (life, side) = Life::new();
-        let addr = Supervisor::start(move |_| CloudSocket::new(links, config, tx, life));
+        let addr = actors_cloud::PanicSupervisor::start("CloudSocket", move |_| {
+            CloudSocket::new(links, config, tx, life)
+        });
         SocketHandle {
             addr,
             events,
@@ -56,7 +58,9 @@ impl SocketHandle {
         let tx = events.clone();
         let (life, side) = Life::new();
         let sky = sky.clone();
-        let addr = Supervisor::start(move |_| CloudSocket::over_sky(sky, config, tx, life));
+        let addr = actors_cloud::PanicSupervisor::start("CloudSocket", move |_| {
+            CloudSocket::over_sky(sky, config, tx, life)
+        });
         SocketHandle {
             addr,
             events,

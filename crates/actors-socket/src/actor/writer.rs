@@ -3,9 +3,10 @@
 //! shared variable rotation and written in order (§1.6, §9 C4; R1–R3 in
 //! [`Rotation`](crate::server::Rotation)).
 //!
-//! It runs under an actix [`Supervisor`]: a panic in the link's `set` (user code for a
-//! custom [`CloudLink`]) is caught and restarts the writer with its queue, rotation and
-//! waiting senders kept; only the message whose set was being written fails.
+//! It runs under a [`PanicSupervisor`](actors_cloud::PanicSupervisor): a panic in the
+//! link's `set` (user code for a custom [`CloudLink`]) or anywhere else in the writer
+//! restarts it with its queue, rotation and waiting senders kept; only the message whose
+//! set was being written fails.
 
 use super::link::CloudLink;
 use crate::error::SocketError;
@@ -41,7 +42,7 @@ impl LinkWriter {
             outcomes: HashMap::new(),
             timer: None,
         };
-        Supervisor::start(move |_| writer)
+        actors_cloud::PanicSupervisor::start("LinkWriter", move |_| writer)
     }
 
     fn now(&self) -> Duration {
@@ -125,6 +126,9 @@ impl Drop for LinkWriter {
         }
     }
 }
+
+#[cfg(feature = "fault-injection")]
+actors_cloud::crash_handler!(LinkWriter);
 
 /// Queue a message; the receiver gets its outcome once its final set is written (or it
 /// failed or was cancelled).

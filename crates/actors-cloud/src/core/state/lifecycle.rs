@@ -65,6 +65,30 @@ impl Core {
         out
     }
 
+    /// The actor executing this core was restarted without asking for it (a panic): its
+    /// socket and timers are gone. An open or opening socket counts as lost (requeue,
+    /// `Disconnect`, reconnect after the backoff delay, or the end of a draining stop); a
+    /// reconnect that was waiting is made now; a draining stop gets its deadline again.
+    pub fn on_executor_restart(&mut self, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.wake = None;
+        self.ka_wake = None;
+        match self.phase {
+            Phase::Open | Phase::Connecting => self.lost(
+                "the connection actor restarted after a panic".into(),
+                None,
+                now,
+                &mut out,
+            ),
+            Phase::Waiting | Phase::Idle => self.connect(&mut out),
+            Phase::Stopped => {}
+        }
+        if let Some(deadline) = self.stop_deadline.filter(|_| self.phase != Phase::Stopped) {
+            out.push(Action::WakeAt(deadline));
+        }
+        out
+    }
+
     /// Clean stop: write what is queued (up to `drain_timeout`), then close.
     pub fn stop(&mut self, now: Instant) -> Vec<Action> {
         let mut out = Vec::new();

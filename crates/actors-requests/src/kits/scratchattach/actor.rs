@@ -6,6 +6,12 @@
 //!
 //! The join snapshot of the room (its stored TO_HOST value) never reaches the bot: the
 //! connection reports no events for it (B7); everything after it does.
+//!
+//! The actor runs under a [`PanicSupervisor`](actors_cloud::PanicSupervisor): a panic
+//! restarts it with its protocol state (reassembly, reply memory, queue) kept; `started`
+//! makes a new writer task and pumps again (sets handed to the old writer but not yet
+//! written are lost; the sprite re-requests missing packets, B3). Its subscription to the
+//! connection is made once and lives across restarts. After [`SaHalt`] it stays dormant.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,7 +48,11 @@ struct Write {
 pub struct SaHandler {
     protocol: SaProtocol,
     dispatcher: SaDispatcher,
-    cloud: CloudHandle,
+    /// The connection; dropped when the bot halts, so that an orphaned connection can
+    /// stop (its subscription to us then ends, and with it this actor).
+    cloud: Option<CloudHandle>,
+    /// Alive while any [`SaBot`](super::SaBot) is.
+    token: std::sync::Weak<()>,
     events: broadcast::Sender<RequestEvent>,
     permits: Arc<Semaphore>,
     writer: Option<mpsc::UnboundedSender<Write>>,
@@ -50,6 +60,10 @@ pub struct SaHandler {
     pump_at: Option<Instant>,
     waiting: HashMap<String, Waiting>,
     stopped: watch::Sender<bool>,
+    /// Started once already (a restart does not log a second start).
+    subscribed: bool,
+    /// Stopped for good.
+    halted: bool,
 }
 
 fn emit(events: &broadcast::Sender<RequestEvent>, event: RequestEvent) {
@@ -70,15 +84,28 @@ impl Actor for SaHandler {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.halted {
+            return; // dormant after a final stop, until the last address is gone
+        }
+        let Some(cloud) = self.cloud.clone() else {
+            return;
+        };
+        // The last `SaBot` gone: stop cleanly.
+        ctx.run_interval(ORPHAN_CHECK, |act, ctx| {
+            if act.token.strong_count() == 0 {
+                tracing::debug!("every scratchattach bot handle dropped; stopping");
+                act.halt(ctx);
+            }
+        });
         let (tx, mut rx) = mpsc::unbounded_channel::<Write>();
         self.writer = Some(tx);
-        let cloud = self.cloud.clone();
+        let writer_cloud = cloud.clone();
         let events = self.events.clone();
         let addr = ctx.address();
         ctx.spawn(
             async move {
                 while let Some(w) = rx.recv().await {
-                    let written = cloud.set(w.var, w.value.as_str()).await;
+                    let written = writer_cloud.set(w.var, w.value.as_str()).await;
                     if let Some(s) = w.served {
                         emit(
                             &events,
@@ -104,22 +131,53 @@ impl Actor for SaHandler {
             }
             .into_actor(self),
         );
-        ctx.add_stream(host_sets(&self.cloud));
-        tracing::info!(project = %self.cloud.project_id(), "scratchattach bot started");
+        // A restart cancelled the old stream (its `on` callback then goes quiet); take a new one.
+        ctx.add_stream(host_sets(&cloud));
+        if !self.subscribed {
+            self.subscribed = true;
+            tracing::info!(project = %cloud.project_id(), "scratchattach bot started");
+        }
+        self.pump(ctx); // after a restart: carry on with the queue
     }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
-        tracing::info!("scratchattach bot stopped");
+        if self.halted && !*self.stopped.borrow() {
+            tracing::info!("scratchattach bot stopped");
+        }
         let _ = self.stopped.send(true);
     }
 }
 
+impl Supervised for SaHandler {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        self.writer = None; // its task was cancelled with the restart
+        self.pump_at = None; // and so was the pump timer
+        if !self.halted {
+            tracing::info!("scratchattach bot restarting");
+        }
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+actors_cloud::crash_handler!(SaHandler);
+
+/// How often the actor checks whether any handle is left.
+const ORPHAN_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl SaHandler {
+    /// Stop for good: dormant until the last address is gone.
+    fn halt(&mut self, ctx: &mut Context<Self>) {
+        self.halted = true;
+        self.writer = None;
+        self.cloud = None;
+        ctx.stop(); // restarted dormant while an address exists
+    }
+
     /// An actor running `protocol` with `dispatcher`'s handlers on `cloud`.
     pub(super) fn new(
         protocol: SaProtocol,
         dispatcher: SaDispatcher,
-        cloud: CloudHandle,
+        (cloud, token): (CloudHandle, std::sync::Weak<()>),
         events: broadcast::Sender<RequestEvent>,
         permits: Arc<Semaphore>,
         stopped: watch::Sender<bool>,
@@ -127,13 +185,16 @@ impl SaHandler {
         SaHandler {
             protocol,
             dispatcher,
-            cloud,
+            cloud: Some(cloud),
+            token,
             events,
             permits,
             writer: None,
             pump_at: None,
             waiting: HashMap::new(),
             stopped,
+            subscribed: false,
+            halted: false,
         }
     }
 
@@ -265,7 +326,7 @@ impl Handler<CloudEvent> for SaHandler {
     type Result = ();
 
     fn handle(&mut self, event: CloudEvent, ctx: &mut Context<Self>) {
-        if event.kind != EventKind::Set {
+        if self.halted || event.kind != EventKind::Set {
             return;
         }
         let Some(value) = event.value else { return };
@@ -303,6 +364,9 @@ impl Handler<SaPush> for SaHandler {
     type Result = Result<String, RequestError>;
 
     fn handle(&mut self, msg: SaPush, ctx: &mut Context<Self>) -> Self::Result {
+        if self.halted {
+            return Err(RequestError::new(ErrorKind::Stopped, "the bot stopped"));
+        }
         // The reference draws the id at random; any spread of pushes will do.
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -322,6 +386,6 @@ impl Handler<SaHalt> for SaHandler {
     type Result = ();
 
     fn handle(&mut self, _: SaHalt, ctx: &mut Context<Self>) {
-        ctx.stop();
+        self.halt(ctx);
     }
 }

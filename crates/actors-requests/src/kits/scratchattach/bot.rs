@@ -71,17 +71,19 @@ impl SaBotBuilder {
         }
         let (events, _) = broadcast::channel(self.event_capacity);
         let (stopped_tx, stopped) = watch::channel(false);
+        let token = Arc::new(());
         let actor = SaHandler::new(
             SaProtocol::new(config),
             dispatcher,
-            cloud.clone(),
+            (cloud.clone(), Arc::downgrade(&token)),
             events.clone(),
             Arc::new(Semaphore::new(self.max_blocking)),
             stopped_tx,
         );
         Ok(SaBot {
-            addr: actor.start(),
+            addr: actors_cloud::PanicSupervisor::start("SaHandler", move |_| actor),
             cloud: cloud.clone(),
+            _alive: token,
             events,
             stopped,
             cascade_stop: self.cascade_stop,
@@ -90,10 +92,14 @@ impl SaBotBuilder {
 }
 
 /// A running scratchattach-kit bot (the handle of a [`SaHandler`]). Clones share it.
+/// Dropping the last clone stops the bot cleanly (its connection then stops too, unless
+/// the program holds a handle to it).
 #[derive(Clone)]
 pub struct SaBot {
     addr: Addr<SaHandler>,
     cloud: CloudHandle,
+    /// Held only to be counted: the bot stops once every clone is gone.
+    _alive: Arc<()>,
     events: broadcast::Sender<RequestEvent>,
     stopped: watch::Receiver<bool>,
     cascade_stop: bool,

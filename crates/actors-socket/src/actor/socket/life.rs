@@ -1,4 +1,4 @@
-//! The life of a [`CloudSocket`] under its actix [`Supervisor`](actix::Supervisor):
+//! The life of a [`CloudSocket`] under its [`PanicSupervisor`](actors_cloud::PanicSupervisor):
 //! restarts after a panic, the final stop and its reason, and stopping once every
 //! [`SocketHandle`](crate::SocketHandle) is gone.
 //!
@@ -165,6 +165,9 @@ impl CloudSocket {
         });
     }
 }
+
+#[cfg(feature = "fault-injection")]
+actors_cloud::crash_handler!(CloudSocket);
 
 impl Supervised for CloudSocket {
     fn restarting(&mut self, _: &mut Context<Self>) {

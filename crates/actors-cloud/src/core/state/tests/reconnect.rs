@@ -129,3 +129,27 @@ fn close_codes_keep_turbowarps_rules() {
     assert!(reconnect_after(&a).is_none());
     assert!(core.is_stopped());
 }
+
+#[test]
+fn an_executor_restart_loses_the_socket_and_keeps_the_queue() {
+    let mut r = Rig::new(cfg(RateLimit::unlimited()));
+    r.connect(0);
+    r.set("a", "1", 1, 0); // in flight when the actor panics
+    let a = r.core.on_executor_restart(r.at(5));
+    assert!(events(&a)
+        .iter()
+        .any(|k| matches!(k, EventKind::Disconnect { reason } if reason.contains("panic"))));
+    assert!(
+        a.iter().any(|a| matches!(a, Action::Reconnect { .. })),
+        "{a:?}"
+    );
+    assert!(!a.iter().any(|a| matches!(a, Action::Complete { .. })));
+    assert_eq!(r.core.queued(), 1, "the in-flight set is queued again");
+    // Waiting for the reconnect when it restarts again: connect now.
+    let a = r.core.on_executor_restart(r.at(6));
+    assert!(matches!(a[..], [Action::Connect { .. }]), "{a:?}");
+    // A stopped core stays stopped.
+    r.core.abort(CloudError::Stopped, r.at(7));
+    assert!(r.core.is_stopped());
+    assert!(r.core.on_executor_restart(r.at(8)).is_empty());
+}
