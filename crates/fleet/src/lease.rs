@@ -148,6 +148,11 @@ impl LeaseTable {
         &self.config
     }
 
+    /// Every project, most preferred first.
+    pub fn projects(&self) -> &[ProjectId] {
+        &self.order
+    }
+
     /// Projects whose lease is held now, in project order.
     pub fn held(&self) -> Vec<ProjectId> {
         self.held.keys().cloned().collect()

@@ -11,7 +11,13 @@
 //!   project held, whose replies go through the fencing check.
 
 pub mod error;
+pub mod fence;
+pub mod fleet;
 pub mod lease;
+pub mod requests;
 
 pub use error::{ErrorKind, FleetError};
+pub use fence::{FencedLink, Lease};
+pub use fleet::{Fleet, FleetConfig, FleetEvent, Serving};
 pub use lease::{Action, LeaseConfig, LeaseTable, LossReason, MemberId};
+pub use requests::serve_requests;
