@@ -100,6 +100,8 @@ pub struct LeaseTable {
     held: BTreeMap<ProjectId, Held>,
     acquiring: HashSet<ProjectId>,
     taken_until: HashMap<ProjectId, Duration>,
+    /// When each project was last tried, so that the tries go round every project.
+    last_try: HashMap<ProjectId, Duration>,
     /// Live members and when that was learnt.
     members: Option<(usize, Duration)>,
     heartbeat_sent: Option<Duration>,
@@ -131,6 +133,7 @@ impl LeaseTable {
             held: BTreeMap::new(),
             acquiring: HashSet::new(),
             taken_until: HashMap::new(),
+            last_try: HashMap::new(),
             members: None,
             heartbeat_sent: None,
             last_heartbeat: None,
@@ -204,6 +207,9 @@ impl LeaseTable {
         if let Some(members) = self.live_members(now) {
             self.rebalance(now, self.share(members), &mut out);
         }
+        if !out.is_empty() {
+            tracing::trace!(held = self.held.len(), acquiring = self.acquiring.len(), members = ?self.members, ?out, "fleet poll");
+        }
         out
     }
 
@@ -244,15 +250,24 @@ impl LeaseTable {
                 .max_attempts_per_poll
                 .saturating_sub(self.acquiring.len()),
         );
-        let candidates: Vec<ProjectId> = self
+        // Never tried first (in preference order), then the least recently tried: a free
+        // project is found however many others are taken.
+        let mut candidates: Vec<(Duration, usize, &ProjectId)> = self
             .order
             .iter()
-            .filter(|p| !self.held.contains_key(*p) && !self.acquiring.contains(*p))
-            .filter(|p| self.taken_until.get(*p).map_or(true, |until| now >= *until))
-            .take(budget)
-            .cloned()
+            .enumerate()
+            .filter(|(_, p)| !self.held.contains_key(*p) && !self.acquiring.contains(*p))
+            .filter(|(_, p)| self.taken_until.get(*p).map_or(true, |until| now >= *until))
+            .map(|(rank, p)| (self.last_try.get(p).copied().unwrap_or_default(), rank, p))
             .collect();
-        for project in candidates {
+        candidates.sort();
+        let chosen: Vec<ProjectId> = candidates
+            .into_iter()
+            .take(budget)
+            .map(|(_, _, p)| p.clone())
+            .collect();
+        for project in chosen {
+            self.last_try.insert(project.clone(), now);
             self.acquiring.insert(project.clone());
             out.push(Action::Acquire { project });
         }
@@ -302,6 +317,7 @@ impl LeaseTable {
         reply: Result<Option<u64>, FleetError>,
     ) -> Vec<Action> {
         self.acquiring.remove(&project);
+        tracing::debug!(project = %project.as_str(), ?reply, "fleet acquire reply");
         let token = match reply {
             Ok(Some(token)) => token,
             Ok(None) => {

@@ -374,3 +374,43 @@ fn bad_settings_and_inputs_are_errors_naming_them() {
         1
     );
 }
+
+#[test]
+fn tries_go_round_every_project_so_a_free_one_is_found() {
+    // 30 projects, 3 members: this one holds 9 and wants one more; only the project it
+    // likes least is free. Every other try finds the project taken.
+    let mut t = table("a", 30);
+    let mut token = 0;
+    let _ = t.poll(ms(0));
+    t.on_heartbeat(ms(0), ms(0), Ok(3));
+    let free = t.order[29].clone();
+    let mut now = 0;
+    for _ in 0..200 {
+        now += 200;
+        let actions = t.poll(ms(now));
+        if actions.contains(&Action::Heartbeat) {
+            t.on_heartbeat(ms(now), ms(now), Ok(3));
+        }
+        for p in acquires(&actions) {
+            let reply = if t.held().len() < 9 || p == free {
+                token += 1;
+                Some(token)
+            } else {
+                None
+            };
+            let _ = t.on_acquire(ms(now), ms(now), p, Ok(reply));
+        }
+        // Renew everything held so that nothing expires.
+        for a in &actions {
+            if let Action::Renew { project, token } = a {
+                let _ = t.on_renew(ms(now), ms(now), project.clone(), *token, Ok(true));
+            }
+        }
+        if t.held().contains(&free) {
+            break;
+        }
+    }
+    assert!(t.held().contains(&free), "the free project was never tried");
+    assert!(now <= 10_000, "found after {now} ms");
+    assert_eq!(t.held().len(), 10);
+}
