@@ -7,6 +7,10 @@
 //! restart), `started` joins again. It stops for good on `stop()` or once every
 //! [`Fleet`](super::Fleet) handle is gone, after releasing its leases and leaving.
 
+mod life;
+
+pub(crate) use life::{Served, Shutdown};
+
 use super::store::Store;
 use super::{Factory, FleetConfig, FleetEvent, Serving};
 use crate::error::{ErrorKind, FleetError};
@@ -288,55 +292,6 @@ impl FleetActor {
             None => None,
         }
     }
-
-    /// Stops serving everything and hands back the work left: (stops, leases to release).
-    fn give_up_all(&mut self) -> (Vec<Serving>, Vec<(ProjectId, u64)>, bool) {
-        let mut stops = Vec::new();
-        let mut releases = Vec::new();
-        let mut leave = false;
-        for action in self.table.shutdown() {
-            match action {
-                Action::Stop {
-                    project,
-                    token,
-                    reason,
-                    release,
-                } => {
-                    stops.extend(self.lose(&project, token, reason));
-                    if release {
-                        releases.push((project, token));
-                    }
-                }
-                Action::Leave => leave = true,
-                _ => {}
-            }
-        }
-        for lease in self.leases.drain().map(|(_, l)| l) {
-            lease.revoke(); // still starting
-        }
-        stops.extend(self.serving.drain().map(|(_, (_, s))| s));
-        (stops, releases, leave)
-    }
-
-    fn cleanup(
-        &self,
-        stops: Vec<Serving>,
-        releases: Vec<(ProjectId, u64)>,
-        leave: bool,
-    ) -> LocalBoxFuture<'static, ()> {
-        let (store, con) = (self.store.clone(), self.redis.clone());
-        Box::pin(async move {
-            futures_util::future::join_all(stops.into_iter().map(|s| s.stop())).await;
-            if let Some(con) = con {
-                for (project, token) in releases {
-                    let _ = store.release(con.clone(), &project, token).await;
-                }
-                if leave {
-                    let _ = store.leave(con).await;
-                }
-            }
-        })
-    }
 }
 
 impl Actor for FleetActor {
@@ -354,64 +309,5 @@ impl Actor for FleetActor {
         if self.finished {
             let _ = self.stopped.send(true);
         }
-    }
-}
-
-impl Supervised for FleetActor {
-    fn restarting(&mut self, _: &mut Context<Self>) {
-        if self.finished {
-            return;
-        }
-        let (stops, releases, _) = self.give_up_all();
-        actix::spawn(self.cleanup(stops, releases, false));
-        let table = LeaseTable::new(
-            self.table.config().clone(),
-            self.table.member().clone(),
-            self.table.projects().to_vec(),
-        );
-        match table {
-            Ok(table) => self.table = table,
-            Err(e) => tracing::error!(error = %e, "fleet: cannot renew its lease table"),
-        }
-    }
-}
-
-/// Projects served now.
-#[derive(Message)]
-#[rtype(result = "Vec<ProjectId>")]
-pub(crate) struct Served;
-
-impl Handler<Served> for FleetActor {
-    type Result = MessageResult<Served>;
-
-    fn handle(&mut self, _: Served, _: &mut Context<Self>) -> Self::Result {
-        let mut served: Vec<ProjectId> = self.serving.keys().cloned().collect();
-        served.sort();
-        MessageResult(served)
-    }
-}
-
-/// Stop serving everything, release the leases, leave, stop for good.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(crate) struct Shutdown;
-
-impl Handler<Shutdown> for FleetActor {
-    type Result = ResponseActFuture<Self, ()>;
-
-    fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
-        if self.shutting_down {
-            return Box::pin(actix::fut::ready(()));
-        }
-        self.shutting_down = true;
-        let (stops, releases, leave) = self.give_up_all();
-        Box::pin(
-            self.cleanup(stops, releases, leave)
-                .into_actor(self)
-                .map(|_, act, ctx| {
-                    act.finished = true;
-                    ctx.stop();
-                }),
-        )
     }
 }
