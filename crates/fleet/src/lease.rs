@@ -24,7 +24,7 @@ mod share_tests;
 #[cfg(test)]
 mod tests;
 
-pub use action::{Action, LossReason};
+pub use action::{Action, Grant, LossReason};
 pub use config::{LeaseConfig, MemberId};
 
 use crate::error::FleetError;
@@ -258,22 +258,26 @@ impl LeaseTable {
         }
     }
 
-    /// The acquire of `project` sent at `sent` got a fencing token (`Some`), found the
-    /// project taken (`None`) or failed.
+    /// The acquire of `project` sent at `sent` got a fencing token, found the project
+    /// taken (and when its key expires) or failed.
     pub fn on_acquire(
         &mut self,
         now: Duration,
         sent: Duration,
         project: ProjectId,
-        reply: Result<Option<u64>, FleetError>,
+        reply: Result<Grant, FleetError>,
     ) -> Vec<Action> {
         self.acquiring.remove(&project);
         tracing::debug!(project = %project.as_str(), ?reply, "fleet acquire reply");
         let token = match reply {
-            Ok(Some(token)) => token,
-            Ok(None) => {
-                self.taken_until
-                    .insert(project, now + self.config.retry_taken);
+            Ok(Grant::Token(token)) => token,
+            Ok(Grant::Taken { expires_in }) => {
+                // Try again after `retry_taken`, or when the key expires if that is sooner:
+                // a dead member's project is taken over the moment it is free, and one
+                // released meanwhile (rebalancing) is seen within `retry_taken`.
+                let wait =
+                    expires_in.map_or(self.config.retry_taken, |d| d.min(self.config.retry_taken));
+                self.taken_until.insert(project, now + wait);
                 return Vec::new();
             }
             Err(e) => {

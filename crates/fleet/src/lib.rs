@@ -19,5 +19,5 @@ pub mod requests;
 pub use error::{ErrorKind, FleetError};
 pub use fence::{FencedLink, Lease};
 pub use fleet::{Fleet, FleetConfig, FleetEvent, Serving};
-pub use lease::{Action, LeaseConfig, LeaseTable, LossReason, MemberId};
+pub use lease::{Action, Grant, LeaseConfig, LeaseTable, LossReason, MemberId};
 pub use requests::serve_requests;

@@ -7,7 +7,7 @@
 //! * `…:fence:<project>` — the last fencing token given out for the project (`INCR`).
 
 use crate::error::{ErrorKind, FleetError};
-use crate::lease::MemberId;
+use crate::lease::{Grant, MemberId};
 use redis::aio::ConnectionManager;
 use redis::Script;
 use scratchcomm_wire::ProjectId;
@@ -15,9 +15,14 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// `SET lease NX PX ttl` with a fresh token from `INCR fence`: the token, or 0 if taken.
+/// `SET lease NX PX ttl` with a fresh token from `INCR fence`: the token (> 0), or, when
+/// taken, minus the milliseconds until the key expires (0 if unknown).
 const ACQUIRE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local left = redis.call('PTTL', KEYS[1])
+  if left > 0 then return -left end
+  return 0
+end
 local token = redis.call('INCR', KEYS[2])
 if redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'NX', 'PX', ARGV[2]) then
   return token
@@ -118,21 +123,27 @@ impl Store {
             .await
     }
 
-    /// The fencing token, or `None` when another member holds the lease.
+    /// The fencing token, or when the other member's key expires.
     pub(crate) async fn acquire(
         &self,
         mut con: ConnectionManager,
         project: &ProjectId,
-    ) -> Result<Option<u64>, FleetError> {
+    ) -> Result<Grant, FleetError> {
         static S: OnceLock<Script> = OnceLock::new();
         let mut call = script(&S, ACQUIRE).key(self.lease_key(project));
         call.key(self.fence_key(project))
             .arg(self.member.as_str())
             .arg(self.ttl_ms);
-        let token: u64 = self
-            .bounded("acquire", call.invoke_async::<u64>(&mut con))
+        let reply: i64 = self
+            .bounded("acquire", call.invoke_async::<i64>(&mut con))
             .await?;
-        Ok((token > 0).then_some(token))
+        Ok(match reply {
+            token if token > 0 => Grant::Token(token as u64),
+            0 => Grant::Taken { expires_in: None },
+            left => Grant::Taken {
+                expires_in: Some(Duration::from_millis(left.unsigned_abs())),
+            },
+        })
     }
 
     /// Whether the lease was still ours and is extended.

@@ -55,3 +55,13 @@ pub enum Action {
     /// Leave the membership (after a shutdown).
     Leave,
 }
+
+/// Redis's answer to an acquire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// The lease is ours, with this fencing token.
+    Token(u64),
+    /// Another member holds it; its key expires in `expires_in` (when Redis said so), the
+    /// moment to try again.
+    Taken { expires_in: Option<Duration> },
+}

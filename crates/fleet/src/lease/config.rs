@@ -17,11 +17,15 @@ pub struct LeaseConfig {
     /// Safety margin: a lease counts as lost locally this long before Redis could expire
     /// it (clock rate differences, scheduling). Default `ttl / 10`.
     pub margin: Duration,
-    /// How often the member announces itself. Default `ttl / 3`.
+    /// How often the member announces itself. Default `ttl / 6`.
     pub heartbeat_every: Duration,
-    /// A member not heard from for this long is no longer counted. Default `ttl`.
+    /// A member not heard from for this long is no longer counted. Default `ttl / 2`:
+    /// shorter than a lease, so that when a dead member's leases expire the others already
+    /// count one member less and take its projects at once. Counting a live but slow
+    /// member out only lets the others take *free* projects above their share for a while.
     pub member_ttl: Duration,
-    /// After finding a project taken, wait this long before trying it again. Default 1 s.
+    /// After finding a project taken, wait this long before trying it again, or until its
+    /// key expires if that is sooner. Default 1 s.
     pub retry_taken: Duration,
     /// Acquire commands sent per poll, at most. Default 4.
     pub max_attempts_per_poll: usize,
@@ -34,8 +38,8 @@ impl LeaseConfig {
             ttl,
             renew_every: ttl / 3,
             margin: ttl / 10,
-            heartbeat_every: ttl / 3,
-            member_ttl: ttl,
+            heartbeat_every: ttl / 6,
+            member_ttl: ttl / 2,
             retry_taken: Duration::from_secs(1).min(ttl / 2),
             max_attempts_per_poll: 4,
         }

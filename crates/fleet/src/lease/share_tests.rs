@@ -14,7 +14,7 @@ fn a_member_takes_its_fair_share_a_few_at_a_time() {
     let mut now = 5;
     for p in first {
         token += 1;
-        let a = t.on_acquire(ms(now), ms(now), p.clone(), Ok(Some(token)));
+        let a = t.on_acquire(ms(now), ms(now), p.clone(), Ok(Grant::Token(token)));
         assert!(
             matches!(&a[..], [Action::Start { project, token: tk, valid_until }]
             if *project == p && *tk == token && *valid_until == ms(now + 2700))
@@ -122,9 +122,9 @@ fn tries_go_round_every_project_so_a_free_one_is_found() {
         for p in acquires(&actions) {
             let reply = if t.held().len() < 9 || p == free {
                 token += 1;
-                Some(token)
+                Grant::Token(token)
             } else {
-                None
+                Grant::Taken { expires_in: None }
             };
             let _ = t.on_acquire(ms(now), ms(now), p, Ok(reply));
         }

@@ -12,7 +12,8 @@ pub(super) fn projects(n: usize) -> Vec<ProjectId> {
         .collect()
 }
 
-/// ttl 3 s: margin 300 ms, renew and heartbeat every 1 s, retry after 1 s.
+/// ttl 3 s: margin 300 ms, renew every 1 s, heartbeat every 500 ms, members counted for
+/// 1.5 s, retry after 1 s.
 pub(super) fn table(member: &str, n: usize) -> LeaseTable {
     LeaseTable::new(
         LeaseConfig::with_ttl(ms(3000)),
@@ -50,7 +51,7 @@ pub(super) fn grant_all(
     let mut started = Vec::new();
     for p in acquires(&all) {
         *next += 1;
-        started.extend(t.on_acquire(now, now, p, Ok(Some(*next))));
+        started.extend(t.on_acquire(now, now, p, Ok(Grant::Token(*next))));
     }
     all.extend(started);
     all
@@ -75,7 +76,12 @@ fn a_taken_project_is_not_retried_before_retry_taken() {
     let p = acquires(&t.poll(ms(0)));
     assert_eq!(p.len(), 1);
     assert!(t
-        .on_acquire(ms(10), ms(0), p[0].clone(), Ok(None))
+        .on_acquire(
+            ms(10),
+            ms(0),
+            p[0].clone(),
+            Ok(Grant::Taken { expires_in: None })
+        )
         .is_empty());
     assert!(acquires(&t.poll(ms(500))).is_empty());
     assert_eq!(acquires(&t.poll(ms(1010))), p);
@@ -202,7 +208,7 @@ fn a_late_grant_is_released_without_serving() {
     let _ = t.poll(ms(0));
     t.on_heartbeat(ms(0), ms(0), Ok(1));
     let p = acquires(&t.poll(ms(0)))[0].clone();
-    let a = t.on_acquire(ms(2700), ms(0), p.clone(), Ok(Some(9)));
+    let a = t.on_acquire(ms(2700), ms(0), p.clone(), Ok(Grant::Token(9)));
     assert_eq!(
         a,
         vec![Action::Release {
@@ -220,18 +226,18 @@ fn a_stale_member_count_stops_acquiring() {
     t.on_heartbeat(ms(0), ms(0), Ok(1));
     let first = acquires(&t.poll(ms(0)));
     for p in first {
-        let _ = t.on_acquire(ms(0), ms(0), p, Ok(None));
+        let _ = t.on_acquire(ms(0), ms(0), p, Ok(Grant::Taken { expires_in: None }));
     }
-    // The next heartbeats fail: after member_ttl (3 s) the count is stale.
+    // The next heartbeats fail: after member_ttl (1.5 s) the count is stale.
     let _ = t.poll(ms(1000));
     t.on_heartbeat(
         ms(1000),
         ms(1000),
         Err(FleetError::new(crate::ErrorKind::Redis, "down")),
     );
-    assert_eq!(t.live_members(ms(2999)), Some(1));
-    assert_eq!(t.live_members(ms(3000)), None);
-    assert!(acquires(&t.poll(ms(3500))).is_empty());
+    assert_eq!(t.live_members(ms(1499)), Some(1));
+    assert_eq!(t.live_members(ms(1500)), None);
+    assert!(acquires(&t.poll(ms(2500))).is_empty());
 }
 
 #[test]
@@ -278,4 +284,23 @@ fn bad_settings_and_inputs_are_errors_naming_them() {
             .len(),
         1
     );
+}
+
+#[test]
+fn a_taken_project_is_tried_again_when_its_key_expires() {
+    let mut t = table("a", 1);
+    let _ = t.poll(ms(0));
+    t.on_heartbeat(ms(0), ms(0), Ok(1));
+    let p = acquires(&t.poll(ms(0)));
+    let taken = Grant::Taken {
+        expires_in: Some(ms(2345)),
+    };
+    assert!(t
+        .on_acquire(ms(5), ms(0), p[0].clone(), Ok(taken))
+        .is_empty());
+    let before = t.poll(ms(2349));
+    assert!(acquires(&before).is_empty());
+    assert!(before.contains(&Action::Heartbeat));
+    t.on_heartbeat(ms(2349), ms(2349), Ok(1));
+    assert_eq!(acquires(&t.poll(ms(2350))), p);
 }
