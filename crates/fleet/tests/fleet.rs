@@ -136,3 +136,39 @@ async fn a_vanished_member_projects_are_taken_over_after_the_leases_expire() {
     until("heir took everything", || count(&board, "heir") == 4).await;
     heir.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_panicking_factory_restarts_the_member_which_then_serves_everything() {
+    let Some(redis) = Redis::start() else { return };
+    let served = Arc::new(Mutex::new(BTreeSet::new()));
+    let panicked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let config = FleetConfig::new(redis.url(), projects(3))
+        .ttl(Duration::from_millis(1500))
+        .name("panics");
+    let (s, p) = (served.clone(), panicked.clone());
+    let fleet = Fleet::start(config, move |project, _| {
+        let (served, panicked) = (s.clone(), p.clone());
+        async move {
+            if !panicked.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                panic!("the factory's first call panics");
+            }
+            served.lock().unwrap().insert(project.clone());
+            Ok(Serving::new(move || async move {
+                served.lock().unwrap().remove(&project);
+            }))
+        }
+    })
+    .expect("fleet starts");
+    until("all three served after the restart", || {
+        served.lock().unwrap().len() == 3
+    })
+    .await;
+    assert!(panicked.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(fleet.is_running());
+    assert_eq!(fleet.served().await.unwrap().len(), 3);
+    fleet.stop().await;
+    assert!(
+        served.lock().unwrap().is_empty(),
+        "every project stopped on stop()"
+    );
+}

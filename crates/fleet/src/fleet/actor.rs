@@ -198,17 +198,21 @@ impl FleetActor {
                 } => {
                     let serving = self.lose(&project, token, reason);
                     let (store, con) = (self.store.clone(), self.redis.clone());
-                    ctx.spawn(
-                        async move {
-                            if let Some(serving) = serving {
-                                serving.stop().await;
-                            }
-                            if let (true, Some(con)) = (release, con) {
-                                let _ = store.release(con, &project, token).await;
-                            }
+                    let stop = async move {
+                        if let Some(serving) = serving {
+                            serving.stop().await;
                         }
-                        .into_actor(self),
-                    );
+                        if let (true, Some(con)) = (release, con) {
+                            let _ = store.release(con, &project, token).await;
+                        }
+                    };
+                    let stop = std::panic::AssertUnwindSafe(stop).catch_unwind();
+                    ctx.spawn(stop.into_actor(self).map(|result, _, ctx| {
+                        if result.is_err() {
+                            tracing::error!("fleet: stopping a project panicked; restarting");
+                            ctx.stop();
+                        }
+                    }));
                 }
                 Action::Release { project, token } => self.command(
                     ctx,
