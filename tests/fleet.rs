@@ -196,3 +196,69 @@ async fn three_processes_share_thirty_projects_survive_a_kill_and_take_in_a_newc
     }
     server.stop().await;
 }
+
+/// A process paused (SIGSTOP) while serving loses its project to another; resumed, it
+/// never answers for it again: its lease ran out locally before the other could take over,
+/// and every reply of its bot passes the fencing check.
+#[actix_rt::test]
+async fn a_paused_process_never_answers_for_the_project_it_lost() {
+    let Some(redis) = Redis::start() else { return };
+    let server = CloudServer::start(ServerConfig::default())
+        .await
+        .expect("server");
+    let url = server.url();
+    let projects = vec!["700".to_owned()];
+    let a = Bot::start(&url, &redis.url(), &projects, 2000);
+    let stop = Arc::new(AtomicBool::new(false));
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let logs: Logs = HashMap::from([("700".to_owned(), log.clone())]);
+    actix_rt::spawn(check(url.clone(), "700".into(), stop.clone(), log));
+    until("A answers", 60, || last_pid(&logs, "700", 0) == Some(a.pid)).await;
+    let b = Bot::start(&url, &redis.url(), &projects, 2000);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(b.held().is_empty(), "B cannot take a live lease");
+
+    a.signal("STOP");
+    let paused_at = unix_ms();
+    until("B gains the project", 30, || b.held() == projects).await;
+    until("B answers", 30, || {
+        last_pid(&logs, "700", paused_at) == Some(b.pid)
+    })
+    .await;
+    // Requests sent while A was paused wait in its socket; resumed, it must not answer them.
+    a.signal("CONT");
+    until("A reports the loss", 20, || {
+        a.events()
+            .iter()
+            .any(|e| e.kind == "lost" && e.project == "700")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let log = logs["700"].lock().unwrap();
+    let from_a: Vec<&Answer> = log
+        .iter()
+        .filter(|x| x.pid == Some(a.pid) && x.at > paused_at)
+        .collect();
+    assert!(from_a.is_empty(), "A answered after its pause: {from_a:?}");
+    assert!(
+        !log.iter().any(|x| x.mismatch),
+        "a reply to another request"
+    );
+    let fenced = a.events().iter().filter(|e| e.kind == "fenced").count();
+    let lost = a
+        .events()
+        .into_iter()
+        .find(|e| e.kind == "lost")
+        .expect("lost");
+    eprintln!(
+        "A: lost ({}), {fenced} replies refused by the fencing check",
+        lost.rest
+    );
+    assert!(b.held() == projects && a.held().is_empty());
+    a.signal("TERM");
+    b.signal("TERM");
+    server.stop().await;
+}
