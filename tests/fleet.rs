@@ -237,7 +237,7 @@ async fn a_paused_process_never_answers_for_the_project_it_lost() {
     stop.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let log = logs["700"].lock().unwrap();
+    let log = logs["700"].lock().unwrap().clone();
     let from_a: Vec<&Answer> = log
         .iter()
         .filter(|x| x.pid == Some(a.pid) && x.at > paused_at)
