@@ -254,7 +254,7 @@ impl LeaseTable {
             // Counted when sent: the membership could only have grown since by members
             // that also count themselves.
             Ok(n) => self.members = Some((n.max(1), sent)),
-            Err(e) => tracing::warn!(error = %e, "fleet heartbeat failed"),
+            Err(e) => tracing::debug!(error = %e, "fleet heartbeat failed"),
         }
     }
 
