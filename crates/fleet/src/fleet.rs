@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
-/// Settings of one fleet member.
-#[derive(Clone, Debug)]
+/// Settings of one fleet member. `Debug` hides a password in the Redis URL.
+#[derive(Clone)]
 pub struct FleetConfig {
     /// `redis://host:port/` (or `rediss://`, `unix://`).
     pub redis_url: String,
@@ -32,6 +32,34 @@ pub struct FleetConfig {
     pub redis_timeout: Duration,
     /// This member's id (default: pid and random bits).
     pub member: Option<MemberId>,
+}
+
+impl std::fmt::Debug for FleetConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FleetConfig")
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("name", &self.name)
+            .field("projects", &self.projects.len())
+            .field("lease", &self.lease)
+            .field("tick", &self.tick)
+            .field("redis_timeout", &self.redis_timeout)
+            .field("member", &self.member)
+            .finish()
+    }
+}
+
+/// `redis://user:secret@host/` → `redis://user:***@host/` (a URL without a password as is).
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or("", |(u, _)| u);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 impl FleetConfig {
@@ -153,6 +181,12 @@ impl Fleet {
                 config.tick, config.lease.renew_every
             )));
         }
+        if config.redis_timeout.is_zero() || config.redis_timeout >= config.lease.renew_every {
+            return Err(FleetError::invalid(format!(
+                "redis_timeout {:?} must be positive and under renew_every {:?}",
+                config.redis_timeout, config.lease.renew_every
+            )));
+        }
         let table = LeaseTable::new(
             config.lease.clone(),
             member.clone(),
@@ -211,5 +245,48 @@ impl Fleet {
     /// Whether the member still runs.
     pub fn is_running(&self) -> bool {
         !*self.stopped.borrow()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_errors_hide_the_redis_password() {
+        let config = FleetConfig::new("redis://bot:hunter2@127.0.0.1:6379/", Vec::new());
+        let text = format!("{config:?}");
+        assert!(!text.contains("hunter2") && text.contains("redis://bot:***@127.0.0.1:6379/"));
+        assert_eq!(redact_url("redis://127.0.0.1/"), "redis://127.0.0.1/");
+        assert_eq!(redact_url("redis://:pw@h/"), "redis://:***@h/");
+    }
+
+    #[actix_rt::test]
+    async fn bad_settings_are_refused_naming_them() {
+        let p = vec![ProjectId::new("1").unwrap()];
+        let serve = |_, _| async { Ok(Serving::new(|| async {})) };
+        let bad_url = FleetConfig::new("http://pw:hunter2@x/", p.clone());
+        let e = Fleet::start(bad_url, serve).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(
+            e.message().contains("redis URL") && !e.message().contains("hunter2"),
+            "{e}"
+        );
+        let mut slow = FleetConfig::new("redis://127.0.0.1/", p.clone());
+        slow.redis_timeout = Duration::from_secs(60);
+        assert!(Fleet::start(slow, serve)
+            .unwrap_err()
+            .message()
+            .contains("redis_timeout"));
+        let empty = FleetConfig::new("redis://127.0.0.1/", Vec::new());
+        assert!(Fleet::start(empty, serve)
+            .unwrap_err()
+            .message()
+            .contains("project"));
+        let named = FleetConfig::new("redis://127.0.0.1/", p).name("a b");
+        assert!(Fleet::start(named, serve)
+            .unwrap_err()
+            .message()
+            .contains("fleet name"));
     }
 }
