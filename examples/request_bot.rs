@@ -6,6 +6,18 @@
 //!     --security ec --public-data-out public.json [--packet-size 220]
 //! ```
 //!
+//! Fleet mode: several processes given the same projects share them through leases in
+//! Redis, each project served by exactly one live process (a killed one's projects are
+//! taken over within the lease time, 5 s by default):
+//!
+//! ```text
+//! cargo run --example request_bot -- --host ws://127.0.0.1:9080/ --security none \
+//!     --fleet-redis redis://127.0.0.1:6379/ --fleet-projects 1,2,3,4 --public-data-out p.json
+//! ```
+//!
+//! It then prints one line per fleet event on stdout: `fleet gained|lost|fenced PROJECT
+//! TOKEN UNIX_MS [REASON]`.
+//!
 //! When it is ready to serve it writes `--public-data-out` atomically (temporary file, then
 //! rename) with the public data the Scratch project needs (`{}` without security). It stops
 //! cleanly on SIGTERM or Ctrl-C.
@@ -13,9 +25,11 @@
 //! Requests: `ping` → `pong`; `add a b` → the sum (whole numbers without `.0`); `echo s` →
 //! `s`; `long n` → the first n characters of the 91-character table repeated; `concat …` →
 //! every argument joined; `d x` → `x` doubled (a number) or repeated (text), to show the
-//! sprite's single-character join (`d7`).
+//! sprite's single-character join (`d7`); `pid [tag]` → this process's id (`4242` or
+//! `4242:tag`), to see which process of a fleet answered.
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_fleet::{serve_requests, FleetConfig, FleetEvent};
 use actors_requests::{ErrorMessage, Registry, RequestBot, Rest};
 use actors_security::encoding::TABLE;
 use actors_security::keyfile::read_key_file;
@@ -23,6 +37,7 @@ use actors_security::keys::Security;
 use actors_socket::{PacketSize, SocketConfig};
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
+use scratchcomm_wire::ProjectId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,9 +48,9 @@ struct Args {
     /// Cloud server URL (ws:// or wss://, TurboWarp protocol).
     #[arg(long)]
     host: String,
-    /// Project id (room) on that server.
-    #[arg(long)]
-    project_id: String,
+    /// Project id (room) on that server (or `--fleet-projects`).
+    #[arg(long, required_unless_present = "fleet_projects")]
+    project_id: Option<String>,
     /// Key exchange for secure clients; `none` accepts insecure clients only.
     #[arg(long, value_enum, default_value_t = SecurityArg::Ec)]
     security: SecurityArg,
@@ -54,6 +69,25 @@ struct Args {
     /// TO_CLIENT variable, so keep this at 10 for real sprites); 0 = unlimited.
     #[arg(long, default_value_t = 10)]
     sets_per_second: u32,
+    /// Fleet mode: share `--fleet-projects` with the other processes given the same list,
+    /// through leases in this Redis.
+    #[arg(long, requires = "fleet_projects")]
+    fleet_redis: Option<String>,
+    /// Fleet mode: every project of the fleet, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        requires = "fleet_redis",
+        conflicts_with = "project_id"
+    )]
+    fleet_projects: Vec<String>,
+    /// Fleet mode: the fleet's name (processes of one fleet share it).
+    #[arg(long, default_value = "request_bot")]
+    fleet_name: String,
+    /// Fleet mode: lease time in milliseconds; a dead process's projects are free after
+    /// at most this long.
+    #[arg(long, default_value_t = 5000)]
+    fleet_ttl_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -79,6 +113,10 @@ fn registry() -> Registry {
     requests.request("d", |x: String| match x.parse::<f64>() {
         Ok(n) => number_text(n * 2.0),
         Err(_) => x.repeat(2),
+    });
+    requests.request("pid", |tag: Option<String>| match tag {
+        Some(tag) => format!("{}:{tag}", std::process::id()),
+        None => std::process::id().to_string(),
     });
     requests
 }
@@ -116,14 +154,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         0 => RateLimit::unlimited(),
         n => RateLimit::per_second(n).with_min_interval(Duration::from_millis(1000 / n as u64)),
     };
-    // A server that is not up yet is waited for (retries with backoff, each logged).
-    let cloud = CloudHandle::connect(
-        ConnectionConfig::custom(&args.host, &args.project_id)
-            .username("request_bot")
-            .rate_limit(rate),
-    )
-    .await
-    .with_context(|| format!("connecting to {}", args.host))?;
+    let connection = {
+        let host = args.host.clone();
+        move |project: &str| {
+            ConnectionConfig::custom(&host, project)
+                .username("request_bot")
+                .rate_limit(rate)
+        }
+    };
     let config = SocketConfig {
         security: security.map(|s| Arc::new(s) as _),
         packet_size: args
@@ -132,6 +170,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             .unwrap_or(PacketSize::Auto),
         ..SocketConfig::default()
     };
+    if let Some(redis) = &args.fleet_redis {
+        return serve_fleet(&args, redis, connection, config, &public_data).await;
+    }
+    let project_id = args.project_id.clone().unwrap_or_default();
+    // A server that is not up yet is waited for (retries with backoff, each logged).
+    let cloud = CloudHandle::connect(connection(&project_id))
+        .await
+        .with_context(|| format!("connecting to {}", args.host))?;
     let bot = RequestBot::builder(registry()).listen_on(&cloud, config)?;
     write_atomically(
         &args.public_data_out,
@@ -139,20 +185,102 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     )?;
     eprintln!(
         "request_bot: serving project {} on {}",
-        args.project_id, args.host
+        project_id, args.host
     );
 
     // Server restarts and reconnects do not end the bot; only a signal or a fatal error
     // (e.g. a close code that cannot heal) does.
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let ended = tokio::select! {
-        _ = term.recv() => Ok(()),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-        reason = bot.wait() => reason,
+        signal = terminated() => signal.map_err(anyhow::Error::from),
+        reason = bot.wait() => reason.map_err(anyhow::Error::from),
     };
     bot.stop().await;
     eprintln!("request_bot: stopped");
     ended.context("the bot stopped for good")?;
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C.
+async fn terminated() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => Ok(()),
+        r = tokio::signal::ctrl_c() => r,
+    }
+}
+
+fn unix_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+/// Fleet mode: serve the projects this process holds a lease of, printing every event.
+async fn serve_fleet(
+    args: &Args,
+    redis: &str,
+    connection: impl Fn(&str) -> ConnectionConfig + 'static,
+    config: SocketConfig,
+    public_data: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    let projects = args
+        .fleet_projects
+        .iter()
+        .map(|p| ProjectId::new(p.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--fleet-projects")?;
+    let fleet_config = FleetConfig::new(redis, projects)
+        .ttl(Duration::from_millis(args.fleet_ttl_ms))
+        .name(args.fleet_name.clone());
+    let fleet = serve_requests(
+        fleet_config,
+        move |p| connection(p.as_str()),
+        registry,
+        move || config.clone(),
+    )?;
+    let mut events = fleet.events();
+    write_atomically(
+        &args.public_data_out,
+        &serde_json::to_string_pretty(public_data)?,
+    )?;
+    eprintln!(
+        "request_bot: fleet member {} of {} projects on {}",
+        fleet.member(),
+        args.fleet_projects.len(),
+        args.host
+    );
+    let print = async move {
+        while let Ok(event) = events.recv().await {
+            let line = match event {
+                FleetEvent::Gained { project, token } => {
+                    format!("fleet gained {} {token} {}", project.as_str(), unix_ms())
+                }
+                FleetEvent::Lost {
+                    project,
+                    token,
+                    reason,
+                } => format!(
+                    "fleet lost {} {token} {} {reason:?}",
+                    project.as_str(),
+                    unix_ms()
+                ),
+                FleetEvent::Fenced { project, token } => {
+                    format!("fleet fenced {} {token} {}", project.as_str(), unix_ms())
+                }
+                FleetEvent::StartFailed { project, error } => {
+                    format!("fleet failed {} 0 {} {error}", project.as_str(), unix_ms())
+                }
+            };
+            println!("{line}");
+        }
+    };
+    tokio::select! {
+        _ = print => {},
+        signal = terminated() => signal?,
+    }
+    fleet.stop().await;
+    eprintln!("request_bot: left the fleet");
     Ok(())
 }
 

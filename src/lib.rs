@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub use actors_cloud as cloud;
+pub use actors_fleet as fleet;
 pub use actors_requests as requests;
 pub use actors_security as security;
 pub use actors_socket as socket;

@@ -116,3 +116,44 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
     assert!(out.contains("server CPU per delivered message:"), "{out}");
     assert!(out.contains("p99:"), "{out}");
 }
+
+#[test]
+fn fleet_takeover_reports_the_clean_and_the_crash_handover() {
+    // The scenario starts its own redis-server (installed by tools/test-all.sh).
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "redis-server is missing under CI"
+        );
+        eprintln!("skipped: redis-server is not installed");
+        return;
+    }
+    let (ok, out) = run_bounded(
+        &[
+            "bench",
+            "--scenario",
+            "fleet-takeover",
+            "--projects",
+            "6",
+            "--ttl-ms",
+            "1500",
+        ],
+        Duration::from_secs(180),
+    );
+    assert!(ok, "bench failed or timed out:\n{out}");
+    assert!(
+        out.contains("3 members, 6 projects, lease ttl 1500 ms"),
+        "{out}"
+    );
+    assert!(out.contains("clean stop (SIGTERM)"), "{out}");
+    assert!(out.contains("kill -9"), "{out}");
+    assert_eq!(out.matches("newcomer holds").count(), 2, "{out}");
+    assert!(
+        out.contains("x the clean handover's time after kill -9"),
+        "{out}"
+    );
+}

@@ -9,7 +9,8 @@
 //!
 //! Other scenarios: `idle-connections` (memory per idle connection), `broadcast` (server
 //! messages/s with many rooms), `arbiters` (projects spread over one arbiter per core),
-//! `goodput` (a long secure reply under Scratch's rate limits). Results and the commands
+//! `goodput` (a long secure reply under Scratch's rate limits), `fleet-takeover` (a bot
+//! fleet's takeover time after a clean stop and after `kill -9`). Results and the commands
 //! that produced them: `docs/performance.md`.
 //!
 //! [`ScratchClient`]: actors_socket::ScratchClient
@@ -19,6 +20,7 @@ mod bots;
 mod broadcast;
 mod clients;
 mod fanout;
+mod fleet;
 mod floor;
 mod goodput;
 mod load;
@@ -50,6 +52,12 @@ pub enum Scenario {
     /// --clients sprite models of scratchattach's kit looping requests against sa_bot and
     /// scratchattach 2.2.6, same server, same run: requests/s, sprite-view latency, ratio.
     SaRequests,
+    /// --members fleet members (child processes) over --projects projects with leases in
+    /// Redis: time until a stopped / killed member's projects answer again; a newcomer.
+    FleetTakeover,
+    /// (internal) One fleet member: the child process of `fleet-takeover`.
+    #[value(hide = true)]
+    FleetMember,
     /// (internal) Run only a request bot: the child process of `requests`.
     #[value(hide = true)]
     Bot,
@@ -118,6 +126,15 @@ pub struct BenchArgs {
     /// (one cloud connection per project). 1: every client in the bot's room.
     #[arg(long, default_value_t = 1)]
     pub bot_rooms: usize,
+    /// fleet-takeover: fleet members at the start.
+    #[arg(long, default_value_t = 3)]
+    pub members: usize,
+    /// fleet-takeover: lease time in ms (a killed member's projects are free after it).
+    #[arg(long, default_value_t = 5000)]
+    pub ttl_ms: u64,
+    /// fleet-takeover: a running Redis (default: a redis-server started for the run).
+    #[arg(long)]
+    pub redis: Option<String>,
     /// goodput: characters of the reply.
     #[arg(long, default_value_t = 8_200)]
     pub chars: usize,
@@ -153,6 +170,27 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             Scenario::Arbiters => spread(&args, duration).await,
             Scenario::Goodput => goodput::goodput(args.chars).await,
+            Scenario::FleetTakeover => {
+                fleet::takeover(
+                    args.members,
+                    args.projects,
+                    args.ttl_ms,
+                    args.redis.as_deref(),
+                )
+                .await
+            }
+            Scenario::FleetMember => {
+                let (Some(url), Some(redis)) = (&args.url, &args.redis) else {
+                    anyhow::bail!("--scenario fleet-member needs --url and --redis");
+                };
+                fleet::member_child(
+                    url,
+                    redis,
+                    args.projects,
+                    Duration::from_millis(args.ttl_ms),
+                )
+                .await
+            }
             Scenario::SaRequests => sa::sa_requests(args.clients.max(1), duration).await,
             Scenario::SaBot => {
                 let (Some(url), Some(project), Some(ready)) =

@@ -1,0 +1,292 @@
+//! The [`Fleet`] handle: settings, events, and what serving a project means to it.
+
+mod actor;
+pub(crate) mod store;
+
+use crate::error::{ErrorKind, FleetError};
+use crate::fence::Lease;
+use crate::lease::{LeaseConfig, LeaseTable, LossReason, MemberId};
+use actix::prelude::*;
+use actor::{FleetActor, Served, Shutdown};
+use futures_util::future::LocalBoxFuture;
+use scratchcomm_wire::ProjectId;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// Settings of one fleet member. `Debug` hides a password in the Redis URL.
+#[derive(Clone)]
+pub struct FleetConfig {
+    /// `redis://host:port/` (or `rediss://`, `unix://`).
+    pub redis_url: String,
+    /// The fleet's name: members of one fleet share its keys (default `"default"`).
+    pub name: String,
+    /// Every project of the fleet (every member is given the same list).
+    pub projects: Vec<ProjectId>,
+    /// Lease timing.
+    pub lease: LeaseConfig,
+    /// How often the lease table is polled (default 200 ms).
+    pub tick: Duration,
+    /// How long a Redis command may take (default `ttl / 5`).
+    pub redis_timeout: Duration,
+    /// This member's id (default: pid and random bits).
+    pub member: Option<MemberId>,
+}
+
+impl std::fmt::Debug for FleetConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FleetConfig")
+            .field("redis_url", &redact_url(&self.redis_url))
+            .field("name", &self.name)
+            .field("projects", &self.projects.len())
+            .field("lease", &self.lease)
+            .field("tick", &self.tick)
+            .field("redis_timeout", &self.redis_timeout)
+            .field("member", &self.member)
+            .finish()
+    }
+}
+
+/// `redis://user:secret@host/` → `redis://user:***@host/` (a URL without a password as is).
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or("", |(u, _)| u);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl FleetConfig {
+    /// A member of fleet `"default"` over `projects` with the default lease times (5 s).
+    pub fn new(redis_url: impl Into<String>, projects: Vec<ProjectId>) -> FleetConfig {
+        let lease = LeaseConfig::default();
+        FleetConfig {
+            redis_url: redis_url.into(),
+            name: "default".to_owned(),
+            projects,
+            redis_timeout: lease.ttl / 5,
+            lease,
+            tick: Duration::from_millis(200),
+            member: None,
+        }
+    }
+
+    /// Lease times derived from `ttl` (a dead member's projects are free after at most
+    /// this long); also sets the Redis timeout to `ttl / 5`.
+    pub fn ttl(mut self, ttl: Duration) -> FleetConfig {
+        self.lease = LeaseConfig::with_ttl(ttl);
+        self.redis_timeout = ttl / 5;
+        self
+    }
+
+    /// The fleet's name (keys are prefixed with it).
+    pub fn name(mut self, name: impl Into<String>) -> FleetConfig {
+        self.name = name.into();
+        self
+    }
+}
+
+/// What a fleet member reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FleetEvent {
+    /// This member holds the project's lease now and starts serving it.
+    Gained { project: ProjectId, token: u64 },
+    /// This member no longer serves the project; its writes are refused from now on.
+    Lost {
+        project: ProjectId,
+        token: u64,
+        reason: LossReason,
+    },
+    /// A write for a project whose lease is no longer held was refused.
+    Fenced { project: ProjectId, token: u64 },
+    /// Starting to serve a project failed (it is given up and tried again later).
+    StartFailed {
+        project: ProjectId,
+        error: FleetError,
+    },
+}
+
+/// A project being served: how to stop it.
+pub struct Serving {
+    stop: Box<dyn FnOnce() -> LocalBoxFuture<'static, ()>>,
+}
+
+impl Serving {
+    /// Serving stopped by `stop` (awaited before the lease is released).
+    pub fn new<F, Fut>(stop: F) -> Serving
+    where
+        F: FnOnce() -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        Serving {
+            stop: Box::new(move || Box::pin(stop())),
+        }
+    }
+
+    pub(crate) fn stop(self) -> LocalBoxFuture<'static, ()> {
+        (self.stop)()
+    }
+}
+
+/// Starts serving one project under a lease; called on the fleet's arbiter.
+pub(crate) type Factory =
+    Arc<dyn Fn(ProjectId, Lease) -> LocalBoxFuture<'static, Result<Serving, FleetError>>>;
+
+/// A running fleet member (the handle of its actor). Clones share it; dropping the last
+/// one stops the member cleanly (as [`stop`](Fleet::stop) does, without waiting).
+#[derive(Clone)]
+pub struct Fleet {
+    addr: Addr<FleetActor>,
+    member: MemberId,
+    events: broadcast::Sender<FleetEvent>,
+    stopped: watch::Receiver<bool>,
+    _alive: Arc<()>,
+}
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("member", &self.member)
+            .field("running", &!*self.stopped.borrow())
+            .finish()
+    }
+}
+
+impl Fleet {
+    /// Join the fleet (inside an actix System): `serve` is called for each project this
+    /// member gains, with the project's [`Lease`] (pass it to every writer, e.g. through a
+    /// [`FencedLink`](crate::FencedLink)), and must return how to stop serving it.
+    /// Fails on bad settings; an unreachable Redis is retried every tick.
+    pub fn start<F, Fut>(config: FleetConfig, serve: F) -> Result<Fleet, FleetError>
+    where
+        F: Fn(ProjectId, Lease) -> Fut + 'static,
+        Fut: Future<Output = Result<Serving, FleetError>> + 'static,
+    {
+        let member = config.member.clone().unwrap_or_else(MemberId::random);
+        if config.name.is_empty() || config.name.chars().any(|c| c.is_whitespace()) {
+            return Err(FleetError::invalid(format!(
+                "fleet name {:?} must be non-empty without spaces",
+                config.name
+            )));
+        }
+        if config.tick.is_zero() || config.tick >= config.lease.renew_every {
+            return Err(FleetError::invalid(format!(
+                "tick {:?} must be positive and under renew_every {:?}",
+                config.tick, config.lease.renew_every
+            )));
+        }
+        if config.redis_timeout.is_zero() || config.redis_timeout >= config.lease.renew_every {
+            return Err(FleetError::invalid(format!(
+                "redis_timeout {:?} must be positive and under renew_every {:?}",
+                config.redis_timeout, config.lease.renew_every
+            )));
+        }
+        let table = LeaseTable::new(
+            config.lease.clone(),
+            member.clone(),
+            config.projects.clone(),
+        )?;
+        let client = redis::Client::open(config.redis_url.as_str())
+            .map_err(|e| FleetError::new(ErrorKind::InvalidInput, format!("redis URL: {e}")))?;
+        let factory: Factory = Arc::new(move |p, l| Box::pin(serve(p, l)));
+        let (events, _) = broadcast::channel(1024);
+        let (stopped_tx, stopped) = watch::channel(false);
+        let alive = Arc::new(());
+        let actor = FleetActor::new(
+            table,
+            client,
+            &config,
+            factory,
+            events.clone(),
+            stopped_tx,
+            Arc::downgrade(&alive),
+        );
+        Ok(Fleet {
+            addr: Supervisor::start(move |_| actor),
+            member,
+            events,
+            stopped,
+            _alive: alive,
+        })
+    }
+
+    /// This member's id.
+    pub fn member(&self) -> &MemberId {
+        &self.member
+    }
+
+    /// Gained, lost and fenced projects.
+    pub fn events(&self) -> broadcast::Receiver<FleetEvent> {
+        self.events.subscribe()
+    }
+
+    /// Projects served now.
+    pub async fn served(&self) -> Result<Vec<ProjectId>, FleetError> {
+        self.addr
+            .send(Served)
+            .await
+            .map_err(|_| FleetError::new(ErrorKind::Stopped, "fleet member stopped"))
+    }
+
+    /// Stop serving every project, release the leases and leave the fleet; returns once
+    /// done (so the others can take over at once). Idempotent.
+    pub async fn stop(&self) {
+        let _ = self.addr.send(Shutdown).await;
+        let mut stopped = self.stopped.clone();
+        let _ = stopped.wait_for(|s| *s).await;
+    }
+
+    /// Whether the member still runs.
+    pub fn is_running(&self) -> bool {
+        !*self.stopped.borrow()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_errors_hide_the_redis_password() {
+        let config = FleetConfig::new("redis://bot:hunter2@127.0.0.1:6379/", Vec::new());
+        let text = format!("{config:?}");
+        assert!(!text.contains("hunter2") && text.contains("redis://bot:***@127.0.0.1:6379/"));
+        assert_eq!(redact_url("redis://127.0.0.1/"), "redis://127.0.0.1/");
+        assert_eq!(redact_url("redis://:pw@h/"), "redis://:***@h/");
+    }
+
+    #[actix_rt::test]
+    async fn bad_settings_are_refused_naming_them() {
+        let p = vec![ProjectId::new("1").unwrap()];
+        let serve = |_, _| async { Ok(Serving::new(|| async {})) };
+        let bad_url = FleetConfig::new("http://pw:hunter2@x/", p.clone());
+        let e = Fleet::start(bad_url, serve).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(
+            e.message().contains("redis URL") && !e.message().contains("hunter2"),
+            "{e}"
+        );
+        let mut slow = FleetConfig::new("redis://127.0.0.1/", p.clone());
+        slow.redis_timeout = Duration::from_secs(60);
+        assert!(Fleet::start(slow, serve)
+            .unwrap_err()
+            .message()
+            .contains("redis_timeout"));
+        let empty = FleetConfig::new("redis://127.0.0.1/", Vec::new());
+        assert!(Fleet::start(empty, serve)
+            .unwrap_err()
+            .message()
+            .contains("project"));
+        let named = FleetConfig::new("redis://127.0.0.1/", p).name("a b");
+        assert!(Fleet::start(named, serve)
+            .unwrap_err()
+            .message()
+            .contains("fleet name"));
+    }
+}
