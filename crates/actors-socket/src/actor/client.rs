@@ -3,26 +3,22 @@
 //! and places the sets of every client of the link).
 
 use super::link::CloudLink;
+use super::wait_queue::WaitQueue;
 use super::writer::{CancelSender, Enqueue, LinkWriter};
 use crate::error::{SocketError, SocketErrorKind};
 use crate::server::{OutboundMessage, SendOptions, SenderKey};
 use crate::types::{ClientId, Host};
 use actix::prelude::*;
 use actors_security::CipherKey;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-type Waiter = oneshot::Sender<Result<String, SocketError>>;
-
 /// The receive queue of one client.
 pub struct ClientActor {
     client_id: ClientId,
-    inbox: VecDeque<String>,
-    waiters: VecDeque<Waiter>,
-    capacity: usize,
+    inbox: WaitQueue<String>,
 }
 
 impl Actor for ClientActor {
@@ -47,19 +43,8 @@ pub struct CloseClient(pub String);
 impl Handler<Deliver> for ClientActor {
     type Result = ();
     fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
-        let mut text = Ok(msg.0);
-        while let Some(w) = self.waiters.pop_front() {
-            match w.send(text) {
-                Ok(()) => return,
-                Err(back) => text = back,
-            }
-        }
-        if let Ok(text) = text {
-            if self.inbox.len() >= self.capacity {
-                self.inbox.pop_front();
-                tracing::warn!(client = %self.client_id, "receive queue full; oldest message dropped");
-            }
-            self.inbox.push_back(text);
+        if self.inbox.push(msg.0) {
+            tracing::warn!(client = %self.client_id, "receive queue full; oldest message dropped");
         }
     }
 }
@@ -67,26 +52,15 @@ impl Handler<Deliver> for ClientActor {
 impl Handler<Recv> for ClientActor {
     type Result = MessageResult<Recv>;
     fn handle(&mut self, _: Recv, _: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
-        match self.inbox.pop_front() {
-            Some(text) => {
-                let _ = tx.send(Ok(text));
-            }
-            None => {
-                self.waiters.retain(|w| !w.is_closed());
-                self.waiters.push_back(tx);
-            }
-        }
-        MessageResult(rx)
+        MessageResult(self.inbox.pull())
     }
 }
 
 impl Handler<CloseClient> for ClientActor {
     type Result = ();
     fn handle(&mut self, msg: CloseClient, ctx: &mut Context<Self>) {
-        for w in self.waiters.drain(..) {
-            let _ = w.send(Err(SocketError::closed(msg.0.clone())));
-        }
+        self.inbox
+            .fail_waiters(|| SocketError::closed(msg.0.clone()));
         ctx.stop();
     }
 }
@@ -134,9 +108,7 @@ impl SocketClient {
         let host = link.host();
         let addr = ClientActor {
             client_id,
-            inbox: VecDeque::new(),
-            waiters: VecDeque::new(),
-            capacity: capacity.max(1),
+            inbox: WaitQueue::new(capacity),
         }
         .start();
         SocketClient {
