@@ -190,7 +190,7 @@ pub fn rsa_handshake_with_digits(
             "RSA client key is not decimal",
         )
     })?;
-    let c = k.modpow(exponent, modulus);
+    let c = crate::keys::rsa::raw_encrypt(&k, exponent, modulus);
     Ok(ClientHandshake {
         key: CipherKey::from_key_text(&text),
         fragment_payload: c.to_str_radix(10),
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn rsa_client_and_server_agree() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-        let server = Security::Rsa(crate::keys::RsaKeys::generate_with(40, &mut rng));
+        let server = Security::Rsa(crate::keys::RsaKeys::generate_with(640, &mut rng));
         let public = PublicData::from_map(&server.public_data()).unwrap();
         assert!(matches!(public, PublicData::Rsa { .. }));
         let salt = 177_438_400_100;

@@ -63,8 +63,8 @@ impl Security {
         Security::Ec(EcKeys::generate())
     }
 
-    /// New RSA keys as the reference makes them (two 130-byte probable primes,
-    /// public exponent 3; a second or so in release builds).
+    /// New RSA keys for the reference's format (2080-bit modulus, public exponent 3,
+    /// made by the `rsa` crate; a second or so in release builds).
     pub fn generate_rsa() -> Security {
         Security::Rsa(RsaKeys::generate())
     }
