@@ -62,7 +62,7 @@ pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
-pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
+pub use sky::{AddMember, OnSkyEvent, RemoveMember, Sky, SkyHandle, StopSky};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
 pub use tls::{tls_client_config, TlsOptions};
