@@ -1,4 +1,5 @@
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 //! Wire types of the plain cloud-variable protocol (PROTOCOL.md §1).
 //!
 //! Everything here is plain data and pure functions: validated newtypes for project ids,
