@@ -40,7 +40,7 @@ fn string_map(v: &serde_json::Value, file: &str) -> BTreeMap<String, String> {
 /// The digits after `"[secure] public modulus": ` in the raw vector file (all
 /// occurrences must agree).
 fn raw_modulus(file: &str) -> String {
-    let text = std::fs::read_to_string(vectors::vectors_dir().join(file)).unwrap();
+    let text = std::fs::read_to_string(test_support::vectors::vector_path(file)).unwrap();
     let marker = "\"[secure] public modulus\": ";
     let found: Vec<String> = text
         .match_indices(marker)
