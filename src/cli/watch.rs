@@ -230,7 +230,7 @@ pub fn json_line(ev: &CloudEvent) -> String {
         EventKind::Error { message } => Some(("message", serde_json::json!(message))),
         EventKind::Lagged { missed } => Some(("missed", serde_json::json!(missed))),
         EventKind::Other { method } => Some(("method", serde_json::json!(method))),
-        EventKind::Custom(name) => Some(("custom", serde_json::json!(name))),
+        EventKind::Custom { name, .. } => Some(("custom", serde_json::json!(name))),
         _ => None,
     };
     if let (Some((k, v)), Some(map)) = (extra, o.as_object_mut()) {

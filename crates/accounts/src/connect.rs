@@ -5,7 +5,7 @@
 use crate::cloud_logs::CloudLogs;
 use crate::error::{AccountsError, Result};
 use crate::session::Session;
-use actors_cloud::{CloudHandle, ConnectionConfig};
+use actors_cloud::{CloudHandle, ConnectionConfig, HostKind};
 use actors_socket::actor::UsernameLookup;
 use actors_socket::{ClientId, Host, SocketConfig, SocketHandle};
 use futures_util::future::{self, BoxFuture};
@@ -94,20 +94,57 @@ impl Session {
         )))
     }
 
-    /// Open a Scratch cloud connection and listen on it as a cloud socket. Unless `config`
-    /// brings its own, new clients' usernames are looked up in the cloud logs. Returns the
-    /// connection too, so the caller can stop it.
+    /// `config` for a socket over `connection`: on a Scratch connection, unless `config`
+    /// brings its own, new clients' usernames are looked up in this session's cloud logs
+    /// for the connection's project. Other hosts have no logs: left as is.
+    ///
+    /// # Errors
+    /// [`AccountsErrorKind::InvalidInput`](crate::AccountsErrorKind) when `connection` does
+    /// not validate.
+    pub fn socket_config_for(
+        &self,
+        connection: &ConnectionConfig,
+        mut config: SocketConfig,
+    ) -> Result<SocketConfig> {
+        let project = connection
+            .validate()
+            .map_err(|e| AccountsError::invalid_input("connection settings", e.to_string()))?;
+        if config.username_lookup.is_none() && connection.host_kind() == HostKind::Scratch {
+            config.username_lookup = Some(Arc::new(LogsUsernameLookup::new(
+                self.cloud_logs(),
+                project,
+            )));
+        }
+        Ok(config)
+    }
+
+    /// Open a cloud connection with any settings (e.g. from
+    /// [`scratch_connection_config`](Self::scratch_connection_config) or
+    /// [`turbowarp_connection_config`](Self::turbowarp_connection_config), then adjusted)
+    /// and listen on it as a cloud socket, with the username lookup of
+    /// [`socket_config_for`](Self::socket_config_for). Returns the connection too, so the
+    /// caller can stop it.
+    pub async fn cloud_socket_with(
+        &self,
+        connection: ConnectionConfig,
+        config: SocketConfig,
+    ) -> Result<(CloudHandle, SocketHandle)> {
+        let config = self.socket_config_for(&connection, config)?;
+        let cloud = CloudHandle::connect(connection).await?;
+        let socket = SocketHandle::listen_on(&cloud, config);
+        Ok((cloud, socket))
+    }
+
+    /// Open a Scratch cloud connection and listen on it as a cloud socket, usernames from
+    /// the cloud logs (see [`cloud_socket_with`](Self::cloud_socket_with) for other
+    /// connection settings).
     pub async fn cloud_socket(
         &self,
         project_id: &str,
-        mut config: SocketConfig,
+        config: SocketConfig,
     ) -> Result<(CloudHandle, SocketHandle)> {
-        if config.username_lookup.is_none() {
-            config.username_lookup = Some(self.socket_username_lookup(project_id)?);
-        }
-        let cloud = self.connect_scratch(project_id).await?;
-        let socket = SocketHandle::listen_on(&cloud, config);
-        Ok((cloud, socket))
+        let connection = self.scratch_connection_config(project_id)?;
+        self.cloud_socket_with(connection, config).await
     }
 
     /// Open a TurboWarp connection (contact info as in
@@ -119,9 +156,8 @@ impl Session {
         contact: Option<&str>,
         config: SocketConfig,
     ) -> Result<(CloudHandle, SocketHandle)> {
-        let cloud = self.connect_turbowarp(project_id, None, contact).await?;
-        let socket = SocketHandle::listen_on(&cloud, config);
-        Ok((cloud, socket))
+        let connection = self.turbowarp_connection_config(project_id, None, contact)?;
+        self.cloud_socket_with(connection, config).await
     }
 }
 

@@ -6,7 +6,7 @@ mod fake_scratch;
 
 use actors_cloud::{CloudEvent, CloudHandle, EventKind, HostKind, SourceId, SCRATCH_URL};
 use actors_socket::actor::UsernameLookup;
-use actors_socket::{ClientId, Host};
+use actors_socket::{ClientId, Host, SocketConfig};
 use fake_scratch::*;
 use scratchcomm_accounts::{
     AccountsErrorKind as K, ApiConfig, CloudEventLogs, CloudLogs, EventUsers, LogsUsernameLookup,
@@ -14,6 +14,7 @@ use scratchcomm_accounts::{
 };
 use scratchcomm_server::{CloudServer, ServerConfig};
 use scratchcomm_wire::{CloudValue, ProjectId};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 fn session(username: Option<&str>) -> Session {
@@ -142,6 +143,78 @@ async fn socket_usernames_come_from_the_from_client_logs() {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), K::EventExpired);
+        fake.stop().await;
+    })
+    .await;
+}
+
+#[actix_rt::test]
+async fn socket_helpers_take_connection_settings_and_keep_the_username_lookup() {
+    bounded(async {
+        let fake = FakeScratch::start().await;
+        let entry = log_entry(
+            "alice",
+            "FROM_CLIENT",
+            "15903151414050320.762274253367252",
+            20,
+        );
+        fake.state
+            .lock()
+            .unwrap()
+            .logs
+            .insert("123".into(), vec![entry]);
+        let s = Session::offline(
+            ApiConfig::default().with_logs_base(&fake.base()).unwrap(),
+            SessionId::new("\"sid-secret:1\""),
+            Some("bot".into()),
+            None,
+        );
+        // Adjusted Scratch settings still get the logs lookup, for their project.
+        let scratch = s
+            .scratch_connection_config("123")
+            .unwrap()
+            .connect_timeout(Duration::from_secs(3));
+        let config = s
+            .socket_config_for(&scratch, SocketConfig::default())
+            .unwrap();
+        let lookup = config.username_lookup.expect("installed for Scratch");
+        let cid = ClientId::parse("76227").unwrap();
+        assert_eq!(
+            lookup.lookup(cid, Host::Scratch).await.as_deref(),
+            Some("alice")
+        );
+        // A caller's own lookup is kept.
+        let own: Arc<dyn UsernameLookup> = Arc::new(LogsUsernameLookup::new(
+            logs_at(&fake),
+            ProjectId::scratch("999").unwrap(),
+        ));
+        let given = SocketConfig {
+            username_lookup: Some(own.clone()),
+            ..Default::default()
+        };
+        let kept = s.socket_config_for(&scratch, given).unwrap();
+        assert!(Arc::ptr_eq(&kept.username_lookup.unwrap(), &own));
+        // Other hosts have no logs; bad settings are an error, not a panic.
+        let tw = s.turbowarp_connection_config("proj", None, None).unwrap();
+        let plain = s.socket_config_for(&tw, SocketConfig::default()).unwrap();
+        assert!(plain.username_lookup.is_none());
+        let bad = tw.clone().url("http://not-a-websocket");
+        let err = s
+            .socket_config_for(&bad, SocketConfig::default())
+            .unwrap_err();
+        assert_eq!(err.kind(), K::InvalidInput);
+
+        // End to end with adjusted settings (another URL) on a loopback server.
+        let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+        let (cloud, socket) = s
+            .cloud_socket_with(tw.url(&server.url()), SocketConfig::default())
+            .await
+            .unwrap();
+        cloud.set("ping", 1).await.unwrap();
+        assert_eq!(cloud.get("ping"), Some(CloudValue::from(1)));
+        socket.stop().await;
+        cloud.stop().await;
+        server.stop().await;
         fake.stop().await;
     })
     .await;

@@ -84,20 +84,25 @@ impl Bus {
             if !filter.matches(event) {
                 continue;
             }
-            match catch_unwind(AssertUnwindSafe(|| cb(event))) {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, kind = ?event.kind, "cloud event handler failed")
-                }
-                Err(panic) => {
-                    let msg = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "non-text panic".into());
-                    tracing::error!(panic = %msg, kind = ?event.kind, "cloud event handler panicked");
-                }
-            }
+            run_callback(cb, event);
+        }
+    }
+}
+
+/// Run one callback on `event`; an `Err` or a panic is logged and goes no further.
+pub(crate) fn run_callback(cb: &mut Callback, event: &CloudEvent) {
+    match catch_unwind(AssertUnwindSafe(|| cb(event))) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, kind = ?event.kind, "cloud event handler failed")
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-text panic".into());
+            tracing::error!(panic = %msg, kind = ?event.kind, "cloud event handler panicked");
         }
     }
 }

@@ -8,6 +8,7 @@ use rand::Rng;
 use scratchcomm_wire::{ProjectId, SessionId, ValueGrammar, ValueRules};
 use std::time::Duration;
 
+mod headers;
 mod hosts;
 mod network;
 mod reconnect;
@@ -74,6 +75,7 @@ pub struct ConnectionConfig {
     pub(crate) ping_interval: Option<Duration>,
     pub(crate) retry_first_connect: bool,
     pub(crate) resend_own_values: bool,
+    pub(crate) extra: headers::ExtraHeaders,
 }
 
 /// `player` followed by six random digits (TurboWarp's style of guest name).
@@ -112,6 +114,7 @@ impl ConnectionConfig {
             ping_interval: Some(Duration::from_secs(30)),
             retry_first_connect: true,
             resend_own_values: false,
+            extra: Default::default(),
         }
     }
 
@@ -293,6 +296,7 @@ impl ConnectionConfig {
             }
         }
         self.tls.custom_roots()?;
+        self.extra.validate()?;
         if let Some(c) = &self.contact {
             if c.chars().any(|ch| ch.is_control()) {
                 return bad("contact info must not contain control characters".into());

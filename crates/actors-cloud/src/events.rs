@@ -86,8 +86,14 @@ pub enum EventKind {
         /// The update's `method` member.
         method: String,
     },
-    /// An event emitted locally with `emit_custom`; never sent to the server.
-    Custom(String),
+    /// An event emitted locally with `emit_custom`; never sent to the server. The event's
+    /// `name` is the custom name too, and its `value` the first of `values`.
+    Custom {
+        /// The custom event's name (what [`EventFilter::Custom`] selects on).
+        name: String,
+        /// Every value it was emitted with, in order (possibly none).
+        values: Vec<CloudValue>,
+    },
     /// Only on event streams: this subscriber was too slow and `missed` older events
     /// were dropped for it (see [`EventStream`](crate::EventStream)).
     Lagged {
@@ -181,7 +187,7 @@ impl EventKind {
             EventKind::Disconnect { .. } => EventType::Disconnect,
             EventKind::Error { .. } => EventType::Error,
             EventKind::Other { .. } => EventType::Other,
-            EventKind::Custom(_) => EventType::Custom,
+            EventKind::Custom { .. } => EventType::Custom,
             EventKind::Lagged { .. } => EventType::Lagged,
             EventKind::Sent(_) => EventType::Sent,
         }
@@ -225,6 +231,9 @@ pub enum EventFilter {
     Any,
     /// Only events of these types.
     Only(Vec<EventType>),
+    /// Only custom events (`emit_custom`) of this name, like the original library's
+    /// `on(name)` for its own events.
+    Custom(String),
 }
 
 impl EventFilter {
@@ -238,7 +247,15 @@ impl EventFilter {
         match self {
             EventFilter::Any => true,
             EventFilter::Only(types) => types.contains(&event.event_type()),
+            EventFilter::Custom(wanted) => {
+                matches!(&event.kind, EventKind::Custom { name, .. } if name == wanted)
+            }
         }
+    }
+
+    /// Only custom events named `name`.
+    pub fn custom(name: impl Into<String>) -> Self {
+        EventFilter::Custom(name.into())
     }
 }
 
@@ -277,5 +294,19 @@ mod tests {
         let both = EventFilter::Only(vec![EventType::Set, EventType::Rename]);
         assert!(both.matches(&ren) && both.matches(&set));
         assert_eq!(ren.event_type().as_str(), "rename");
+        let custom = |name: &str| {
+            ev(EventKind::Custom {
+                name: name.into(),
+                values: vec![CloudValue::from(1), CloudValue::from("x")],
+            })
+        };
+        let hello = EventFilter::custom("hello");
+        assert!(hello.matches(&custom("hello")));
+        assert!(!hello.matches(&custom("bye")));
+        assert!(
+            !hello.matches(&set),
+            "a set named like the custom event is not one"
+        );
+        assert!(EventFilter::only(EventType::Custom).matches(&custom("bye")));
     }
 }

@@ -13,6 +13,7 @@ use actix::{Addr, Recipient};
 use dashmap::DashMap;
 use scratchcomm_wire::{CloudValue, ProjectId, ValueRules, VarName};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::{broadcast, oneshot};
@@ -27,7 +28,7 @@ pub(crate) struct Shared {
     host: HostKind,
     rules: ValueRules,
     literal_names: bool,
-    quickaccess: bool,
+    quickaccess: AtomicBool,
 }
 
 impl Shared {
@@ -49,6 +50,8 @@ impl Shared {
 pub struct CloudHandle {
     addr: Addr<CloudConnection>,
     shared: Arc<Shared>,
+    /// Per-handle override of `ConnectionConfig::literal_names` ([`Self::literal_names`]).
+    literal: Option<bool>,
 }
 
 impl std::fmt::Debug for CloudHandle {
@@ -76,7 +79,7 @@ impl CloudHandle {
             host: config.host,
             rules: config.rules.clone(),
             literal_names: config.literal_names,
-            quickaccess: config.quickaccess,
+            quickaccess: AtomicBool::new(config.quickaccess),
         });
         let core = Core::new(
             config.core_config(&project),
@@ -89,7 +92,11 @@ impl CloudHandle {
         let addr = crate::PanicSupervisor::start("CloudConnection", move |_| {
             CloudConnection::new(cfg, sh, core, connected_tx)
         });
-        let handle = CloudHandle { addr, shared };
+        let handle = CloudHandle {
+            addr,
+            shared,
+            literal: None,
+        };
         match connected_rx.await {
             Ok(Ok(())) => Ok(handle),
             Ok(Err(e)) => Err(e),
@@ -98,7 +105,7 @@ impl CloudHandle {
     }
 
     fn name(&self, name: &str) -> Result<VarName, CloudError> {
-        Ok(if self.shared.literal_names {
+        Ok(if self.literal.unwrap_or(self.shared.literal_names) {
             VarName::literal(name)?
         } else {
             VarName::new(name)?
@@ -238,11 +245,16 @@ impl CloudHandle {
         });
     }
 
-    /// Emit a custom event to this connection's local subscribers (never broadcast).
-    pub fn emit_custom(&self, name: &str, value: Option<CloudValue>) {
+    /// Emit a custom event to this connection's local subscribers (never broadcast), with
+    /// any number of values: `None`, `Some(v)`, a `Vec` or an array. Select it by name with
+    /// [`EventFilter::custom`].
+    pub fn emit_custom<I>(&self, name: &str, values: I)
+    where
+        I: IntoIterator<Item = CloudValue>,
+    {
         self.addr.do_send(EmitCustom {
             name: name.to_owned(),
-            value,
+            values: values.into_iter().collect(),
         });
     }
 
@@ -261,11 +273,29 @@ impl CloudHandle {
         &self.shared.source
     }
 
-    /// The map-like view, when enabled with `ConnectionConfig::quickaccess(true)`.
+    /// The map-like view, when enabled (`ConnectionConfig::quickaccess(true)` or
+    /// [`set_quickaccess`](Self::set_quickaccess)).
     pub fn quickaccess(&self) -> Option<QuickAccess<'_>> {
         self.shared
             .quickaccess
+            .load(Ordering::Relaxed)
             .then_some(QuickAccess { handle: self })
+    }
+
+    /// Switch the map-like view on or off after connecting (for every clone of this
+    /// handle), like the original library's `enable_quickaccess`/`disable_quickaccess`.
+    pub fn set_quickaccess(&self, on: bool) {
+        self.shared.quickaccess.store(on, Ordering::Relaxed);
+    }
+
+    /// This handle with names taken literally (`yes`) or with the `☁ ` prefix added
+    /// (`!yes`) for the calls made through it, whatever `ConnectionConfig::literal_names`
+    /// says: `cloud.literal_names(true).set("☁ x", 1)`. The connection is shared.
+    pub fn literal_names(&self, yes: bool) -> CloudHandle {
+        CloudHandle {
+            literal: Some(yes),
+            ..self.clone()
+        }
     }
 
     /// Stop cleanly: queued sets are written first (bounded by the drain timeout), then

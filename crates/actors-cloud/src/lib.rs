@@ -66,7 +66,7 @@ pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
-pub use sky::{AddMember, RemoveMember, Sky, SkyHandle, StopSky};
+pub use sky::{AddMember, OnSkyEvent, RemoveMember, Sky, SkyHandle, StopSky};
 pub use supervisor::{panic_text, panics_caught, PanicSupervisor};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};

@@ -15,7 +15,7 @@
 //! kept. Dropping the last [`SkyHandle`] ends the event streams and drops the members'
 //! handles (each connection then stops cleanly unless the program holds a clone).
 
-use crate::bus::EventStream;
+use crate::bus::{run_callback, Callback, EventStream, HandlerError};
 use crate::events::{EventFilter, SourceId};
 use crate::{CloudError, CloudEvent, CloudHandle, ConnectionConfig};
 use actix::prelude::*;
@@ -149,6 +149,40 @@ impl Handler<RemoveMember> for Sky {
                 }),
             }
         })
+    }
+}
+
+/// Run a callback on the Sky's actor for every member event passing `filter` (what
+/// [`SkyHandle::on`] sends).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct OnSkyEvent {
+    /// Which events.
+    pub filter: EventFilter,
+    /// What to run.
+    pub callback: Callback,
+}
+
+impl Handler<OnSkyEvent> for Sky {
+    type Result = ();
+    fn handle(&mut self, msg: OnSkyEvent, ctx: &mut Context<Self>) {
+        let Some(tx) = self.shared.sender() else {
+            return; // stopped: nothing more will come, the callback is dropped
+        };
+        let mut callback = msg.callback;
+        let origin = (
+            SourceId::new("sky"),
+            ProjectId::new("sky").expect("valid id"),
+        );
+        let stream = EventStream::new(tx.subscribe(), msg.filter, origin);
+        ctx.spawn(
+            stream
+                .for_each(move |ev| {
+                    run_callback(&mut callback, &ev);
+                    futures_util::future::ready(())
+                })
+                .into_actor(self),
+        );
     }
 }
 
@@ -311,6 +345,20 @@ impl SkyHandle {
     /// Feed every event passing `filter` to `r` with `send().await` (see the module docs).
     pub fn subscribe_filtered(&self, filter: impl Into<EventFilter>, r: Recipient<CloudEvent>) {
         self.events_filtered(filter).forward_to(r);
+    }
+
+    /// Call `f` for each member event passing `filter` (tagged with its member's source),
+    /// on the Sky's actor, like [`CloudHandle::on`]. Errors and panics are logged and do
+    /// not stop the Sky. A callback that falls `capacity` events behind sees a `Lagged`
+    /// event (if its filter lets it through) and goes on with the newest.
+    pub fn on<F>(&self, filter: impl Into<EventFilter>, f: F)
+    where
+        F: FnMut(&CloudEvent) -> Result<(), HandlerError> + Send + 'static,
+    {
+        self.addr.do_send(OnSkyEvent {
+            filter: filter.into(),
+            callback: Box::new(f),
+        });
     }
 
     /// Stop every member and the Sky; event streams end.

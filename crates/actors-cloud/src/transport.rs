@@ -31,21 +31,21 @@ pub struct ConnectFailure {
 
 /// The extra request headers for the connection's primary host (PROTOCOL.md §1.1).
 #[cfg(test)]
-fn request_headers(cfg: &ConnectionConfig) -> Vec<(&'static str, String)> {
+fn request_headers(cfg: &ConnectionConfig) -> Vec<(String, String)> {
     headers_for(cfg, &HostEntry::new(cfg.host, cfg.url.clone()))
 }
 
 /// The extra request headers for `host` (one of the connection's hosts). The Scratch cookie
 /// and Origin are added only when the URL is exactly Scratch's cloud server.
-pub fn headers_for(cfg: &ConnectionConfig, host: &HostEntry) -> Vec<(&'static str, String)> {
+pub fn headers_for(cfg: &ConnectionConfig, host: &HostEntry) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     match host.kind {
         HostKind::Scratch => {
             if host.url == SCRATCH_URL {
                 if let Some(session) = &cfg.session {
-                    headers.push(("Cookie", session.cookie_header()));
+                    headers.push(("Cookie".to_owned(), session.cookie_header()));
                 }
-                headers.push(("Origin", SCRATCH_ORIGIN.to_owned()));
+                headers.push(("Origin".to_owned(), SCRATCH_ORIGIN.to_owned()));
             }
         }
         HostKind::TurboWarp | HostKind::Custom => {
@@ -53,7 +53,10 @@ pub fn headers_for(cfg: &ConnectionConfig, host: &HostEntry) -> Vec<(&'static st
                 Some(c) if !c.is_empty() => format!("{USER_AGENT_PRODUCT} - {c}"),
                 _ => USER_AGENT_PRODUCT.to_owned(),
             };
-            headers.push(("User-Agent", ua));
+            if !cfg.extra.has("User-Agent") {
+                headers.push(("User-Agent".to_owned(), ua));
+            }
+            headers.extend(cfg.extra.to_send());
         }
     }
     headers
@@ -63,7 +66,7 @@ pub fn headers_for(cfg: &ConnectionConfig, host: &HostEntry) -> Vec<(&'static st
 /// host's certificate with `tls`.
 pub async fn open(
     url: String,
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<(String, String)>,
     timeout: Duration,
     tls: std::sync::Arc<rustls::ClientConfig>,
 ) -> Result<(WsSink, WsStream), ConnectFailure> {
@@ -203,11 +206,9 @@ mod tests {
         let cfg =
             ConnectionConfig::scratch("1", SessionId::new("\"example-session-id\""), "server_bot");
         let h = request_headers(&cfg);
-        assert!(h.contains(&(
-            "Cookie",
-            "scratchsessionsid=\"example-session-id\";".to_owned()
-        )));
-        assert!(h.contains(&("Origin", "https://scratch.mit.edu".to_owned())));
+        let has = |name: &str, value: &str| h.iter().any(|(n, v)| n == name && v == value);
+        assert!(has("Cookie", "scratchsessionsid=\"example-session-id\";"));
+        assert!(has("Origin", "https://scratch.mit.edu"));
     }
 
     #[test]
@@ -222,6 +223,27 @@ mod tests {
         ] {
             assert!(request_headers(&cfg).iter().all(|(n, _)| *n != "Cookie"));
         }
+    }
+
+    #[test]
+    fn extra_headers_go_to_custom_hosts_only() {
+        let custom = ConnectionConfig::custom("ws://127.0.0.1:1/", "1")
+            .header("User-Agent", "mine")
+            .header("X-Token", "t")
+            .cookie("a", "1");
+        let h = request_headers(&custom);
+        let uas: Vec<&String> = h
+            .iter()
+            .filter(|(n, _)| n == "User-Agent")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(uas, ["mine"], "the caller's User-Agent replaces ours");
+        assert!(h.iter().any(|(n, v)| n == "Cookie" && v == "a=1"));
+        let scratch =
+            ConnectionConfig::scratch("1", SessionId::new("s"), "bot").header("X-Token", "t");
+        assert!(request_headers(&scratch)
+            .iter()
+            .all(|(n, _)| n != "X-Token"));
     }
 
     #[test]
@@ -248,7 +270,7 @@ mod tests {
             "scratchcommunication-rs/{} - example contact",
             env!("CARGO_PKG_VERSION")
         );
-        assert_eq!(h, vec![("User-Agent", ua)]);
+        assert_eq!(h, vec![("User-Agent".to_owned(), ua)]);
     }
 
     #[test]

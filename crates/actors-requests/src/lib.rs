@@ -71,7 +71,7 @@ pub use kits::scratchattach::{
     sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaHalt,
     SaHandler, SaIncoming, SaPoll, SaProtocol, SaPush, SaReply, SaRequest, SaStart, StorageBuilder,
 };
-pub use numbers::is_scratch_numeric;
 pub use parse::{parse_message, ParseOptions, SubRequest, Syntax};
 pub use registry::{Entry, Registry, RequestBuilder};
+pub use scratchcomm_wire::is_scratch_numeric;
 pub use value::Value;

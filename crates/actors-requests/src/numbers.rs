@@ -3,6 +3,7 @@
 //! JavaScript `Number()` on the sprite side (PROTOCOL.md §8.1, §8.2).
 
 use num_bigint::BigInt;
+use scratchcomm_wire::{js_numeric_literal, JsNumericLiteral};
 
 /// A number as the request parsers produce it: Python keeps integers exact and uses a
 /// float as soon as there is a `.` (or, for the sprite's raw numbers, an exponent).
@@ -36,10 +37,9 @@ pub(crate) fn is_py_space(c: char) -> bool {
     matches!(c, '\u{1c}'..='\u{1f}' | '\u{85}') || c.is_whitespace()
 }
 
-/// JavaScript's `StrWhiteSpaceChar` (what `Number()` ignores around a number).
-pub(crate) fn is_js_space(c: char) -> bool {
-    matches!(c, '\u{feff}') || (c.is_whitespace() && !matches!(c, '\u{85}'))
-}
+pub(crate) use scratchcomm_wire::is_js_space;
+#[cfg(test)]
+use scratchcomm_wire::is_scratch_numeric;
 
 /// Python regex `\w` for `str` patterns (letters, digits, numerics, underscore).
 pub(crate) fn is_word_char(c: char) -> bool {
@@ -169,68 +169,41 @@ pub(crate) fn py_float(text: &str) -> Option<f64> {
     clean.parse().ok()
 }
 
-/// JavaScript `Number(text)` for a text that is numeric in Scratch's sense (not empty or
-/// whitespace only, result not NaN). `None` for everything the sprite would quote.
+/// JavaScript `Number(text)` for a text that is numeric in Scratch's sense (the grammar is
+/// `scratchcomm_wire::js_numeric_literal`). `None` for everything the sprite would quote.
+/// Integers stay exact like Python would keep them, up to Python's digit limit.
 pub(crate) fn js_number(text: &str) -> Option<Number> {
-    let t = text.trim_matches(is_js_space);
-    if t.is_empty() {
-        return None;
-    }
-    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if t.len() > 2 && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
-            let digits = &t[2..];
-            if !digits.chars().all(|c| c.is_digit(radix)) {
-                return None;
-            }
-            return BigInt::parse_bytes(digits.as_bytes(), radix).map(Number::Int);
+    match js_numeric_literal(text)? {
+        JsNumericLiteral::Radix { radix, digits } => {
+            BigInt::parse_bytes(digits.as_bytes(), radix).map(Number::Int)
         }
-    }
-    let (negative, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if body == "Infinity" {
-        return Some(Number::Float(if negative {
+        JsNumericLiteral::Infinity { negative } => Some(Number::Float(if negative {
             f64::NEG_INFINITY
         } else {
             f64::INFINITY
-        }));
-    }
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
-        return None;
-    }
-    if let Some(exp) = exponent {
-        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-        if exp.is_empty() || !all_digits(exp) {
-            return None;
+        })),
+        JsNumericLiteral::Decimal {
+            negative,
+            body,
+            int_digits,
+            fractional,
+        } => {
+            let signed = if negative {
+                format!("-{body}")
+            } else {
+                body.to_string()
+            };
+            if !fractional && int_digits <= MAX_STR_DIGITS {
+                return signed.parse().ok().map(Number::Int);
+            }
+            let normal = if signed.contains("-.") || signed.starts_with('.') {
+                signed.replacen('.', "0.", 1)
+            } else {
+                signed
+            };
+            normal.parse().ok().map(Number::Float)
         }
     }
-    let signed = if negative {
-        format!("-{body}")
-    } else {
-        body.to_string()
-    };
-    if exponent.is_none() && !mantissa.contains('.') && int.len() <= MAX_STR_DIGITS {
-        return signed.parse().ok().map(Number::Int);
-    }
-    let normal = if signed.contains("-.") || signed.starts_with('.') {
-        signed.replacen('.', "0.", 1)
-    } else {
-        signed
-    };
-    normal.parse().ok().map(Number::Float)
-}
-
-/// Numeric in Scratch's sense (§8.1): what the sprite sends without quotes.
-pub fn is_scratch_numeric(text: &str) -> bool {
-    js_number(text).is_some()
 }
 
 #[cfg(test)]

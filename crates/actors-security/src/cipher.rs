@@ -41,6 +41,9 @@ impl fmt::Debug for CipherKey {
 }
 
 /// The 15-digit, zero-padded text of `salt`, or an error when it does not fit.
+///
+/// # Errors
+/// [`SecurityErrorKind::SaltOutOfRange`] when `salt` has more than 15 digits.
 pub fn salt_text(salt: u64) -> Result<String, SecurityError> {
     if salt > MAX_SALT {
         return Err(SecurityError::new(
@@ -53,6 +56,9 @@ pub fn salt_text(salt: u64) -> Result<String, SecurityError> {
 
 /// The 8 numbers mixed into the AES key: seven two-digit pairs and the last digit of
 /// the 15-digit salt text (§7.2).
+///
+/// # Errors
+/// [`SecurityErrorKind::SaltOutOfRange`] when `salt` has more than 15 digits.
 pub fn salt_pairs(salt: u64) -> Result<[u8; 8], SecurityError> {
     let text = salt_text(salt)?;
     let d = text.as_bytes();
@@ -83,6 +89,9 @@ impl CipherKey {
     }
 
     /// The AES-128 key `A` for `salt` (§7.2), zeroized when dropped.
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::SaltOutOfRange`] when `salt` has more than 15 digits.
     pub fn aes_key(&self, salt: u64) -> Result<Zeroizing<[u8; 16]>, SecurityError> {
         let pairs = salt_pairs(salt)?;
         let mut key = Zeroizing::new(self.hashed);
@@ -93,6 +102,9 @@ impl CipherKey {
     }
 
     /// The first `len` keystream bytes for `salt` (§7.3), zeroized when dropped.
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::SaltOutOfRange`] when `salt` has more than 15 digits.
     pub fn keystream(&self, salt: u64, len: usize) -> Result<Zeroizing<Vec<u8>>, SecurityError> {
         let key = self.aes_key(salt)?;
         let aes = Aes128::new(GenericArray::from_slice(&key[..]));
@@ -114,6 +126,10 @@ impl CipherKey {
     /// Every plaintext character must be in the table (use
     /// [`crate::encoding::sanitize`] first); `seed` is carried but not used by the
     /// cipher (senders pick it at random from 1000..=9998, see [`random_seed`]).
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::CharacterNotInTable`] for a character outside the 91-character
+    /// table, [`SecurityErrorKind::SaltOutOfRange`] for a salt of more than 15 digits.
     pub fn encrypt(&self, plaintext: &str, salt: u64, seed: u16) -> Result<String, SecurityError> {
         let mut indices = Zeroizing::new(Vec::with_capacity(plaintext.len() + END_MARKER_LEN));
         for (pos, c) in plaintext.chars().enumerate() {
@@ -142,6 +158,10 @@ impl CipherKey {
     /// [`SecurityErrorKind::MalformedCiphertext`] when the structure is wrong and with
     /// [`SecurityErrorKind::BadMessage`] when authentication fails (tampered, truncated,
     /// wrong key or wrong salt), as the reference's `Bad message` (§7.3).
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::MalformedCiphertext`], [`SecurityErrorKind::BadMessage`] as above,
+    /// [`SecurityErrorKind::SaltOutOfRange`] for a salt of more than 15 digits.
     pub fn decrypt(&self, ciphertext: &str, salt: u64) -> Result<String, SecurityError> {
         let (len, body) = split_ciphertext(ciphertext)?;
         if len.checked_add(END_MARKER_LEN) != Some(body.chars().count()) {
@@ -160,6 +180,9 @@ impl CipherKey {
     /// marker is compared case-insensitively and a body of `len + 14` characters whose
     /// tail matches the first 14 marker characters is accepted too. For a Rust model of
     /// the sprite; a server uses [`Self::decrypt`].
+    ///
+    /// # Errors
+    /// As [`Self::decrypt`], with the sprite's weaker end-marker check.
     pub fn decrypt_as_sprite(&self, ciphertext: &str, salt: u64) -> Result<String, SecurityError> {
         let (len, body) = split_ciphertext(ciphertext)?;
         let body_len = body.chars().count();

@@ -74,6 +74,9 @@ impl PublicData {
     /// Reads the variables of [`crate::Security::public_data`]. The scheme is EC when
     /// `[secure] key exchange scheme` equals `EC` case-insensitively, otherwise RSA, as
     /// the sprite decides.
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::InvalidPublicData`] naming the missing or malformed variable.
     pub fn from_map(m: &BTreeMap<String, String>) -> Result<PublicData, SecurityError> {
         let is_ec = m
             .get(VAR_SCHEME)
@@ -113,6 +116,11 @@ pub struct ClientHandshake {
 
 /// Runs the client side of §6.2 (EC) or §6.3 (RSA) with connect time `salt` (the
 /// activity id, centiseconds) and randomness from `rng`.
+///
+/// # Errors
+/// [`SecurityErrorKind::InvalidPublicData`] when the server's public data is unusable
+/// (e.g. a low-order EC point), [`SecurityErrorKind::SaltOutOfRange`] for a salt of more
+/// than 15 digits.
 pub fn client_handshake(
     public: &PublicData,
     salt: u64,
@@ -143,6 +151,9 @@ pub fn client_handshake(
 
 /// EC client handshake with a given (already clamped) scalar; deterministic, for
 /// tests and vectors. Returns the key text too.
+///
+/// # Errors
+/// As [`client_handshake`].
 pub fn ec_handshake_with_scalar(
     public: &PublicData,
     salt: u64,
@@ -168,6 +179,10 @@ pub fn ec_handshake_with_scalar(
 
 /// RSA client handshake with given random `digits` (appended to the decimal salt);
 /// deterministic, for tests and vectors.
+///
+/// # Errors
+/// As [`client_handshake`]; [`SecurityErrorKind::InvalidDigits`] when `digits` are not
+/// ASCII digits.
 pub fn rsa_handshake_with_digits(
     public: &PublicData,
     salt: u64,
@@ -177,6 +192,9 @@ pub fn rsa_handshake_with_digits(
         return Err(invalid("public data is not RSA".into()));
     };
     salt_text(salt)?;
+    if modulus < &BigUint::from(3u32) {
+        return Err(invalid("RSA modulus must be at least 3".into()));
+    }
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SecurityError::new(
             SecurityErrorKind::InvalidDigits,
@@ -190,7 +208,7 @@ pub fn rsa_handshake_with_digits(
             "RSA client key is not decimal",
         )
     })?;
-    let c = k.modpow(exponent, modulus);
+    let c = crate::keys::rsa::raw_encrypt(&k, exponent, modulus);
     Ok(ClientHandshake {
         key: CipherKey::from_key_text(&text),
         fragment_payload: c.to_str_radix(10),
@@ -225,7 +243,7 @@ mod tests {
     #[test]
     fn rsa_client_and_server_agree() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-        let server = Security::Rsa(crate::keys::RsaKeys::generate_with(40, &mut rng));
+        let server = Security::Rsa(crate::keys::RsaKeys::generate_with(640, &mut rng));
         let public = PublicData::from_map(&server.public_data()).unwrap();
         assert!(matches!(public, PublicData::Rsa { .. }));
         let salt = 177_438_400_100;

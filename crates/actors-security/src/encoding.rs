@@ -118,6 +118,9 @@ pub fn client_encode(text: &str) -> String {
 /// Pairs are read from the start; a trailing odd digit is ignored; `00` is `*` (the
 /// last table character); pairs 92–99 are dropped with a warning. Any character that is
 /// not an ASCII digit is an error naming its position.
+///
+/// # Errors
+/// [`SecurityErrorKind::InvalidDigits`] naming the position of the first non-digit.
 pub fn server_decode(digits: &str) -> Result<String, SecurityError> {
     if let Some((pos, c)) = digits.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         return Err(SecurityError::new(

@@ -28,8 +28,13 @@ pub enum SecurityErrorKind {
     InvalidPublicData,
     /// A `_safe_connect` handshake could not be completed (§3.5 step 6).
     HandshakeRejected,
-    /// A salt was refused by a replay guard (§7.4).
+    /// The same packet again: equal salt and identical body (§7.4, §9 C9).
     Replay,
+    /// A salt older than the guard's floor (last accepted salt, socket start or the
+    /// sprite's last activity id, §7.4).
+    StaleSalt,
+    /// A salt too far ahead of the receiver's clock (30 s, §7.4).
+    FutureSalt,
     /// A key file could not be read or written.
     Io,
 }
@@ -46,7 +51,9 @@ impl fmt::Display for SecurityErrorKind {
             Self::InvalidKeyData => "invalid key data",
             Self::InvalidPublicData => "invalid public data",
             Self::HandshakeRejected => "handshake rejected",
-            Self::Replay => "replayed or stale salt",
+            Self::Replay => "replayed packet",
+            Self::StaleSalt => "stale salt",
+            Self::FutureSalt => "salt from the future",
             Self::Io => "i/o error",
         };
         f.write_str(text)

@@ -12,6 +12,10 @@ use crate::keys::Security;
 /// Writes `security`'s key string and a newline to `path`, creating the file with mode
 /// 0600 on Unix. Refuses to replace an existing file unless `overwrite` is true (an
 /// existing file keeps its permissions, so they are reset to 0600 too).
+///
+/// # Errors
+/// [`SecurityErrorKind::Io`] when the file exists (and `overwrite` is false) or cannot be
+/// written; the message names the path, never the key.
 pub fn write_key_file(
     path: &Path,
     security: &Security,
@@ -49,6 +53,10 @@ pub fn write_key_file(
 }
 
 /// Reads a key file written by [`write_key_file`] or by the reference library.
+///
+/// # Errors
+/// [`SecurityErrorKind::Io`] when the file cannot be read; the errors of
+/// [`Security::from_key_string`] when its content is not a key.
 pub fn read_key_file(path: &Path) -> Result<Security, SecurityError> {
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         SecurityError::new(

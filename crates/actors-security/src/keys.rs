@@ -63,8 +63,8 @@ impl Security {
         Security::Ec(EcKeys::generate())
     }
 
-    /// New RSA keys as the reference makes them (two 130-byte probable primes,
-    /// public exponent 3; a second or so in release builds).
+    /// New RSA keys for the reference's format (2080-bit modulus, public exponent 3,
+    /// made by the `rsa` crate; a second or so in release builds).
     pub fn generate_rsa() -> Security {
         Security::Rsa(RsaKeys::generate())
     }
@@ -79,6 +79,10 @@ impl Security {
 
     /// Loads a key string: `ECxxxxx1` + JSON list of 2 or 3 hex strings, or `RSAxxxx1`
     /// + JSON list of 3 integers (§6.1). Errors never echo the key text.
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::UnknownFormat`] for an unknown tag,
+    /// [`SecurityErrorKind::InvalidKeyData`] for unusable data after a known tag.
     pub fn from_key_string(s: &str) -> Result<Security, SecurityError> {
         let s = s.trim_end_matches(['\n', '\r']);
         let (tag, rest) = match (s.get(..8), s.get(8..)) {
@@ -163,6 +167,11 @@ impl Security {
     /// Server side of §3.5 step 6 / §6.2 / §6.3: the joined fragment text and the
     /// `_safe_connect` salt give the connection key text (decimal, no leading zeros),
     /// accepted only when it ends or starts with the decimal text of `salt`.
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::HandshakeRejected`] when the fragments cannot be decrypted or the
+    /// key does not carry `salt`; [`SecurityErrorKind::SaltOutOfRange`] for a salt of more than
+    /// 15 digits.
     pub fn derive_server_key_text(
         &self,
         joined_fragments: &str,
@@ -191,6 +200,9 @@ impl Security {
     }
 
     /// [`Self::derive_server_key_text`], hashed into the connection's [`CipherKey`].
+    ///
+    /// # Errors
+    /// As [`Self::derive_server_key_text`].
     pub fn derive_server_key(
         &self,
         joined_fragments: &str,

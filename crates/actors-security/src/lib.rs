@@ -12,7 +12,8 @@
 //!
 //! Salts are `u64` centiseconds since the Unix epoch.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 pub mod cipher;
 pub mod client;

@@ -98,7 +98,7 @@ fn rsa_key_file_loads_in_reference() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     check(
         &python,
-        &Security::Rsa(RsaKeys::generate_with(64, &mut rng)),
+        &Security::Rsa(RsaKeys::generate_with(1024, &mut rng)),
         "rsa-small",
     );
 }

@@ -8,18 +8,20 @@ mod from_client;
 #[path = "support/vectors.rs"]
 mod vectors;
 
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use actors_security::encoding::{client_decode, server_decode};
 use actors_security::keys::ec::STANDARD_BASE_HEX;
-use actors_security::replay::{ClientReplayGuard, ServerReplayGuard};
+use actors_security::replay::{
+    centis_ceil, centis_floor, check_connect_salt, Centis, ClientReplayGuard, ServerReplayGuard,
+};
 use actors_security::{CipherKey, Security};
 use from_client::joined_fragments;
 use serde_json::Value;
 use vectors::{load, s};
 
-fn at(event: &Value) -> Duration {
-    Duration::from_secs_f64(event["t"].as_f64().unwrap())
+fn at(event: &Value) -> Centis {
+    centis_floor(UNIX_EPOCH + Duration::from_secs_f64(event["t"].as_f64().unwrap()))
 }
 
 /// Splits a secure packet's content (without `-`/`1` prefix and `.` suffix) into
@@ -61,13 +63,12 @@ fn secure_session_round_trips() {
         .unwrap();
     assert_eq!(key_text.as_str(), s(&session["client_state"], "client_key"));
     let key = CipherKey::from_key_text(&key_text);
-    let created = at(from_client[0]) - Duration::from_secs(5);
-    let mut server_guard = ServerReplayGuard::new(created);
-    server_guard
-        .accept(connect.salt, at(from_client[1]))
-        .unwrap();
+    let created = at(from_client[0]) - 500;
+    check_connect_salt(connect.salt, created, None, at(from_client[1])).unwrap();
+    let mut server_guard = ServerReplayGuard::new(connect.salt);
 
-    let mut client_guard = ClientReplayGuard::new(at(from_client[0]));
+    let green_flag = Duration::from_secs_f64(from_client[0]["t"].as_f64().unwrap());
+    let mut client_guard = ClientReplayGuard::new(centis_ceil(UNIX_EPOCH + green_flag));
     let mut received = Vec::new();
     let mut receptions = Vec::new();
     let (mut server_buf, mut client_buf) = (String::new(), String::new());
@@ -78,7 +79,8 @@ fn secure_session_round_trips() {
                 let v: String = raw.chars().filter(|&c| c != '-').collect();
                 let body = &v[1..v.find('.').unwrap()];
                 let (digits, salt) = split_secure(body);
-                server_guard.accept(salt, at(event)).unwrap();
+                server_guard.check(salt, body, at(event)).unwrap();
+                server_guard.commit(salt, body);
                 server_buf.push_str(&key.decrypt(&server_decode(digits).unwrap(), salt).unwrap());
                 if !raw.contains('-') {
                     received.push(std::mem::take(&mut server_buf));

@@ -9,6 +9,7 @@ mod handle;
 mod link;
 mod sky;
 mod socket;
+mod wait_queue;
 mod writer;
 
 pub use client::{ClientActor, CloseClient, Deliver, Recv, SocketClient};
@@ -20,4 +21,5 @@ pub use socket::{
     Accept, CloudSocket, ListClients, SocketConfig, StopReason, StopSocket,
     DEFAULT_TO_CLIENT_SPACING,
 };
+pub use wait_queue::{WaitQueue, Waited};
 pub use writer::{CancelSender, Enqueue, LinkWriter};

@@ -1,5 +1,6 @@
 //! The crate's one error type, [`SocketError`], with a [`SocketErrorKind`] to branch on.
 
+use actors_security::SecurityErrorKind;
 use std::fmt;
 
 /// What went wrong, for callers that branch on the cause.
@@ -114,6 +115,17 @@ pub enum Rejection {
     /// A part of a secure message after one of its packets was rejected as a replay: the
     /// message cannot arrive whole, so the rest of it is dropped.
     IncompleteMessage,
+}
+
+impl Rejection {
+    /// The rejection for a salt refused by a guard of `actors_security::replay`.
+    pub fn from_salt_refusal(e: &actors_security::SecurityError) -> Rejection {
+        match e.kind() {
+            SecurityErrorKind::FutureSalt => Rejection::FutureSalt,
+            SecurityErrorKind::Replay => Rejection::Replayed,
+            _ => Rejection::StaleSalt,
+        }
+    }
 }
 
 impl fmt::Display for Rejection {

@@ -8,7 +8,6 @@ mod fragments;
 mod inbound;
 mod outbound;
 mod pacer;
-mod replay;
 mod rotation;
 
 pub use clients::{ClientState, ClientTable, SecureState};
@@ -17,5 +16,4 @@ pub use fragments::{FragmentLimits, FragmentStore};
 pub use inbound::ServerProtocol;
 pub use outbound::{OutboundMessage, RngRandom, SendOptions, SendRandom, ToClientSet};
 pub use pacer::{MessageId, Pacer, PacerStep, SenderKey};
-pub use replay::ReplayGuard;
 pub use rotation::{Rotation, TO_CLIENT_VARS};

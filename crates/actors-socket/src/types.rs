@@ -1,8 +1,8 @@
-//! Small shared value types: client ids, host kinds, packet sizes and the centisecond clock.
+//! Small shared value types: client ids, host kinds, packet sizes, and the centisecond clock
+//! (re-exported from `actors_security::replay`).
 
 use crate::error::SocketError;
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A client id: exactly 5 decimal digits on the wire (§3.3), kept as a number.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,39 +93,18 @@ impl PacketSize {
     }
 }
 
-/// Centiseconds since the Unix epoch: the unit of every salt (§3.3).
-pub type Centis = u64;
-
-/// floor(unix_time * 100) of `t` (the server's salt rule, §3.6).
-pub fn centis_floor(t: SystemTime) -> Centis {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    d.as_secs() * 100 + u64::from(d.subsec_millis() / 10)
-}
-
-/// round(unix_time * 100), half up (the sprite's activity id rule, §5.4).
-pub fn centis_round(t: SystemTime) -> Centis {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let micros = u64::from(d.subsec_micros());
-    d.as_secs() * 100 + (micros + 5_000) / 10_000
-}
-
-/// The current time in centiseconds (floor).
-pub fn now_centis() -> Centis {
-    centis_floor(SystemTime::now())
-}
+/// The salt clock (centiseconds since the Unix epoch) and its rules live in
+/// `actors_security::replay`, the one home of the freshness rules of both sides.
+pub use actors_security::replay::{centis_floor, centis_round, now_centis, Centis, FUTURE_WINDOW};
 
 /// Zero-padded 15-digit text of a salt (§3.3).
 pub fn pad15(salt: Centis) -> String {
     format!("{salt:015}")
 }
 
-/// Freshness window ahead of the receiver's clock: 30 s (§7.4).
-pub const FUTURE_WINDOW: Centis = 3_000;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn client_id_round_trip_and_rejects() {
@@ -145,10 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn centis_rules() {
-        let t = UNIX_EPOCH + Duration::from_micros(1_774_387_003_299_999);
-        assert_eq!(centis_floor(t), 177_438_700_329);
-        assert_eq!(centis_round(t), 177_438_700_330);
+    fn pad15_is_fifteen_digits() {
         assert_eq!(pad15(177_438_700_329), "000177438700329");
     }
 }

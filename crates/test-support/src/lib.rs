@@ -10,10 +10,12 @@
 //!   the same port for chaos tests.
 //! * [`Redis`]: a real `redis-server` on loopback with its own data folder, killable and
 //!   restartable on the same port.
+//! * [`vectors`]: the protocol's JSON test vectors (`load`, `s`, `hex`).
 
 mod paths;
 mod redis;
 mod turbowarp;
+pub mod vectors;
 
 pub use paths::{free_port, repo_root, require_shared, shared_dir};
 pub use redis::Redis;

@@ -22,7 +22,7 @@ pub struct Redis {
 }
 
 impl Redis {
-    /// Start a server on a free loopback port and wait until it accepts connections. `None`
+    /// Start a server on a free loopback port and wait until it answers `PING`. `None`
     /// (with a printed reason) when `redis-server` is not installed outside CI; under CI that
     /// panics, as does a failed start.
     pub fn start() -> Option<Redis> {
@@ -85,7 +85,7 @@ impl Redis {
     }
 
     /// Start the process again on the same port with the same data folder (killing a running
-    /// one first) and wait until it accepts connections.
+    /// one first) and wait until it answers `PING` (not merely accepts: it says `-LOADING` first).
     pub fn restart(&mut self) {
         self.kill();
         let quiet = std::env::var_os("REDIS_LOG").is_none();
@@ -117,7 +117,9 @@ impl Redis {
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_ok() {
+            // Ready means answering PING: right after a restart Redis accepts connections but
+            // answers `-LOADING` until its data file is loaded (a flaky test under load).
+            if answers_ping(self.port) {
                 return;
             }
             if !self.is_running() {
@@ -136,6 +138,23 @@ impl Redis {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// Whether a server on `port` answers `PING` with `+PONG` (within a second).
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
+        return false;
+    };
+    let timeout = Some(Duration::from_secs(1));
+    if s.set_read_timeout(timeout).is_err() || s.set_write_timeout(timeout).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    match s.write_all(b"PING\r\n").and_then(|()| s.read(&mut buf)) {
+        Ok(n) => buf[..n].starts_with(b"+PONG"),
+        Err(_) => false,
     }
 }
 

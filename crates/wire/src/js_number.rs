@@ -58,6 +58,97 @@ pub fn js_parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok()
 }
 
+/// JavaScript's `StrWhiteSpaceChar`: whitespace and line terminators, what `Number()`
+/// ignores around a number (Unicode `White_Space` except U+0085, plus U+FEFF).
+pub fn is_js_space(c: char) -> bool {
+    c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}')
+}
+
+/// A text JavaScript's `Number()` reads as a number (ECMA-262 `StringNumericLiteral`, not
+/// empty or whitespace only), split into its parts. Borrowed from the text, after trimming
+/// JavaScript whitespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsNumericLiteral<'a> {
+    /// `0x…`, `0o…` or `0b…` (prefix in either case, no sign): `digits` are non-empty and
+    /// all valid in `radix`.
+    Radix {
+        /// 16, 8 or 2.
+        radix: u32,
+        /// The digits after the prefix.
+        digits: &'a str,
+    },
+    /// `Infinity`, `+Infinity` or `-Infinity`.
+    Infinity {
+        /// Whether it was `-Infinity`.
+        negative: bool,
+    },
+    /// A decimal literal: digits with an optional `.` and exponent.
+    Decimal {
+        /// Whether it started with `-`.
+        negative: bool,
+        /// The literal without its sign, e.g. `5.`, `.5`, `1e-3`.
+        body: &'a str,
+        /// Number of digits before the `.` (or before the exponent).
+        int_digits: usize,
+        /// Whether there is a `.` or an exponent (JavaScript makes no difference; Python's
+        /// side of a request does).
+        fractional: bool,
+    },
+}
+
+/// Splits `text` as JavaScript's `Number()` reads it; `None` when the result would be NaN or
+/// the text is empty or whitespace only (what Scratch quotes, §8.1).
+pub fn js_numeric_literal(text: &str) -> Option<JsNumericLiteral<'_>> {
+    let t = text.trim_matches(is_js_space);
+    if t.is_empty() {
+        return None;
+    }
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if t.len() > 2 && t.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
+            let digits = &t[2..];
+            return digits
+                .chars()
+                .all(|c| c.is_digit(radix))
+                .then_some(JsNumericLiteral::Radix { radix, digits });
+        }
+    }
+    let (negative, body) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body == "Infinity" {
+        return Some(JsNumericLiteral::Infinity { negative });
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    if let Some(exp) = exponent {
+        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+        if exp.is_empty() || !all_digits(exp) {
+            return None;
+        }
+    }
+    Some(JsNumericLiteral::Decimal {
+        negative,
+        body,
+        int_digits: int.len(),
+        fractional: exponent.is_some() || mantissa.contains('.'),
+    })
+}
+
+/// Numeric in Scratch's sense (§8.1): not empty or whitespace only, and JavaScript
+/// `Number(text)` is not NaN. What the sprite sends without quotes.
+pub fn is_scratch_numeric(text: &str) -> bool {
+    js_numeric_literal(text).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +190,56 @@ mod tests {
         assert_eq!(js_parse_number("inf"), None);
         assert_eq!(js_parse_number("NaN"), None);
         assert_eq!(js_parse_number("true"), None);
+    }
+
+    #[test]
+    fn numeric_like_javascript() {
+        for yes in [
+            "5",
+            "5.0",
+            "-5",
+            " 5",
+            "1e5",
+            "0x1A",
+            "0O17",
+            "Infinity",
+            "-Infinity",
+            ".5",
+            "5.",
+            "+3",
+            "0b101",
+            "1E-3",
+            "5\u{a0}\u{feff}\n",
+        ] {
+            assert!(is_scratch_numeric(yes), "{yes:?}");
+        }
+        for no in [
+            "", "  ", "abc", "nan", "NaN", "true", "-0x1A", "1_000", "1e", ".", "5-", "0x",
+            "infinity", "1.2.3", "e5", "٣", "5 6", "ä",
+        ] {
+            assert!(!is_scratch_numeric(no), "{no:?}");
+        }
+        assert_eq!(
+            js_numeric_literal(" -.5e3 "),
+            Some(JsNumericLiteral::Decimal {
+                negative: true,
+                body: ".5e3",
+                int_digits: 0,
+                fractional: true
+            })
+        );
+        assert_eq!(
+            js_numeric_literal("0X1f"),
+            Some(JsNumericLiteral::Radix {
+                radix: 16,
+                digits: "1f"
+            })
+        );
+    }
+
+    #[test]
+    fn javascript_whitespace() {
+        assert!(is_js_space('\u{feff}') && is_js_space('\u{3000}') && is_js_space('\u{2028}'));
+        assert!(!is_js_space('\u{85}') && !is_js_space('\u{1c}') && !is_js_space('x'));
     }
 }

@@ -1,4 +1,5 @@
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 //! Wire types of the plain cloud-variable protocol (PROTOCOL.md §1).
 //!
 //! Everything here is plain data and pure functions: validated newtypes for project ids,
@@ -17,7 +18,10 @@ mod value;
 
 pub use close::{CloseCode, ReconnectAdvice};
 pub use error::{WireError, WireErrorKind};
-pub use js_number::{js_number_text, js_parse_number};
+pub use js_number::{
+    is_js_space, is_scratch_numeric, js_number_text, js_numeric_literal, js_parse_number,
+    JsNumericLiteral,
+};
 pub use message::{parse_batch, push_python_json_string, ClientMessage, Method, ServerUpdate};
 pub use name::{strip_prefix, VarName, CLOUD_PREFIX};
 pub use number::{plain_decimal, plain_decimal_f32};

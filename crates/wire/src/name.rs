@@ -14,6 +14,10 @@ pub struct VarName(String);
 impl VarName {
     /// The reference rule (§1.4): drop one existing `☁ ` prefix, then add it,
     /// so `score` and `☁ score` both address `☁ score`.
+    ///
+    /// # Errors
+    /// [`WireError::InvalidName`] for an empty name (also `☁ ` alone), one longer than 1024
+    /// characters, or one with a control character.
     pub fn new(name: &str) -> Result<Self, WireError> {
         let short = name.strip_prefix(CLOUD_PREFIX).unwrap_or(name);
         if short.is_empty() {
@@ -23,6 +27,10 @@ impl VarName {
     }
 
     /// The name exactly as given, without adding the prefix ("literal name" option).
+    ///
+    /// # Errors
+    /// [`WireError::InvalidName`] for an empty name, one longer than 1024 characters, or one
+    /// with a control character.
     pub fn literal(full: &str) -> Result<Self, WireError> {
         if full.is_empty() {
             return Err(invalid(full, "the name is empty"));

@@ -4,7 +4,7 @@ use crate::{CloudValue, WireError};
 
 impl From<f64> for CloudValue {
     /// Plain decimal text (see [`plain_decimal`]). NaN and infinities become `NaN`,
-    /// `Infinity`, `-Infinity`, which every [`ValueRules`] refuses with a clear error; use
+    /// `Infinity`, `-Infinity`, which every [`ValueRules`](crate::ValueRules) refuses with a clear error; use
     /// [`CloudValue::number`] to get that error right away.
     fn from(x: f64) -> Self {
         CloudValue::new(plain_decimal(x).unwrap_or_else(|_| non_finite_text(x).to_owned()))
@@ -22,6 +22,9 @@ impl From<f32> for CloudValue {
 
 impl CloudValue {
     /// A typed number as plain decimal text; NaN and infinities are refused.
+    ///
+    /// # Errors
+    /// [`WireError::InvalidValue`] for NaN and infinities.
     pub fn number(x: f64) -> Result<Self, WireError> {
         plain_decimal(x).map(CloudValue::new)
     }
@@ -41,6 +44,9 @@ fn non_finite_text(x: f64) -> &'static str {
 /// digits that read back as the same `f64`, never an exponent (`1e21` is
 /// `1000000000000000000000`, `1e-7` is `0.0000001`), `-0.0` is `0`. NaN and infinities have no
 /// such text and are refused. This is the one place typed numbers become value text.
+///
+/// # Errors
+/// [`WireError::InvalidValue`] for NaN and infinities.
 pub fn plain_decimal(x: f64) -> Result<String, WireError> {
     if !x.is_finite() {
         return Err(non_finite(non_finite_text(x)));
@@ -54,6 +60,9 @@ pub fn plain_decimal(x: f64) -> Result<String, WireError> {
 }
 
 /// [`plain_decimal`] for an `f32`, with the `f32`'s own shortest digits.
+///
+/// # Errors
+/// [`WireError::InvalidValue`] for NaN and infinities.
 pub fn plain_decimal_f32(x: f32) -> Result<String, WireError> {
     if !x.is_finite() {
         return Err(non_finite(non_finite_text(x.into())));

@@ -10,6 +10,9 @@ const MAX_ID_CHARS: usize = 100;
 
 impl ProjectId {
     /// Any non-empty id of at most 100 characters without whitespace or control characters.
+    ///
+    /// # Errors
+    /// [`WireError::InvalidProjectId`] naming what is wrong with the id.
     pub fn new(id: impl Into<String>) -> Result<Self, WireError> {
         let id = id.into();
         let reason = if id.is_empty() {
@@ -28,6 +31,10 @@ impl ProjectId {
     }
 
     /// A Scratch project id: decimal digits only.
+    ///
+    /// # Errors
+    /// [`WireError::InvalidProjectId`] for an id that is not all decimal digits (or breaks
+    /// [`Self::new`]'s rules).
     pub fn scratch(id: impl Into<String>) -> Result<Self, WireError> {
         let id = Self::new(id)?;
         if id.is_numeric() {

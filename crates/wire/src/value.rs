@@ -19,6 +19,9 @@ impl CloudValue {
     }
 
     /// A value from the raw JSON text of a received `value` member.
+    ///
+    /// # Errors
+    /// The JSON parser's error when `raw` is not one JSON value.
     pub fn from_raw_json(raw: &str) -> Result<Self, serde_json::Error> {
         let raw = raw.trim();
         if raw.starts_with('"') {
@@ -207,6 +210,9 @@ impl ValueRules {
     }
 
     /// Check `value` for variable `name`; the error names the variable, value and rule.
+    ///
+    /// # Errors
+    /// [`WireError::InvalidValue`] naming the variable, the value and the rule it breaks.
     pub fn check(&self, name: &str, value: &CloudValue) -> Result<(), WireError> {
         let bad = |rule: String| WireError::InvalidValue {
             name: name.to_owned(),

@@ -75,17 +75,21 @@ impl Handler<OnEvent> for CloudConnection {
 pub struct EmitCustom {
     /// The custom event's name (also its `name` field).
     pub name: String,
-    /// An optional value.
-    pub value: Option<CloudValue>,
+    /// Its values, in order (the event's `value` is the first).
+    pub values: Vec<CloudValue>,
 }
 
 impl Handler<EmitCustom> for CloudConnection {
     type Result = ();
     fn handle(&mut self, msg: EmitCustom, _ctx: &mut Context<Self>) {
+        let first = msg.values.first().cloned();
         let ev = self.core.event(
-            EventKind::Custom(msg.name.clone()),
+            EventKind::Custom {
+                name: msg.name.clone(),
+                values: msg.values,
+            },
             &msg.name,
-            msg.value,
+            first,
             Instant::now(),
         );
         self.emit(ev);

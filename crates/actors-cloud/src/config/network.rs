@@ -32,7 +32,7 @@ impl ConnectionConfig {
             .fallback_host(HostEntry::turbowarp_fallback())
     }
 
-    /// Preset (opt-in): TurboWarp's own fallback domain ([`TURBOWARP_FALLBACK_URL`], the same
+    /// Preset (opt-in): TurboWarp's own fallback domain ([`TURBOWARP_FALLBACK_URL`](crate::TURBOWARP_FALLBACK_URL), the same
     /// server and variables under another name, as TurboWarp's packager uses).
     pub fn turbowarp_fallback_host(self) -> Self {
         self.fallback_host(HostEntry::turbowarp_fallback())

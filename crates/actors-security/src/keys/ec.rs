@@ -23,6 +23,9 @@ pub fn clamp(scalar: &mut [u8; 32]) {
 
 /// X25519(scalar, point), refusing low-order points whose result is all zeros (the
 /// reference's `cryptography` package refuses them too).
+///
+/// # Errors
+/// [`SecurityErrorKind::HandshakeRejected`] for a low-order `point` (all-zero result).
 pub fn scalar_multiply(scalar: &[u8; 32], point: &[u8; 32]) -> Result<[u8; 32], SecurityError> {
     let out = x25519_dalek::x25519(*scalar, *point);
     if out.iter().all(|&b| b == 0) {
@@ -47,6 +50,9 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Parses exactly 64 hex digits (either case) into 32 bytes; `what` names the field
 /// in the error.
+///
+/// # Errors
+/// [`SecurityErrorKind::InvalidKeyData`] naming `what` when `text` is not 64 hex digits.
 pub fn parse_hex32(
     text: &str,
     what: &str,
@@ -141,6 +147,10 @@ impl EcKeys {
 
     /// Keys from the stored hex data: `[base, scalar]` or `[base, scalar, point]`.
     /// A given point must equal X25519(scalar, base).
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::InvalidKeyData`] for a bad hex field, a wrong number of parts, or a
+    /// point that does not match the scalar.
     pub fn from_hex_parts(parts: &[String]) -> Result<EcKeys, SecurityError> {
         let kind = SecurityErrorKind::InvalidKeyData;
         if parts.len() != 2 && parts.len() != 3 {
@@ -191,6 +201,10 @@ impl EcKeys {
     /// Server side of §6.2: `joined` fragments = 15-digit salt ‖ server-encoded-without-1
     /// client point hex. Returns the connection key text (decimal bytes of the shared
     /// secret ‖ decimal of that salt) and the salt read from `joined`.
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::HandshakeRejected`] when `joined` is too short, not digits, or
+    /// names an unusable (e.g. low-order) client point.
     pub fn derive_key_text(&self, joined: &str) -> Result<(Zeroizing<String>, u64), SecurityError> {
         let rejected = |m: String| SecurityError::new(SecurityErrorKind::HandshakeRejected, m);
         let Some(salt_digits) = joined.get(..15) else {

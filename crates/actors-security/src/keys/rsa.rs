@@ -1,115 +1,89 @@
-//! Textbook RSA server keys with public exponent 3 (PROTOCOL.md §6.1, §6.3).
+//! Textbook RSA server keys with public exponent 3 (PROTOCOL.md §6.1, §6.3), on RustCrypto's
+//! `rsa` crate: key generation (`RsaPrivateKey::new_with_exp`) and the raw operations
+//! (`rsa::hazmat::rsa_encrypt`, `rsa_decrypt_and_check` with blinding).
+//!
+//! Keys are stored as the reference stores them, `[e, d, n]` without the primes; the `rsa`
+//! crate only recovers primes for `e > 2^16`, so a loaded key is kept as its three numbers
+//! ([`RsaKeys`] implements the crate's key traits without CRT values), which is all the
+//! raw operations need.
+//!
+//! The public API speaks `num_bigint::BigUint` (what the rest of the crate and the
+//! client's public data use); the `rsa` crate's own big integers stay inside this module.
 
 use std::fmt;
 
-use num_bigint::{BigUint, RandBigInt};
-use num_integer::Integer;
-use num_traits::{One, ToPrimitive, Zero};
-use rand::RngCore;
-use zeroize::Zeroizing;
+use num_bigint::BigUint;
+use num_traits::{ToPrimitive, Zero};
+use rand::rngs::OsRng;
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{SecurityError, SecurityErrorKind};
 
-/// Bytes per random "prime" candidate, as in the reference (`create_new_keys(130)`).
-pub const PRIME_BYTES: usize = 130;
-
-/// Miller–Rabin rounds, as in the reference.
-pub const MILLER_RABIN_ROUNDS: usize = 10;
+/// Modulus size of new keys: the reference draws two 130-byte primes (`create_new_keys(130)`),
+/// so its moduli have at most 2080 bits; ours have exactly 2080.
+pub const MODULUS_BITS: usize = 2080;
 
 /// The public exponent the reference always uses.
 pub const PUBLIC_EXPONENT: u32 = 3;
 
-/// Small primes for trial division before Miller–Rabin (speed only; the acceptance
-/// rule is the reference's 10 Miller–Rabin rounds), grouped so that each group's
-/// product fits in a `u32`: one big-number remainder per group instead of per prime.
-fn small_prime_groups() -> &'static [(u32, Vec<u32>)] {
-    static GROUPS: std::sync::OnceLock<Vec<(u32, Vec<u32>)>> = std::sync::OnceLock::new();
-    GROUPS.get_or_init(|| {
-        let limit = 4000usize;
-        let mut sieve = vec![true; limit];
-        let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
-        let mut product: u64 = 1;
-        let mut members = Vec::new();
-        for i in 2..limit {
-            if !sieve[i] {
-                continue;
-            }
-            let mut j = i * i;
-            while j < limit {
-                sieve[j] = false;
-                j += i;
-            }
-            let p = i as u64;
-            if product * p > u64::from(u32::MAX) {
-                groups.push((product as u32, std::mem::take(&mut members)));
-                product = 1;
-            }
-            product *= p;
-            members.push(p as u32);
-        }
-        groups.push((product as u32, members));
-        groups
-    })
+type DigUint = rsa::BigUint;
+
+fn to_dig(x: &BigUint) -> DigUint {
+    DigUint::from_bytes_le(&x.to_bytes_le())
 }
 
-/// Probable-prime test: trial division, then `rounds` Miller–Rabin rounds with random
-/// bases in `[2, n - 2)`.
-pub fn is_probable_prime(n: &BigUint, rounds: usize, rng: &mut impl RngCore) -> bool {
-    let two = BigUint::from(2u32);
-    if n < &two {
-        return false;
-    }
-    for (product, primes) in small_prime_groups() {
-        let residue = (n % *product).to_u32().unwrap_or(0);
-        for &p in primes {
-            if residue % p == 0 {
-                return n == &BigUint::from(p);
-            }
-        }
-    }
-    let n_minus_1 = n - 1u32;
-    let j = n_minus_1.trailing_zeros().unwrap_or(0);
-    let d = &n_minus_1 >> j;
-    let upper = n - 2u32;
-    'rounds: for _ in 0..rounds {
-        let a = rng.gen_biguint_range(&two, &upper);
-        let mut x = a.modpow(&d, n);
-        if x.is_one() || x == n_minus_1 {
-            continue;
-        }
-        for _ in 1..j {
-            x = x.modpow(&two, n);
-            if x == n_minus_1 {
-                continue 'rounds;
-            }
-        }
-        return false;
-    }
-    true
+fn from_dig(x: &DigUint) -> BigUint {
+    BigUint::from_bytes_le(&x.to_bytes_le())
 }
 
-/// A probable prime made like the reference: `bytes` random bytes read as a
-/// little-endian integer, retried until it passes.
-pub fn random_prime(bytes: usize, rng: &mut impl RngCore) -> BigUint {
-    let mut buf = Zeroizing::new(vec![0u8; bytes]);
-    loop {
-        rng.fill_bytes(&mut buf);
-        let candidate = BigUint::from_bytes_le(&buf);
-        if is_probable_prime(&candidate, MILLER_RABIN_ROUNDS, rng) {
-            return candidate;
-        }
+/// `m^e mod n` through `rsa::hazmat::rsa_encrypt`: what a client does with the server's
+/// public data (§6.3). A zero modulus gives zero (no panic).
+pub fn raw_encrypt(m: &BigUint, exponent: &BigUint, modulus: &BigUint) -> BigUint {
+    if modulus.is_zero() {
+        return BigUint::zero();
+    }
+    let key = PublicParts {
+        n: to_dig(modulus),
+        e: to_dig(exponent),
+    };
+    // rsa_encrypt is infallible in rsa 0.9 (a plain modular power).
+    rsa::hazmat::rsa_encrypt(&key, &to_dig(m))
+        .map(|c| from_dig(&c))
+        .unwrap_or_else(|_| m.modpow(exponent, modulus))
+}
+
+struct PublicParts {
+    n: DigUint,
+    e: DigUint,
+}
+
+impl PublicKeyParts for PublicParts {
+    fn n(&self) -> &DigUint {
+        &self.n
+    }
+    fn e(&self) -> &DigUint {
+        &self.e
     }
 }
 
 /// RSA server key data: public exponent, private exponent and modulus.
 ///
-/// `Debug` is redacted. The private exponent is kept in a zeroize-on-drop buffer;
-/// big-number temporaries made while decrypting are not (best effort).
+/// `Debug` is redacted. The private exponent is zeroed on drop; big-number temporaries
+/// made while decrypting are not (best effort).
 #[derive(Clone)]
 pub struct RsaKeys {
     public_exponent: BigUint,
-    private_exponent: Zeroizing<Vec<u32>>,
     modulus: BigUint,
+    e: DigUint,
+    d: DigUint,
+    n: DigUint,
+}
+
+impl Drop for RsaKeys {
+    fn drop(&mut self) {
+        self.d.zeroize();
+    }
 }
 
 impl fmt::Debug for RsaKeys {
@@ -122,28 +96,59 @@ impl fmt::Debug for RsaKeys {
     }
 }
 
+impl PublicKeyParts for RsaKeys {
+    fn n(&self) -> &DigUint {
+        &self.n
+    }
+    fn e(&self) -> &DigUint {
+        &self.e
+    }
+}
+
+impl PrivateKeyParts for RsaKeys {
+    fn d(&self) -> &DigUint {
+        &self.d
+    }
+    fn primes(&self) -> &[DigUint] {
+        &[]
+    }
+    fn dp(&self) -> Option<&DigUint> {
+        None
+    }
+    fn dq(&self) -> Option<&DigUint> {
+        None
+    }
+    fn qinv(&self) -> Option<&num_bigint_dig::BigInt> {
+        None
+    }
+    fn crt_values(&self) -> Option<&[rsa::CrtValue]> {
+        None
+    }
+}
+
 impl RsaKeys {
-    /// New keys as the reference makes them (about 2080-bit modulus, public exponent 3).
+    /// New keys for the reference's format: a [`MODULUS_BITS`]-bit modulus, public
+    /// exponent 3.
     pub fn generate() -> RsaKeys {
-        Self::generate_with(PRIME_BYTES, &mut rand::rngs::OsRng)
+        Self::generate_with(MODULUS_BITS, &mut OsRng)
     }
 
-    /// New keys from two primes of `prime_bytes` random bytes each.
-    pub fn generate_with(prime_bytes: usize, rng: &mut impl RngCore) -> RsaKeys {
-        let e = BigUint::from(PUBLIC_EXPONENT);
+    /// New keys with a `modulus_bits`-bit modulus (at least 64) and public exponent 3, from
+    /// `rng` (`rsa::RsaPrivateKey::new_with_exp`).
+    pub fn generate_with(
+        modulus_bits: usize,
+        rng: &mut (impl rand::CryptoRng + rand::RngCore),
+    ) -> RsaKeys {
+        let e = DigUint::from(PUBLIC_EXPONENT);
         loop {
-            let p = random_prime(prime_bytes, rng);
-            let q = random_prime(prime_bytes, rng);
-            if p == q {
-                continue;
-            }
-            let lambda = (&p - 1u32).lcm(&(&q - 1u32));
-            if let Some(d) = e.modinv(&lambda) {
-                let modulus = &p * &q;
+            // Only fails for sizes too small to hold two distinct primes, or on a bad draw.
+            if let Ok(key) = rsa::RsaPrivateKey::new_with_exp(rng, modulus_bits.max(64), &e) {
                 return RsaKeys {
-                    public_exponent: e,
-                    private_exponent: Zeroizing::new(d.to_u32_digits()),
-                    modulus,
+                    public_exponent: from_dig(key.e()),
+                    modulus: from_dig(key.n()),
+                    e: key.e().clone(),
+                    d: key.d().clone(),
+                    n: key.n().clone(),
                 };
             }
         }
@@ -151,6 +156,9 @@ impl RsaKeys {
 
     /// Keys from the three stored numbers, checking they are usable (exponents and
     /// modulus greater than 1, exponents below the modulus).
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::InvalidKeyData`] naming the number that is out of range.
     pub fn from_parts(
         public_exponent: BigUint,
         private_exponent: BigUint,
@@ -168,9 +176,14 @@ impl RsaKeys {
                 "RSA private exponent must be between 1 and the modulus",
             ));
         }
+        let mut private_bytes = Zeroizing::new(private_exponent.to_bytes_le());
+        let d = DigUint::from_bytes_le(&private_bytes);
+        private_bytes.zeroize();
         Ok(RsaKeys {
+            e: to_dig(&public_exponent),
+            n: to_dig(&modulus),
+            d,
             public_exponent,
-            private_exponent: Zeroizing::new(private_exponent.to_u32_digits()),
             modulus,
         })
     }
@@ -187,27 +200,33 @@ impl RsaKeys {
 
     /// Decimal text of the private exponent (secret; for the storage format).
     pub fn private_exponent_text(&self) -> Zeroizing<String> {
-        Zeroizing::new(BigUint::from_slice(&self.private_exponent).to_str_radix(10))
+        Zeroizing::new(self.d.to_str_radix(10))
     }
 
-    /// Server side of §6.3: `C` decimal digits -> `K = C^d mod n` as decimal text.
+    /// Server side of §6.3: `C` decimal digits -> `K = C^d mod n` as decimal text
+    /// (`rsa::hazmat::rsa_decrypt_and_check`, blinded).
+    ///
+    /// # Errors
+    /// [`SecurityErrorKind::HandshakeRejected`] when `joined` is not a decimal number
+    /// smaller than the modulus.
     pub fn decrypt_key_text(&self, joined: &str) -> Result<Zeroizing<String>, SecurityError> {
         let rejected = |m: &str| SecurityError::new(SecurityErrorKind::HandshakeRejected, m);
         if joined.is_empty() || !joined.bytes().all(|b| b.is_ascii_digit()) {
             return Err(rejected("RSA key fragments are not a decimal number"));
         }
-        let c = BigUint::parse_bytes(joined.as_bytes(), 10)
+        let c = DigUint::parse_bytes(joined.as_bytes(), 10)
             .ok_or_else(|| rejected("RSA key fragments are not a decimal number"))?;
-        if c >= self.modulus {
+        if c >= self.n {
             return Err(rejected("RSA ciphertext is not smaller than the modulus"));
         }
-        let d = BigUint::from_slice(&self.private_exponent);
-        Ok(Zeroizing::new(c.modpow(&d, &self.modulus).to_str_radix(10)))
+        let m = rsa::hazmat::rsa_decrypt_and_check(self, Some(&mut OsRng), &c)
+            .map_err(|_| rejected("RSA decryption failed"))?;
+        Ok(Zeroizing::new(m.to_str_radix(10)))
     }
 
     /// `m^e mod n` (what a client does, §6.3).
     pub fn encrypt(&self, m: &BigUint) -> BigUint {
-        m.modpow(&self.public_exponent, &self.modulus)
+        raw_encrypt(m, &self.public_exponent, &self.modulus)
     }
 }
 
@@ -228,42 +247,44 @@ mod tests {
     use rand::SeedableRng;
 
     #[test]
-    fn primality_agrees_on_known_numbers() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        for p in [2u32, 3, 5, 7919, 104_729] {
-            assert!(is_probable_prime(&BigUint::from(p), 10, &mut rng), "{p}");
-        }
-        for c in [0u32, 1, 4, 561, 7917, 104_730] {
-            assert!(!is_probable_prime(&BigUint::from(c), 10, &mut rng), "{c}");
-        }
-        // 2^127 - 1 is prime, 2^128 + 1 is not.
-        let m127 = (BigUint::one() << 127u32) - 1u32;
-        assert!(is_probable_prime(&m127, 10, &mut rng));
-        let f7 = (BigUint::one() << 128u32) + 1u32;
-        assert!(!is_probable_prime(&f7, 10, &mut rng));
-    }
-
-    #[test]
     fn small_keys_encrypt_and_decrypt() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(42);
-        let keys = RsaKeys::generate_with(32, &mut rng);
+        let keys = RsaKeys::generate_with(512, &mut rng);
         assert_eq!(keys.public_exponent(), &BigUint::from(3u32));
+        assert_eq!(keys.modulus().bits(), 512);
         let m = BigUint::from(123_456_789u64);
         let c = keys.encrypt(&m);
+        assert_eq!(c, m.modpow(&BigUint::from(3u32), keys.modulus()));
         let back = keys.decrypt_key_text(&c.to_str_radix(10)).unwrap();
         assert_eq!(back.as_str(), "123456789");
         assert!(!format!("{keys:?}").contains(keys.private_exponent_text().as_str()));
         assert!(keys.decrypt_key_text("12a").is_err());
+        assert!(keys.decrypt_key_text("").is_err());
         assert!(keys
             .decrypt_key_text(&keys.modulus().to_str_radix(10))
             .is_err());
     }
 
     #[test]
+    fn loaded_keys_round_trip_through_their_numbers() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let made = RsaKeys::generate_with(512, &mut rng);
+        let d = BigUint::parse_bytes(made.private_exponent_text().as_bytes(), 10).unwrap();
+        let loaded =
+            RsaKeys::from_parts(made.public_exponent().clone(), d, made.modulus().clone()).unwrap();
+        let m = BigUint::from(987_654_321_123u64) << 200u32;
+        let c = made.encrypt(&m);
+        let back = loaded.decrypt_key_text(&c.to_str_radix(10)).unwrap();
+        assert_eq!(back.as_str(), m.to_str_radix(10));
+        let three = BigUint::from(3u32);
+        let err = RsaKeys::from_parts(three.clone(), three.clone(), BigUint::from(2u32));
+        assert_eq!(err.unwrap_err().kind(), SecurityErrorKind::InvalidKeyData);
+    }
+
+    #[test]
     fn full_size_keys_like_the_reference() {
         let keys = RsaKeys::generate();
-        // Two primes below 2^1040 each; without top-bit forcing n is ~2080 bits.
-        assert!(keys.modulus().bits() <= 2080 && keys.modulus().bits() > 2000);
+        assert_eq!(keys.modulus().bits(), 2080);
         let m = BigUint::from(177_438_110_100u64) << 700u32;
         let c = keys.encrypt(&m);
         let back = keys.decrypt_key_text(&c.to_str_radix(10)).unwrap();

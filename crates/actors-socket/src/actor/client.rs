@@ -7,26 +7,22 @@
 //! (every `recv` fails with the reason) until the last `SocketClient` is dropped.
 
 use super::link::CloudLink;
+use super::wait_queue::WaitQueue;
 use super::writer::{CancelSender, Enqueue, LinkWriter};
 use crate::error::{SocketError, SocketErrorKind};
 use crate::server::{OutboundMessage, SendOptions, SenderKey};
 use crate::types::{ClientId, Host};
 use actix::prelude::*;
 use actors_security::CipherKey;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-type Waiter = oneshot::Sender<Result<String, SocketError>>;
-
 /// The receive queue of one client.
 pub struct ClientActor {
     client_id: ClientId,
-    inbox: VecDeque<String>,
-    waiters: VecDeque<Waiter>,
-    capacity: usize,
+    inbox: WaitQueue<String>,
     /// Why the client was closed, once it is.
     closed: Option<String>,
 }
@@ -67,19 +63,8 @@ impl Handler<Deliver> for ClientActor {
         if self.closed.is_some() {
             return;
         }
-        let mut text = Ok(msg.0);
-        while let Some(w) = self.waiters.pop_front() {
-            match w.send(text) {
-                Ok(()) => return,
-                Err(back) => text = back,
-            }
-        }
-        if let Ok(text) = text {
-            if self.inbox.len() >= self.capacity {
-                self.inbox.pop_front();
-                tracing::warn!(client = %self.client_id, "receive queue full; oldest message dropped");
-            }
-            self.inbox.push_back(text);
+        if self.inbox.push(msg.0) {
+            tracing::warn!(client = %self.client_id, "receive queue full; oldest message dropped");
         }
     }
 }
@@ -87,30 +72,20 @@ impl Handler<Deliver> for ClientActor {
 impl Handler<Recv> for ClientActor {
     type Result = MessageResult<Recv>;
     fn handle(&mut self, _: Recv, _: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
         if let Some(reason) = &self.closed {
+            let (tx, rx) = oneshot::channel();
             let _ = tx.send(Err(SocketError::closed(reason.clone())));
             return MessageResult(rx);
         }
-        match self.inbox.pop_front() {
-            Some(text) => {
-                let _ = tx.send(Ok(text));
-            }
-            None => {
-                self.waiters.retain(|w| !w.is_closed());
-                self.waiters.push_back(tx);
-            }
-        }
-        MessageResult(rx)
+        MessageResult(self.inbox.pull())
     }
 }
 
 impl Handler<CloseClient> for ClientActor {
     type Result = ();
     fn handle(&mut self, msg: CloseClient, ctx: &mut Context<Self>) {
-        for w in self.waiters.drain(..) {
-            let _ = w.send(Err(SocketError::closed(msg.0.clone())));
-        }
+        self.inbox
+            .fail_waiters(|| SocketError::closed(msg.0.clone()));
         self.inbox.clear();
         self.closed = Some(msg.0);
         ctx.stop(); // restarted dormant while a `SocketClient` exists, else gone
@@ -160,9 +135,7 @@ impl SocketClient {
         let host = link.host();
         let actor = ClientActor {
             client_id,
-            inbox: VecDeque::new(),
-            waiters: VecDeque::new(),
-            capacity: capacity.max(1),
+            inbox: WaitQueue::new(capacity),
             closed: None,
         };
         let addr = actors_cloud::PanicSupervisor::start("ClientActor", move |_| actor);

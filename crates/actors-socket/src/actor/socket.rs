@@ -6,6 +6,7 @@ use super::client::SocketClient;
 use super::events::{SocketEvent, UsernameLookup};
 use super::link::{set_value, socket_events, CloudLink};
 use super::sky::SkyMemberLink;
+use super::wait_queue::WaitQueue;
 use super::writer::LinkWriter;
 use crate::error::SocketError;
 use crate::server::{
@@ -15,7 +16,7 @@ use crate::types::{now_centis, ClientId, PacketSize, SourceTag};
 use actix::prelude::*;
 use actors_cloud::{CloudEvent, EventKind, SkyHandle, SourceId};
 use futures_util::StreamExt;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
@@ -95,8 +96,7 @@ pub struct CloudSocket {
     links: Vec<Arc<dyn CloudLink>>,
     config: SocketConfig,
     clients: HashMap<(SourceTag, ClientId), SocketClient>,
-    backlog: VecDeque<Accepted>,
-    waiters: VecDeque<oneshot::Sender<Result<Accepted, SocketError>>>,
+    backlog: WaitQueue<Accepted>,
     events: broadcast::Sender<SocketEvent>,
     sky: Option<SkyHandle>,
     sky_tags: HashMap<SourceId, SourceTag>,
@@ -118,10 +118,9 @@ impl CloudSocket {
             protocols: HashMap::new(),
             created: now_centis(),
             links,
+            backlog: WaitQueue::new(config.accept_backlog),
             config,
             clients: HashMap::new(),
-            backlog: VecDeque::new(),
-            waiters: VecDeque::new(),
             events,
             sky: None,
             sky_tags: HashMap::new(),
@@ -221,19 +220,8 @@ impl CloudSocket {
                 username: username.clone(),
             }
         });
-        let mut item = Ok((client, username));
-        while let Some(w) = self.waiters.pop_front() {
-            match w.send(item) {
-                Ok(()) => return,
-                Err(back) => item = back,
-            }
-        }
-        if let Ok(item) = item {
-            if self.backlog.len() >= self.config.accept_backlog.max(1) {
-                self.backlog.pop_front();
-                tracing::warn!("accept backlog full; oldest pending client notification dropped");
-            }
-            self.backlog.push_back(item);
+        if self.backlog.push((client, username)) {
+            tracing::warn!("accept backlog full; oldest pending client notification dropped");
         }
     }
 
@@ -357,21 +345,12 @@ pub struct Accept;
 impl Handler<Accept> for CloudSocket {
     type Result = MessageResult<Accept>;
     fn handle(&mut self, _: Accept, _: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
         if self.is_done() {
+            let (tx, rx) = oneshot::channel();
             let _ = tx.send(Err(self.stopped_error()));
             return MessageResult(rx);
         }
-        match self.backlog.pop_front() {
-            Some(item) => {
-                let _ = tx.send(Ok(item));
-            }
-            None => {
-                self.waiters.retain(|w| !w.is_closed());
-                self.waiters.push_back(tx);
-            }
-        }
-        MessageResult(rx)
+        MessageResult(self.backlog.pull())
     }
 }
 

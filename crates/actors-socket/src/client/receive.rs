@@ -6,8 +6,9 @@
 //! characters); a packet beyond that is ignored like a lost one.
 
 use super::send::ClientSession;
-use crate::types::{Centis, FUTURE_WINDOW};
+use crate::types::Centis;
 use actors_security::encoding::client_decode as sprite_decode;
+use actors_security::replay::ClientReplayGuard;
 use std::collections::BTreeMap;
 
 /// Most packets of one message kept.
@@ -21,7 +22,7 @@ pub struct ClientReceiver {
     session: ClientSession,
     slots: BTreeMap<usize, String>,
     chars: usize,
-    last_activity: Centis,
+    guard: ClientReplayGuard,
     last_seen: [Option<String>; 4],
 }
 
@@ -33,26 +34,26 @@ impl ClientReceiver {
             session,
             slots: BTreeMap::new(),
             chars: 0,
-            last_activity: now,
+            guard: ClientReplayGuard::new(now),
             last_seen: Default::default(),
         }
     }
 
     /// The client's replay floor (`last_activity_id`).
     pub fn last_activity(&self) -> Centis {
-        self.last_activity
+        self.guard.last_activity_id()
     }
 
     /// Sets the replay floor (e.g. to replay a transcript with its recorded clock).
     pub fn set_last_activity(&mut self, floor: Centis) {
-        self.last_activity = floor;
+        self.guard.set_last_activity_id(floor);
     }
 
     /// What the sprite does at the start of a `recv` (§4 steps 2–3): raise the replay floor
     /// to ceil(100 × (now − 2 s)) in secure mode, and clear the received packets.
     pub fn begin_recv(&mut self, now: Centis) {
         if self.session.is_secure() {
-            self.last_activity = self.last_activity.max(now.saturating_sub(200));
+            self.guard.begin_recv(now);
         }
         self.clear();
     }
@@ -100,11 +101,9 @@ impl ClientReceiver {
                 let cut = content.len().checked_sub(15)?;
                 let (cipher_digits, salt_text) = (content.get(..cut)?, content.get(cut..)?);
                 let salt: Centis = salt_text.parse().ok()?;
-                if self.last_activity > salt || salt > now.saturating_add(FUTURE_WINDOW) {
-                    return None;
-                }
+                self.guard.check(salt, now).ok()?;
                 let plain = key.decrypt(&sprite_decode(cipher_digits), salt).ok()?;
-                self.last_activity = salt;
+                self.guard.accept(salt, now).ok()?;
                 plain
             }
         };

@@ -5,64 +5,7 @@
 //!
 //! [`ScratchClient::request`]: crate::ScratchClient::request
 
-/// JavaScript's `StrWhiteSpaceChar` (whitespace and line terminators).
-fn js_space(c: char) -> bool {
-    matches!(
-        c,
-        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200a}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202f}'
-                | '\u{205f}'
-                | '\u{3000}'
-                | '\u{feff}'
-    )
-}
-
-/// Whether `a` is numeric in Scratch's sense: not empty or whitespace-only, and
-/// JavaScript `Number(a)` is not NaN.
-pub fn is_scratch_numeric(a: &str) -> bool {
-    let t = a.trim_matches(js_space);
-    if t.is_empty() {
-        return false;
-    }
-    let b = t.as_bytes();
-    if b.len() > 2 && b[0] == b'0' {
-        let radix = match b[1] {
-            b'x' | b'X' => Some(16),
-            b'o' | b'O' => Some(8),
-            b'b' | b'B' => Some(2),
-            _ => None,
-        };
-        if let Some(radix) = radix {
-            return t[2..].chars().all(|c| c.is_digit(radix));
-        }
-    }
-    let s = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if s == "Infinity" {
-        return true;
-    }
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (mantissa, ""),
-    };
-    let digits = |x: &str| x.bytes().all(|c| c.is_ascii_digit());
-    if int.len() + frac.len() == 0 || !digits(int) || !digits(frac) {
-        return false;
-    }
-    match exponent {
-        None => true,
-        Some(e) => {
-            let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-            !e.is_empty() && digits(e)
-        }
-    }
-}
+pub use scratchcomm_wire::is_scratch_numeric;
 
 /// One argument as `[cloud requests] add argument (a)` appends it.
 pub fn serialize_argument(arg: &str) -> String {
@@ -93,33 +36,6 @@ pub fn serialize_request<S: AsRef<str>>(name: &str, args: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numeric_like_javascript() {
-        for yes in [
-            "5",
-            "5.0",
-            "-5",
-            " 5",
-            "1e5",
-            "0x1A",
-            "Infinity",
-            "-Infinity",
-            ".5",
-            "5.",
-            "+3",
-            "0b101",
-            "1E-3",
-        ] {
-            assert!(is_scratch_numeric(yes), "{yes}");
-        }
-        for no in [
-            "", "  ", "abc", "nan", "NaN", "true", "-0x1A", "1_000", "1e", ".", "5-", "0x",
-            "infinity",
-        ] {
-            assert!(!is_scratch_numeric(no), "{no}");
-        }
-    }
 
     #[test]
     fn sprite_serialization_vectors() {

@@ -8,9 +8,9 @@
 //! expired, the newcomer is refused ([`Rejection::TableFull`]) instead.
 
 use super::events::InboundLimits;
-use super::replay::ReplayGuard;
 use crate::error::Rejection;
 use crate::types::{Centis, ClientId, Host, SourceTag};
+use actors_security::replay::ServerReplayGuard;
 use actors_security::CipherKey;
 use std::collections::{HashMap, VecDeque};
 
@@ -20,7 +20,7 @@ pub struct SecureState {
     /// The connection key.
     pub key: CipherKey,
     /// Per-client replay guard.
-    pub guard: ReplayGuard,
+    pub guard: ServerReplayGuard,
     /// The rest of the current message is dropped: one of its packets was rejected as a
     /// replay, so it can no longer arrive whole. Cleared by its last packet.
     pub discarding: bool,
@@ -28,7 +28,7 @@ pub struct SecureState {
 
 impl SecureState {
     /// A secure client with `key`, accepting salts from `guard` on.
-    pub fn new(key: CipherKey, guard: ReplayGuard) -> Self {
+    pub fn new(key: CipherKey, guard: ServerReplayGuard) -> Self {
         SecureState {
             key,
             guard,
@@ -261,7 +261,7 @@ mod tests {
     fn secure() -> ClientState {
         let key = CipherKey::from_key_text("123456789");
         ClientState::new(
-            Some(SecureState::new(key, ReplayGuard::new(0))),
+            Some(SecureState::new(key, ServerReplayGuard::new(0))),
             0,
             Host::Scratch,
         )

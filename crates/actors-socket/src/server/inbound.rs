@@ -10,10 +10,10 @@
 use super::clients::{ClientState, ClientTable, SecureState};
 use super::events::{InboundEvent, InboundLimits, KeyExchange, NewClient, Update};
 use super::fragments::FragmentStore;
-use super::replay::ReplayGuard;
 use crate::error::Rejection;
-use crate::types::{Centis, ClientId, FUTURE_WINDOW};
+use crate::types::{Centis, ClientId};
 use actors_security::encoding::server_decode;
+use actors_security::replay::{check_connect_salt, ServerReplayGuard};
 use actors_security::CipherKey;
 use std::sync::Arc;
 
@@ -213,7 +213,8 @@ impl ServerProtocol {
         else {
             return Err(Rejection::Malformed("not a secure client"));
         };
-        if let Err(r) = guard.check(salt, body, now) {
+        if let Err(e) = guard.check(salt, body, now) {
+            let r = Rejection::from_salt_refusal(&e);
             if r == Rejection::Replayed {
                 self.drop_message(cid, more);
             }
@@ -313,12 +314,8 @@ impl ServerProtocol {
         let salt: Centis = salt_text
             .parse()
             .map_err(|_| Rejection::Malformed("salt"))?;
-        if salt <= self.created || self.clients.last_connect(cid).is_some_and(|l| salt <= l) {
-            return Err(Rejection::StaleSalt);
-        }
-        if salt >= now.saturating_add(FUTURE_WINDOW) {
-            return Err(Rejection::FutureSalt);
-        }
+        check_connect_salt(salt, self.created, self.clients.last_connect(cid), now)
+            .map_err(|e| Rejection::from_salt_refusal(&e))?;
         if ids.is_empty() || ids.len() % 5 != 0 {
             return Err(Rejection::Malformed("fragment id list is not 5-digit ids"));
         }
@@ -332,6 +329,6 @@ impl ServerProtocol {
             .map_err(Rejection::Handshake)?;
         self.fragments.remove(cid, &fids);
         self.clients.remember_connect(cid, salt);
-        Ok(SecureState::new(key, ReplayGuard::new(salt)))
+        Ok(SecureState::new(key, ServerReplayGuard::new(salt)))
     }
 }

@@ -149,7 +149,14 @@ fn lag_is_counted_and_triggers_a_full_resend() {
 fn custom_and_unknown_events_change_nothing() {
     let mut s = ConnectionStatus::attached();
     assert_eq!(
-        s.observe(&ev(EventKind::Custom("hello".into()), "x", Some("1"))),
+        s.observe(&ev(
+            EventKind::Custom {
+                name: "hello".into(),
+                values: vec!["1".into()]
+            },
+            "x",
+            Some("1")
+        )),
         Update::Nothing
     );
     assert_eq!(

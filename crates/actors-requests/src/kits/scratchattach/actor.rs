@@ -44,7 +44,7 @@ struct Write {
     served: Option<Waiting>,
 }
 
-/// The actor. Use it through [`SaBot`].
+/// The actor. Use it through [`SaBot`](super::SaBot).
 pub struct SaHandler {
     protocol: SaProtocol,
     dispatcher: SaDispatcher,
@@ -355,7 +355,7 @@ impl Handler<CloudEvent> for SaHandler {
     }
 }
 
-/// Send a server push to every sprite of the room (see [`SaBot::send`]).
+/// Send a server push to every sprite of the room (see [`SaBot::send`](super::SaBot::send)).
 #[derive(Message)]
 #[rtype(result = "Result<String, RequestError>")]
 pub struct SaPush(pub SaReply);

@@ -86,9 +86,7 @@ impl CloudSocket {
             .clone()
             .err()
             .unwrap_or_else(|| SocketError::closed("socket stopped"));
-        for w in self.waiters.drain(..) {
-            let _ = w.send(Err(err.clone()));
-        }
+        self.backlog.fail_waiters(|| err.clone());
         self.backlog.clear();
         self.writers.clear();
         let _ = self.life.stopped.send(Some(reason));
