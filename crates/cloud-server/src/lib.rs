@@ -179,6 +179,7 @@
 //! The same lock orders the changes a room records for its store ([`room::Variables`]).
 
 pub mod admission;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod inbound;
@@ -194,6 +195,7 @@ mod state;
 pub mod store;
 mod tls;
 
+pub use cluster::{RedisConfig, RedisHealth};
 pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};

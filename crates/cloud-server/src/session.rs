@@ -183,6 +183,12 @@ pub(crate) async fn run(
                         .charge(message_count(&text), text.len(), now)
                         .map(tokio::time::Instant::from_std);
                 }
+                if let (None, Some(cluster)) = (client.project(), &shared.cluster) {
+                    // Multi-node: the room must be in step with Redis before the join dump.
+                    if let Some(project) = handshake_project(&text) {
+                        cluster.ensure_room(&project).await;
+                    }
+                }
                 let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
                 if client.project().is_some() {
                     keepalive.on_handshake();
@@ -322,6 +328,14 @@ impl Writer<'_> {
             }
         }
     }
+}
+
+/// The room a handshake frame asks for (read as the protocol reads it), if it is one.
+fn handshake_project(text: &str) -> Option<String> {
+    let msg = crate::message::Incoming::parse(text).ok()?;
+    (msg.method() == "handshake")
+        .then(|| crate::message::room_id(msg.get("project_id")))
+        .flatten()
 }
 
 fn protocol_error(e: &ProtocolError) -> End {

@@ -1,0 +1,262 @@
+//! Multi-node mode over a real redis-server on loopback (test_support::Redis): sets through
+//! any node reach every node's clients in one order, join dumps are complete on any node,
+//! variables survive every node, and Redis restarting under load is survived.
+
+use super::support::*;
+use scratchcomm_server::{CloudServer, Limits, ServerConfig};
+use std::time::Duration;
+use test_support::Redis;
+
+async fn node(redis: &Redis) -> CloudServer {
+    node_with(redis, ServerConfig::default()).await
+}
+
+async fn node_with(redis: &Redis, config: ServerConfig) -> CloudServer {
+    let server = CloudServer::start(config.with_redis(redis.url()))
+        .await
+        .expect("node starts");
+    up(&server).await;
+    server
+}
+
+/// Wait until the node reaches Redis.
+async fn up(server: &CloudServer) {
+    eventually("the node reaches Redis", || {
+        server.state().redis_health().is_some_and(|h| h.up)
+    })
+    .await;
+}
+
+fn value_of(server: &CloudServer, project: &str, name: &str) -> Option<String> {
+    server
+        .variables(project)?
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+/// GET /health: the status code and the body.
+async fn health(server: &CloudServer) -> (u16, serde_json::Value) {
+    let url = format!("http://{}/health", server.local_addr());
+    let mut response = tokio::time::timeout(WAIT, awc::Client::new().get(url).send())
+        .await
+        .expect("health in time")
+        .expect("health answers");
+    let body = response.body().await.expect("health body");
+    (
+        response.status().as_u16(),
+        serde_json::from_slice(&body).unwrap(),
+    )
+}
+
+#[actix_rt::test]
+async fn sets_through_three_nodes_reach_every_client_in_one_order() {
+    let Some(redis) = Redis::start() else { return };
+    let nodes = [node(&redis).await, node(&redis).await, node(&redis).await];
+    let mut observers = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        observers.push(Ws::join(&n.url(), "7", &format!("watch{i}")).await);
+    }
+    let mut senders = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        senders.push(Ws::join(&n.url(), "7", &format!("send{i}")).await);
+    }
+    const EACH: usize = 40;
+    // Interleave the senders so the room's order mixes the three nodes.
+    for k in 0..EACH {
+        for (i, s) in senders.iter_mut().enumerate() {
+            s.send(&set(&format!("v{i}"), &k.to_string())).await;
+        }
+    }
+    let mut seen = Vec::new();
+    for o in observers.iter_mut() {
+        let mut got = Vec::new();
+        for _ in 0..3 * EACH {
+            got.push(o.text().await);
+        }
+        seen.push(got);
+    }
+    assert_eq!(seen[0], seen[1], "node 1 and node 2 saw different orders");
+    assert_eq!(seen[0], seen[2], "node 1 and node 3 saw different orders");
+    for i in 0..3 {
+        let mine: Vec<&String> = seen[0]
+            .iter()
+            .filter(|m| m.contains(&format!("☁ v{i}\"")))
+            .collect();
+        let expected: Vec<String> = (0..EACH)
+            .map(|k| set_out(&format!("v{i}"), &k.to_string()))
+            .collect();
+        assert_eq!(
+            mine,
+            expected.iter().collect::<Vec<_>>(),
+            "sender {i} out of its own order"
+        );
+    }
+    // A sender gets the others' sets, never its own.
+    let got = senders[0].sync().await;
+    assert!(got.iter().all(|m| !m.contains("☁ v0\"")), "{got:?}");
+    for n in nodes {
+        n.stop().await;
+    }
+}
+
+#[actix_rt::test]
+async fn join_dumps_are_complete_on_any_node_and_survive_every_node() {
+    let Some(redis) = Redis::start() else { return };
+    let one = node(&redis).await;
+    let two = node(&redis).await;
+    let mut a = Ws::join(&one.url(), "3", "a").await;
+    a.send(&set("x", "1")).await;
+    a.send(&set("s", "\"007\"")).await;
+    a.send(&set("x", "2")).await;
+    eventually("node 1 applied its sets from Redis", || {
+        value_of(&one, "3", "☁ x").as_deref() == Some("2")
+    })
+    .await;
+    let mut b = Ws::join(&two.url(), "3", "b").await;
+    let dump = b.frame().await;
+    assert_eq!(
+        dump,
+        format!("{}\n{}", set_out("s", "\"007\""), set_out("x", "2")),
+        "the dump on node 2 has every variable set through node 1"
+    );
+    // Kill every node (dropped without a clean stop), then start one: nothing is lost.
+    drop((a, b));
+    drop(one);
+    drop(two);
+    let three = node(&redis).await;
+    let mut c = Ws::join(&three.url(), "3", "c").await;
+    assert_eq!(
+        c.frame().await,
+        format!("{}\n{}", set_out("s", "\"007\""), set_out("x", "2"))
+    );
+    three.stop().await;
+}
+
+#[actix_rt::test]
+async fn limits_hold_across_nodes() {
+    let Some(redis) = Redis::start() else { return };
+    let limits = Limits {
+        max_clients_per_room: 2,
+        max_variables_per_room: 2,
+        ..Limits::default()
+    };
+    let config = || ServerConfig::default().with_limits(limits.clone());
+    let one = node_with(&redis, config()).await;
+    let two = node_with(&redis, config()).await;
+    let mut a = Ws::join(&one.url(), "5", "a").await;
+    let mut b = Ws::join(&two.url(), "5", "b").await;
+    a.sync().await;
+    b.sync().await;
+    // A third client on either node finds the room full (4000).
+    let mut c = Ws::join(&two.url(), "5", "c").await;
+    assert_eq!(c.close_code().await, Some(4000));
+    // Two variables through node 1; node 2, which holds them too, closes the client that
+    // adds a third (4000). (Redis's own check, for a node that has not seen them yet, is
+    // the publish script's.)
+    a.send(&set("p", "1")).await;
+    a.send(&set("q", "2")).await;
+    assert_eq!(b.text().await, set_out("p", "1"));
+    assert_eq!(b.text().await, set_out("q", "2"));
+    b.send(&set("r", "3")).await;
+    assert_eq!(b.close_code().await, Some(4000));
+    // Its place is free again, on either node.
+    let mut d = Ws::join(&one.url(), "5", "d").await;
+    assert_eq!(
+        d.frame().await,
+        format!("{}\n{}", set_out("p", "1"), set_out("q", "2"))
+    );
+    one.stop().await;
+    two.stop().await;
+}
+
+#[actix_rt::test]
+async fn redis_restarted_under_load_is_reported_and_resynchronised() {
+    let Some(mut redis) = Redis::start() else {
+        return;
+    };
+    let one = node(&redis).await;
+    let two = node(&redis).await;
+    let (code, body) = health(&one).await;
+    assert_eq!((code, body["redis"]["status"].as_str()), (200, Some("up")));
+    let url_one = one.url();
+    let mut a = Ws::join(&one.url(), "9", "a").await;
+    let mut b = Ws::join(&two.url(), "9", "b").await;
+    a.sync().await;
+    b.sync().await;
+    // Load: a client on node 1 keeps setting a counter while Redis goes away and returns.
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let load = actix_rt::spawn(async move {
+        let mut ws = Ws::join(&url_one, "9", "load").await;
+        let mut sent = 0u32;
+        while stop_rx.try_recv().is_err() && sent < 20_000 {
+            ws.send(&set("load", &sent.to_string())).await;
+            sent += 1;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        ws.sync().await;
+        sent
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    redis.kill();
+    eventually("node 1 reports the outage", || {
+        one.state().redis_health().is_some_and(|h| !h.up)
+    })
+    .await;
+    let (code, body) = health(&one).await;
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(body["redis"]["status"], "down");
+    // Alone, each node keeps serving its own clients.
+    a.send(&set("during", "1")).await;
+    eventually("node 2 notices too", || {
+        two.state().redis_health().is_some_and(|h| !h.up)
+    })
+    .await;
+    b.send(&set("other", "2")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    redis.restart();
+    up(&one).await;
+    up(&two).await;
+    stop_tx.send(()).unwrap();
+    let sent = load.await.unwrap();
+    assert!(sent > 0);
+    let last = (sent - 1).to_string();
+    eventually("both nodes agree on every variable", || {
+        // Sorted: variables created during the outage were created in another order.
+        let sorted = |v: Option<Vec<(String, String)>>| {
+            v.map(|mut v| {
+                v.sort();
+                v
+            })
+        };
+        let (x, y) = (sorted(one.variables("9")), sorted(two.variables("9")));
+        let done = x.is_some()
+            && x == y
+            && value_of(&one, "9", "☁ load").as_deref() == Some(last.as_str());
+        if !done {
+            eprintln!("{x:?}\n{y:?} last={last}");
+        }
+        done
+    })
+    .await;
+    assert_eq!(value_of(&two, "9", "☁ during").as_deref(), Some("1"));
+    assert_eq!(value_of(&one, "9", "☁ other").as_deref(), Some("2"));
+    // The clients got what the other node did meanwhile, and sets flow again.
+    let got_a = a.sync().await;
+    assert!(got_a.contains(&set_out("other", "2")), "{got_a:?}");
+    let got_b = b.sync().await;
+    assert!(got_b.contains(&set_out("during", "1")), "{got_b:?}");
+    a.send(&set("after", "3")).await;
+    loop {
+        if b.text().await == set_out("after", "3") {
+            break;
+        }
+    }
+    let (code, body) = health(&two).await;
+    assert_eq!(
+        (code, body["redis"]["unpublished"].as_u64()),
+        (200, Some(0))
+    );
+    one.stop().await;
+    two.stop().await;
+}
