@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::scripts::{
-    key, parse, project_of, timed, Lost, HEARTBEAT, MAX_BATCH, NODE_PREFIX, OTHERS, PUBLISH,
+    self, key, parse, project_of, timed, Lost, HEARTBEAT, MAX_BATCH, NODE_PREFIX, OTHERS, PUBLISH,
     SNAPSHOT,
 };
 use super::sync::{Remote, RoomSync, Step};
@@ -147,7 +147,7 @@ impl Link {
             timed(sink.subscribe(channels)).await?;
         }
         let mut conn = Conn { cmd, sink, stream };
-        self.heartbeat(&mut conn).await?;
+        scripts::heartbeat(&mut conn.cmd, &self.node).await?;
         // From now on sets go to Redis (queued behind what we republish now).
         let kept = {
             let mut gate = shared.gate();
@@ -172,7 +172,7 @@ impl Link {
             }
         }
         for (project, clients) in self.rooms.local_member_counts() {
-            self.write_members(&mut conn, &project, clients).await?;
+            scripts::write_members(&mut conn.cmd, &self.node, &project, clients).await?;
         }
         let projects: Vec<String> = self.syncs.keys().cloned().collect();
         for project in &projects {
@@ -208,7 +208,7 @@ impl Link {
                     Some(cmd) => self.on_command(shared, conn, cmd, rx).await,
                     None => return None,
                 },
-                _ = beat.tick() => self.heartbeat(conn).await,
+                _ = beat.tick() => scripts::heartbeat(&mut conn.cmd, &self.node).await,
             };
             if let Err(lost) = result {
                 return Some(lost);
@@ -268,7 +268,9 @@ impl Link {
             match cmd {
                 Command::Ensure { project, done } => {
                     if self.syncs.contains_key(&project) {
-                        let others = self.others(conn, &project).await?;
+                        let others =
+                            scripts::others(&mut conn.cmd, &self.scripts[1], &self.node, &project)
+                                .await?;
                         self.rooms.set_remote_members(&project, others);
                     } else {
                         timed(conn.sink.subscribe(key(&project, "c"))).await?;
@@ -278,7 +280,7 @@ impl Link {
                     let _ = done.send(());
                 }
                 Command::Members { project, clients } => {
-                    self.write_members(conn, &project, clients).await?
+                    scripts::write_members(&mut conn.cmd, &self.node, &project, clients).await?
                 }
                 Command::Publish { .. } => unreachable!("sets are taken above"),
             }
@@ -381,49 +383,6 @@ impl Link {
             }
         }
         Ok(())
-    }
-
-    async fn others(&self, conn: &mut Conn, project: &str) -> Result<usize, Lost> {
-        timed(
-            self.scripts[1]
-                .key(key(project, "n"))
-                .arg(&self.node)
-                .arg(NODE_PREFIX)
-                .invoke_async(&mut conn.cmd),
-        )
-        .await
-    }
-
-    async fn write_members(
-        &self,
-        conn: &mut Conn,
-        project: &str,
-        clients: usize,
-    ) -> Result<(), Lost> {
-        let mut cmd = if clients == 0 {
-            redis::cmd("HDEL")
-        } else {
-            redis::cmd("HSET")
-        };
-        cmd.arg(key(project, "n")).arg(&self.node);
-        if clients > 0 {
-            cmd.arg(clients);
-        }
-        timed(cmd.query_async::<Value>(&mut conn.cmd))
-            .await
-            .map(drop)
-    }
-
-    async fn heartbeat(&self, conn: &mut Conn) -> Result<(), Lost> {
-        let ttl = (HEARTBEAT * 3).as_millis() as u64;
-        let mut set = redis::cmd("SET");
-        set.arg(format!("{NODE_PREFIX}{}", self.node))
-            .arg(1)
-            .arg("PX")
-            .arg(ttl);
-        timed(set.query_async::<Value>(&mut conn.cmd))
-            .await
-            .map(drop)
     }
 
     fn apply(&self, project: &str, client: u64, name: &str, value: &str, unless_equal: bool) {

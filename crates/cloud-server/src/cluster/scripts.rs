@@ -6,6 +6,8 @@
 //! last sequence number), `scratchcomm:{P}:n` (hash: node → its clients in the room),
 //! channel `scratchcomm:{P}:c`; `scratchcomm:node:NODE` lives while the node does.
 
+use redis::aio::MultiplexedConnection;
+use redis::{Script, Value};
 use scratchcomm_wire::CloudValue;
 use serde_json::value::RawValue;
 use std::time::Duration;
@@ -58,6 +60,53 @@ pub(super) fn key(project: &str, what: &str) -> String {
 /// The project of a room's channel name.
 pub(super) fn project_of(channel: &str) -> Option<&str> {
     channel.strip_prefix("scratchcomm:{")?.strip_suffix("}:c")
+}
+
+/// Clients of the room of `project` on the other live nodes (`others` is the OTHERS script).
+pub(super) async fn others(
+    conn: &mut MultiplexedConnection,
+    others: &Script,
+    node: &str,
+    project: &str,
+) -> Result<usize, Lost> {
+    timed(
+        others
+            .key(key(project, "n"))
+            .arg(node)
+            .arg(NODE_PREFIX)
+            .invoke_async(conn),
+    )
+    .await
+}
+
+/// Record that `node` has `clients` clients in the room of `project`.
+pub(super) async fn write_members(
+    conn: &mut MultiplexedConnection,
+    node: &str,
+    project: &str,
+    clients: usize,
+) -> Result<(), Lost> {
+    let mut cmd = if clients == 0 {
+        redis::cmd("HDEL")
+    } else {
+        redis::cmd("HSET")
+    };
+    cmd.arg(key(project, "n")).arg(node);
+    if clients > 0 {
+        cmd.arg(clients);
+    }
+    timed(cmd.query_async::<Value>(conn)).await.map(drop)
+}
+
+/// Say that `node` lives (for three heartbeat periods); also checks that Redis answers.
+pub(super) async fn heartbeat(conn: &mut MultiplexedConnection, node: &str) -> Result<(), Lost> {
+    let ttl = (HEARTBEAT * 3).as_millis() as u64;
+    let mut set = redis::cmd("SET");
+    set.arg(format!("{NODE_PREFIX}{node}"))
+        .arg(1)
+        .arg("PX")
+        .arg(ttl);
+    timed(set.query_async::<Value>(conn)).await.map(drop)
 }
 
 /// A name and value as stored in Redis (JSON texts), read back with the protocol's rules.
