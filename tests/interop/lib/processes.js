@@ -109,11 +109,11 @@ function words(s) {
  * `dev` = the dev-only Node relay). It must print `listening on ws://...` as its first line.
  * Or $INTEROP_SERVER_URL to use a running server. Returns {url, proc}.
  */
-async function startServer(env = process.env) {
+async function startServer(env = process.env, extraArgs = [], label = 'server') {
     if (env.INTEROP_SERVER_URL) return { url: env.INTEROP_SERVER_URL, proc: null };
     let cmd = env.INTEROP_SERVER_CMD || DEFAULTS.server;
     if (cmd === 'dev') cmd = `${process.execPath} ${path.join(INTEROP_DIR, 'dev', 'relay.js')} --port 0`;
-    const proc = new Proc('server', words(cmd));
+    const proc = new Proc(label, [...words(cmd), ...extraArgs]);
     try {
         const m = await proc.waitForLine(/listening on (ws:\/\/\S+)/, START_TIMEOUT_MS);
         return { url: m[1], proc };
@@ -159,4 +159,33 @@ async function startBot({ url, projectId, security, packetSize }, env = process.
     return { publicData, proc };
 }
 
-module.exports = { startServer, startBot, Proc, REPO_ROOT };
+/** A free loopback TCP port (bound once, then released). */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = require('node:net').createServer();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+/**
+ * Starts `redis-server` (Debian package redis-server) on a free loopback port without
+ * persistence, for the multi-node case. Returns {url, proc}.
+ */
+async function startRedis() {
+    const port = await freePort();
+    const proc = new Proc('redis', ['redis-server', '--port', String(port), '--bind', '127.0.0.1',
+        '--save', '', '--appendonly', 'no']);
+    try {
+        await proc.waitForLine(/Ready to accept connections/, 20000);
+    } catch (err) {
+        await proc.stop();
+        throw new Error(`${err.message}\n${proc.describe()}`);
+    }
+    return { url: `redis://127.0.0.1:${port}/`, proc };
+}
+
+module.exports = { startServer, startBot, startRedis, Proc, REPO_ROOT };
