@@ -36,6 +36,7 @@ use crate::error::ServerError;
 use crate::outbox::ChannelOutbox;
 use crate::room::{ClientId, Relay, Rooms};
 
+mod alone;
 mod link;
 mod scripts;
 pub mod sync;

@@ -23,13 +23,13 @@ use crate::outbox::ChannelOutbox;
 use crate::room::Rooms;
 
 pub(super) struct Link {
-    client: redis::Client,
-    described: String,
-    node: String,
-    rooms: Arc<Rooms<ChannelOutbox>>,
-    max_variables: usize,
-    syncs: HashMap<String, RoomSync>,
-    scripts: [Script; 3],
+    pub(super) client: redis::Client,
+    pub(super) described: String,
+    pub(super) node: String,
+    pub(super) rooms: Arc<Rooms<ChannelOutbox>>,
+    pub(super) max_variables: usize,
+    pub(super) syncs: HashMap<String, RoomSync>,
+    pub(super) scripts: [Script; 3],
 }
 
 struct Conn {
@@ -95,46 +95,6 @@ impl Link {
         }
     }
 
-    fn down(&mut self, shared: &Shared, why: Lost) {
-        shared.gate().up = false;
-        for sync in self.syncs.values_mut() {
-            sync.reset();
-        }
-        let mut status = shared.status();
-        if status.up || status.error.as_deref() == Some("not connected yet") {
-            tracing::error!(redis = %self.described, error = %why, "Redis unreachable: serving local clients alone, will resynchronise");
-            *status = Status {
-                up: false,
-                since: Instant::now(),
-                error: Some(why),
-            };
-        } else {
-            status.error = Some(why);
-        }
-    }
-
-    /// A command while Redis is away.
-    fn alone(&mut self, shared: &Shared, cmd: Command) {
-        match cmd {
-            Command::Publish {
-                project,
-                client,
-                name_json,
-                value_json,
-            } => {
-                self.apply(&project, client, &name_json, &value_json, false);
-                shared
-                    .gate()
-                    .unpublished
-                    .record(&project, &name_json, &value_json);
-            }
-            Command::Ensure { done, .. } => {
-                let _ = done.send(());
-            }
-            Command::Members { .. } => {} // all counts are written again on reconnect
-        }
-    }
-
     async fn connect(&mut self, shared: &Shared) -> Result<Conn, Lost> {
         let mut cmd = timed(self.client.get_multiplexed_async_connection()).await?;
         let (mut sink, stream) = timed(self.client.get_async_pubsub()).await?.split();
@@ -158,7 +118,7 @@ impl Link {
         for (project, vars) in kept {
             let mut pipe = redis::pipe();
             for (name, value) in &vars {
-                self.add_publish(&mut pipe, &project, 0, true, name, value);
+                self.publish_into(&mut pipe, &project, 0, true, (name, value));
             }
             republished += vars.len();
             if let Err(e) = timed(pipe.query_async::<Value>(&mut conn.cmd)).await {
@@ -243,7 +203,7 @@ impl Link {
         if !sets.is_empty() {
             let mut pipe = redis::pipe();
             for (project, client, name, value) in &sets {
-                self.add_publish(&mut pipe, project, *client, false, name, value);
+                self.publish_into(&mut pipe, project, *client, false, (name, value));
             }
             if let Err(e) = timed(pipe.query_async::<Value>(&mut conn.cmd)).await {
                 // Maybe applied by Redis, maybe not: apply here and keep them, as in an outage.
@@ -273,14 +233,13 @@ impl Link {
                                 .await?;
                         self.rooms.set_remote_members(&project, others);
                     } else {
-                        timed(conn.sink.subscribe(key(&project, "c"))).await?;
-                        self.syncs.insert(project.clone(), RoomSync::loading());
-                        self.snapshot(conn, &project).await?;
+                        self.follow(conn, &project, true).await?;
                     }
                     let _ = done.send(());
                 }
                 Command::Members { project, clients } => {
-                    scripts::write_members(&mut conn.cmd, &self.node, &project, clients).await?
+                    scripts::write_members(&mut conn.cmd, &self.node, &project, clients).await?;
+                    self.follow(conn, &project, clients > 0).await?;
                 }
                 Command::Publish { .. } => unreachable!("sets are taken above"),
             }
@@ -288,27 +247,21 @@ impl Link {
         Ok(())
     }
 
-    fn add_publish(
-        &self,
-        pipe: &mut redis::Pipeline,
-        project: &str,
-        client: u64,
-        republished: bool,
-        name: &str,
-        value: &str,
-    ) {
-        let body = Remote::body(&self.node, client, republished, name, value);
-        pipe.cmd("EVALSHA")
-            .arg(self.scripts[0].get_hash())
-            .arg(2)
-            .arg(key(project, "v"))
-            .arg(key(project, "seq"))
-            .arg(key(project, "c"))
-            .arg(name)
-            .arg(value)
-            .arg(body)
-            .arg(self.max_variables)
-            .ignore();
+    /// Follow the room of `project` (subscribe, then snapshot) while this node has clients
+    /// in it, and stop following it when it has none: a node only receives the traffic of
+    /// rooms it serves. A room no longer followed keeps its variables here; they are
+    /// brought up to date by the snapshot when a client joins it again.
+    async fn follow(&mut self, conn: &mut Conn, project: &str, wanted: bool) -> Result<(), Lost> {
+        let following = self.syncs.contains_key(project);
+        if wanted && !following {
+            timed(conn.sink.subscribe(key(project, "c"))).await?;
+            self.syncs.insert(project.to_owned(), RoomSync::loading());
+            self.snapshot(conn, project).await?;
+        } else if !wanted && following {
+            timed(conn.sink.unsubscribe(key(project, "c"))).await?;
+            self.syncs.remove(project);
+        }
+        Ok(())
     }
 
     async fn on_message(&mut self, conn: &mut Conn, msg: &redis::Msg) -> Result<(), Lost> {
@@ -318,11 +271,15 @@ impl Link {
         let remote = std::str::from_utf8(msg.get_payload_bytes())
             .ok()
             .and_then(Remote::parse);
-        let (Some(remote), Some(sync)) = (remote, self.syncs.get_mut(&project)) else {
+        let Some(remote) = remote else {
             tracing::warn!(
                 channel = msg.get_channel_name(),
                 "ignoring a message this server did not write"
             );
+            return Ok(());
+        };
+        // A room just left may still have messages in flight.
+        let Some(sync) = self.syncs.get_mut(&project) else {
             return Ok(());
         };
         let steps = sync.on_remote(remote);
@@ -385,10 +342,23 @@ impl Link {
         Ok(())
     }
 
-    fn apply(&self, project: &str, client: u64, name: &str, value: &str, unless_equal: bool) {
-        if let Some((name, value)) = parse(name, value) {
-            self.rooms
-                .apply_remote(project, client, name, value, unless_equal);
-        }
+    fn publish_into(
+        &self,
+        pipe: &mut redis::Pipeline,
+        project: &str,
+        client: u64,
+        again: bool,
+        (name, value): (&str, &str),
+    ) {
+        let body = Remote::body(&self.node, client, again, name, value);
+        let hash = self.scripts[0].get_hash();
+        scripts::add_publish(
+            pipe,
+            hash,
+            project,
+            (name, value),
+            &body,
+            self.max_variables,
+        );
     }
 }

@@ -62,6 +62,29 @@ pub(super) fn project_of(channel: &str) -> Option<&str> {
     channel.strip_prefix("scratchcomm:{")?.strip_suffix("}:c")
 }
 
+/// Add one PUBLISH script call (by its hash) to `pipe`; its reply is ignored (0 when the
+/// room's variable limit refused a new name).
+pub(super) fn add_publish(
+    pipe: &mut redis::Pipeline,
+    script: &str,
+    project: &str,
+    (name, value): (&str, &str),
+    body: &str,
+    max_variables: usize,
+) {
+    pipe.cmd("EVALSHA")
+        .arg(script)
+        .arg(2)
+        .arg(key(project, "v"))
+        .arg(key(project, "seq"))
+        .arg(key(project, "c"))
+        .arg(name)
+        .arg(value)
+        .arg(body)
+        .arg(max_variables)
+        .ignore();
+}
+
 /// Clients of the room of `project` on the other live nodes (`others` is the OTHERS script).
 pub(super) async fn others(
     conn: &mut MultiplexedConnection,

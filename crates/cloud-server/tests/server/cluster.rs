@@ -12,9 +12,11 @@ async fn node(redis: &Redis) -> CloudServer {
 }
 
 async fn node_with(redis: &Redis, config: ServerConfig) -> CloudServer {
-    let server = CloudServer::start(config.with_redis(redis.url()))
-        .await
-        .expect("node starts");
+    let config = match config.redis {
+        Some(_) => config,
+        None => config.with_redis(redis.url()),
+    };
+    let server = CloudServer::start(config).await.expect("node starts");
     up(&server).await;
     server
 }
@@ -60,6 +62,11 @@ async fn sets_through_three_nodes_reach_every_client_in_one_order() {
     let mut senders = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         senders.push(Ws::join(&n.url(), "7", &format!("send{i}")).await);
+    }
+    // A pong after the handshake means the client has joined (its session handles the
+    // handshake, waiting for the room's snapshot, before it reads the ping).
+    for ws in observers.iter_mut().chain(senders.iter_mut()) {
+        ws.sync().await;
     }
     const EACH: usize = 40;
     // Interleave the senders so the room's order mixes the three nodes.
@@ -120,6 +127,29 @@ async fn join_dumps_are_complete_on_any_node_and_survive_every_node() {
         format!("{}\n{}", set_out("s", "\"007\""), set_out("x", "2")),
         "the dump on node 2 has every variable set through node 1"
     );
+    // Node 2 stops following the room when its last client leaves; a client joining it
+    // later still gets the room as it is now.
+    b.close().await;
+    eventually("node 2 has no client left", || {
+        two.state().client_count("3") == 0
+    })
+    .await;
+    a.send(&set("x", "3")).await;
+    eventually("node 1 applied it", || {
+        value_of(&one, "3", "☁ x").as_deref() == Some("3")
+    })
+    .await;
+    let mut b = Ws::join(&two.url(), "3", "b2").await;
+    assert_eq!(
+        b.frame().await,
+        format!("{}\n{}", set_out("s", "\"007\""), set_out("x", "3"))
+    );
+    a.send(&set("x", "4")).await;
+    assert_eq!(
+        b.text().await,
+        set_out("x", "4"),
+        "and it follows the room again"
+    );
     // Kill every node (dropped without a clean stop), then start one: nothing is lost.
     drop((a, b));
     drop(one);
@@ -128,7 +158,7 @@ async fn join_dumps_are_complete_on_any_node_and_survive_every_node() {
     let mut c = Ws::join(&three.url(), "3", "c").await;
     assert_eq!(
         c.frame().await,
-        format!("{}\n{}", set_out("s", "\"007\""), set_out("x", "2"))
+        format!("{}\n{}", set_out("s", "\"007\""), set_out("x", "4"))
     );
     three.stop().await;
 }
@@ -141,13 +171,30 @@ async fn limits_hold_across_nodes() {
         max_variables_per_room: 2,
         ..Limits::default()
     };
-    let config = || ServerConfig::default().with_limits(limits.clone());
-    let one = node_with(&redis, config()).await;
-    let two = node_with(&redis, config()).await;
+    let config = |name: &str| {
+        let mut c = ServerConfig::default()
+            .with_limits(limits.clone())
+            .with_redis(redis.url());
+        c.redis.as_mut().unwrap().node = Some(name.to_owned());
+        c
+    };
+    let one = node_with(&redis, config("one")).await;
+    let two = node_with(&redis, config("two")).await;
     let mut a = Ws::join(&one.url(), "5", "a").await;
     let mut b = Ws::join(&two.url(), "5", "b").await;
     a.sync().await;
     b.sync().await;
+    // Both nodes have written their client counts (they do so in the background).
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_connection_with_timeout(WAIT).unwrap();
+    eventually("both nodes counted their clients in Redis", || {
+        let counts: std::collections::HashMap<String, u32> = redis::cmd("HGETALL")
+            .arg("scratchcomm:{5}:n")
+            .query(&mut conn)
+            .unwrap_or_default();
+        counts.get("one") == Some(&1) && counts.get("two") == Some(&1)
+    })
+    .await;
     // A third client on either node finds the room full (4000).
     let mut c = Ws::join(&two.url(), "5", "c").await;
     assert_eq!(c.close_code().await, Some(4000));
@@ -160,7 +207,15 @@ async fn limits_hold_across_nodes() {
     assert_eq!(b.text().await, set_out("q", "2"));
     b.send(&set("r", "3")).await;
     assert_eq!(b.close_code().await, Some(4000));
-    // Its place is free again, on either node.
+    // Its place is free again, on either node, once node 2 has counted it out.
+    eventually("node 2 counted its client out", || {
+        let counts: std::collections::HashMap<String, u32> = redis::cmd("HGETALL")
+            .arg("scratchcomm:{5}:n")
+            .query(&mut conn)
+            .unwrap_or_default();
+        !counts.contains_key("two")
+    })
+    .await;
     let mut d = Ws::join(&one.url(), "5", "d").await;
     assert_eq!(
         d.frame().await,
@@ -247,11 +302,14 @@ async fn redis_restarted_under_load_is_reported_and_resynchronised() {
     let got_b = b.sync().await;
     assert!(got_b.contains(&set_out("during", "1")), "{got_b:?}");
     a.send(&set("after", "3")).await;
-    loop {
+    let mut arrived = false;
+    for _ in 0..10_000 {
         if b.text().await == set_out("after", "3") {
+            arrived = true;
             break;
         }
     }
+    assert!(arrived, "a set through node 1 reaches node 2 again");
     let (code, body) = health(&two).await;
     assert_eq!(
         (code, body["redis"]["unpublished"].as_u64()),
