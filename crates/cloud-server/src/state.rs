@@ -41,7 +41,7 @@ impl CloudState {
         std::thread::scope(|scope| {
             let opening = scope.spawn(|| {
                 tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
+                    .enable_all()
                     .build()
                     .map_err(ServerError::Start)?
                     .block_on(Self::open(config))

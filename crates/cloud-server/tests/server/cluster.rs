@@ -318,3 +318,32 @@ async fn redis_restarted_under_load_is_reported_and_resynchronised() {
     one.stop().await;
     two.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_single_server_keeps_rooms_in_redis_and_a_node_finds_them() {
+    let Some(redis) = Redis::start() else { return };
+    let alone = || ServerConfig {
+        storage: scratchcomm_server::Storage::Redis(redis.url()),
+        ..ServerConfig::default()
+    };
+    let server = CloudServer::start(alone()).await.unwrap();
+    let mut a = Ws::join(&server.url(), "4", "a").await;
+    a.send(&set("n", "1.50")).await;
+    a.send(&set("s", "\"007\"")).await;
+    a.sync().await;
+    server.stop_and_store().await.expect("written to Redis");
+    let again = CloudServer::start(alone()).await.unwrap();
+    assert_eq!(
+        again.variables("4"),
+        Some(vec![("☁ n".into(), "1.5".into()), ("☁ s".into(), "007".into())])
+    );
+    again.stop().await;
+    // The same hashes serve the multi-node mode.
+    let node = node(&redis).await;
+    let mut b = Ws::join(&node.url(), "4", "b").await;
+    assert_eq!(
+        b.frame().await,
+        format!("{}\n{}", set_out("n", "1.5"), set_out("s", "\"007\""))
+    );
+    node.stop().await;
+}
