@@ -28,6 +28,8 @@ pub struct Figures {
     pub p50: Option<Duration>,
     /// From a writer's set to a listener's event.
     pub p99: Option<Duration>,
+    /// Sets written during the load window.
+    pub sets: u64,
 }
 
 struct Room {
@@ -206,6 +208,7 @@ pub(super) async fn run(
         kib_per_client: per_conn_kib(srv0.rss_kib, srv1.rss_kib, total + rooms),
         p50: latencies.quantile(0.50),
         p99: latencies.quantile(0.99),
+        sets,
     };
     println!(
         "broadcast [{label}]: {rooms} rooms x {per_room} clients (+1 writer each), {elapsed:.1} s"

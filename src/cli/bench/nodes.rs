@@ -39,25 +39,26 @@ pub async fn broadcast_nodes(
             servers.push(ServerChild::spawn_with(connections, &extra).await?);
         }
         let label = format!("{n} node(s) + Redis");
+        let before = redis.sample()?.cpu;
         let figures = run(&label, &servers, rooms, per_room, duration).await?;
+        let redis_cpu = (redis.sample()?.cpu - before).as_secs_f64();
+        let redis_us_per_set = redis_cpu * 1e6 / figures.sets.max(1) as f64;
+        println!("  redis-server CPU {redis_cpu:.2} s: {redis_us_per_set:.1} us per set (whole run, joins included)");
         drop(servers);
-        rows.push((n, figures));
+        rows.push((n, figures, redis_us_per_set));
     }
     println!("ratio against 1 node without Redis ({rooms} rooms x {per_room} clients):");
-    println!("  nodes | delivered/s | server CPU per message | p50 latency | p99 latency");
-    for (n, f) in &rows {
+    println!("  nodes | delivered/s | server CPU per message | p50 latency | p99 latency | Redis CPU per set");
+    for (n, f, redis_us) in &rows {
         println!(
-            "  {n:>5} | {:>10.2}x | {:>21.2}x | {:>10.2}x | {:>10.2}x",
+            "  {n:>5} | {:>10.2}x | {:>21.2}x | {:>10.2}x | {:>10.2}x | {redis_us:.1} us",
             ratio(f.delivered_per_sec, alone.delivered_per_sec),
             ratio(f.cpu_us_per_message, alone.cpu_us_per_message),
             latency_ratio(f, &alone, |f| f.p50),
             latency_ratio(f, &alone, |f| f.p99),
         );
     }
-    println!(
-        "  (server CPU sums every node; Redis's own CPU is not counted: {})",
-        redis_cpu_note()
-    );
+    println!("  (server CPU sums every node; Redis's CPU is shown apart)");
     Ok(())
 }
 
@@ -72,10 +73,6 @@ fn ratio(a: f64, b: f64) -> f64 {
 fn latency_ratio(f: &Figures, base: &Figures, q: impl Fn(&Figures) -> Option<Duration>) -> f64 {
     let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
     ratio(secs(q(f)), secs(q(base)))
-}
-
-fn redis_cpu_note() -> &'static str {
-    "see docs/scaling.md for it"
 }
 
 /// `redis-server` on a free loopback port, without persistence, killed on drop.
