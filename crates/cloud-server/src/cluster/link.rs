@@ -102,6 +102,13 @@ impl Link {
             let invocation = script.prepare_invoke();
             timed(invocation.load_async(&mut cmd)).await?;
         }
+        // Follow every room with clients here, including rooms first joined while Redis
+        // was away.
+        for (project, clients) in self.rooms.local_member_counts() {
+            if clients > 0 {
+                self.syncs.entry(project).or_default();
+            }
+        }
         let channels: Vec<String> = self.syncs.keys().map(|p| key(p, "c")).collect();
         if !channels.is_empty() {
             timed(sink.subscribe(channels)).await?;

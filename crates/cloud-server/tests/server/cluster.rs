@@ -268,6 +268,9 @@ async fn redis_restarted_under_load_is_reported_and_resynchronised() {
     })
     .await;
     b.send(&set("other", "2")).await;
+    // A room first joined during the outage is followed once Redis is back.
+    let mut late = Ws::join(&two.url(), "10", "late").await;
+    late.sync().await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     redis.restart();
     up(&one).await;
@@ -310,6 +313,10 @@ async fn redis_restarted_under_load_is_reported_and_resynchronised() {
         }
     }
     assert!(arrived, "a set through node 1 reaches node 2 again");
+    let mut early = Ws::join(&one.url(), "10", "early").await;
+    early.sync().await;
+    early.send(&set("late", "1")).await;
+    assert_eq!(late.text().await, set_out("late", "1"));
     let (code, body) = health(&two).await;
     assert_eq!(
         (code, body["redis"]["unpublished"].as_u64()),
@@ -335,7 +342,10 @@ async fn a_single_server_keeps_rooms_in_redis_and_a_node_finds_them() {
     let again = CloudServer::start(alone()).await.unwrap();
     assert_eq!(
         again.variables("4"),
-        Some(vec![("☁ n".into(), "1.5".into()), ("☁ s".into(), "007".into())])
+        Some(vec![
+            ("☁ n".into(), "1.5".into()),
+            ("☁ s".into(), "007".into())
+        ])
     );
     again.stop().await;
     // The same hashes serve the multi-node mode.
