@@ -28,6 +28,7 @@
 //! * Not relayed between nodes (kept per node): `rename`/`delete` (off by default, as in
 //!   TurboWarp) and variables without a name.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -97,6 +98,8 @@ pub struct RedisHealth {
     pub error: Option<String>,
     /// This node's name.
     pub node: String,
+    /// Rooms this node follows in Redis (those it has clients in).
+    pub rooms_followed: usize,
 }
 
 #[derive(Debug)]
@@ -139,6 +142,7 @@ struct Shared {
     commands: mpsc::UnboundedSender<Command>,
     gate: Mutex<Gate>,
     status: Mutex<Status>,
+    followed: Arc<AtomicUsize>,
 }
 
 impl Shared {
@@ -206,9 +210,11 @@ impl Cluster {
                 since: Instant::now(),
                 error: Some("not connected yet".to_owned()),
             }),
+            followed: Arc::new(AtomicUsize::new(0)),
         });
         rooms.set_relay(shared.clone());
-        let link = link::Link::new(client, config.redacted_url(), node, rooms, limits);
+        let mut link = link::Link::new(client, config.redacted_url(), node, rooms, limits);
+        link.followed = Arc::clone(&shared.followed);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -248,6 +254,7 @@ impl Cluster {
             unpublished,
             error: status.error.clone(),
             node: self.shared.node.clone(),
+            rooms_followed: self.shared.followed.load(Ordering::Relaxed),
         }
     }
 }

@@ -60,6 +60,7 @@ fn health(state: &CloudState) -> HttpResponse {
             "unpublished": r.unpublished,
             "error": r.error,
             "node": r.node,
+            "rooms_followed": r.rooms_followed,
         })),
     });
     let mut response = if redis.is_some_and(|r| !r.up) {

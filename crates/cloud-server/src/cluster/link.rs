@@ -30,6 +30,8 @@ pub(super) struct Link {
     pub(super) max_variables: usize,
     pub(super) syncs: HashMap<String, RoomSync>,
     pub(super) scripts: [Script; 3],
+    /// How many rooms `syncs` holds, for the health report.
+    pub(super) followed: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 struct Conn {
@@ -58,6 +60,7 @@ impl Link {
                 Script::new(OTHERS),
                 Script::new(SNAPSHOT),
             ],
+            followed: Arc::default(),
         }
     }
 
@@ -109,6 +112,7 @@ impl Link {
                 self.syncs.entry(project).or_default();
             }
         }
+        self.count_followed();
         let channels: Vec<String> = self.syncs.keys().map(|p| key(p, "c")).collect();
         if !channels.is_empty() {
             timed(sink.subscribe(channels)).await?;
@@ -268,6 +272,7 @@ impl Link {
             timed(conn.sink.unsubscribe(key(project, "c"))).await?;
             self.syncs.remove(project);
         }
+        self.count_followed();
         Ok(())
     }
 
@@ -347,6 +352,11 @@ impl Link {
             }
         }
         Ok(())
+    }
+
+    fn count_followed(&self) {
+        let n = self.syncs.len();
+        self.followed.store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn publish_into(

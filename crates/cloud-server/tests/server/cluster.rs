@@ -198,6 +198,15 @@ async fn limits_hold_across_nodes() {
     // A third client on either node finds the room full (4000).
     let mut c = Ws::join(&two.url(), "5", "c").await;
     assert_eq!(c.close_code().await, Some(4000));
+    // A refused join (here for its username) leaves no room followed behind.
+    let followed = || two.state().redis_health().map(|h| h.rooms_followed);
+    assert_eq!(followed(), Some(1));
+    let mut e = Ws::connect(&two.url()).await;
+    e.send(&handshake("6", "bad name!")).await;
+    assert_eq!(e.close_code().await, Some(4002));
+    eventually("the refused room is not followed", || followed() == Some(1)).await;
+    let (_, body) = health(&two).await;
+    assert_eq!(body["redis"]["rooms_followed"], 1);
     // Two variables through node 1; node 2, which holds them too, closes the client that
     // adds a third (4000). (Redis's own check, for a node that has not seen them yet, is
     // the publish script's.)
