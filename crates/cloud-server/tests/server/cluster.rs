@@ -366,3 +366,16 @@ async fn a_single_server_keeps_rooms_in_redis_and_a_node_finds_them() {
     );
     node.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_server_without_redis_reports_ok_and_no_redis() {
+    let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+    let mut a = Ws::join(&server.url(), "1", "a").await;
+    a.sync().await;
+    let (code, body) = health(&server).await;
+    assert_eq!(code, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["connections"], 1);
+    assert!(body["redis"].is_null(), "{body}");
+    server.stop().await;
+}
