@@ -18,7 +18,7 @@ use crate::message::{self, VarKey};
 pub(super) type Lost = String;
 
 /// Every Redis call is given this long before Redis counts as unreachable.
-pub(super) const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+pub(super) const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Heartbeat (and liveness check) period; a node's key lives three periods.
 pub(super) const HEARTBEAT: Duration = Duration::from_secs(2);
 /// Most sets sent in one pipeline.
