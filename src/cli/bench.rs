@@ -25,6 +25,7 @@ mod floor;
 mod goodput;
 mod load;
 mod metrics;
+mod nodes;
 mod sa;
 mod scale;
 
@@ -111,6 +112,10 @@ pub struct BenchArgs {
     /// broadcast: rooms.
     #[arg(long, default_value_t = 100)]
     pub rooms: usize,
+    /// broadcast: also run on 1..=N servers sharing the rooms through a redis-server of
+    /// the run's own, and print ratios against one server without Redis.
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<usize>,
     /// broadcast: listening clients per room.
     #[arg(long, default_value_t = 50)]
     pub per_room: usize,
@@ -163,6 +168,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Requests => requests(&args, duration).await,
             Scenario::IdleConnections => {
                 scale::idle_connections(args.count, args.projects, args.event_capacity).await
+            }
+            Scenario::Broadcast if args.nodes.is_some() => {
+                let nodes = args.nodes.unwrap_or(1);
+                nodes::broadcast_nodes(args.rooms, args.per_room, duration, nodes).await
             }
             Scenario::Broadcast => {
                 broadcast::broadcast(args.rooms, args.per_room, duration, args.against_turbowarp)

@@ -1,7 +1,10 @@
 //! `scratchcomm serve`: run the embedded cloud server (TurboWarp protocol) until Ctrl-C or
 //! SIGTERM. The first stdout line is `listening on ws://HOST:PORT/` (`wss://` with
 //! `--tls-cert`/`--tls-key`). With `--data FILE` rooms' variables are kept in that SQLite
-//! file and survive a restart, even after a crash (all but the last `--flush-ms`).
+//! file and survive a restart, even after a crash (all but the last `--flush-ms`). With
+//! `--redis URL` any number of servers share every room through that Redis, where the
+//! variables live (see `scratchcomm_server::cluster`); `GET /health` reports whether Redis
+//! is reachable.
 
 use anyhow::Context;
 use clap::Args;
@@ -59,6 +62,18 @@ pub struct ServeArgs {
     /// durability window, what a crash can lose at most.
     #[arg(long, value_name = "MS", default_value_t = 500, requires = "data")]
     pub flush_ms: u64,
+    /// Multi-node mode: share every room with the other servers using this Redis
+    /// (`redis://[:PASSWORD@]HOST:PORT/`), where the rooms' variables live.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SCRATCHCOMM_REDIS",
+        conflicts_with = "data"
+    )]
+    pub redis: Option<String>,
+    /// This node's name in Redis (default: random); unique among the nodes.
+    #[arg(long, value_name = "NAME", requires = "redis")]
+    pub node: Option<String>,
     /// Serve wss:// with this PEM certificate chain (needs --tls-key).
     #[arg(long, value_name = "PEM", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -129,6 +144,12 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config = config.with_tls(cert, key);
     }
+    if let Some(url) = &args.redis {
+        config.redis = Some(scratchcomm_server::RedisConfig {
+            url: url.clone(),
+            node: args.node.clone(),
+        });
+    }
     Ok(config)
 }
 
@@ -175,6 +196,19 @@ mod tests {
         assert_eq!(c.handshake_timeout, Some(Duration::from_secs(3)));
         let c = config(&["--port", "0", "--handshake-timeout", "0"]);
         assert_eq!(c.handshake_timeout, None);
+    }
+
+    #[test]
+    fn redis_flags() {
+        let c = config(&["--redis", "redis://:pw@127.0.0.1:6379/", "--node", "a"]);
+        let redis = c.redis.expect("multi-node");
+        assert_eq!(redis.node.as_deref(), Some("a"));
+        assert!(!format!("{redis:?}").contains("pw"));
+        let parse = |argv: &[&str]| {
+            Cli::try_parse_from(std::iter::once("serve").chain(argv.iter().copied())).is_ok()
+        };
+        assert!(!parse(&["--redis", "redis://h/", "--data", "x.db"]));
+        assert!(!parse(&["--node", "a"]), "a node name needs --redis");
     }
 
     #[test]

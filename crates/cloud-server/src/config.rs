@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cluster::RedisConfig;
 use crate::store::Storage;
 use crate::tls::TlsFiles;
 
@@ -98,6 +99,10 @@ pub struct ServerConfig {
     pub flush_interval: Duration,
     /// Serve `wss://` with this certificate and key (default `None`: plain `ws://`).
     pub tls: Option<TlsFiles>,
+    /// Multi-node mode (default `None`: this server alone): every server given the same
+    /// Redis shares every room, and the rooms' variables live in Redis (so `storage` must
+    /// stay [`Storage::Memory`]). See [`crate::cluster`].
+    pub redis: Option<RedisConfig>,
 }
 
 impl Default for ServerConfig {
@@ -126,6 +131,7 @@ impl Default for ServerConfig {
             storage: Storage::Memory,
             flush_interval: Duration::from_millis(500),
             tls: None,
+            redis: None,
         }
     }
 }
@@ -172,6 +178,13 @@ impl ServerConfig {
     /// private key at `key`.
     pub fn with_tls(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
         self.tls = Some(TlsFiles::new(cert, key));
+        self
+    }
+
+    /// Same config sharing its rooms with every other server on the Redis at `url`
+    /// (`redis://HOST:PORT/`).
+    pub fn with_redis(mut self, url: impl Into<String>) -> Self {
+        self.redis = Some(RedisConfig::new(url));
         self
     }
 

@@ -111,6 +111,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Several nodes sharing rooms
+//! With [`ServerConfig::redis`] (`scratchcomm serve --redis redis://HOST:PORT/`,
+//! [`ServerConfig::with_redis`]) any number of servers share every room through Redis: a
+//! set through one node reaches the room's clients on every node in the order the room
+//! saw it, a client joining any node gets the complete join dump, and the variables live
+//! in Redis. Losing Redis, a node keeps serving its own clients, reports it (log,
+//! `GET /health` → 503) and resynchronises when Redis is back. See [`cluster`].
+//! [`Storage::Redis`] keeps a single server's rooms in the same Redis hashes.
+//!
 //! # TLS
 //! [`ServerConfig::tls`] ([`TlsFiles`]: a PEM certificate chain and its private key;
 //! `scratchcomm serve --tls-cert PEM --tls-key PEM`) makes the server speak `wss://`
@@ -179,6 +188,7 @@
 //! The same lock orders the changes a room records for its store ([`room::Variables`]).
 
 pub mod admission;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod inbound;
@@ -194,6 +204,7 @@ mod state;
 pub mod store;
 mod tls;
 
+pub use cluster::{RedisConfig, RedisHealth};
 pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};

@@ -201,6 +201,12 @@ impl ClientState {
                     "too many variables",
                 ));
             }
+            if let (Some(relay), Some(name_json)) = (rooms.relay(), name.json()) {
+                // Multi-node: the set comes back in the room's order, on every node.
+                if relay.publish_set(project, id, &name_json, &value_json(&value)) {
+                    return Ok(None);
+                }
+            }
             room.broadcast_set(id, &name, &frame);
             room.variables_mut().insert(name, value);
             Ok(None)
@@ -302,7 +308,7 @@ fn dump_frame(vars: &Variables) -> Option<String> {
     Some(lines.join("\n"))
 }
 
-fn value_json(value: &CloudValue) -> String {
+pub(crate) fn value_json(value: &CloudValue) -> String {
     if value.was_string() {
         json_str(value.as_str())
     } else {

@@ -9,15 +9,17 @@ use dashmap::DashMap;
 use indexmap::IndexMap;
 use scratchcomm_wire::CloudValue;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::config::Limits;
 use crate::message::VarKey;
 use crate::outbox::Update;
 use crate::store::Pending;
 
+mod remote;
 mod variables;
 
+pub use remote::Relay;
 pub(crate) use variables::Journal;
 pub use variables::Variables;
 
@@ -56,6 +58,8 @@ pub struct Member<O> {
 pub struct Room<O> {
     variables: Variables,
     members: Vec<Member<O>>,
+    /// Clients of this room on the other nodes (multi-node mode; as last counted).
+    remote_members: usize,
 }
 
 impl<O> Default for Room<O> {
@@ -69,6 +73,7 @@ impl<O> Room<O> {
         Room {
             variables: Variables::new(journal),
             members: Vec::new(),
+            remote_members: 0,
         }
     }
 }
@@ -145,6 +150,8 @@ pub struct Rooms<O> {
     next_id: AtomicU64,
     /// Where changes are recorded when the server has a store.
     pending: Option<Arc<Pending>>,
+    /// The other nodes, in multi-node mode (set once, when the cluster link starts).
+    relay: OnceLock<Arc<dyn Relay>>,
 }
 
 impl<O> Default for Rooms<O> {
@@ -155,6 +162,7 @@ impl<O> Default for Rooms<O> {
             connections: AtomicUsize::new(0),
             next_id: AtomicU64::new(1),
             pending: None,
+            relay: OnceLock::new(),
         }
     }
 }
@@ -249,7 +257,7 @@ impl<O: Outbox> Rooms<O> {
             .rooms
             .entry(project.to_owned())
             .or_insert_with(|| self.new_room(project));
-        if room.members.len() >= limits.max_clients_per_room {
+        if room.members.len() + room.remote_members >= limits.max_clients_per_room {
             return Err(JoinRefusal::RoomFull);
         }
         if unique_usernames && room.members.iter().any(|m| m.user == member.user) {
@@ -257,6 +265,9 @@ impl<O: Outbox> Rooms<O> {
         }
         let frame = dump(room.variables());
         room.members.push(member);
+        if let Some(relay) = self.relay() {
+            relay.members_changed(project, room.members.len());
+        }
         Ok(frame)
     }
 
@@ -264,7 +275,11 @@ impl<O: Outbox> Rooms<O> {
     /// and its variables stay.
     pub fn leave(&self, project: &str, id: ClientId) {
         if let Some(mut room) = self.rooms.get_mut(project) {
+            let before = room.members.len();
             room.members.retain(|m| m.id != id);
+            if let (Some(relay), true) = (self.relay(), room.members.len() != before) {
+                relay.members_changed(project, room.members.len());
+            }
         }
     }
 

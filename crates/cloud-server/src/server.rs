@@ -35,10 +35,42 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 /// ```
 pub fn configure(state: CloudState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
+        let for_health = state.clone();
+        cfg.route(
+            "/health",
+            web::get().to(move || std::future::ready(health(&for_health))),
+        );
         cfg.default_service(web::to(move |req: HttpRequest, body: web::Payload| {
             upgrade(state.clone(), req, body)
         }));
     }
+}
+
+/// `GET /health`: 200 with `{"status":"ok",...}`, or 503 with `"status":"degraded"` while
+/// a multi-node server cannot reach Redis (it still serves its own clients then).
+fn health(state: &CloudState) -> HttpResponse {
+    let redis = state.redis_health();
+    let body = serde_json::json!({
+        "status": if redis.as_ref().is_some_and(|r| !r.up) { "degraded" } else { "ok" },
+        "connections": state.connection_count(),
+        "rooms": state.room_count(),
+        "redis": redis.as_ref().map(|r| serde_json::json!({
+            "status": if r.up { "up" } else { "down" },
+            "for_ms": r.for_ms as u64,
+            "unpublished": r.unpublished,
+            "error": r.error,
+            "node": r.node,
+            "rooms_followed": r.rooms_followed,
+        })),
+    });
+    let mut response = if redis.is_some_and(|r| !r.up) {
+        HttpResponse::ServiceUnavailable()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .content_type("application/json")
+        .body(body.to_string())
 }
 
 /// Mount the cloud endpoint on one path only (e.g. `"/cloud"`), for apps that serve other

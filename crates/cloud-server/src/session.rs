@@ -183,7 +183,21 @@ pub(crate) async fn run(
                         .charge(message_count(&text), text.len(), now)
                         .map(tokio::time::Instant::from_std);
                 }
+                let mut ensured = None;
+                if let (None, Some(cluster)) = (client.project(), &shared.cluster) {
+                    // Multi-node: the room must be in step with Redis before the join dump.
+                    ensured = handshake_project(&text);
+                    if let Some(project) = &ensured {
+                        cluster.ensure_room(project).await;
+                    }
+                }
                 let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
+                if let (Some(project), None, Some(relay)) =
+                    (ensured, client.project(), shared.rooms.relay())
+                {
+                    // Refused: the node follows the room only if someone else is in it.
+                    relay.members_changed(&project, shared.rooms.member_ids(&project).len());
+                }
                 if client.project().is_some() {
                     keepalive.on_handshake();
                 }
@@ -322,6 +336,14 @@ impl Writer<'_> {
             }
         }
     }
+}
+
+/// The room a handshake frame asks for (read as the protocol reads it), if it is one.
+fn handshake_project(text: &str) -> Option<String> {
+    let msg = crate::message::Incoming::parse(text).ok()?;
+    (msg.method() == "handshake")
+        .then(|| crate::message::room_id(msg.get("project_id")))
+        .flatten()
 }
 
 fn protocol_error(e: &ProtocolError) -> End {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+use crate::cluster::{Cluster, RedisHealth};
 use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::outbox::ChannelOutbox;
@@ -13,9 +14,10 @@ use crate::store::{self, WriteBehind};
 
 pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
-    pub(crate) rooms: Rooms<ChannelOutbox>,
+    pub(crate) rooms: Arc<Rooms<ChannelOutbox>>,
     pub(crate) shutdown: watch::Sender<bool>,
     store: Option<WriteBehind>,
+    pub(crate) cluster: Option<Cluster>,
 }
 
 /// The state of one cloud server: rooms, variables and connections. Cheap to clone; every
@@ -34,12 +36,12 @@ impl CloudState {
     pub fn new(config: ServerConfig) -> Result<Self, ServerError> {
         validate(&config)?;
         if !config.storage.is_persistent() {
-            return Ok(Self::assemble(config, Rooms::default(), None));
+            return Self::assemble(config, Rooms::default(), None);
         }
         std::thread::scope(|scope| {
             let opening = scope.spawn(|| {
                 tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
+                    .enable_all()
                     .build()
                     .map_err(ServerError::Start)?
                     .block_on(Self::open(config))
@@ -58,14 +60,14 @@ impl CloudState {
     pub async fn open(config: ServerConfig) -> Result<Self, ServerError> {
         validate(&config)?;
         if !config.storage.is_persistent() {
-            return Ok(Self::assemble(config, Rooms::default(), None));
+            return Self::assemble(config, Rooms::default(), None);
         }
         let storage = config.storage.clone();
         let opened = tokio::task::spawn_blocking(move || storage.open())
             .await
             .map_err(|e| ServerError::Start(std::io::Error::other(e)))??;
         let Some(backend) = opened else {
-            return Ok(Self::assemble(config, Rooms::default(), None));
+            return Self::assemble(config, Rooms::default(), None);
         };
         let stored = backend.load().await?;
         let loaded = store::admit(stored, &config);
@@ -77,23 +79,34 @@ impl CloudState {
             rooms.restore(project, vars.clone());
         }
         tracing::info!(store = %described, rooms = loaded.len(), variables, "rooms loaded");
-        Ok(Self::assemble(config, rooms, Some(write_behind)))
+        Self::assemble(config, rooms, Some(write_behind))
     }
 
     fn assemble(
         config: ServerConfig,
         rooms: Rooms<ChannelOutbox>,
         store: Option<WriteBehind>,
-    ) -> Self {
+    ) -> Result<Self, ServerError> {
         let (shutdown, _) = watch::channel(false);
-        CloudState {
+        let rooms = Arc::new(rooms);
+        let cluster = match &config.redis {
+            Some(redis) => Some(Cluster::start(redis, Arc::clone(&rooms), &config.limits)?),
+            None => None,
+        };
+        Ok(CloudState {
             inner: Arc::new(Shared {
                 config,
                 rooms,
                 shutdown,
                 store,
+                cluster,
             }),
-        }
+        })
+    }
+
+    /// In multi-node mode, whether Redis is reachable (`None` without `redis`).
+    pub fn redis_health(&self) -> Option<RedisHealth> {
+        self.inner.cluster.as_ref().map(Cluster::health)
     }
 
     /// Write every change made so far to the store now (nothing to do without one).
@@ -212,6 +225,10 @@ fn validate(config: &ServerConfig) -> Result<(), ServerError> {
         (
             !config.flush_interval.is_zero(),
             "flush_interval must be longer than zero",
+        ),
+        (
+            config.redis.is_none() || !config.storage.is_persistent(),
+            "with redis the rooms live in Redis: use no other storage",
         ),
     ];
     match checks.iter().find(|(ok, _)| !ok) {

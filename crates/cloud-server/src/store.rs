@@ -40,9 +40,11 @@ use crate::error::ServerError;
 mod batch;
 mod load;
 mod memory;
+mod redis;
 mod sqlite;
 mod write_behind;
 
+pub use self::redis::RedisStore;
 pub use batch::{Batch, RoomChanges};
 pub(crate) use load::admit;
 pub use memory::MemoryStore;
@@ -87,6 +89,10 @@ pub enum Storage {
     Memory,
     /// An SQLite file (created if missing), see [`SqliteStore`].
     Sqlite(PathBuf),
+    /// A Redis server (`redis://HOST:PORT/`), see [`RedisStore`]: one server keeping its
+    /// rooms in Redis. For several servers sharing rooms use
+    /// [`ServerConfig::redis`](crate::ServerConfig::redis) instead.
+    Redis(String),
     /// A store of your own.
     Custom(Arc<dyn RoomStore>),
 }
@@ -97,6 +103,7 @@ impl Storage {
         Ok(match self {
             Storage::Memory => None,
             Storage::Sqlite(path) => Some(Arc::new(SqliteStore::open(path)?)),
+            Storage::Redis(url) => Some(Arc::new(RedisStore::open(url)?)),
             Storage::Custom(store) => Some(Arc::clone(store)),
         })
     }
@@ -112,6 +119,10 @@ impl fmt::Debug for Storage {
         match self {
             Storage::Memory => f.write_str("Memory"),
             Storage::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Storage::Redis(url) => f
+                .debug_tuple("Redis")
+                .field(&crate::cluster::RedisConfig::new(url.as_str()).redacted_url())
+                .finish(),
             Storage::Custom(store) => write!(f, "Custom({})", store.describe()),
         }
     }

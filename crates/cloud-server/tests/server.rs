@@ -5,6 +5,7 @@ mod server {
     pub mod support;
 
     mod close_codes;
+    mod cluster;
     mod fairness;
     mod half_close;
     mod lifecycle;

@@ -2,7 +2,9 @@
 //! (set, wait until every client of the room saw it, set the next). The server runs as a
 //! child process so its CPU time and memory are its own; `--against-turbowarp` runs the
 //! same load against TurboWarp's own cloud-server (`tools/peers/turbowarp.sh`) in the same
-//! run and prints the ratios.
+//! run and prints the ratios. `--nodes N` runs it on one server alone and then on 1..=N
+//! servers sharing the rooms through a `redis-server` of its own (`nodes.rs`): listeners
+//! spread over the nodes, writers on the first, ratios against the lone server.
 
 use super::metrics::{Latencies, Mib, Ms};
 use super::scale::{connect_many, met, per_conn_kib, ServerChild};
@@ -26,6 +28,8 @@ pub struct Figures {
     pub p50: Option<Duration>,
     /// From a writer's set to a listener's event.
     pub p99: Option<Duration>,
+    /// Sets written during the load window.
+    pub sets: u64,
 }
 
 struct Room {
@@ -47,14 +51,28 @@ pub async fn broadcast(
     let (rooms, per_room) = (rooms.max(1), per_room.max(1));
     let ours = {
         let server = ServerChild::spawn(rooms * (per_room + 1) + 16).await?;
-        run("ours", &server, rooms, per_room, duration).await?
+        run(
+            "ours",
+            std::slice::from_ref(&server),
+            rooms,
+            per_room,
+            duration,
+        )
+        .await?
     };
     if !against_turbowarp {
         return Ok(());
     }
     let theirs = {
         let server = ServerChild::turbowarp().await?;
-        run("TurboWarp", &server, rooms, per_room, duration).await?
+        run(
+            "TurboWarp",
+            std::slice::from_ref(&server),
+            rooms,
+            per_room,
+            duration,
+        )
+        .await?
     };
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     let cpu = ratio(ours.cpu_us_per_message, theirs.cpu_us_per_message);
@@ -82,21 +100,28 @@ pub async fn broadcast(
     Ok(())
 }
 
-async fn run(
+/// The load on `servers` (listeners spread over them round-robin, writers on the first;
+/// their CPU and memory are summed).
+pub(super) async fn run(
     label: &str,
-    server: &ServerChild,
+    servers: &[ServerChild],
     rooms: usize,
     per_room: usize,
     duration: Duration,
 ) -> anyhow::Result<Figures> {
     let total = rooms * per_room;
+    let nodes = servers.len().max(1);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let srv0 = server.sample()?;
-    let listeners =
-        connect_many(&server.url, total, |i| format!("room{}", i % rooms), None).await?;
-    let writers = connect_many(&server.url, rooms, |i| format!("room{i}"), None).await?;
+    let srv0 = sample(servers)?;
+    let mut listeners = Vec::with_capacity(total);
+    for (k, server) in servers.iter().enumerate() {
+        let count = (total + nodes - 1 - k) / nodes;
+        let on_node = |i: usize| format!("room{}", (i * nodes + k) % rooms);
+        listeners.extend(connect_many(&server.url, count, on_node, None).await?);
+    }
+    let writers = connect_many(&servers[0].url, rooms, |i| format!("room{i}"), None).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let srv1 = server.sample()?;
+    let srv1 = sample(servers)?;
     let origin = Instant::now();
     let state: Vec<Arc<Room>> = (0..rooms)
         .map(|_| {
@@ -109,7 +134,7 @@ async fn run(
         })
         .collect();
     for (i, c) in listeners.iter().enumerate() {
-        let room = state[i % rooms].clone();
+        let room = state[i_room(i, total, nodes, rooms)].clone();
         let per_room = per_room as u64;
         let mut events = c.events();
         actix_rt::spawn(async move {
@@ -165,7 +190,7 @@ async fn run(
         sets += t.await.unwrap_or(0);
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let srv2 = server.sample()?;
+    let srv2 = sample(servers)?;
     let delivered: u64 = state
         .iter()
         .map(|r| r.received.load(Ordering::Relaxed))
@@ -183,6 +208,7 @@ async fn run(
         kib_per_client: per_conn_kib(srv0.rss_kib, srv1.rss_kib, total + rooms),
         p50: latencies.quantile(0.50),
         p99: latencies.quantile(0.99),
+        sets,
     };
     println!(
         "broadcast [{label}]: {rooms} rooms x {per_room} clients (+1 writer each), {elapsed:.1} s"
@@ -208,4 +234,32 @@ async fn run(
     );
     drop((listeners, writers));
     Ok(figures)
+}
+
+/// The room of the `i`-th listener as `run` connected them (node by node).
+fn i_room(i: usize, total: usize, nodes: usize, rooms: usize) -> usize {
+    let mut start = 0;
+    for k in 0..nodes {
+        let count = (total + nodes - 1 - k) / nodes;
+        if i < start + count {
+            return ((i - start) * nodes + k) % rooms;
+        }
+        start += count;
+    }
+    i % rooms
+}
+
+fn sample(servers: &[ServerChild]) -> anyhow::Result<super::metrics::ProcSample> {
+    let mut sum = super::metrics::ProcSample {
+        cpu: Duration::ZERO,
+        rss_kib: 0,
+        hwm_kib: 0,
+    };
+    for s in servers {
+        let one = s.sample()?;
+        sum.cpu += one.cpu;
+        sum.rss_kib += one.rss_kib;
+        sum.hwm_kib += one.hwm_kib;
+    }
+    Ok(sum)
 }

@@ -20,11 +20,17 @@ pub struct ServerChild {
 impl ServerChild {
     /// Starts `scratchcomm serve` on a free loopback port sized for `connections`.
     pub async fn spawn(connections: usize) -> anyhow::Result<ServerChild> {
+        Self::spawn_with(connections, &[]).await
+    }
+
+    /// [`spawn`](Self::spawn) with more arguments for `serve` (e.g. `--redis URL`).
+    pub async fn spawn_with(connections: usize, extra: &[String]) -> anyhow::Result<ServerChild> {
         let n = connections.to_string();
         let mut child = Command::new(std::env::current_exe()?)
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .args(["--max-connections", &n, "--max-rooms", &n])
             .args(["--max-clients-per-room", &n, "--ping-interval", "600"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -78,6 +84,11 @@ impl ServerChild {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(server)
+    }
+
+    /// A child process from its parts (e.g. a `redis-server` started by a scenario).
+    pub fn from_child(child: Child, url: String) -> ServerChild {
+        ServerChild { child, url }
     }
 
     /// CPU and memory of the server process.

@@ -140,15 +140,16 @@ function withPort(argv, port) {
 /**
  * Starts the cloud server: $INTEROP_SERVER_CMD (default `cargo run -q -- serve --port 0`,
  * `dev` = the dev-only Node relay). It must print `listening on ws://...` as its first line.
- * Or $INTEROP_SERVER_URL to use a running server. `port` (optional) replaces the command's
- * `--port`, so a server can be started again on the same port. Returns {url, proc}.
+ * Or $INTEROP_SERVER_URL to use a running server. Options: `port` replaces the command's
+ * `--port` (to start a server again on the same port), `extraArgs` are appended, `label`
+ * names the process in logs. Returns {url, proc}.
  */
-async function startServer(env = process.env, { port } = {}) {
+async function startServer(env = process.env, { port, extraArgs = [], label = 'server' } = {}) {
     if (env.INTEROP_SERVER_URL) return { url: env.INTEROP_SERVER_URL, proc: null };
     let cmd = env.INTEROP_SERVER_CMD || DEFAULTS.server;
     if (cmd === 'dev') cmd = `${process.execPath} ${path.join(INTEROP_DIR, 'dev', 'relay.js')} --port 0`;
     const argv = port === undefined ? words(cmd) : withPort(words(cmd), port);
-    const proc = new Proc('server', argv);
+    const proc = new Proc(label, [...argv, ...extraArgs]);
     try {
         const m = await proc.waitForLine(/listening on (ws:\/\/\S+)/, START_TIMEOUT_MS);
         return { url: m[1], proc };
@@ -194,4 +195,21 @@ async function startBot({ url, projectId, security, packetSize }, env = process.
     return { publicData, proc };
 }
 
-module.exports = { startServer, startBot, freePort, Proc, REPO_ROOT };
+/**
+ * Starts `redis-server` (Debian package redis-server) on a free loopback port without
+ * persistence, for the multi-node case. Returns {url, proc}.
+ */
+async function startRedis() {
+    const port = await freePort();
+    const proc = new Proc('redis', ['redis-server', '--port', String(port), '--bind', '127.0.0.1',
+        '--save', '', '--appendonly', 'no']);
+    try {
+        await proc.waitForLine(/Ready to accept connections/, 20000);
+    } catch (err) {
+        await proc.stop();
+        throw new Error(`${err.message}\n${proc.describe()}`);
+    }
+    return { url: `redis://127.0.0.1:${port}/`, proc };
+}
+
+module.exports = { startServer, startBot, startRedis, freePort, Proc, REPO_ROOT };

@@ -3,7 +3,7 @@
 // and failure messages that carry the decoded wire traces and the processes' output.
 
 const { locateFixture, readProjectJson, patchProject } = require('./project');
-const { startServer, startBot } = require('./processes');
+const { startServer, startBot, startRedis } = require('./processes');
 const { SpriteClient } = require('./sprite_client');
 
 let projectPromise = null;
@@ -24,22 +24,32 @@ function envNumber(name, fallback) {
 /**
  * Starts a server, a bot with `security` and `clients` sprite VMs (not yet connected).
  * `packetSize: null` starts the bot without `--packet-size` (its AUTO size for the host).
+ * `nodes: 2` starts a redis-server and two servers sharing rooms through it (`--redis`):
+ * the bot connects to node A (`env.server`), the sprites to node B (`env.nodeB`).
  * @returns {Promise<Env>}
  */
-async function setup({ security, packetSize = 220, clients = 1, label = security }) {
+async function setup({ security, packetSize = 220, clients = 1, label = security, nodes = 1 }) {
     if (packetSize === null) packetSize = undefined;
     const loaded = await loadProject();
     if (loaded.skip) return { skip: loaded.skip };
     const env = { server: null, bot: null, clients: [], publicData: {}, notes: [] };
     try {
-        env.server = await startServer();
+        if (nodes > 1) {
+            env.redis = await startRedis();
+            const extra = ['--redis', env.redis.url];
+            env.server = await startServer(process.env, { extraArgs: extra, label: 'server (node A)' });
+            env.nodeB = await startServer(process.env, { extraArgs: extra, label: 'server (node B)' });
+        } else {
+            env.server = await startServer();
+        }
+        const spriteUrl = (env.nodeB || env.server).url;
         env.projectId = String(100000 + Math.floor(Math.random() * 900000));
         env.bot = await startBot({ url: env.server.url, projectId: env.projectId, security, packetSize });
         env.publicData = env.bot.publicData;
         for (let i = 0; i < clients; i++) {
             const c = new SpriteClient({
                 project: loaded.project,
-                url: env.server.url,
+                url: spriteUrl,
                 projectId: env.projectId,
                 user: `interop${i}`,
                 label: `${label} sprite ${i + 1}`,
@@ -63,6 +73,8 @@ async function teardown(env) {
     let botExit = null;
     if (env.bot && env.bot.proc) botExit = await env.bot.proc.stop();
     if (env.server && env.server.proc) await env.server.proc.stop();
+    if (env.nodeB && env.nodeB.proc) await env.nodeB.proc.stop();
+    if (env.redis && env.redis.proc) await env.redis.proc.stop();
     return botExit;
 }
 
@@ -72,6 +84,8 @@ function report(env) {
     for (const c of env.clients || []) parts.push(c.formatTrace());
     if (env.bot && env.bot.proc) parts.push(env.bot.proc.describe());
     if (env.server && env.server.proc) parts.push(env.server.proc.describe());
+    if (env.nodeB && env.nodeB.proc) parts.push(env.nodeB.proc.describe());
+    if (env.redis && env.redis.proc) parts.push(env.redis.proc.describe());
     return parts.join('\n');
 }
 

@@ -70,7 +70,7 @@ impl WriteBehind {
         let pending = Arc::new(Pending::default());
         let (commands, rx) = mpsc::channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .build()
             .map_err(ServerError::Start)?;
         let writer = Writer {

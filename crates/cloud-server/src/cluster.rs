@@ -1,0 +1,290 @@
+//! Multi-node mode: any number of servers share every room through Redis
+//! ([`ServerConfig::redis`](crate::ServerConfig::redis), `scratchcomm serve --redis URL`).
+//!
+//! # How it works
+//! * **One order per room.** A node does not apply a client's `set` itself: it hands it to
+//!   Redis, where one Lua script stores it in the room's hash, gives it the room's next
+//!   sequence number and publishes it on the room's channel, atomically. Every node holding
+//!   the room (the maker's included) applies what the channel brings in sequence order and
+//!   sends it to its own clients (never back to the maker), so every client of the room, on
+//!   any node, sees the room's sets in one order.
+//! * **The variables live in Redis** (`scratchcomm:{PROJECT}:v`, name JSON → value JSON).
+//!   A node that gets the first client of a room subscribes to its channel and then reads a
+//!   snapshot (variables and sequence number in one script), so the join dump is complete
+//!   whichever node a client joins; changes that arrive meanwhile wait for it
+//!   ([`sync::RoomSync`]). Killing every node loses nothing Redis kept.
+//! * **Losing Redis.** The node keeps serving: sets are applied locally at once (as a
+//!   single node does) and kept, latest value per variable ([`sync::Unpublished`]); the
+//!   outage is logged and shown by `GET /health`. When Redis is back the node republishes
+//!   what it kept, then takes a snapshot of every room it holds and sends its clients what
+//!   differs. Two nodes that set the same variable during the outage end with the value
+//!   Redis applied last.
+//! * **Limits across nodes.** Variables per room: the publish script refuses a new
+//!   variable beyond `max_variables_per_room` (exact; a node that saw the room full closes
+//!   the client with 4000 as usual, one that did not drops the set). Clients per room: each
+//!   node records its count in Redis and every join counts the clients of the other live
+//!   nodes (approximate: two nodes admitting at the same moment may overshoot by one each).
+//!   Rooms and connections: per node.
+//! * Not relayed between nodes (kept per node): `rename`/`delete` (off by default, as in
+//!   TurboWarp) and variables without a name.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ServerError;
+use crate::outbox::ChannelOutbox;
+use crate::room::{ClientId, Relay, Rooms};
+
+mod alone;
+mod link;
+mod scripts;
+pub mod sync;
+
+use sync::Unpublished;
+
+/// How long a joining client waits at most for its room's snapshot from Redis.
+const ENSURE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where the nodes meet ([`ServerConfig::redis`](crate::ServerConfig::redis)).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// `redis://[:PASSWORD@]HOST:PORT[/DB]` (shown without the password in logs).
+    pub url: String,
+    /// This node's name in Redis (default: random); unique among the nodes.
+    pub node: Option<String>,
+}
+
+impl RedisConfig {
+    /// Nodes meeting at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            node: None,
+        }
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted_url(&self) -> String {
+        match (self.url.find("://"), self.url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}***{}", &self.url[..scheme + 3], &self.url[at..])
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &self.redacted_url())
+            .field("node", &self.node)
+            .finish()
+    }
+}
+
+/// Whether Redis is reachable, as `GET /health` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedisHealth {
+    /// True while Redis answers.
+    pub up: bool,
+    /// How long it has been in this state.
+    pub for_ms: u128,
+    /// Sets made during an outage, waiting to be published.
+    pub unpublished: usize,
+    /// Why Redis is unreachable (while down).
+    pub error: Option<String>,
+    /// This node's name.
+    pub node: String,
+    /// Rooms this node follows in Redis (those it has clients in).
+    pub rooms_followed: usize,
+}
+
+#[derive(Debug)]
+enum Command {
+    Publish {
+        project: String,
+        client: ClientId,
+        name_json: String,
+        value_json: String,
+    },
+    Ensure {
+        project: String,
+        done: oneshot::Sender<()>,
+    },
+    Members {
+        project: String,
+        clients: usize,
+    },
+}
+
+/// Whether sets go to Redis; changed only with `unpublished` locked, so that no set is
+/// recorded after the link took the record.
+#[derive(Debug, Default)]
+struct Gate {
+    up: bool,
+    unpublished: Unpublished,
+}
+
+#[derive(Debug)]
+struct Status {
+    up: bool,
+    since: Instant,
+    error: Option<String>,
+}
+
+/// What the sessions and the link share.
+#[derive(Debug)]
+struct Shared {
+    node: String,
+    commands: mpsc::UnboundedSender<Command>,
+    gate: Mutex<Gate>,
+    status: Mutex<Status>,
+    followed: Arc<AtomicUsize>,
+}
+
+impl Shared {
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn status(&self) -> std::sync::MutexGuard<'_, Status> {
+        self.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Relay for Shared {
+    fn publish_set(&self, project: &str, client: ClientId, name: &str, value: &str) -> bool {
+        let mut gate = self.gate();
+        if gate.up {
+            let sent = self.commands.send(Command::Publish {
+                project: project.to_owned(),
+                client,
+                name_json: name.to_owned(),
+                value_json: value.to_owned(),
+            });
+            if sent.is_ok() {
+                return true;
+            }
+        }
+        gate.unpublished.record(project, name, value);
+        false
+    }
+
+    fn members_changed(&self, project: &str, clients: usize) {
+        let _ = self.commands.send(Command::Members {
+            project: project.to_owned(),
+            clients,
+        });
+    }
+}
+
+/// The running link of one node to Redis.
+#[derive(Clone, Debug)]
+pub(crate) struct Cluster {
+    shared: Arc<Shared>,
+}
+
+impl Cluster {
+    /// Start the link for `rooms` on a thread of its own; it connects in the background
+    /// (until then the node serves alone, as during an outage). Only a malformed URL fails.
+    pub(crate) fn start(
+        config: &RedisConfig,
+        rooms: Arc<Rooms<ChannelOutbox>>,
+        limits: &crate::config::Limits,
+    ) -> Result<Cluster, ServerError> {
+        let client = redis::Client::open(config.url.as_str()).map_err(|e| ServerError::Store {
+            store: format!("Redis at {}", config.redacted_url()),
+            reason: e.to_string(),
+        })?;
+        let node = config.node.clone().unwrap_or_else(random_node_name);
+        let (commands, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            node: node.clone(),
+            commands,
+            gate: Mutex::new(Gate::default()),
+            status: Mutex::new(Status {
+                up: false,
+                since: Instant::now(),
+                error: Some("not connected yet".to_owned()),
+            }),
+            followed: Arc::new(AtomicUsize::new(0)),
+        });
+        rooms.set_relay(shared.clone());
+        let mut link = link::Link::new(client, config.redacted_url(), node, rooms, limits);
+        link.followed = Arc::clone(&shared.followed);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ServerError::Start)?;
+        let for_link = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("scratchcomm-redis".to_owned())
+            .spawn(move || runtime.block_on(link.run(for_link, rx)))
+            .map_err(ServerError::Start)?;
+        Ok(Cluster { shared })
+    }
+
+    /// Make sure this node holds the room of `project` in step with Redis (subscribed, its
+    /// snapshot applied, the other nodes' client count known) before a client joins it.
+    /// Returns at once while Redis is away, and after [`ENSURE_TIMEOUT`] at most.
+    pub(crate) async fn ensure_room(&self, project: &str) {
+        if !self.shared.gate().up {
+            return;
+        }
+        let (done, wait) = oneshot::channel();
+        let asked = self.shared.commands.send(Command::Ensure {
+            project: project.to_owned(),
+            done,
+        });
+        if asked.is_ok() {
+            let _ = tokio::time::timeout(ENSURE_TIMEOUT, wait).await;
+        }
+    }
+
+    /// Whether Redis is reachable now, and since when.
+    pub(crate) fn health(&self) -> RedisHealth {
+        let unpublished = self.shared.gate().unpublished.len();
+        let status = self.shared.status();
+        RedisHealth {
+            up: status.up,
+            for_ms: status.since.elapsed().as_millis(),
+            unpublished,
+            error: status.error.clone(),
+            node: self.shared.node.clone(),
+            rooms_followed: self.shared.followed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn random_node_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_never_shown() {
+        let c = RedisConfig::new("redis://:s3cret@10.0.0.1:6379/0");
+        assert_eq!(c.redacted_url(), "redis://***@10.0.0.1:6379/0");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(
+            RedisConfig::new("redis://h:1/").redacted_url(),
+            "redis://h:1/"
+        );
+        assert_ne!(random_node_name(), random_node_name());
+    }
+}

@@ -1,0 +1,172 @@
+//! What the link sends to Redis: the Lua scripts that keep a room's order, variables and
+//! client counts, the key names, and how a stored name and value are read back.
+//!
+//! Keys of the room `P` (the `{P}` hash tag keeps a room's keys on one Redis Cluster slot):
+//! `scratchcomm:{P}:v` (hash: name JSON → value JSON), `scratchcomm:{P}:seq` (the room's
+//! last sequence number), `scratchcomm:{P}:n` (hash: node → its clients in the room),
+//! channel `scratchcomm:{P}:c`; `scratchcomm:node:NODE` lives while the node does.
+
+use redis::aio::MultiplexedConnection;
+use redis::{Script, Value};
+use scratchcomm_wire::CloudValue;
+use serde_json::value::RawValue;
+use std::time::Duration;
+
+use crate::message::{self, VarKey};
+
+/// Why Redis counts as unreachable.
+pub(super) type Lost = String;
+
+/// Every Redis call is given this long before Redis counts as unreachable.
+pub(super) const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Heartbeat (and liveness check) period; a node's key lives three periods.
+pub(super) const HEARTBEAT: Duration = Duration::from_secs(2);
+/// Most sets sent in one pipeline.
+pub(super) const MAX_BATCH: usize = 512;
+
+/// KEYS: vars, seq. ARGV: channel, name, value, body, max variables. Stores the set, gives
+/// it the room's next number and publishes it, or refuses a variable beyond the limit (0).
+pub(super) const PUBLISH: &str = r"
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+local seq = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[4])
+return seq";
+
+/// Clients of the room on the other live nodes. KEYS: counts. ARGV: our node, node-key prefix.
+pub(super) const OTHERS: &str = r"
+local counts = redis.call('HGETALL', KEYS[1])
+local others = 0
+for i = 1, #counts, 2 do
+  if counts[i] ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. counts[i]) == 1 then others = others + tonumber(counts[i + 1]) end
+end
+return others";
+
+/// KEYS: vars, seq, counts. ARGV: as OTHERS. The room's variables and number, in one step.
+pub(super) const SNAPSHOT: &str = r"
+local counts = redis.call('HGETALL', KEYS[3])
+local others = 0
+for i = 1, #counts, 2 do
+  if counts[i] ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. counts[i]) == 1 then others = others + tonumber(counts[i + 1]) end
+end
+return {tonumber(redis.call('GET', KEYS[2]) or '0'), redis.call('HGETALL', KEYS[1]), others}";
+
+pub(super) const NODE_PREFIX: &str = "scratchcomm:node:";
+
+pub(super) fn key(project: &str, what: &str) -> String {
+    format!("scratchcomm:{{{project}}}:{what}")
+}
+
+/// The project of a room's channel name.
+pub(super) fn project_of(channel: &str) -> Option<&str> {
+    channel.strip_prefix("scratchcomm:{")?.strip_suffix("}:c")
+}
+
+/// Add one PUBLISH script call (by its hash) to `pipe`; its reply is ignored (0 when the
+/// room's variable limit refused a new name).
+pub(super) fn add_publish(
+    pipe: &mut redis::Pipeline,
+    script: &str,
+    project: &str,
+    (name, value): (&str, &str),
+    body: &str,
+    max_variables: usize,
+) {
+    pipe.cmd("EVALSHA")
+        .arg(script)
+        .arg(2)
+        .arg(key(project, "v"))
+        .arg(key(project, "seq"))
+        .arg(key(project, "c"))
+        .arg(name)
+        .arg(value)
+        .arg(body)
+        .arg(max_variables)
+        .ignore();
+}
+
+/// Clients of the room of `project` on the other live nodes (`others` is the OTHERS script).
+pub(super) async fn others(
+    conn: &mut MultiplexedConnection,
+    others: &Script,
+    node: &str,
+    project: &str,
+) -> Result<usize, Lost> {
+    timed(
+        others
+            .key(key(project, "n"))
+            .arg(node)
+            .arg(NODE_PREFIX)
+            .invoke_async(conn),
+    )
+    .await
+}
+
+/// Record that `node` has `clients` clients in the room of `project`.
+pub(super) async fn write_members(
+    conn: &mut MultiplexedConnection,
+    node: &str,
+    project: &str,
+    clients: usize,
+) -> Result<(), Lost> {
+    let mut cmd = if clients == 0 {
+        redis::cmd("HDEL")
+    } else {
+        redis::cmd("HSET")
+    };
+    cmd.arg(key(project, "n")).arg(node);
+    if clients > 0 {
+        cmd.arg(clients);
+    }
+    timed(cmd.query_async::<Value>(conn)).await.map(drop)
+}
+
+/// Say that `node` lives (for three heartbeat periods); also checks that Redis answers.
+pub(super) async fn heartbeat(conn: &mut MultiplexedConnection, node: &str) -> Result<(), Lost> {
+    let ttl = (HEARTBEAT * 3).as_millis() as u64;
+    let mut set = redis::cmd("SET");
+    set.arg(format!("{NODE_PREFIX}{node}"))
+        .arg(1)
+        .arg("PX")
+        .arg(ttl);
+    timed(set.query_async::<Value>(conn)).await.map(drop)
+}
+
+/// A name and value as stored in Redis (JSON texts), read back with the protocol's rules.
+pub(super) fn parse(name_json: &str, value_json: &str) -> Option<(VarKey, CloudValue)> {
+    let name = RawValue::from_string(name_json.to_owned()).ok()?;
+    let value = RawValue::from_string(value_json.to_owned()).ok()?;
+    Some((
+        VarKey::from_member(Some(&name))?,
+        message::value(Some(&value), usize::MAX)?,
+    ))
+}
+
+pub(super) async fn timed<T>(
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, Lost> {
+    match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {CALL_TIMEOUT:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_channels_and_stored_values() {
+        assert_eq!(key("12", "v"), "scratchcomm:{12}:v");
+        assert_eq!(project_of(&key("a}b", "c")), Some("a}b"));
+        assert_eq!(project_of("other:{1}:c"), None);
+        let (name, value) = parse("\"☁ a\"", "\"007\"").unwrap();
+        assert_eq!(name, VarKey::string("☁ a"));
+        assert!(value.was_string());
+        assert_eq!(parse("5", "1.50").unwrap().1.as_str(), "1.5");
+        assert!(parse("{}", "1").is_none());
+        assert!(parse("\"a\"", "\"1e5\"").is_none());
+        assert!(parse("\"a\"", "not json").is_none());
+    }
+}
