@@ -62,9 +62,12 @@ pub struct ServerConfig {
     /// client can tell what happened.
     pub handshake_timeout: Option<Duration>,
     /// While more than this many bytes wait to be sent to one client, a `set` superseded by
-    /// a later set of the same variable is dropped from its queue (default 64 KiB): a
-    /// lagging client gets the latest value of every variable, which is all a Scratch
-    /// project reads. Below this every set is delivered.
+    /// a later set of the same variable is dropped from its queue: a lagging client gets the
+    /// latest value of every variable, which is all a Scratch project reads. Default 4 MiB,
+    /// the same as [`outbound_max_bytes`](Self::outbound_max_bytes), so sets are dropped only
+    /// where the client would otherwise be closed: a bot that reads every set (a cloud
+    /// socket's FROM_CLIENT, which all its clients write) loses none while it merely lags —
+    /// TurboWarp's server never drops a set either. Below this every set is delivered.
     pub outbound_coalesce_bytes: usize,
     /// A client that, after coalescing, still has more than this many bytes waiting is too
     /// slow and is closed with 1013 (default 4 MiB). This bounds the server's memory per
@@ -122,7 +125,7 @@ impl Default for ServerConfig {
             ping_interval: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(30),
             handshake_timeout: Some(Duration::from_secs(10)),
-            outbound_coalesce_bytes: 64 * 1024,
+            outbound_coalesce_bytes: 4 * 1024 * 1024,
             outbound_max_bytes: 4 * 1024 * 1024,
             outbound_max_lag: Duration::from_secs(15),
             inbound_limit: Some(InboundLimit::default()),

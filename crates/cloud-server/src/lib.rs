@@ -133,7 +133,7 @@
 //! * **Outbound:** each client has its own queue of unsent updates (`outbox.rs`), measured
 //!   in bytes and in the age of its oldest update, never in frames. At each wake-up the
 //!   client's task takes everything queued and writes it as frames of newline-separated
-//!   messages. While more than [`ServerConfig::outbound_coalesce_bytes`] (64 KiB) wait, a
+//!   messages. While more than [`ServerConfig::outbound_coalesce_bytes`] (4 MiB) wait, a
 //!   `set` superseded by a later set of the same variable is dropped for that client (it
 //!   gets the latest value of every variable; renames and deletes are kept in place). A
 //!   client is too slow (1013) only when it still holds more than

@@ -75,6 +75,17 @@ pub struct QueueLimits {
     pub max_lag: Duration,
 }
 
+impl QueueLimits {
+    /// The limits a server's configuration gives every receiver.
+    pub fn of(config: &crate::ServerConfig) -> Self {
+        QueueLimits {
+            coalesce_bytes: config.outbound_coalesce_bytes,
+            max_bytes: config.outbound_max_bytes,
+            max_lag: config.outbound_max_lag,
+        }
+    }
+}
+
 /// What [`OutQueue::push`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pushed {

@@ -129,11 +129,7 @@ pub(crate) async fn run(
     }
     let slot = ConnectionSlot(&shared.rooms);
 
-    let outbox = ChannelOutbox::new(QueueLimits {
-        coalesce_bytes: config.outbound_coalesce_bytes,
-        max_bytes: config.outbound_max_bytes,
-        max_lag: config.outbound_max_lag,
-    });
+    let outbox = ChannelOutbox::new(QueueLimits::of(config));
     let mut allowance = config
         .inbound_limit
         .map(|limit| Allowance::new(&limit, Instant::now()));

@@ -145,3 +145,27 @@ fn the_channel_outbox_wakes_once_and_refuses_when_closed() {
     out.close();
     assert!(!out.offer("three"));
 }
+
+/// With the server's default limits a lagging receiver that holds 3 MB of one variable's
+/// sets (a bot's FROM_CLIENT, which all its clients write) keeps every one of them, in order,
+/// as TurboWarp's server delivers them: superseded sets are dropped only where the receiver
+/// would otherwise be closed. (Coalescing from 64 KiB on lost packets of secure messages.)
+#[test]
+fn by_default_a_lagging_receiver_under_the_limit_keeps_every_set() {
+    let lim = QueueLimits::of(&crate::ServerConfig::default());
+    let tail = "7".repeat(30_000);
+    let mut q = OutQueue::default();
+    for i in 0..100 {
+        let pushed = q.push(&Update::set("a", &format!("{i}.{tail}")), &lim);
+        assert!(
+            matches!(pushed, Pushed::First | Pushed::Behind),
+            "{pushed:?}"
+        );
+    }
+    let got: Vec<String> = messages(&mut q)
+        .iter()
+        .map(|m| m.split('.').next().unwrap().to_owned())
+        .collect();
+    let want: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+    assert_eq!(got, want);
+}
