@@ -12,6 +12,7 @@
 //!   restartable on the same port.
 //! * [`vectors`]: the protocol's JSON test vectors (`load`, `s`, `hex`).
 
+mod child;
 mod paths;
 mod redis;
 mod turbowarp;

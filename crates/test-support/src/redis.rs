@@ -1,12 +1,13 @@
 //! A real `redis-server` as a child process on loopback (Debian package `redis-server`,
 //! installed by `.ci/run`).
 
+use crate::child::ChildServer;
 use crate::paths::free_port;
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long the server may take to accept connections after it was started.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
@@ -16,9 +17,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// was written before. The process is killed and the folder removed on drop.
 #[derive(Debug)]
 pub struct Redis {
-    port: u16,
+    server: ChildServer,
     dir: PathBuf,
-    child: Option<Child>,
 }
 
 impl Redis {
@@ -48,9 +48,8 @@ impl Redis {
         ));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
         let mut server = Redis {
-            port: free_port(),
+            server: ChildServer::new("redis-server", "REDIS_LOG", free_port()),
             dir,
-            child: None,
         };
         server.restart();
         Some(server)
@@ -59,40 +58,32 @@ impl Redis {
     /// The port it listens on (the same across [`kill`](Self::kill) and
     /// [`restart`](Self::restart)).
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `redis://127.0.0.1:PORT/`
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        format!("redis://127.0.0.1:{}/", self.port())
     }
 
     /// Whether the process is running (not killed, not exited).
     pub fn is_running(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(child) => matches!(child.try_wait(), Ok(None)),
-            None => false,
-        }
+        self.server.is_running()
     }
 
     /// SIGKILL the process (like a crash) and wait for it to be gone. Data written up to
     /// about a second before survives (append-only file, `appendfsync everysec`).
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.server.kill();
     }
 
     /// Start the process again on the same port with the same data folder (killing a running
     /// one first) and wait until it answers `PING` (not merely accepts: it says `-LOADING` first).
     pub fn restart(&mut self) {
-        self.kill();
-        let quiet = std::env::var_os("REDIS_LOG").is_none();
         let mut command = Command::new("redis-server");
         command
             .args(["--bind", "127.0.0.1", "--port"])
-            .arg(self.port.to_string())
+            .arg(self.port().to_string())
             .arg("--dir")
             .arg(&self.dir)
             .args([
@@ -106,38 +97,10 @@ impl Redis {
                 "no",
                 "--daemonize",
                 "no",
-            ])
-            .stdin(Stdio::null());
-        if quiet {
-            command.stdout(Stdio::null()).stderr(Stdio::null());
-        }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting redis-server: {e}"));
-        self.child = Some(child);
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            // Ready means answering PING: right after a restart Redis accepts connections but
-            // answers `-LOADING` until its data file is loaded (a flaky test under load).
-            if answers_ping(self.port) {
-                return;
-            }
-            if !self.is_running() {
-                panic!(
-                    "redis-server exited before listening on port {} (set REDIS_LOG=1 to see \
-                     its output)",
-                    self.port
-                );
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                panic!(
-                    "redis-server did not listen on port {} within {:?}",
-                    self.port, START_TIMEOUT
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            ]);
+        // Ready means answering PING: right after a restart Redis accepts connections but
+        // answers `-LOADING` until its data file is loaded (a flaky test under load).
+        self.server.start(command, START_TIMEOUT, answers_ping);
     }
 }
 
@@ -160,7 +123,7 @@ fn answers_ping(port: u16) -> bool {
 
 impl Drop for Redis {
     fn drop(&mut self) {
-        self.kill();
+        self.server.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

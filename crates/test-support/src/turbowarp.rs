@@ -1,10 +1,11 @@
 //! TurboWarp's own cloud-server as a child process (installed by `tools/peers/turbowarp.sh`).
 
+use crate::child::ChildServer;
 use crate::paths::{free_port, repo_root, require_shared};
 use std::net::{Ipv4Addr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long the server may take to accept connections after it was started.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -12,8 +13,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// TurboWarp's cloud-server listening on `127.0.0.1:port`; the process is killed on drop.
 #[derive(Debug)]
 pub struct TurboWarp {
-    port: u16,
-    child: Option<Child>,
+    server: ChildServer,
 }
 
 impl TurboWarp {
@@ -24,8 +24,7 @@ impl TurboWarp {
         require_shared("peers/turbowarp-cloud-server-a0b29ec.tar.gz")?;
         install();
         let mut server = TurboWarp {
-            port: free_port(),
-            child: None,
+            server: ChildServer::new("TurboWarp's cloud-server", "TURBOWARP_LOG", free_port()),
         };
         server.restart();
         Some(server)
@@ -34,76 +33,35 @@ impl TurboWarp {
     /// The port it listens on (the same across [`kill`](Self::kill) and
     /// [`restart`](Self::restart)).
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `ws://127.0.0.1:PORT/`
     pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}/", self.port)
+        format!("ws://127.0.0.1:{}/", self.port())
     }
 
     /// Whether the process is running (not killed, not exited).
     pub fn is_running(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(child) => matches!(child.try_wait(), Ok(None)),
-            None => false,
-        }
+        self.server.is_running()
     }
 
     /// SIGKILL the process (no close frames, like a crash) and wait for it to be gone.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.server.kill();
     }
 
     /// Start the process again on the same port (killing a running one first) and wait until
     /// it accepts connections.
     pub fn restart(&mut self) {
-        self.kill();
-        let script = repo_root().join("tools/peers/turbowarp.sh");
-        let quiet = std::env::var_os("TURBOWARP_LOG").is_none();
         let mut command = Command::new("bash");
         command
-            .arg(&script)
+            .arg(repo_root().join("tools/peers/turbowarp.sh"))
             .arg("run")
-            .arg(self.port.to_string())
-            .stdin(Stdio::null());
-        if quiet {
-            command.stdout(Stdio::null()).stderr(Stdio::null());
-        }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", script.display()));
-        self.child = Some(child);
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_ok() {
-                return;
-            }
-            if !self.is_running() {
-                panic!(
-                    "TurboWarp's cloud-server exited before listening on port {} \
-                     (set TURBOWARP_LOG=1 to see its output)",
-                    self.port
-                );
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                panic!(
-                    "TurboWarp's cloud-server did not listen on port {} within {:?}",
-                    self.port, START_TIMEOUT
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for TurboWarp {
-    fn drop(&mut self) {
-        self.kill();
+            .arg(self.port().to_string());
+        self.server.start(command, START_TIMEOUT, |port| {
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok()
+        });
     }
 }
 
