@@ -3,27 +3,15 @@
 // TurboWarp's own), `examples/sa_bot` processes, and failure reports with decoded traces.
 
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { startServer, Proc, REPO_ROOT } = require('./processes');
+const { startServer, freePort, Proc, REPO_ROOT } = require('./processes');
 
 const START_TIMEOUT_MS = Number(process.env.INTEROP_START_TIMEOUT_MS || 300000);
 
 function words(s) {
     return s.trim().split(/\s+/).filter(Boolean);
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 function canConnect(url) {
