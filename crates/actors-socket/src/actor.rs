@@ -15,7 +15,7 @@ mod writer;
 pub use client::{ClientActor, CloseClient, Deliver, Recv, SocketClient};
 pub use events::{SocketEvent, UsernameLookup};
 pub use handle::SocketHandle;
-pub use link::{cloud_error, feed_from, host_of, set_value, CloudLink, EventSink};
+pub use link::{cloud_error, fed_events, feed_from, host_of, set_value, CloudLink, EventSink};
 pub use sky::SkyMemberLink;
 pub use socket::{
     Accept, CloudSocket, ListClients, SocketConfig, StopReason, StopSocket,

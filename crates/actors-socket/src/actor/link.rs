@@ -51,31 +51,29 @@ pub fn feed_from(mut events: EventStream, mut sink: EventSink) {
 /// warning): far more FROM_CLIENT updates than a room relays in a second.
 pub const SOCKET_EVENT_QUEUE: usize = 16_384;
 
-/// The events of `link` that a socket acts on (FROM_CLIENT updates and errors), tagged with
-/// `tag`, as a stream that ends when the link stops for good. They are taken with
-/// [`CloudLink::feed`], on the connection's actor, so a burst of other variables' updates in
-/// the room (which a socket ignores) cannot push a request out of a bounded event ring.
-pub fn socket_events(
+/// The events of `link` that `select` maps to `Some`, as a stream of at most `capacity`
+/// queued items (beyond it the newest are dropped, with a warning naming `what`) that ends
+/// when the link stops for good or the stream is dropped. They are taken with
+/// [`CloudLink::feed`], on the connection's actor, so a burst of other updates in the room
+/// cannot push them out of the connection's bounded event ring.
+pub fn fed_events<T: Send + 'static>(
     link: &dyn CloudLink,
-    tag: crate::types::SourceTag,
-) -> impl futures_util::Stream<Item = (crate::types::SourceTag, CloudEvent)> {
-    let (tx, rx) = tokio::sync::mpsc::channel(SOCKET_EVENT_QUEUE);
+    capacity: usize,
+    what: &'static str,
+    mut select: impl FnMut(&CloudEvent) -> Option<T> + Send + 'static,
+) -> impl futures_util::Stream<Item = T> {
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity);
     let mut dropped = 0u64;
     link.feed(Box::new(move |event| {
-        let relevant = set_value(event, "FROM_CLIENT").is_some()
-            || matches!(event.kind, actors_cloud::EventKind::Error { .. });
-        if !relevant {
+        let Some(item) = select(event) else {
             return !tx.is_closed();
-        }
-        match tx.try_send((tag, event.clone())) {
+        };
+        match tx.try_send(item) {
             Ok(()) => true,
             Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
                 dropped += 1;
                 if dropped.is_power_of_two() {
-                    tracing::warn!(
-                        dropped,
-                        "socket fell behind its link: FROM_CLIENT updates dropped"
-                    );
+                    tracing::warn!(dropped, "fell behind its cloud link: {what} dropped");
                 }
                 true
             }
@@ -85,6 +83,24 @@ pub fn socket_events(
     futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     })
+}
+
+/// The events of `link` that a socket acts on (FROM_CLIENT updates and errors), tagged with
+/// `tag` (see [`fed_events`]).
+pub fn socket_events(
+    link: &dyn CloudLink,
+    tag: crate::types::SourceTag,
+) -> impl futures_util::Stream<Item = (crate::types::SourceTag, CloudEvent)> {
+    fed_events(
+        link,
+        SOCKET_EVENT_QUEUE,
+        "FROM_CLIENT updates",
+        move |event| {
+            let relevant = set_value(event, "FROM_CLIENT").is_some()
+                || matches!(event.kind, actors_cloud::EventKind::Error { .. });
+            relevant.then(|| (tag, event.clone()))
+        },
+    )
 }
 
 /// Maps a cloud connection error into the socket's error type.

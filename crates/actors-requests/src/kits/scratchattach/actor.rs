@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix::prelude::*;
-use actors_cloud::{CloudEvent, CloudHandle, EventKind, EventType};
+use actors_cloud::{CloudEvent, CloudHandle, EventKind};
 use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 
 use super::dispatch::{SaDispatcher, SaStart};
@@ -283,33 +283,12 @@ impl SaHandler {
 /// TO_HOST sets queued for the actor before newer ones are dropped (with a warning).
 const TO_HOST_QUEUE: usize = 16_384;
 
-/// The connection's TO_HOST sets, taken on its actor with `on` rather than through its
-/// bounded event ring, which a flood of other variables in the room would overrun (a lost
-/// request). Ends when the connection stops for good.
+/// The connection's TO_HOST sets, taken on its actor rather than through its bounded event
+/// ring, which a flood of other variables in the room would overrun (a lost request). Ends
+/// when the connection stops for good.
 fn host_sets(cloud: &CloudHandle) -> impl futures_util::Stream<Item = CloudEvent> {
-    let (tx, rx) = mpsc::channel(TO_HOST_QUEUE);
-    let mut open = true;
-    let mut dropped = 0u64;
-    cloud.on(EventType::Set, move |event| {
-        if open && event.name == TO_HOST {
-            match tx.try_send(event.clone()) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    dropped += 1;
-                    if dropped.is_power_of_two() {
-                        tracing::warn!(
-                            dropped,
-                            "scratchattach bot fell behind: TO_HOST sets dropped"
-                        );
-                    }
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => open = false,
-            }
-        }
-        Ok(())
-    });
-    futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|event| (event, rx))
+    actors_socket::actor::fed_events(cloud, TO_HOST_QUEUE, "TO_HOST sets", |event| {
+        (event.kind == EventKind::Set && event.name == TO_HOST).then(|| event.clone())
     })
 }
 
