@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command with TCP_NODELAY forced on the server side of every accepted connection
-# (what `HttpServer::tcp_nodelay(true)` in crates/cloud-server would do), e.g.
+# (what `HttpServer::tcp_nodelay(true)` in crates/scratchcomm-server would do), e.g.
 #   bash tools/perf/with-nodelay.sh target/release/scratchcomm bench --clients 10
 # Child processes inherit it (LD_PRELOAD). Set ND_BOTH=1 to set it on client sockets too.
 set -euo pipefail
