@@ -25,8 +25,14 @@
 //!   node records its count in Redis and every join counts the clients of the other live
 //!   nodes (approximate: two nodes admitting at the same moment may overshoot by one each).
 //!   Rooms and connections: per node.
-//! * Not relayed between nodes (kept per node): `rename`/`delete` (off by default, as in
-//!   TurboWarp) and variables without a name.
+//! * **Every change goes through the room's order**: sets, `rename`/`delete` (off by
+//!   default, as in TurboWarp) and variables without a name alike. The publish script
+//!   applies a rename or delete to the room's hash, or drops it when Redis no longer has
+//!   the variable (a client whose node still showed it is not closed, unlike on a single
+//!   node). A missing name is stored and sent as the empty field (JSON cannot write it).
+//!   While Redis is away a node keeps a delete as a tombstone (a rename as a delete and a
+//!   set) and publishes it when Redis is back; with rename/delete enabled a snapshot also
+//!   drops, and tells the clients about, the variables Redis no longer has.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,14 +41,15 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ServerError;
 use crate::outbox::ChannelOutbox;
-use crate::room::{ClientId, Relay, Rooms};
+use crate::protocol::value_json;
+use crate::room::{Change, ClientId, Relay, Rooms};
 
 mod alone;
 mod link;
 mod scripts;
 pub mod sync;
 
-use sync::Unpublished;
+use sync::{Op, Unpublished};
 
 /// How long a joining client waits at most for its room's snapshot from Redis.
 const ENSURE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -107,6 +114,7 @@ enum Command {
     Publish {
         project: String,
         client: ClientId,
+        op: Op,
         name_json: String,
         value_json: String,
     },
@@ -156,20 +164,38 @@ impl Shared {
 }
 
 impl Relay for Shared {
-    fn publish_set(&self, project: &str, client: ClientId, name: &str, value: &str) -> bool {
+    fn publish(&self, project: &str, client: ClientId, change: Change<'_>) -> bool {
+        let (op, name_json, value) = match change {
+            Change::Set(name, value) => (Op::Set, scripts::wire_name(name), value_json(value)),
+            Change::Rename { from, to, .. } => {
+                (Op::Rename, scripts::wire_name(from), scripts::wire_name(to))
+            }
+            Change::Delete(name) => (Op::Delete, scripts::wire_name(name), String::new()),
+        };
         let mut gate = self.gate();
         if gate.up {
             let sent = self.commands.send(Command::Publish {
                 project: project.to_owned(),
                 client,
-                name_json: name.to_owned(),
-                value_json: value.to_owned(),
+                op,
+                name_json: name_json.clone(),
+                value_json: value.clone(),
             });
             if sent.is_ok() {
                 return true;
             }
         }
-        gate.unpublished.record(project, name, value);
+        // The caller applies it here; keep its effect for when Redis is back.
+        match change {
+            Change::Set(..) => gate.unpublished.record(project, &name_json, &value),
+            Change::Delete(_) => gate.unpublished.record_delete(project, &name_json),
+            Change::Rename { value: old, .. } => {
+                gate.unpublished.record_delete(project, &name_json);
+                if let Some(old) = old {
+                    gate.unpublished.record(project, &value, &value_json(old));
+                }
+            }
+        }
         false
     }
 
@@ -191,15 +217,15 @@ impl Cluster {
     /// Start the link for `rooms` on a thread of its own; it connects in the background
     /// (until then the node serves alone, as during an outage). Only a malformed URL fails.
     pub(crate) fn start(
-        config: &RedisConfig,
+        redis: &RedisConfig,
         rooms: Arc<Rooms<ChannelOutbox>>,
-        limits: &crate::config::Limits,
+        config: &crate::config::ServerConfig,
     ) -> Result<Cluster, ServerError> {
-        let client = redis::Client::open(config.url.as_str()).map_err(|e| ServerError::Store {
-            store: format!("Redis at {}", config.redacted_url()),
+        let client = redis::Client::open(redis.url.as_str()).map_err(|e| ServerError::Store {
+            store: format!("Redis at {}", redis.redacted_url()),
             reason: e.to_string(),
         })?;
-        let node = config.node.clone().unwrap_or_else(random_node_name);
+        let node = redis.node.clone().unwrap_or_else(random_node_name);
         let (commands, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             node: node.clone(),
@@ -213,7 +239,7 @@ impl Cluster {
             followed: Arc::new(AtomicUsize::new(0)),
         });
         rooms.set_relay(shared.clone());
-        let mut link = link::Link::new(client, config.redacted_url(), node, rooms, limits);
+        let mut link = link::Link::new(client, redis.redacted_url(), node, rooms, config);
         link.followed = Arc::clone(&shared.followed);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -25,7 +25,7 @@ use serde_json::value::RawValue;
 
 use crate::config::ServerConfig;
 use crate::message::{self, json_str, json_string, Incoming, VarKey};
-use crate::room::{ClientId, JoinRefusal, Member, Outbox, Rooms, Variables};
+use crate::room::{Change, ClientId, JoinRefusal, Member, Outbox, Rooms, Variables};
 
 /// What the connection must do after a frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,9 +201,9 @@ impl ClientState {
                     "too many variables",
                 ));
             }
-            if let (Some(relay), Some(name_json)) = (rooms.relay(), name.json()) {
+            if let Some(relay) = rooms.relay() {
                 // Multi-node: the set comes back in the room's order, on every node.
-                if relay.publish_set(project, id, &name_json, &value_json(&value)) {
+                if relay.publish(project, id, Change::Set(&name, &value)) {
                     return Ok(None);
                 }
             }
@@ -222,13 +222,23 @@ impl ClientState {
     ) -> Result<Option<String>, Action> {
         let name = valid_name(msg.get("name"), config)?;
         let new_name = valid_name(msg.get("new_name"), config)?;
-        let frame = format!(
-            "{{\"method\":\"rename\"{}{}}}",
-            name.member("name"),
-            new_name.member("new_name")
-        );
+        let frame = rename_frame(&name, &new_name);
         let id = self.id;
         self.in_room(rooms, project, |room| {
+            // Multi-node: Redis decides in the room's order (a rename of a variable that
+            // no longer exists there is dropped), and it comes back on every node.
+            let value = room.variables().get(&name).cloned();
+            let change = Change::Rename {
+                from: &name,
+                to: &new_name,
+                value: value.as_ref(),
+            };
+            if rooms
+                .relay()
+                .is_some_and(|r| r.publish(project, id, change))
+            {
+                return Ok(None);
+            }
             let vars = room.variables_mut();
             let Some(value) = vars.shift_remove(&name) else {
                 return Err(Action::close(
@@ -250,9 +260,16 @@ impl ClientState {
         config: &ServerConfig,
     ) -> Result<Option<String>, Action> {
         let name = valid_name(msg.get("name"), config)?;
-        let frame = format!("{{\"method\":\"delete\"{}}}", name.member("name"));
+        let frame = delete_frame(&name);
         let id = self.id;
         self.in_room(rooms, project, |room| {
+            let change = Change::Delete(&name);
+            if rooms
+                .relay()
+                .is_some_and(|r| r.publish(project, id, change))
+            {
+                return Ok(None);
+            }
             if room.variables_mut().shift_remove(&name).is_none() {
                 return Err(Action::close(
                     CloseCode::PROTOCOL_ERROR,
@@ -298,6 +315,20 @@ pub fn set_frame(name: &VarKey, value: &CloudValue) -> String {
         name.member("name"),
         value_json(value)
     )
+}
+
+/// The `rename` frame forwarded to the other clients.
+pub(crate) fn rename_frame(name: &VarKey, new_name: &VarKey) -> String {
+    format!(
+        "{{\"method\":\"rename\"{}{}}}",
+        name.member("name"),
+        new_name.member("new_name")
+    )
+}
+
+/// The `delete` frame forwarded to the other clients.
+pub(crate) fn delete_frame(name: &VarKey) -> String {
+    format!("{{\"method\":\"delete\"{}}}", name.member("name"))
 }
 
 fn dump_frame(vars: &Variables) -> Option<String> {

@@ -19,7 +19,7 @@ use crate::store::Pending;
 mod remote;
 mod variables;
 
-pub use remote::Relay;
+pub use remote::{Change, Relay};
 pub(crate) use variables::Journal;
 pub use variables::Variables;
 

@@ -90,7 +90,7 @@ impl CloudState {
         let (shutdown, _) = watch::channel(false);
         let rooms = Arc::new(rooms);
         let cluster = match &config.redis {
-            Some(redis) => Some(Cluster::start(redis, Arc::clone(&rooms), &config.limits)?),
+            Some(redis) => Some(Cluster::start(redis, Arc::clone(&rooms), &config)?),
             None => None,
         };
         Ok(CloudState {

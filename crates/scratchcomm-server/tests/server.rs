@@ -6,6 +6,7 @@ mod server {
 
     mod close_codes;
     mod cluster;
+    mod cluster_changes;
     mod fairness;
     mod half_close;
     mod lifecycle;

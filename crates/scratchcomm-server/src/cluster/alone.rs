@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use super::link::Link;
-use super::scripts::{parse, Lost};
+use super::scripts::{parse, parse_name, Lost};
+use super::sync::{Op, Remote};
 use super::{Command, Shared, Status};
 
 impl Link {
@@ -32,14 +33,39 @@ impl Link {
             Command::Publish {
                 project,
                 client,
+                op,
                 name_json,
                 value_json,
             } => {
-                self.apply(&project, client, &name_json, &value_json, false);
-                shared
-                    .gate()
-                    .unpublished
-                    .record(&project, &name_json, &value_json);
+                let remote = Remote {
+                    seq: 0,
+                    node: String::new(),
+                    client,
+                    op,
+                    name_json,
+                    value_json,
+                };
+                self.apply_change(&project, client, &remote);
+                let (name, value) = (&remote.name_json, &remote.value_json);
+                // Read before locking the gate: a session locks a room, then the gate.
+                let renamed = (op == Op::Rename)
+                    .then(|| parse_name(value).and_then(|n| self.rooms.value_of(&project, &n)))
+                    .flatten();
+                let mut gate = shared.gate();
+                match op {
+                    Op::Set | Op::Republished => gate.unpublished.record(&project, name, value),
+                    Op::Delete => gate.unpublished.record_delete(&project, name),
+                    Op::Rename => {
+                        gate.unpublished.record_delete(&project, name);
+                        if let Some(now) = renamed {
+                            gate.unpublished.record(
+                                &project,
+                                value,
+                                &crate::protocol::value_json(&now),
+                            );
+                        }
+                    }
+                }
             }
             Command::Ensure { done, .. } => {
                 let _ = done.send(());
@@ -48,10 +74,26 @@ impl Link {
         }
     }
 
-    fn apply(&self, project: &str, client: u64, name: &str, value: &str, unless_equal: bool) {
-        if let Some((name, value)) = parse(name, value) {
-            self.rooms
-                .apply_remote(project, client, name, value, unless_equal);
+    /// Apply `remote` to this node's room, sending it to every client but `except`.
+    pub(super) fn apply_change(&self, project: &str, except: u64, remote: &Remote) {
+        let (name, value) = (&remote.name_json, &remote.value_json);
+        match remote.op {
+            Op::Set | Op::Republished => {
+                if let Some((name, value)) = parse(name, value) {
+                    let again = remote.op == Op::Republished;
+                    self.rooms.apply_remote(project, except, name, value, again);
+                }
+            }
+            Op::Rename => {
+                if let (Some(from), Some(to)) = (parse_name(name), parse_name(value)) {
+                    self.rooms.apply_rename(project, except, from, to);
+                }
+            }
+            Op::Delete => {
+                if let Some(name) = parse_name(name) {
+                    self.rooms.apply_delete(project, except, &name);
+                }
+            }
         }
     }
 }

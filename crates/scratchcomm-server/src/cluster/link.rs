@@ -16,7 +16,7 @@ use super::scripts::{
     self, key, parse, project_of, timed, Lost, HEARTBEAT, MAX_BATCH, NODE_PREFIX, OTHERS, PUBLISH,
     SNAPSHOT,
 };
-use super::sync::{Remote, RoomSync, Step};
+use super::sync::{Op, Remote, RoomSync, Step};
 use super::{Command, Shared, Status};
 use crate::message::VarKey;
 use crate::outbox::ChannelOutbox;
@@ -28,6 +28,8 @@ pub(super) struct Link {
     pub(super) node: String,
     pub(super) rooms: Arc<Rooms<ChannelOutbox>>,
     pub(super) max_variables: usize,
+    /// Rename and delete are enabled: a snapshot drops the variables Redis lacks.
+    pub(super) prune: bool,
     pub(super) syncs: HashMap<String, RoomSync>,
     pub(super) scripts: [Script; 3],
     /// How many rooms `syncs` holds, for the health report.
@@ -46,14 +48,15 @@ impl Link {
         described: String,
         node: String,
         rooms: Arc<Rooms<ChannelOutbox>>,
-        limits: &crate::config::Limits,
+        config: &crate::config::ServerConfig,
     ) -> Self {
         Link {
             client,
             described,
             node,
             rooms,
-            max_variables: limits.max_variables_per_room,
+            max_variables: config.limits.max_variables_per_room,
+            prune: config.allow_rename_delete,
             syncs: HashMap::new(),
             scripts: [
                 Script::new(PUBLISH),
@@ -129,7 +132,11 @@ impl Link {
         for (project, vars) in kept {
             let mut pipe = redis::pipe();
             for (name, value) in &vars {
-                self.publish_into(&mut pipe, &project, 0, true, (name, value));
+                let change = match value {
+                    Some(value) => (Op::Republished, name.as_str(), value.as_str()),
+                    None => (Op::Delete, name.as_str(), ""),
+                };
+                self.publish_into(&mut pipe, &project, 0, change);
             }
             republished += vars.len();
             if let Err(e) = timed(pipe.query_async::<Value>(&mut conn.cmd)).await {
@@ -137,7 +144,10 @@ impl Link {
                 let mut gate = shared.gate();
                 gate.up = false;
                 for (name, value) in &vars {
-                    gate.unpublished.record(&project, name, value);
+                    match value {
+                        Some(value) => gate.unpublished.record(&project, name, value),
+                        None => gate.unpublished.record_delete(&project, name),
+                    }
                 }
                 return Err(e);
             }
@@ -202,9 +212,10 @@ impl Link {
                 Command::Publish {
                     project,
                     client,
+                    op,
                     name_json,
                     value_json,
-                } => sets.push((project, client, name_json, value_json)),
+                } => sets.push((project, client, op, name_json, value_json)),
                 other => later.push(other),
             }
             if sets.len() < MAX_BATCH && later.is_empty() {
@@ -213,17 +224,18 @@ impl Link {
         }
         if !sets.is_empty() {
             let mut pipe = redis::pipe();
-            for (project, client, name, value) in &sets {
-                self.publish_into(&mut pipe, project, *client, false, (name, value));
+            for (project, client, op, name, value) in &sets {
+                self.publish_into(&mut pipe, project, *client, (*op, name, value));
             }
             if let Err(e) = timed(pipe.query_async::<Value>(&mut conn.cmd)).await {
                 // Maybe applied by Redis, maybe not: apply here and keep them, as in an outage.
-                for (project, client, name, value) in sets {
+                for (project, client, op, name, value) in sets {
                     self.alone(
                         shared,
                         Command::Publish {
                             project,
                             client,
+                            op,
                             name_json: name,
                             value_json: value,
                         },
@@ -335,7 +347,8 @@ impl Link {
                     let mut parsed: Vec<(VarKey, CloudValue)> =
                         vars.iter().filter_map(|(n, v)| parse(n, v)).collect();
                     parsed.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
-                    self.rooms.apply_snapshot(project, parsed, others);
+                    self.rooms
+                        .apply_snapshot(project, parsed, others, self.prune);
                 }
                 Step::Apply(remote) => {
                     let except = if remote.node == self.node {
@@ -343,10 +356,7 @@ impl Link {
                     } else {
                         0
                     };
-                    if let Some((name, value)) = parse(&remote.name_json, &remote.value_json) {
-                        self.rooms
-                            .apply_remote(project, except, name, value, remote.republished);
-                    }
+                    self.apply_change(project, except, &remote);
                 }
                 Step::Resync => self.snapshot(conn, project).await?,
             }
@@ -364,16 +374,15 @@ impl Link {
         pipe: &mut redis::Pipeline,
         project: &str,
         client: u64,
-        again: bool,
-        (name, value): (&str, &str),
+        (op, name, value): (Op, &str, &str),
     ) {
-        let body = Remote::body(&self.node, client, again, name, value);
+        let body = Remote::body(&self.node, client, op, name, value);
         let hash = self.scripts[0].get_hash();
         scripts::add_publish(
             pipe,
             hash,
             project,
-            (name, value),
+            (op.flag(), name, value),
             &body,
             self.max_variables,
         );

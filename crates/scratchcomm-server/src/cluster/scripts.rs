@@ -24,13 +24,25 @@ pub(super) const HEARTBEAT: Duration = Duration::from_secs(2);
 /// Most sets sent in one pipeline.
 pub(super) const MAX_BATCH: usize = 512;
 
-/// KEYS: vars, seq. ARGV: channel, name, value, body, max variables. Stores the set, gives
-/// it the room's next number and publishes it, or refuses a variable beyond the limit (0).
+/// KEYS: vars, seq. ARGV: channel, op flag, name, value (new name for `n`), body, max
+/// variables. Applies the change to the room's hash, gives it the room's next number and
+/// publishes it; or refuses it (0, nothing published): a set of a variable beyond the
+/// limit, a rename or delete of a variable the room does not have.
 pub(super) const PUBLISH: &str = r"
-if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+local op = ARGV[2]
+if op == 'd' then
+  if redis.call('HDEL', KEYS[1], ARGV[3]) == 0 then return 0 end
+elseif op == 'n' then
+  local value = redis.call('HGET', KEYS[1], ARGV[3])
+  if not value then return 0 end
+  redis.call('HDEL', KEYS[1], ARGV[3])
+  redis.call('HSET', KEYS[1], ARGV[4], value)
+else
+  if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[6]) then return 0 end
+  redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+end
 local seq = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[4])
+redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[5])
 return seq";
 
 /// Clients of the room on the other live nodes. KEYS: counts. ARGV: our node, node-key prefix.
@@ -63,12 +75,12 @@ pub(super) fn project_of(channel: &str) -> Option<&str> {
 }
 
 /// Add one PUBLISH script call (by its hash) to `pipe`; its reply is ignored (0 when the
-/// room's variable limit refused a new name).
+/// script refused the change).
 pub(super) fn add_publish(
     pipe: &mut redis::Pipeline,
     script: &str,
     project: &str,
-    (name, value): (&str, &str),
+    (flag, name, value): (char, &str, &str),
     body: &str,
     max_variables: usize,
 ) {
@@ -78,6 +90,7 @@ pub(super) fn add_publish(
         .arg(key(project, "v"))
         .arg(key(project, "seq"))
         .arg(key(project, "c"))
+        .arg(flag.to_string())
         .arg(name)
         .arg(value)
         .arg(body)
@@ -132,12 +145,27 @@ pub(super) async fn heartbeat(conn: &mut MultiplexedConnection, node: &str) -> R
     timed(set.query_async::<Value>(conn)).await.map(drop)
 }
 
+/// How a name is written in Redis (hash field, message line): its JSON text, or nothing
+/// for a missing name (TurboWarp keeps a variable named `undefined` apart from every
+/// string name, and JSON cannot write it).
+pub(super) fn wire_name(name: &VarKey) -> String {
+    name.json().unwrap_or_default()
+}
+
+/// A name as [`wire_name`] wrote it, read back with the protocol's rules.
+pub(super) fn parse_name(name_json: &str) -> Option<VarKey> {
+    if name_json.is_empty() {
+        return VarKey::from_member(None);
+    }
+    let name = RawValue::from_string(name_json.to_owned()).ok()?;
+    VarKey::from_member(Some(&name))
+}
+
 /// A name and value as stored in Redis (JSON texts), read back with the protocol's rules.
 pub(super) fn parse(name_json: &str, value_json: &str) -> Option<(VarKey, CloudValue)> {
-    let name = RawValue::from_string(name_json.to_owned()).ok()?;
     let value = RawValue::from_string(value_json.to_owned()).ok()?;
     Some((
-        VarKey::from_member(Some(&name))?,
+        parse_name(name_json)?,
         message::value(Some(&value), usize::MAX)?,
     ))
 }
@@ -166,6 +194,13 @@ mod tests {
         assert!(value.was_string());
         assert_eq!(parse("5", "1.50").unwrap().1.as_str(), "1.5");
         assert!(parse("{}", "1").is_none());
+        let missing = VarKey::from_member(None).unwrap();
+        assert_eq!(wire_name(&missing), "");
+        assert_eq!(parse("", "3").unwrap().0, missing);
+        assert_eq!(
+            parse_name(&wire_name(&VarKey::string("☁ b"))),
+            Some(VarKey::string("☁ b"))
+        );
         assert!(parse("\"a\"", "\"1e5\"").is_none());
         assert!(parse("\"a\"", "not json").is_none());
     }

@@ -4,8 +4,44 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+/// What a change does to a room (its flag on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `s`: set `name` to `value`.
+    Set,
+    /// `r`: a set republished after an outage: a node whose room already holds this value
+    /// does not send it to its clients again.
+    Republished,
+    /// `n`: rename `name` to the name in `value_json` (`rename`/`delete` enabled).
+    Rename,
+    /// `d`: delete `name` (`value_json` is empty).
+    Delete,
+}
+
+impl Op {
+    /// Its flag on the wire (also what the publish script is told).
+    pub fn flag(self) -> char {
+        match self {
+            Op::Set => 's',
+            Op::Republished => 'r',
+            Op::Rename => 'n',
+            Op::Delete => 'd',
+        }
+    }
+
+    fn from_flag(flag: &str) -> Option<Op> {
+        Some(match flag {
+            "s" => Op::Set,
+            "r" => Op::Republished,
+            "n" => Op::Rename,
+            "d" => Op::Delete,
+            _ => return None,
+        })
+    }
+}
+
 /// One change of a room as Redis fans it out: the room's sequence number (Redis gives one
-/// per change, in the order it applied them), who made it, and the set itself.
+/// per change, in the order it applied them), who made it, and the change itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remote {
     /// The room's sequence number of this change (1, 2, ...).
@@ -14,12 +50,13 @@ pub struct Remote {
     pub node: String,
     /// The client on that node that made it (0: none, e.g. a resynchronisation).
     pub client: u64,
-    /// Republished after an outage: a node whose room already holds this value does not
-    /// send it to its clients again.
-    pub republished: bool,
-    /// The variable's name as JSON (`"☁ a"`, with the quotes).
+    /// What it does.
+    pub op: Op,
+    /// The variable's name as JSON (`"☁ a"`, with the quotes; empty for a missing name,
+    /// which JSON cannot write).
     pub name_json: String,
-    /// The value as JSON (`"12"` for a string, `12` for a number).
+    /// The value as JSON (`"12"` for a string, `12` for a number); the new name's JSON for
+    /// a rename; empty for a delete.
     pub value_json: String,
 }
 
@@ -27,14 +64,8 @@ impl Remote {
     /// The message body a node publishes (without the sequence number, which the Redis
     /// script puts in front): `NODE CLIENT FLAG\nNAME\nVALUE`. JSON text never holds a raw
     /// newline, so the three lines cannot be confused.
-    pub fn body(
-        node: &str,
-        client: u64,
-        republished: bool,
-        name_json: &str,
-        value_json: &str,
-    ) -> String {
-        let flag = if republished { 'r' } else { 's' };
+    pub fn body(node: &str, client: u64, op: Op, name_json: &str, value_json: &str) -> String {
+        let flag = op.flag();
         format!("{node} {client} {flag}\n{name_json}\n{value_json}")
     }
 
@@ -49,11 +80,7 @@ impl Remote {
         let seq = fields.next()?.parse().ok()?;
         let node = fields.next()?.to_owned();
         let client = fields.next()?.parse().ok()?;
-        let republished = match fields.next()? {
-            "r" => true,
-            "s" => false,
-            _ => return None,
-        };
+        let op = Op::from_flag(fields.next()?)?;
         if fields.next().is_some() || node.is_empty() {
             return None;
         }
@@ -61,7 +88,7 @@ impl Remote {
             seq,
             node,
             client,
-            republished,
+            op,
             name_json,
             value_json,
         })
@@ -157,19 +184,33 @@ impl RoomSync {
     }
 }
 
-/// Sets made while Redis was away, to publish when it is back: the latest value of each
-/// variable per room, in the order of their latest change.
+/// The changes of one room kept while Redis was away: `(name JSON, value JSON)`, `None`
+/// for a deleted variable.
+pub type Kept = Vec<(String, Option<String>)>;
+
+/// Changes made while Redis was away, to publish when it is back: the latest value of each
+/// variable per room (`None`: deleted), in the order of their latest change. A rename is
+/// recorded as a delete of the old name and a set of the new one.
 #[derive(Clone, Debug, Default)]
 pub struct Unpublished {
-    rooms: HashMap<String, indexmap::IndexMap<String, String>>,
+    rooms: HashMap<String, indexmap::IndexMap<String, Option<String>>>,
 }
 
 impl Unpublished {
     /// Record a set of `name_json` to `value_json` in `project`.
     pub fn record(&mut self, project: &str, name_json: &str, value_json: &str) {
+        self.put(project, name_json, Some(value_json.to_owned()));
+    }
+
+    /// Record that `name_json` was deleted in `project`.
+    pub fn record_delete(&mut self, project: &str, name_json: &str) {
+        self.put(project, name_json, None);
+    }
+
+    fn put(&mut self, project: &str, name_json: &str, value_json: Option<String>) {
         let room = self.rooms.entry(project.to_owned()).or_default();
         room.shift_remove(name_json);
-        room.insert(name_json.to_owned(), value_json.to_owned());
+        room.insert(name_json.to_owned(), value_json);
     }
 
     /// How many variables wait.
@@ -182,8 +223,8 @@ impl Unpublished {
         self.rooms.is_empty()
     }
 
-    /// Take everything: `(project, [(name JSON, value JSON)])`.
-    pub fn take(&mut self) -> Vec<(String, Vec<(String, String)>)> {
+    /// Take everything: `(project, [(name JSON, value JSON or None: deleted)])`.
+    pub fn take(&mut self) -> Vec<(String, Kept)> {
         std::mem::take(&mut self.rooms)
             .into_iter()
             .map(|(p, vars)| (p, vars.into_iter().collect()))
@@ -200,7 +241,7 @@ mod tests {
             seq,
             node: "n1".into(),
             client: 3,
-            republished: false,
+            op: Op::Set,
             name_json: "\"☁ a\"".into(),
             value_json: value.into(),
         }
@@ -208,11 +249,24 @@ mod tests {
 
     #[test]
     fn payload_round_trip_and_garbage() {
-        let body = Remote::body("n1", 3, false, "\"☁ a\"", "7");
+        let body = Remote::body("n1", 3, Op::Set, "\"☁ a\"", "7");
         let r = Remote::parse(&format!("5 {body}")).unwrap();
         assert_eq!(r, remote(5, "7"));
-        let body = Remote::body("n2", 0, true, "\"x\\ny\"", "\"1\"");
-        assert!(Remote::parse(&format!("9 {body}")).unwrap().republished);
+        let body = Remote::body("n2", 0, Op::Republished, "\"x\\ny\"", "\"1\"");
+        assert_eq!(
+            Remote::parse(&format!("9 {body}")).unwrap().op,
+            Op::Republished
+        );
+        let body = Remote::body("n2", 4, Op::Rename, "\"a\"", "\"b\"");
+        let r = Remote::parse(&format!("10 {body}")).unwrap();
+        assert_eq!((r.op, r.value_json.as_str()), (Op::Rename, "\"b\""));
+        // A delete of a variable without a name: both lines empty.
+        let body = Remote::body("n2", 4, Op::Delete, "", "");
+        let r = Remote::parse(&format!("11 {body}")).unwrap();
+        assert_eq!(
+            (r.op, r.name_json.as_str(), r.value_json.as_str()),
+            (Op::Delete, "", "")
+        );
         for bad in [
             "",
             "x n 1 s\n\"a\"\n1",
@@ -270,12 +324,21 @@ mod tests {
         u.record("1", "\"b\"", "2");
         u.record("1", "\"a\"", "3");
         u.record("2", "\"a\"", "4");
-        assert_eq!(u.len(), 3);
+        u.record_delete("2", "\"a\"");
+        u.record_delete("2", "\"c\"");
+        assert_eq!(u.len(), 4);
         let mut taken = u.take();
         taken.sort();
         assert_eq!(
             taken[0].1,
-            vec![("\"b\"".into(), "2".into()), ("\"a\"".into(), "3".into())]
+            vec![
+                ("\"b\"".into(), Some("2".into())),
+                ("\"a\"".into(), Some("3".into()))
+            ]
+        );
+        assert_eq!(
+            taken[1].1,
+            vec![("\"a\"".into(), None), ("\"c\"".into(), None)]
         );
         assert!(u.is_empty());
     }

@@ -7,22 +7,35 @@ use std::sync::Arc;
 
 use super::{ClientId, Outbox, Rooms};
 use crate::message::VarKey;
-use crate::protocol::set_frame;
+use crate::protocol::{delete_frame, rename_frame, set_frame};
+
+/// A change a client made to its room, as handed to the other nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// Set (or create) a variable.
+    Set(&'a VarKey, &'a CloudValue),
+    /// Rename a variable (`rename` enabled).
+    Rename {
+        /// The variable renamed.
+        from: &'a VarKey,
+        /// Its new name.
+        to: &'a VarKey,
+        /// Its value on this node (kept by the relay while the other nodes are away).
+        value: Option<&'a CloudValue>,
+    },
+    /// Delete a variable (`delete` enabled).
+    Delete(&'a VarKey),
+}
 
 /// The other nodes of a multi-node server (implemented over Redis by the cluster link).
 /// Called under the room's lock, so it must not block: it queues.
 pub trait Relay: Send + Sync + std::fmt::Debug {
-    /// Hand a set made by `client` to the room's sequence. True: it will come back through
-    /// [`Rooms::apply_remote`] in the room's order (on every node, this one included), so
-    /// the caller does nothing more. False: the other nodes cannot be reached now; the
-    /// caller applies it here at once, and the relay keeps it to publish later.
-    fn publish_set(
-        &self,
-        project: &str,
-        client: ClientId,
-        name_json: &str,
-        value_json: &str,
-    ) -> bool;
+    /// Hand a change made by `client` to the room's sequence. True: it will come back
+    /// through [`Rooms::apply_remote`] (or `apply_rename`, `apply_delete`) in the room's
+    /// order (on every node, this one included), so the caller does nothing more. False:
+    /// the other nodes cannot be reached now; the caller applies it here at once, and the
+    /// relay keeps it to publish later.
+    fn publish(&self, project: &str, client: ClientId, change: Change<'_>) -> bool;
 
     /// The room of `project` now has `clients` clients on this node.
     fn members_changed(&self, project: &str, clients: usize);
@@ -62,15 +75,47 @@ impl<O: Outbox> Rooms<O> {
         });
     }
 
+    /// Apply a rename that came in the room's order and send it to the room's clients
+    /// except `except`; nothing when the room has no variable `name`.
+    pub fn apply_rename(&self, project: &str, except: ClientId, name: VarKey, new_name: VarKey) {
+        self.with_room(project, |room| {
+            let Some(value) = room.variables_mut().shift_remove(&name) else {
+                return;
+            };
+            room.broadcast(except, &rename_frame(&name, &new_name));
+            room.variables_mut().insert(new_name, value);
+        });
+    }
+
+    /// Apply a delete that came in the room's order and send it to the room's clients
+    /// except `except`; nothing when the room has no variable `name`.
+    pub fn apply_delete(&self, project: &str, except: ClientId, name: &VarKey) {
+        self.with_room(project, |room| {
+            if room.variables_mut().shift_remove(name).is_some() {
+                room.broadcast(except, &delete_frame(name));
+            }
+        });
+    }
+
+    /// The value of `name` in the room of `project`, if any.
+    pub fn value_of(&self, project: &str, name: &VarKey) -> Option<CloudValue> {
+        self.rooms
+            .get(project)
+            .and_then(|room| room.variables.get(name).cloned())
+    }
+
     /// Make the room of `project` hold `snapshot` (creating it if this node has no such
     /// room): each variable whose value differs is set and sent to every client of the
-    /// room; variables the snapshot lacks are kept. `remote_members` is the room's client
-    /// count on the other nodes.
+    /// room. With `prune` (rename and delete enabled: Redis is the only truth) variables
+    /// the snapshot lacks are deleted and the clients told; without it they are kept (no
+    /// client can delete a variable, so only a Redis that lost its data lacks one).
+    /// `remote_members` is the room's client count on the other nodes.
     pub fn apply_snapshot(
         &self,
         project: &str,
         snapshot: Vec<(VarKey, CloudValue)>,
         remote_members: usize,
+        prune: bool,
     ) {
         if !self.rooms.contains_key(project) {
             self.rooms
@@ -79,6 +124,18 @@ impl<O: Outbox> Rooms<O> {
         }
         self.with_room(project, |room| {
             room.remote_members = remote_members;
+            if prune {
+                let gone: Vec<VarKey> = room
+                    .variables()
+                    .keys()
+                    .filter(|k| !snapshot.iter().any(|(name, _)| name == *k))
+                    .cloned()
+                    .collect();
+                for name in gone {
+                    room.variables_mut().shift_remove(&name);
+                    room.broadcast(0, &delete_frame(&name));
+                }
+            }
             for (name, value) in snapshot {
                 if room.variables().get(&name) == Some(&value) {
                     continue;
@@ -115,11 +172,11 @@ mod tests {
     struct Log(Mutex<Vec<String>>, bool);
 
     impl Relay for Log {
-        fn publish_set(&self, project: &str, client: ClientId, name: &str, value: &str) -> bool {
+        fn publish(&self, project: &str, client: ClientId, change: Change<'_>) -> bool {
             self.0
                 .lock()
                 .unwrap()
-                .push(format!("{project} {client} {name}={value}"));
+                .push(format!("{project} {client} {change:?}"));
             self.1
         }
         fn members_changed(&self, project: &str, clients: usize) {
@@ -145,7 +202,12 @@ mod tests {
             max_clients_per_room: 2,
             ..Limits::default()
         };
-        rooms.apply_snapshot("p", vec![(VarKey::string("☁ a"), CloudValue::new("1"))], 1);
+        rooms.apply_snapshot(
+            "p",
+            vec![(VarKey::string("☁ a"), CloudValue::new("1"))],
+            1,
+            false,
+        );
         rooms
             .join("p", member(1, &a), &limits, false, |_| None)
             .unwrap();
@@ -171,9 +233,36 @@ mod tests {
             a.take().is_empty(),
             "a republished value the room holds is not sent again"
         );
-        rooms.apply_snapshot("p", vec![(VarKey::string("☁ a"), CloudValue::new("3"))], 0);
+        rooms.apply_snapshot(
+            "p",
+            vec![(VarKey::string("☁ a"), CloudValue::new("3"))],
+            0,
+            false,
+        );
         assert_eq!(a.take().len(), 1);
         assert_eq!(b.take().len(), 1);
+        // Renames and deletes in the room's order; the maker is skipped, a missing name
+        // changes nothing.
+        rooms.apply_remote("p", 0, VarKey::string("☁ b"), CloudValue::new("4"), false);
+        rooms.apply_rename("p", 2, VarKey::string("☁ a"), VarKey::string("☁ c"));
+        rooms.apply_rename("p", 0, VarKey::string("☁ none"), VarKey::string("☁ d"));
+        rooms.apply_delete("p", 0, &VarKey::string("☁ none"));
+        let rename = "{\"method\":\"rename\",\"name\":\"☁ a\",\"new_name\":\"☁ c\"}";
+        assert_eq!(a.take()[1], rename);
+        assert_eq!(b.take().len(), 1, "only the set: the rename was b's own");
+        assert_eq!(
+            rooms.value_of("p", &VarKey::string("☁ c")),
+            Some(CloudValue::new("3"))
+        );
+        // A pruning snapshot (rename/delete enabled) drops what Redis lacks.
+        rooms.apply_snapshot(
+            "p",
+            vec![(VarKey::string("☁ c"), CloudValue::new("3"))],
+            0,
+            true,
+        );
+        assert_eq!(a.take(), vec!["{\"method\":\"delete\",\"name\":\"☁ b\"}"]);
+        assert_eq!(rooms.variables("p").unwrap().len(), 1);
         rooms.leave("p", 1);
         assert_eq!(
             *log.0.lock().unwrap(),

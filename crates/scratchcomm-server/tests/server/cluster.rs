@@ -7,11 +7,11 @@ use scratchcomm_server::{CloudServer, Limits, ServerConfig};
 use std::time::Duration;
 use test_support::Redis;
 
-async fn node(redis: &Redis) -> CloudServer {
+pub(super) async fn node(redis: &Redis) -> CloudServer {
     node_with(redis, ServerConfig::default()).await
 }
 
-async fn node_with(redis: &Redis, config: ServerConfig) -> CloudServer {
+pub(super) async fn node_with(redis: &Redis, config: ServerConfig) -> CloudServer {
     let config = match config.redis {
         Some(_) => config,
         None => config.with_redis(redis.url()),
@@ -29,7 +29,7 @@ async fn up(server: &CloudServer) {
     .await;
 }
 
-fn value_of(server: &CloudServer, project: &str, name: &str) -> Option<String> {
+pub(super) fn value_of(server: &CloudServer, project: &str, name: &str) -> Option<String> {
     server
         .variables(project)?
         .into_iter()
