@@ -24,7 +24,15 @@
 //!   the client with 4000 as usual, one that did not drops the set). Clients per room: each
 //!   node records its count in Redis and every join counts the clients of the other live
 //!   nodes (approximate: two nodes admitting at the same moment may overshoot by one each).
-//!   Rooms and connections: per node.
+//!   Rooms and connections: every heartbeat (2 s) a node writes its open connections and
+//!   the set of its rooms with clients, both living three heartbeats, and learns what the
+//!   other live nodes hold: their connections, and the rooms with clients there and none
+//!   here. `max_connections` then counts every node's connections, `max_rooms` every room
+//!   with clients on any node (joining a room that has clients on another node is no new
+//!   room). Approximate: the counts are up to one heartbeat old, so nodes admitting at
+//!   the same time may overshoot; a dead node's share expires with its key (at most 6 s);
+//!   while Redis is away a node counts only its own. Each node also holds at most
+//!   `max_rooms` rooms, dropping empty ones first, as a single server does.
 //! * **Every change goes through the room's order**: sets, `rename`/`delete` (off by
 //!   default, as in TurboWarp) and variables without a name alike. The publish script
 //!   applies a rename or delete to the room's hash, or drops it when Redis no longer has
@@ -107,6 +115,12 @@ pub struct RedisHealth {
     pub node: String,
     /// Rooms this node follows in Redis (those it has clients in).
     pub rooms_followed: usize,
+    /// Open connections on the other live nodes, as last counted (every heartbeat, 2 s);
+    /// `max_connections` counts them too.
+    pub other_connections: usize,
+    /// Rooms with clients on other live nodes and none here, as last counted; `max_rooms`
+    /// counts them too.
+    pub other_rooms: usize,
 }
 
 #[derive(Debug)]
@@ -211,6 +225,7 @@ impl Relay for Shared {
 #[derive(Clone, Debug)]
 pub(crate) struct Cluster {
     shared: Arc<Shared>,
+    rooms: Arc<Rooms<ChannelOutbox>>,
 }
 
 impl Cluster {
@@ -239,6 +254,7 @@ impl Cluster {
             followed: Arc::new(AtomicUsize::new(0)),
         });
         rooms.set_relay(shared.clone());
+        let for_health = Arc::clone(&rooms);
         let mut link = link::Link::new(client, redis.redacted_url(), node, rooms, config);
         link.followed = Arc::clone(&shared.followed);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -250,7 +266,10 @@ impl Cluster {
             .name("scratchcomm-redis".to_owned())
             .spawn(move || runtime.block_on(link.run(for_link, rx)))
             .map_err(ServerError::Start)?;
-        Ok(Cluster { shared })
+        Ok(Cluster {
+            shared,
+            rooms: for_health,
+        })
     }
 
     /// Make sure this node holds the room of `project` in step with Redis (subscribed, its
@@ -273,6 +292,7 @@ impl Cluster {
     /// Whether Redis is reachable now, and since when.
     pub(crate) fn health(&self) -> RedisHealth {
         let unpublished = self.shared.gate().unpublished.len();
+        let (other_connections, other_rooms) = self.rooms.elsewhere();
         let status = self.shared.status();
         RedisHealth {
             up: status.up,
@@ -281,6 +301,8 @@ impl Cluster {
             error: status.error.clone(),
             node: self.shared.node.clone(),
             rooms_followed: self.shared.followed.load(Ordering::Relaxed),
+            other_connections,
+            other_rooms,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::store::Pending;
 mod remote;
 mod variables;
 
+use remote::Elsewhere;
 pub use remote::{Change, Relay};
 pub(crate) use variables::Journal;
 pub use variables::Variables;
@@ -152,6 +153,8 @@ pub struct Rooms<O> {
     pending: Option<Arc<Pending>>,
     /// The other nodes, in multi-node mode (set once, when the cluster link starts).
     relay: OnceLock<Arc<dyn Relay>>,
+    /// What the other nodes hold, as last counted (multi-node mode; zero otherwise).
+    elsewhere: Elsewhere,
 }
 
 impl<O> Default for Rooms<O> {
@@ -163,6 +166,7 @@ impl<O> Default for Rooms<O> {
             next_id: AtomicU64::new(1),
             pending: None,
             relay: OnceLock::new(),
+            elsewhere: Elsewhere::default(),
         }
     }
 }
@@ -197,11 +201,13 @@ impl<O: Outbox> Rooms<O> {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Count a new connection unless `max` are already open.
+    /// Count a new connection unless `max` are already open (in multi-node mode, on all
+    /// the nodes together, as last counted).
     pub fn try_open_connection(&self, max: usize) -> bool {
+        let others = self.elsewhere.connections();
         self.connections
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
+                (n.saturating_add(others) < max).then_some(n + 1)
             })
             .is_ok()
     }
@@ -234,24 +240,11 @@ impl<O: Outbox> Rooms<O> {
         unique_usernames: bool,
         dump: impl FnOnce(&Variables) -> Option<String>,
     ) -> Result<Option<String>, JoinRefusal> {
-        if !self.rooms.contains_key(project) {
-            let _guard = self.create.lock().unwrap_or_else(|e| e.into_inner());
-            if !self.rooms.contains_key(project) {
-                if self.rooms.len() >= limits.max_rooms {
-                    self.rooms.retain(|_, room| {
-                        let keep = !room.members.is_empty();
-                        if let (false, Some(journal)) = (keep, room.variables.journal()) {
-                            journal.clear(); // the store forgets it too
-                        }
-                        keep
-                    });
-                }
-                if self.rooms.len() >= limits.max_rooms {
-                    return Err(JoinRefusal::TooManyRooms);
-                }
-                self.rooms
-                    .insert(project.to_owned(), self.new_room(project));
-            }
+        if self.relay().is_some() && !self.may_activate(project, limits.max_rooms) {
+            return Err(JoinRefusal::TooManyRooms);
+        }
+        if !self.hold(project, limits.max_rooms) {
+            return Err(JoinRefusal::TooManyRooms);
         }
         let mut room = self
             .rooms
@@ -269,6 +262,34 @@ impl<O: Outbox> Rooms<O> {
             relay.members_changed(project, room.members.len());
         }
         Ok(frame)
+    }
+
+    /// Make sure this node holds a room for `project`, creating it if needed; when
+    /// `max_rooms` are held, empty rooms are dropped first (and removed from the store, if
+    /// the server has one). False: `max_rooms` rooms with clients are held.
+    pub fn hold(&self, project: &str, max_rooms: usize) -> bool {
+        if self.rooms.contains_key(project) {
+            return true;
+        }
+        let _guard = self.create.lock().unwrap_or_else(|e| e.into_inner());
+        if self.rooms.contains_key(project) {
+            return true;
+        }
+        if self.rooms.len() >= max_rooms {
+            self.rooms.retain(|_, room| {
+                let keep = !room.members.is_empty();
+                if let (false, Some(journal)) = (keep, room.variables.journal()) {
+                    journal.clear(); // the store forgets it too
+                }
+                keep
+            });
+        }
+        if self.rooms.len() >= max_rooms {
+            return false;
+        }
+        self.rooms
+            .insert(project.to_owned(), self.new_room(project));
+        true
     }
 
     /// Remove client `id` from the room of `project` (no-op if it is not there). The room

@@ -7,6 +7,7 @@ mod server {
     mod close_codes;
     mod cluster;
     mod cluster_changes;
+    mod cluster_limits;
     mod fairness;
     mod half_close;
     mod lifecycle;

@@ -11,6 +11,8 @@ use super::{Command, Shared, Status};
 impl Link {
     pub(super) fn down(&mut self, shared: &Shared, why: Lost) {
         shared.gate().up = false;
+        // The other nodes cannot be counted: limits hold for this node alone meanwhile.
+        self.rooms.set_elsewhere(0, 0);
         for sync in self.syncs.values_mut() {
             sync.reset();
         }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::scripts::{
-    self, key, parse, project_of, timed, Lost, HEARTBEAT, MAX_BATCH, NODE_PREFIX, OTHERS, PUBLISH,
-    SNAPSHOT,
+    self, key, parse, project_of, timed, Lost, BEAT, HEARTBEAT, MAX_BATCH, NODE_PREFIX, OTHERS,
+    PUBLISH, SNAPSHOT,
 };
 use super::sync::{Op, Remote, RoomSync, Step};
 use super::{Command, Shared, Status};
@@ -31,7 +31,8 @@ pub(super) struct Link {
     /// Rename and delete are enabled: a snapshot drops the variables Redis lacks.
     pub(super) prune: bool,
     pub(super) syncs: HashMap<String, RoomSync>,
-    pub(super) scripts: [Script; 3],
+    pub(super) scripts: [Script; 4],
+    pub(super) max_rooms: usize,
     /// How many rooms `syncs` holds, for the health report.
     pub(super) followed: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -62,7 +63,9 @@ impl Link {
                 Script::new(PUBLISH),
                 Script::new(OTHERS),
                 Script::new(SNAPSHOT),
+                Script::new(BEAT),
             ],
+            max_rooms: config.limits.max_rooms,
             followed: Arc::default(),
         }
     }
@@ -121,7 +124,7 @@ impl Link {
             timed(sink.subscribe(channels)).await?;
         }
         let mut conn = Conn { cmd, sink, stream };
-        scripts::heartbeat(&mut conn.cmd, &self.node).await?;
+        self.beat(&mut conn).await?;
         // From now on sets go to Redis (queued behind what we republish now).
         let kept = {
             let mut gate = shared.gate();
@@ -189,7 +192,7 @@ impl Link {
                     Some(cmd) => self.on_command(shared, conn, cmd, rx).await,
                     None => return None,
                 },
-                _ = beat.tick() => scripts::heartbeat(&mut conn.cmd, &self.node).await,
+                _ = beat.tick() => self.beat(conn).await,
             };
             if let Err(lost) = result {
                 return Some(lost);
@@ -322,6 +325,8 @@ impl Link {
         )
         .await?;
         let (seq, flat, others) = reply;
+        // Held (an empty room dropped if this node holds too many) before it is filled.
+        self.rooms.hold(project, self.max_rooms);
         let vars = flat
             .chunks_exact(2)
             .map(|pair| (pair[0].clone(), pair[1].clone()))
@@ -361,6 +366,17 @@ impl Link {
                 Step::Resync => self.snapshot(conn, project).await?,
             }
         }
+        Ok(())
+    }
+
+    /// Renew this node's liveness and load in Redis and learn the other nodes' load.
+    async fn beat(&mut self, conn: &mut Conn) -> Result<(), Lost> {
+        let active = self.rooms.active_rooms();
+        let connections = self.rooms.connection_count();
+        let script = &self.scripts[3];
+        let load =
+            scripts::heartbeat(&mut conn.cmd, script, &self.node, connections, &active).await?;
+        self.rooms.set_elsewhere(load.connections, load.rooms);
         Ok(())
     }
 

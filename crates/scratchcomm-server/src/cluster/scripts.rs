@@ -4,7 +4,9 @@
 //! Keys of the room `P` (the `{P}` hash tag keeps a room's keys on one Redis Cluster slot):
 //! `scratchcomm:{P}:v` (hash: name JSON → value JSON), `scratchcomm:{P}:seq` (the room's
 //! last sequence number), `scratchcomm:{P}:n` (hash: node → its clients in the room),
-//! channel `scratchcomm:{P}:c`; `scratchcomm:node:NODE` lives while the node does.
+//! channel `scratchcomm:{P}:c`. `scratchcomm:node:NODE` (the node's open connections) and
+//! `scratchcomm:node:NODE:rooms` (set of its rooms with clients) live three heartbeats
+//! unless renewed; `scratchcomm:nodes` is the set of nodes seen.
 
 use redis::aio::MultiplexedConnection;
 use redis::{Script, Value};
@@ -134,15 +136,64 @@ pub(super) async fn write_members(
     timed(cmd.query_async::<Value>(conn)).await.map(drop)
 }
 
-/// Say that `node` lives (for three heartbeat periods); also checks that Redis answers.
-pub(super) async fn heartbeat(conn: &mut MultiplexedConnection, node: &str) -> Result<(), Lost> {
+/// ARGV: our node, node-key prefix, ttl ms, our connections, our rooms with clients...
+/// Says that the node lives (its key holds its connection count, its rooms' set lives as
+/// long), and counts what the other live nodes hold: their connections, and the rooms with
+/// clients there but none here. A node whose key expired is forgotten.
+pub(super) const BEAT: &str = r"
+local me = ARGV[2] .. ARGV[1]
+redis.call('SET', me, ARGV[4], 'PX', ARGV[3])
+redis.call('DEL', me .. ':rooms')
+local mine = {}
+for i = 5, #ARGV do mine[ARGV[i]] = true end
+for i = 5, #ARGV, 1000 do
+  redis.call('SADD', me .. ':rooms', unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('PEXPIRE', me .. ':rooms', ARGV[3])
+redis.call('SADD', 'scratchcomm:nodes', ARGV[1])
+local connections, rooms, seen = 0, 0, {}
+for _, node in ipairs(redis.call('SMEMBERS', 'scratchcomm:nodes')) do
+  if node ~= ARGV[1] then
+    local open = redis.call('GET', ARGV[2] .. node)
+    if not open then
+      redis.call('SREM', 'scratchcomm:nodes', node)
+    else
+      connections = connections + (tonumber(open) or 0)
+      for _, room in ipairs(redis.call('SMEMBERS', ARGV[2] .. node .. ':rooms')) do
+        if not mine[room] and not seen[room] then
+          seen[room] = true
+          rooms = rooms + 1
+        end
+      end
+    end
+  end
+end
+return {connections, rooms}";
+
+/// What the other live nodes hold, as [`BEAT`] counts it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Load {
+    pub(super) connections: usize,
+    pub(super) rooms: usize,
+}
+
+/// Say that `node` lives (for three heartbeat periods) with `connections` open and
+/// clients in `rooms`; also checks that Redis answers. Returns what the others hold.
+pub(super) async fn heartbeat(
+    conn: &mut MultiplexedConnection,
+    beat: &Script,
+    node: &str,
+    connections: usize,
+    rooms: &[String],
+) -> Result<Load, Lost> {
     let ttl = (HEARTBEAT * 3).as_millis() as u64;
-    let mut set = redis::cmd("SET");
-    set.arg(format!("{NODE_PREFIX}{node}"))
-        .arg(1)
-        .arg("PX")
-        .arg(ttl);
-    timed(set.query_async::<Value>(conn)).await.map(drop)
+    let mut call = beat.prepare_invoke();
+    call.arg(node).arg(NODE_PREFIX).arg(ttl).arg(connections);
+    for room in rooms {
+        call.arg(room);
+    }
+    let (connections, rooms): (usize, usize) = timed(call.invoke_async(conn)).await?;
+    Ok(Load { connections, rooms })
 }
 
 /// How a name is written in Redis (hash field, message line): its JSON text, or nothing

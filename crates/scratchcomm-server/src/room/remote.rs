@@ -3,6 +3,7 @@
 //! snapshot after joining or after an outage). No IO here: the relay only queues.
 
 use scratchcomm_wire::CloudValue;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::{ClientId, Outbox, Rooms};
@@ -41,7 +42,63 @@ pub trait Relay: Send + Sync + std::fmt::Debug {
     fn members_changed(&self, project: &str, clients: usize);
 }
 
+/// What the other live nodes hold, as the last heartbeat counted it in Redis: their open
+/// connections, and the rooms with clients there and none here.
+#[derive(Debug, Default)]
+pub(crate) struct Elsewhere {
+    connections: AtomicUsize,
+    rooms: AtomicUsize,
+}
+
+impl Elsewhere {
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::Acquire)
+    }
+
+    fn rooms(&self) -> usize {
+        self.rooms.load(Ordering::Acquire)
+    }
+}
+
 impl<O: Outbox> Rooms<O> {
+    /// Record what the other nodes hold (`0, 0` while they cannot be counted).
+    pub fn set_elsewhere(&self, connections: usize, rooms: usize) {
+        self.elsewhere
+            .connections
+            .store(connections, Ordering::Release);
+        self.elsewhere.rooms.store(rooms, Ordering::Release);
+    }
+
+    /// `(connections, rooms)` the other nodes hold, as last recorded.
+    pub fn elsewhere(&self) -> (usize, usize) {
+        (self.elsewhere.connections(), self.elsewhere.rooms())
+    }
+
+    /// Projects with clients on this node.
+    pub fn active_rooms(&self) -> Vec<String> {
+        self.rooms
+            .iter()
+            .filter(|r| !r.members.is_empty())
+            .map(|r| r.key().clone())
+            .collect()
+    }
+
+    /// Whether a client may join `project` under the rooms limit of all the nodes: a room
+    /// that already has clients here or on another node may always be joined; one that
+    /// would gain its first client only while fewer than `max_rooms` rooms have clients
+    /// (here, plus those only elsewhere as last counted).
+    pub(super) fn may_activate(&self, project: &str, max_rooms: usize) -> bool {
+        let active_anywhere = self
+            .rooms
+            .get(project)
+            .is_some_and(|r| !r.members.is_empty() || r.remote_members > 0);
+        if active_anywhere {
+            return true;
+        }
+        let here = self.rooms.iter().filter(|r| !r.members.is_empty()).count();
+        here + self.elsewhere.rooms() < max_rooms
+    }
+
     /// Use `relay` for every room from now on (once; later calls are ignored).
     pub fn set_relay(&self, relay: Arc<dyn Relay>) {
         let _ = self.relay.set(relay);
@@ -104,8 +161,8 @@ impl<O: Outbox> Rooms<O> {
             .and_then(|room| room.variables.get(name).cloned())
     }
 
-    /// Make the room of `project` hold `snapshot` (creating it if this node has no such
-    /// room): each variable whose value differs is set and sent to every client of the
+    /// Make the room of `project` hold `snapshot` (nothing when this node does not hold
+    /// the room: see [`hold`](Rooms::hold)): each variable whose value differs is set and sent to every client of the
     /// room. With `prune` (rename and delete enabled: Redis is the only truth) variables
     /// the snapshot lacks are deleted and the clients told; without it they are kept (no
     /// client can delete a variable, so only a Redis that lost its data lacks one).
@@ -117,11 +174,6 @@ impl<O: Outbox> Rooms<O> {
         remote_members: usize,
         prune: bool,
     ) {
-        if !self.rooms.contains_key(project) {
-            self.rooms
-                .entry(project.to_owned())
-                .or_insert_with(|| self.new_room(project));
-        }
         self.with_room(project, |room| {
             room.remote_members = remote_members;
             if prune {
@@ -202,6 +254,7 @@ mod tests {
             max_clients_per_room: 2,
             ..Limits::default()
         };
+        assert!(rooms.hold("p", 1));
         rooms.apply_snapshot(
             "p",
             vec![(VarKey::string("☁ a"), CloudValue::new("1"))],
@@ -269,5 +322,39 @@ mod tests {
             vec!["p has 1", "p has 2", "p has 1"]
         );
         assert_eq!(rooms.local_member_counts(), vec![("p".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn rooms_and_connections_count_what_the_other_nodes_hold() {
+        use crate::room::JoinRefusal;
+        let rooms = Rooms::<Recorder>::default();
+        rooms.set_relay(Arc::new(Log::default()));
+        let limits = Limits {
+            max_rooms: 2,
+            ..Limits::default()
+        };
+        let m = |id| Member {
+            id,
+            user: format!("u{id}"),
+            outbox: Recorder::new(),
+        };
+        rooms.set_elsewhere(2, 1);
+        assert_eq!(rooms.elsewhere(), (2, 1));
+        rooms.join("a", m(1), &limits, false, |_| None).unwrap();
+        // A second room here would make three with the one only elsewhere.
+        let refused = rooms.join("b", m(2), &limits, false, |_| None);
+        assert_eq!(refused, Err(JoinRefusal::TooManyRooms));
+        // A room with clients on another node is not a new one.
+        assert!(rooms.hold("c", 2));
+        rooms.set_remote_members("c", 1);
+        rooms.join("c", m(3), &limits, false, |_| None).unwrap();
+        assert_eq!(rooms.active_rooms().len(), 2);
+        // Connections: 2 elsewhere, so one more fits under 3.
+        assert!(rooms.try_open_connection(3));
+        assert!(!rooms.try_open_connection(3));
+        rooms.set_elsewhere(0, 0);
+        assert!(rooms.try_open_connection(3));
+        rooms.leave("a", 1);
+        rooms.join("b", m(2), &limits, false, |_| None).unwrap();
     }
 }
