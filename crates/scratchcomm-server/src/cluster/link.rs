@@ -371,13 +371,7 @@ impl Link {
 
     /// Renew this node's liveness and load in Redis and learn the other nodes' load.
     async fn beat(&mut self, conn: &mut Conn) -> Result<(), Lost> {
-        let active = self.rooms.active_rooms();
-        let connections = self.rooms.connection_count();
-        let script = &self.scripts[3];
-        let load =
-            scripts::heartbeat(&mut conn.cmd, script, &self.node, connections, &active).await?;
-        self.rooms.set_elsewhere(load.connections, load.rooms);
-        Ok(())
+        scripts::heartbeat(&mut conn.cmd, &self.scripts[3], &self.node, &self.rooms).await
     }
 
     fn count_followed(&self) {

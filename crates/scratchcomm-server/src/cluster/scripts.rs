@@ -15,6 +15,8 @@ use serde_json::value::RawValue;
 use std::time::Duration;
 
 use crate::message::{self, VarKey};
+use crate::outbox::ChannelOutbox;
+use crate::room::Rooms;
 
 /// Why Redis counts as unreachable.
 pub(super) type Lost = String;
@@ -170,30 +172,27 @@ for _, node in ipairs(redis.call('SMEMBERS', 'scratchcomm:nodes')) do
 end
 return {connections, rooms}";
 
-/// What the other live nodes hold, as [`BEAT`] counts it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Load {
-    pub(super) connections: usize,
-    pub(super) rooms: usize,
-}
-
-/// Say that `node` lives (for three heartbeat periods) with `connections` open and
-/// clients in `rooms`; also checks that Redis answers. Returns what the others hold.
+/// Say that `node` lives (for three heartbeat periods) with the connections and rooms with
+/// clients of `rooms`; also checks that Redis answers. What the other nodes hold is
+/// recorded in `rooms` ([`Rooms::set_elsewhere`]).
 pub(super) async fn heartbeat(
     conn: &mut MultiplexedConnection,
     beat: &Script,
     node: &str,
-    connections: usize,
-    rooms: &[String],
-) -> Result<Load, Lost> {
+    rooms: &Rooms<ChannelOutbox>,
+) -> Result<(), Lost> {
     let ttl = (HEARTBEAT * 3).as_millis() as u64;
     let mut call = beat.prepare_invoke();
-    call.arg(node).arg(NODE_PREFIX).arg(ttl).arg(connections);
-    for room in rooms {
+    call.arg(node)
+        .arg(NODE_PREFIX)
+        .arg(ttl)
+        .arg(rooms.connection_count());
+    for room in rooms.active_rooms() {
         call.arg(room);
     }
-    let (connections, rooms): (usize, usize) = timed(call.invoke_async(conn)).await?;
-    Ok(Load { connections, rooms })
+    let (connections, others): (usize, usize) = timed(call.invoke_async(conn)).await?;
+    rooms.set_elsewhere(connections, others);
+    Ok(())
 }
 
 /// How a name is written in Redis (hash field, message line): its JSON text, or nothing
