@@ -30,7 +30,8 @@
 //!   here. `max_connections` then counts every node's connections, `max_rooms` every room
 //!   with clients on any node (joining a room that has clients on another node is no new
 //!   room). Approximate: the counts are up to one heartbeat old, so nodes admitting at
-//!   the same time may overshoot; a dead node's share expires with its key (at most 6 s);
+//!   the same time may overshoot; a stopped node takes its share out at once
+//!   (`CloudState::close_all`), a dead node's share expires with its key (at most 6 s);
 //!   while Redis is away a node counts only its own. Each node also holds at most
 //!   `max_rooms` rooms, dropping empty ones first, as a single server does.
 //! * **Every change goes through the room's order**: sets, `rename`/`delete` (off by
@@ -140,6 +141,8 @@ enum Command {
         project: String,
         clients: usize,
     },
+    /// The server stops: take this node's share out of the counts now.
+    Leave,
 }
 
 /// Whether sets go to Redis; changed only with `unpublished` locked, so that no set is
@@ -287,6 +290,12 @@ impl Cluster {
         if asked.is_ok() {
             let _ = tokio::time::timeout(ENSURE_TIMEOUT, wait).await;
         }
+    }
+
+    /// The server is stopping: the other nodes stop counting this node's connections and
+    /// rooms at once (instead of when its heartbeat expires).
+    pub(crate) fn leave(&self) {
+        let _ = self.shared.commands.send(Command::Leave);
     }
 
     /// Whether Redis is reachable now, and since when.

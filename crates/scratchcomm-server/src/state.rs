@@ -157,6 +157,9 @@ impl CloudState {
     /// Irreversible: a stopped state stays stopped.
     pub fn close_all(&self) {
         self.inner.shutdown.send_replace(true);
+        if let Some(cluster) = &self.inner.cluster {
+            cluster.leave();
+        }
     }
 
     /// Whether [`close_all`](Self::close_all) was called.

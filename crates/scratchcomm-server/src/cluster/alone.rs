@@ -73,6 +73,7 @@ impl Link {
                 let _ = done.send(());
             }
             Command::Members { .. } => {} // all counts are written again on reconnect
+            Command::Leave => self.left = true, // the heartbeat expires on its own
         }
     }
 

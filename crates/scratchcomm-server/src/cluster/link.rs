@@ -30,6 +30,8 @@ pub(super) struct Link {
     pub(super) max_variables: usize,
     /// Rename and delete are enabled: a snapshot drops the variables Redis lacks.
     pub(super) prune: bool,
+    /// The server stopped: this node no longer counts (no heartbeat written).
+    pub(super) left: bool,
     pub(super) syncs: HashMap<String, RoomSync>,
     pub(super) scripts: [Script; 4],
     pub(super) max_rooms: usize,
@@ -58,6 +60,7 @@ impl Link {
             rooms,
             max_variables: config.limits.max_variables_per_room,
             prune: config.allow_rename_delete,
+            left: false,
             syncs: HashMap::new(),
             scripts: [
                 Script::new(PUBLISH),
@@ -267,6 +270,10 @@ impl Link {
                     scripts::write_members(&mut conn.cmd, &self.node, &project, clients).await?;
                     self.follow(conn, &project, clients > 0).await?;
                 }
+                Command::Leave => {
+                    self.left = true;
+                    scripts::leave(&mut conn.cmd, &self.node).await?;
+                }
                 Command::Publish { .. } => unreachable!("sets are taken above"),
             }
         }
@@ -371,6 +378,9 @@ impl Link {
 
     /// Renew this node's liveness and load in Redis and learn the other nodes' load.
     async fn beat(&mut self, conn: &mut Conn) -> Result<(), Lost> {
+        if self.left {
+            return scripts::ping(&mut conn.cmd).await;
+        }
         scripts::heartbeat(&mut conn.cmd, &self.scripts[3], &self.node, &self.rooms).await
     }
 

@@ -195,6 +195,22 @@ pub(super) async fn heartbeat(
     Ok(())
 }
 
+/// Take `node` out of every count at once (the server stops).
+pub(super) async fn leave(conn: &mut MultiplexedConnection, node: &str) -> Result<(), Lost> {
+    let me = format!("{NODE_PREFIX}{node}");
+    let mut pipe = redis::pipe();
+    pipe.del(&me).del(format!("{me}:rooms"));
+    pipe.srem("scratchcomm:nodes", node);
+    timed(pipe.query_async::<Value>(conn)).await.map(drop)
+}
+
+/// Check that Redis answers.
+pub(super) async fn ping(conn: &mut MultiplexedConnection) -> Result<(), Lost> {
+    timed(redis::cmd("PING").query_async::<Value>(conn))
+        .await
+        .map(drop)
+}
+
 /// How a name is written in Redis (hash field, message line): its JSON text, or nothing
 /// for a missing name (TurboWarp keeps a variable named `undefined` apart from every
 /// string name, and JSON cannot write it).

@@ -57,8 +57,24 @@ async fn rooms_and_connections_limits_hold_across_nodes() {
     .await;
     let mut f = Ws::join(&two.url(), "2", "f").await;
     f.sync().await;
+    // A node that stops takes its share out at once: with both stopped, the set of nodes
+    // is empty (an expired heartbeat is only noticed by a live node's next one).
     one.stop().await;
     two.stop().await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_connection_with_timeout(WAIT).unwrap();
+    eventually("both nodes left", || {
+        let nodes: Vec<String> = redis::cmd("SMEMBERS")
+            .arg("scratchcomm:nodes")
+            .query(&mut conn)
+            .unwrap_or_default();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("scratchcomm:node:*")
+            .query(&mut conn)
+            .unwrap_or_default();
+        nodes.is_empty() && keys.is_empty()
+    })
+    .await;
 }
 
 #[actix_rt::test]
