@@ -143,6 +143,9 @@ enum Command {
     },
     /// The server stops: take this node's share out of the counts now.
     Leave,
+    /// The server's state is gone (no session can send anything any more): finish what is
+    /// queued before this, then end the link, its connections and its thread.
+    Stop,
 }
 
 /// Whether sets go to Redis; changed only with `unpublished` locked, so that no set is
@@ -296,6 +299,12 @@ impl Cluster {
     /// rooms at once (instead of when its heartbeat expires).
     pub(crate) fn leave(&self) {
         let _ = self.shared.commands.send(Command::Leave);
+    }
+
+    /// The server's state is being dropped: the link ends once it has sent what is queued.
+    /// (The rooms hold the link's sender, so the link cannot see the end by itself.)
+    pub(crate) fn stop(&self) {
+        let _ = self.shared.commands.send(Command::Stop);
     }
 
     /// Whether Redis is reachable now, and since when.

@@ -20,6 +20,16 @@ pub(crate) struct Shared {
     pub(crate) cluster: Option<Cluster>,
 }
 
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Every session holds the state, so none is left to publish: end the Redis link,
+        // which the rooms would otherwise keep alive (with its thread and connections).
+        if let Some(cluster) = &self.cluster {
+            cluster.stop();
+        }
+    }
+}
+
 /// The state of one cloud server: rooms, variables and connections. Cheap to clone; every
 /// clone is the same server. Create one, then either let [`CloudServer`](crate::CloudServer)
 /// run it, or mount it into your own actix-web `App` with [`configure`](crate::configure).

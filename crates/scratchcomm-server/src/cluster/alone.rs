@@ -74,6 +74,7 @@ impl Link {
             }
             Command::Members { .. } => {} // all counts are written again on reconnect
             Command::Leave => self.left = true, // the heartbeat expires on its own
+            Command::Stop => self.stopped = true,
         }
     }
 

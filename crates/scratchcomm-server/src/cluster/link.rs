@@ -32,6 +32,8 @@ pub(super) struct Link {
     pub(super) prune: bool,
     /// The server stopped: this node no longer counts (no heartbeat written).
     pub(super) left: bool,
+    /// The server's state is gone: end the link (see [`Command::Stop`]).
+    pub(super) stopped: bool,
     pub(super) syncs: HashMap<String, RoomSync>,
     pub(super) scripts: [Script; 4],
     pub(super) max_rooms: usize,
@@ -61,6 +63,7 @@ impl Link {
             max_variables: config.limits.max_variables_per_room,
             prune: config.allow_rename_delete,
             left: false,
+            stopped: false,
             syncs: HashMap::new(),
             scripts: [
                 Script::new(PUBLISH),
@@ -73,7 +76,8 @@ impl Link {
         }
     }
 
-    /// Serve until every sender of `rx` is gone (the server state was dropped).
+    /// Serve until the server's state is dropped ([`Command::Stop`]) or every sender of
+    /// `rx` is gone.
     pub(super) async fn run(
         mut self,
         shared: Arc<Shared>,
@@ -95,6 +99,9 @@ impl Link {
             // Serve alone until the next attempt.
             let until = tokio::time::Instant::now() + delay;
             loop {
+                if self.stopped {
+                    return;
+                }
                 tokio::select! {
                     cmd = rx.recv() => match cmd {
                         Some(cmd) => self.alone(&shared, cmd),
@@ -200,6 +207,9 @@ impl Link {
             if let Err(lost) = result {
                 return Some(lost);
             }
+            if self.stopped {
+                return None;
+            }
         }
     }
 
@@ -274,6 +284,7 @@ impl Link {
                     self.left = true;
                     scripts::leave(&mut conn.cmd, &self.node).await?;
                 }
+                Command::Stop => self.stopped = true,
                 Command::Publish { .. } => unreachable!("sets are taken above"),
             }
         }

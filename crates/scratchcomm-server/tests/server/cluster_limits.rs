@@ -136,3 +136,39 @@ async fn a_dead_nodes_share_expires_with_its_heartbeat() {
     assert!(!nodes.contains(&"ghost".to_owned()), "{nodes:?}");
     one.stop().await;
 }
+
+/// Redis clients other than the one asking (`CLIENT LIST` lists one line per connection).
+fn other_redis_clients(conn: &mut redis::Connection) -> usize {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(conn)
+        .unwrap_or_default();
+    list.lines().count().saturating_sub(1)
+}
+
+#[actix_rt::test]
+async fn a_stopped_node_closes_its_redis_connections() {
+    let Some(redis) = Redis::start() else { return };
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_connection_with_timeout(WAIT).unwrap();
+    for round in 0..2 {
+        let node = node_with(&redis, ServerConfig::default()).await;
+        let mut a = Ws::join(&node.url(), "1", "a").await;
+        a.send(&format!(
+            r#"{{"method":"set","name":"☁ x","value":"{round}"}}"#
+        ))
+        .await;
+        a.sync().await;
+        assert!(
+            other_redis_clients(&mut conn) >= 2,
+            "the node's link is connected"
+        );
+        node.stop().await;
+        // Before: the rooms held the link's sender, so its thread and both connections
+        // (commands, subscriptions) stayed for the life of the process, one set per node.
+        eventually("the stopped node's link closed its connections", || {
+            other_redis_clients(&mut conn) == 0
+        })
+        .await;
+    }
+}
