@@ -61,8 +61,7 @@ impl ServerChild {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/peers/turbowarp.sh");
+        let script = super::bots::checkout_file("tools/peers/turbowarp.sh")?;
         let child = Command::new("bash")
             .arg(&script)
             .args(["run", &port.to_string()])
@@ -86,9 +85,32 @@ impl ServerChild {
         Ok(server)
     }
 
-    /// A child process from its parts (e.g. a `redis-server` started by a scenario).
-    pub fn from_child(child: Child, url: String) -> ServerChild {
-        ServerChild { child, url }
+    /// A `redis-server` on a free loopback port, without persistence, killed on drop.
+    pub async fn redis() -> anyhow::Result<ServerChild> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting redis-server (apt-get install redis-server, or pass --redis)")?;
+        let server = ServerChild {
+            child,
+            url: format!("redis://127.0.0.1:{port}/"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "redis-server did not listen on port {port} within 15 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(server)
     }
 
     /// CPU and memory of the server process.
