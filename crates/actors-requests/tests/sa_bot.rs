@@ -2,6 +2,8 @@
 //! and a model of scratchattach's sprite (support/sa_sprite.rs) on another: what it serves
 //! and how. Its faults (a flood, a panic, the last handle dropped): sa_bot_faults.rs.
 
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/sa_sprite.rs"]
 mod sa_sprite;
 
@@ -10,14 +12,10 @@ use std::time::Duration;
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{sa_encode, ErrorKind, RequestEvent, SaBot, SaConfig, SaReply};
 use sa_sprite::*;
-use scratchcomm_server::{CloudServer, ServerConfig};
 
 #[actix_rt::test]
 async fn serves_the_kit_with_typed_handlers() {
-    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = start_server().await;
     let url = server.url();
     // A request stored in the room before the bot joins is not answered (B7).
     let sprite = connect(&url).await;
@@ -147,10 +145,7 @@ async fn one_registry_serves_both_kits_in_one_sky() {
     use actors_requests::RequestBot;
     use actors_socket::{ConnectMode, ScratchClient, SocketConfig};
 
-    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = start_server().await;
     let url = server.url();
     let sky = SkyHandle::start(256);
     let config = |project: &str| {

@@ -12,7 +12,6 @@ use std::time::Duration;
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{ErrorKind, SaBot, SaConfig, SaReply};
 use sa_sprite::*;
-use scratchcomm_server::{CloudServer, ServerConfig};
 
 /// The bot's connection keeps only 16 events for slow readers, yet a flood of 10,000 sets of
 /// another variable in the room costs no request: the bot takes TO_HOST on its connection's
@@ -20,10 +19,7 @@ use scratchcomm_server::{CloudServer, ServerConfig};
 #[actix_rt::test]
 async fn keeps_serving_while_another_client_floods_the_room() {
     const FLOOD: u32 = 10_000;
-    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = start_server().await;
     let url = server.url();
     let with_ring = |events: usize| {
         ConnectionConfig::custom(&url, PROJECT)
@@ -69,10 +65,7 @@ async fn keeps_serving_while_another_client_floods_the_room() {
 /// handler; the supervisor restarts it with its protocol state and it keeps answering.
 #[actix_rt::test]
 async fn a_panicking_sa_handler_keeps_answering() {
-    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = start_server().await;
     let url = server.url();
     let sprite = connect(&url).await;
     let bot_cloud = connect(&url).await;
@@ -107,10 +100,7 @@ async fn a_panicking_sa_handler_keeps_answering() {
 
 #[actix_rt::test]
 async fn dropping_the_last_sa_bot_stops_it_and_its_orphaned_connection() {
-    let server = tokio::time::timeout(WAIT, CloudServer::start(ServerConfig::default()))
-        .await
-        .unwrap()
-        .unwrap();
+    let server = start_server().await;
     let url = server.url();
     let sprite = connect(&url).await;
     // The program keeps no handle to the bot's connection: only the bot does.

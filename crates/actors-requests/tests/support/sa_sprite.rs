@@ -1,24 +1,17 @@
 //! A model of scratchattach's sprite for the `SaBot` tests (its chunking, ids, slots and
-//! decoding, SCRATCHATTACH.md §4.3, §5.9), the registry the bots serve, and connections to
-//! the embedded server. Every wait is bounded.
+//! decoding, SCRATCHATTACH.md §4.3, §5.9) and the registry the bots serve. Every wait is
+//! bounded.
 
 #![allow(dead_code)]
 
 use std::time::Duration;
 
-use actors_cloud::{CloudHandle, ConnectionConfig, EventKind, EventStream, RateLimit};
+use actors_cloud::{CloudHandle, EventKind, EventStream};
 use actors_requests::{sa_decode, sa_encode, Failure, Registry};
 
-pub const PROJECT: &str = "707070";
-pub const WAIT: Duration = Duration::from_secs(20);
-
-pub async fn connect(url: &str) -> CloudHandle {
-    let config = ConnectionConfig::custom(url, PROJECT).rate_limit(RateLimit::unlimited());
-    tokio::time::timeout(WAIT, CloudHandle::connect(config))
-        .await
-        .expect("connect in time")
-        .expect("connects")
-}
+/// The server and connections of the request bot's tests (the test file declares `harness`).
+#[allow(unused_imports)] // not every test file uses each
+pub use super::harness::{connect, start_server, PROJECT, WAIT};
 
 pub fn registry() -> Registry {
     let mut r = Registry::new();
