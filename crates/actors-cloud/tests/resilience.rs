@@ -162,11 +162,7 @@ async fn two_hundred_connections_on_one_server() {
 
 #[actix_rt::test]
 async fn retry_first_connect_waits_for_a_late_server() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = test_support::free_port();
     let url = format!("ws://127.0.0.1:{port}/");
     // The default: a first connect that fails is retried until the server is up.
     let cfg = config(&url, "late", "early");

@@ -13,15 +13,25 @@ pub const LIMIT: Duration = Duration::from_secs(15);
 
 /// Awaits `fut`, or fails the test naming `what` after [`LIMIT`].
 pub async fn bounded<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    match tokio::time::timeout(LIMIT, fut).await {
+    within(LIMIT, what, fut).await
+}
+
+/// Awaits `fut`, or fails the test naming `what` after `limit`.
+pub async fn within<T>(limit: Duration, what: &str, fut: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(limit, fut).await {
         Ok(v) => v,
-        Err(_) => panic!("timed out after {LIMIT:?} waiting for {what}"),
+        Err(_) => panic!("timed out after {limit:?} waiting for {what}"),
     }
 }
 
 /// Polls `cond` every 10 ms until it holds, or fails the test naming `what` after [`LIMIT`].
-pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    bounded(what, async {
+pub async fn eventually(what: &str, cond: impl FnMut() -> bool) {
+    eventually_within(LIMIT, what, cond).await
+}
+
+/// Polls `cond` every 10 ms until it holds, or fails the test naming `what` after `limit`.
+pub async fn eventually_within(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    within(limit, what, async {
         while !cond() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
