@@ -1,8 +1,8 @@
-//! Command-line parsing and dispatch. Each subcommand lives in its own file under `cli/`.
+//! Command-line parsing and dispatch. Each subcommand lives in its own file under `cli/`;
+//! `bench` is the `scratchcomm-bench` crate.
 
 use clap::{Parser, Subcommand};
 
-mod bench;
 mod demo;
 mod keygen;
 mod serve;
@@ -35,7 +35,7 @@ enum Command {
     /// Print the Scratch account data of a session.
     Whoami(whoami::WhoamiArgs),
     /// Load generator: embedded server, request bot and many clients; requests/s and latency.
-    Bench(bench::BenchArgs),
+    Bench(scratchcomm_bench::BenchArgs),
     /// The main job on the embedded default: server, bot and clients, no account, no internet.
     Demo(demo::DemoArgs),
 }
@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
         Command::Keygen(a) => keygen::run(a),
         Command::Whoami(a) => whoami::run(a),
         Command::Demo(a) => demo::run(a),
-        Command::Bench(a) => bench::run(a),
+        Command::Bench(a) => scratchcomm_bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,9 +12,7 @@ use tokio::process::{Child, Command};
 const LIMIT: Duration = Duration::from_secs(20);
 
 async fn bounded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(LIMIT, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    test_support::within(LIMIT, what, fut).await
 }
 
 fn set_stdin(url: &str, extra: &[&str]) -> Child {
@@ -37,13 +35,8 @@ fn set_stdin(url: &str, extra: &[&str]) -> Child {
         .expect("scratchcomm starts")
 }
 
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    bounded(what, async {
-        while !cond() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
+async fn eventually(what: &str, cond: impl FnMut() -> bool) {
+    test_support::eventually_within(LIMIT, what, cond).await
 }
 
 fn score(srv: &CloudServer) -> Option<String> {

@@ -18,15 +18,8 @@ use test_support::Redis;
 const TTL_MS: u64 = 3000;
 const MAX_GAP_MS: u64 = 10_000;
 
-async fn until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {secs} s: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn until(what: &str, secs: u64, cond: impl FnMut() -> bool) {
+    test_support::eventually_within(Duration::from_secs(secs), what, cond).await
 }
 
 type Logs = HashMap<String, Arc<Mutex<Vec<Answer>>>>;

@@ -123,34 +123,9 @@ async fn literal_names_per_call_and_quickaccess_switch() {
     srv.stop().await;
 }
 
-/// A one-shot HTTP listener: records the upgrade request, answers `403 Forbidden`.
-fn recording_listener() -> (String, std::thread::JoinHandle<String>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("ws://{}/cloud", listener.local_addr().unwrap());
-    let t = std::thread::spawn(move || {
-        let (mut sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .unwrap();
-        let mut req = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !req.windows(4).any(|w| w == b"\r\n\r\n") && req.len() < 64 * 1024 {
-            let n = sock.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            req.extend_from_slice(&buf[..n]);
-        }
-        sock.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-            .unwrap();
-        String::from_utf8_lossy(&req).into_owned()
-    });
-    (url, t)
-}
-
 #[actix_rt::test]
 async fn custom_hosts_send_extra_headers_and_cookies_on_the_handshake() {
-    let (url, server) = recording_listener();
+    let (url, server) = test_support::refusing_listener();
     let cfg = config(&url, "p", "bot")
         .header("X-Api-Key", "k-123")
         .header("Authorization", "Bearer t0ken")

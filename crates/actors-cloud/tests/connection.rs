@@ -190,11 +190,7 @@ async fn bad_configuration_is_one_clear_error() {
     assert!(err.to_string().contains("ws://"), "{err}");
     // Nothing listens here: with first-connect retries off, connect fails with a Connect
     // error (by default it would wait for the server; see tests/resilience.rs).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = test_support::free_port();
     let url = format!("ws://127.0.0.1:{port}/");
     let cfg = config(&url, "1", "x").retry_first_connect(false);
     let err = bounded("connect", CloudHandle::connect(cfg))

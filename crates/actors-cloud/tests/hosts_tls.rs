@@ -13,11 +13,8 @@ use scratchcomm_server::{CloudServer, ServerConfig};
 use std::net::{IpAddr, Ipv4Addr};
 
 fn dead_url() -> String {
-    // Bound and dropped: nothing listens there.
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    drop(l);
-    format!("ws://127.0.0.1:{port}/")
+    // Nothing listens there.
+    format!("ws://127.0.0.1:{}/", test_support::free_port())
 }
 
 #[actix_rt::test]

@@ -162,11 +162,7 @@ async fn two_hundred_connections_on_one_server() {
 
 #[actix_rt::test]
 async fn retry_first_connect_waits_for_a_late_server() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = test_support::free_port();
     let url = format!("ws://127.0.0.1:{port}/");
     // The default: a first connect that fails is retried until the server is up.
     let cfg = config(&url, "late", "early");
@@ -202,34 +198,9 @@ async fn dropping_every_handle_stops_the_connection_after_writing_its_queue() {
     srv.stop().await;
 }
 
-/// A one-shot HTTP listener: records the upgrade request, answers `403 Forbidden`.
-fn refusing_listener() -> (String, std::thread::JoinHandle<String>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("ws://{}/cloud", listener.local_addr().unwrap());
-    let t = std::thread::spawn(move || {
-        let (mut sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .unwrap();
-        let mut req = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = sock.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            req.extend_from_slice(&buf[..n]);
-        }
-        sock.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-            .unwrap();
-        String::from_utf8_lossy(&req).into_owned()
-    });
-    (url, t)
-}
-
 #[actix_rt::test]
 async fn upgrade_request_headers_and_http_refusal_is_fatal() {
-    let (url, server) = refusing_listener();
+    let (url, server) = test_support::refusing_listener();
     let cfg = config(&url, "p", "bot")
         .contact("me@example.com")
         .retry_first_connect(true);

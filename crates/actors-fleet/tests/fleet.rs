@@ -57,15 +57,8 @@ fn member(url: &str, n: usize, name: &str, board: Board) -> Fleet {
     .expect("fleet starts")
 }
 
-async fn until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !cond() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+async fn until(what: &str, cond: impl FnMut() -> bool) {
+    test_support::eventually_within(WAIT, what, cond).await
 }
 
 fn count(board: &Board, name: &str) -> usize {

@@ -44,17 +44,7 @@ async fn a_bot_keeps_serving_while_another_client_floods_the_room() {
     assert_eq!(ask(&client, "add 3 4").await, "7");
 
     let flooder = connect(&url).await;
-    let flood = actix_rt::spawn(async move {
-        for i in 1..=FLOOD {
-            flooder.queue_set("noise", i).expect("queued");
-        }
-        // resolves once every set before it was written
-        flooder
-            .set("noise", FLOOD + 1)
-            .await
-            .expect("flood written");
-        flooder
-    });
+    let flood = flood(flooder, FLOOD);
     let mut served = 0u32;
     while !flood.is_finished() || served < 5 {
         assert!(served < 10_000, "the flood never ended");

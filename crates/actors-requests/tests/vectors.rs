@@ -11,11 +11,7 @@ use serde_json::Value as Json;
 mod vector_handlers;
 use vector_handlers::{lenient_reply, registry};
 
-fn vectors(file: &str) -> Json {
-    let path = format!("{}/../../tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+use test_support::vectors::load as vectors;
 
 fn intended(case: &Json) -> Option<String> {
     let intended = &case["intended"];

@@ -11,11 +11,7 @@ use actors_socket::ClientId;
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 
-fn vectors(name: &str) -> Value {
-    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+use test_support::vectors::load as vectors;
 
 /// Scripted sprite randomness: fixed seeds and ids, suffix 0 (compared without suffix).
 struct Scripted {

@@ -4,10 +4,14 @@
 //! (it cannot tell it from an attacker's replay) but must then never deliver the message
 //! without that chunk, nor let the rest of it leak into the next message.
 
+#[path = "support/inbound.rs"]
+mod inbound;
+
 use actors_security::CipherKey;
 use actors_socket::client::{secure_connect_values, ClientRandom, ClientSession};
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
-use actors_socket::{ClientId, Host, Rejection};
+use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol};
+use actors_socket::{ClientId, Rejection};
+use inbound::feed;
 use rand::SeedableRng;
 use std::sync::Arc;
 
@@ -40,15 +44,6 @@ impl ClientRandom for SameSeed {
 
 const START: u64 = 177_000_000_000;
 const PAYLOAD: &str = "12345678901234567890123456789012345678901234567890";
-
-fn feed(p: &mut ServerProtocol, value: &str, now: u64) -> Vec<InboundEvent> {
-    p.handle(Update {
-        value,
-        source: 0,
-        host: Host::Scratch,
-        now,
-    })
-}
 
 /// A server with one registered secure client (packets of 220: 85 characters per chunk).
 fn connected(rng: &mut SameSeed) -> (ServerProtocol, ClientSession) {

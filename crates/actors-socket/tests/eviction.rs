@@ -2,43 +2,18 @@
 //! a secure handshake; among the rest the longest idle goes first; limits are configurable and
 //! every eviction is an event.
 
+#[path = "support/inbound.rs"]
+mod inbound;
+
 use actors_security::keys::Security;
 use actors_socket::client::{connect_insecure, connect_secure, ClientRng};
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
-use actors_socket::{ClientId, Host, Rejection};
+use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol};
+use actors_socket::Rejection;
+use inbound::{evicted, feed, messages};
 use rand::SeedableRng;
 use std::sync::Arc;
 
 const NOW: u64 = 177_438_700_000;
-
-fn feed(p: &mut ServerProtocol, value: &str, now: u64) -> Vec<InboundEvent> {
-    p.handle(Update {
-        value,
-        source: 0,
-        host: Host::Scratch,
-        now,
-    })
-}
-
-fn evicted(events: &[InboundEvent]) -> Vec<ClientId> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            InboundEvent::Evicted { client_id } => Some(*client_id),
-            _ => None,
-        })
-        .collect()
-}
-
-fn messages(events: &[InboundEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            InboundEvent::Message { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn five_thousand_fake_ids_do_not_evict_an_idle_secure_client() {

@@ -1,18 +1,18 @@
 //! Server inbound (§3.5) against client_to_server.json, ec_handshake.json,
 //! rsa_handshake.json and the FROM_CLIENT side of sprite_e2e.json.
 
+#[path = "support/inbound.rs"]
+mod inbound;
+
 use actors_security::keys::Security;
 use actors_security::CipherKey;
 use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
 use actors_socket::{ClientId, Host, Rejection};
+use inbound::{feed, messages};
 use serde_json::Value;
 use std::sync::Arc;
 
-fn vectors(name: &str) -> Value {
-    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+use test_support::vectors::load as vectors;
 
 fn security(doc: &Value) -> Arc<dyn KeyExchange> {
     let s = doc["server"]["security_to_string"].as_str().unwrap();
@@ -21,25 +21,6 @@ fn security(doc: &Value) -> Arc<dyn KeyExchange> {
 
 fn cs(seconds: f64) -> u64 {
     (seconds * 100.0).floor() as u64
-}
-
-fn feed(p: &mut ServerProtocol, value: &str, now: u64) -> Vec<InboundEvent> {
-    p.handle(Update {
-        value,
-        source: 0,
-        host: Host::Scratch,
-        now,
-    })
-}
-
-fn messages(events: &[InboundEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            InboundEvent::Message { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn new_client(events: &[InboundEvent]) -> Option<&actors_socket::server::NewClient> {

@@ -9,11 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 
-fn vectors(name: &str) -> Value {
-    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+use test_support::vectors::load as vectors;
 
 /// The reference's draw of the final packet's variable; ours comes from the rotation (R1).
 const FINAL_VAR_DRAW: &str = "randint[1,4]";

@@ -1,13 +1,17 @@
 //! Properties: arbitrary input never panics the server or the client, and messages round
 //! trip through the sans-IO client and server in both directions.
 
+#[path = "support/inbound.rs"]
+mod inbound;
+
 use actors_security::keys::Security;
 use actors_socket::client::{connect_insecure, connect_secure, ClientReceiver, ClientRng};
 use actors_socket::server::{
     InboundEvent, InboundLimits, KeyExchange, OutboundMessage, RngRandom, Rotation, SendOptions,
-    ServerProtocol, Update,
+    ServerProtocol,
 };
-use actors_socket::{ClientId, Host};
+use actors_socket::ClientId;
+use inbound::feed;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use std::sync::{Arc, OnceLock};
@@ -23,15 +27,6 @@ fn ec() -> Arc<Security> {
 fn server() -> ServerProtocol {
     let key: Arc<dyn KeyExchange> = ec();
     ServerProtocol::new(Some(key), NOW - 1_000, InboundLimits::default())
-}
-
-fn feed(p: &mut ServerProtocol, value: &str, now: u64) -> Vec<InboundEvent> {
-    p.handle(Update {
-        value,
-        source: 0,
-        host: Host::Scratch,
-        now,
-    })
 }
 
 /// Near-valid FROM_CLIENT values: digits, dashes and dots in packet-like shapes.

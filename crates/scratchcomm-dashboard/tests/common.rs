@@ -5,20 +5,12 @@
 use actix_web::body::{BoxBody, MessageBody};
 use actors_cloud::{BackoffPolicy, CloudHandle, ConnectionConfig, RateLimit};
 use scratchcomm_server::{CloudServer, ServerConfig};
-use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
-
-/// Every wait in the tests is bounded by this.
-pub const LIMIT: Duration = Duration::from_secs(15);
-
-/// Await `fut` or fail the test after [`LIMIT`].
-pub async fn bounded<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    match tokio::time::timeout(LIMIT, fut).await {
-        Ok(v) => v,
-        Err(_) => panic!("timed out waiting for {what}"),
-    }
-}
+use test_support::LIMIT;
+/// Bounded waits shared by every crate's tests.
+#[allow(unused_imports)] // not every test file waits both ways
+pub use test_support::{bounded, eventually};
 
 /// An embedded cloud server on 127.0.0.1 (port 0 unless given).
 pub async fn server_on(port: u16) -> CloudServer {
@@ -44,16 +36,6 @@ pub async fn connect(cfg: ConnectionConfig) -> CloudHandle {
     bounded("connect", CloudHandle::connect(cfg))
         .await
         .expect("connects")
-}
-
-/// Poll `cond` every 10 ms until it holds (bounded).
-pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    bounded(what, async {
-        while !cond() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
 }
 
 /// One parsed server-sent event.

@@ -11,13 +11,22 @@
 //! * [`Redis`]: a real `redis-server` on loopback with its own data folder, killable and
 //!   restartable on the same port.
 //! * [`vectors`]: the protocol's JSON test vectors (`load`, `s`, `hex`).
+//! * [`bounded`], [`eventually`]: waits that fail the test after [`LIMIT`] ([`within`],
+//!   [`eventually_within`]: after a limit of the caller's);
+//!   [`refusing_listener`]: a one-shot HTTP server that records an upgrade and answers 403.
+//!
+//! It names no type of the workspace's crates (it depends on none of them), so any crate's
+//! tests can use it without a dependency cycle. Helpers that need a crate's types stay in
+//! that crate's `tests/support/`.
 
 mod child;
 mod paths;
 mod redis;
 mod turbowarp;
 pub mod vectors;
+mod wait;
 
 pub use paths::{free_port, repo_root, require_shared, shared_dir};
 pub use redis::Redis;
 pub use turbowarp::TurboWarp;
+pub use wait::{bounded, eventually, eventually_within, refusing_listener, within, LIMIT};

@@ -5,19 +5,10 @@ use actors_cloud::{
     BackoffPolicy, CloudEvent, CloudHandle, ConnectionConfig, EventKind, EventStream, RateLimit,
 };
 use scratchcomm_server::{CloudServer, ServerConfig};
-use std::future::Future;
 use std::time::Duration;
-
-/// Every wait in the tests is bounded by this.
-pub const LIMIT: Duration = Duration::from_secs(15);
-
-/// Await `fut` or fail the test after [`LIMIT`].
-pub async fn bounded<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    match actix_rt::time::timeout(LIMIT, fut).await {
-        Ok(v) => v,
-        Err(_) => panic!("timed out waiting for {what}"),
-    }
-}
+/// Bounded waits shared by every crate's tests.
+#[allow(unused_imports)] // not every test file waits both ways
+pub use test_support::{bounded, eventually};
 
 /// An embedded server on 127.0.0.1, port 0.
 pub async fn server() -> CloudServer {
@@ -69,16 +60,6 @@ pub async fn wait_set(events: &mut EventStream, name: &str, value: &str) -> Clou
         ev.kind == EventKind::Set
             && ev.name == name
             && ev.value.as_ref().map(|v| v.as_str()) == Some(value)
-    })
-    .await
-}
-
-/// Poll `cond` every 10 ms until it holds (bounded).
-pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    bounded(what, async {
-        while !cond() {
-            actix_rt::time::sleep(Duration::from_millis(10)).await;
-        }
     })
     .await
 }

@@ -18,10 +18,7 @@ use scratchcomm_server::{CloudServer, ServerConfig};
 pub const PROJECT: &str = "606060";
 pub const WAIT: Duration = Duration::from_secs(30);
 
-pub fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+pub use test_support::vectors::load as vectors;
 
 /// The fixed EC key of ec_handshake.json.
 pub fn ec_key() -> Security {
@@ -95,4 +92,17 @@ pub async fn ask(client: &ScratchClient, text: &str) -> String {
         .recv(WAIT)
         .await
         .unwrap_or_else(|e| panic!("no reply to {text:?}: {e}"))
+}
+
+/// Another connection floods the room: `sets` sets of `noise` (1, 2, …) queued at once, then
+/// one more (`sets + 1`) awaited, which resolves once every set before it was written. The
+/// task yields the flooding connection back.
+pub fn flood(flooder: CloudHandle, sets: u32) -> actix_rt::task::JoinHandle<CloudHandle> {
+    actix_rt::spawn(async move {
+        for i in 1..=sets {
+            flooder.queue_set("noise", i).expect("queued");
+        }
+        flooder.set("noise", sets + 1).await.expect("flood written");
+        flooder
+    })
 }

@@ -15,10 +15,7 @@ use std::time::Duration;
 pub const PROJECT: &str = "424242";
 pub const WAIT: Duration = Duration::from_secs(20);
 
-pub fn vectors(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+pub use test_support::vectors::load as vectors;
 
 /// The fixed EC key of ec_handshake.json.
 pub fn ec_key() -> Security {

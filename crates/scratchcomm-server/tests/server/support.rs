@@ -214,11 +214,7 @@ pub fn set_out(name: &str, value: &str) -> String {
     format!(r#"{{"method":"set","name":"☁ {name}","value":{value}}}"#)
 }
 
-/// Poll `cond` every few milliseconds until it holds; panics after [`WAIT`].
-pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+/// Poll `cond` until it holds; panics after [`WAIT`].
+pub async fn eventually(what: &str, cond: impl FnMut() -> bool) {
+    test_support::eventually_within(WAIT, what, cond).await
 }

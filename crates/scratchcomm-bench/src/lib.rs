@@ -1,10 +1,20 @@
-//! `scratchcomm bench`: load generator and scale measurements on loopback.
+//! `scratchcomm bench`: load generator and scale measurements on loopback. Not published:
+//! a development tool of the repository, run through the `scratchcomm` command, whose
+//! `bench` subcommand is [`BenchArgs`] handed to [`run`].
+//!
+//! Child processes are the running executable itself (`scratchcomm bench --scenario bot`,
+//! `… fleet-member`, `… sa-bot`, and `scratchcomm serve` for the server of the scale
+//! scenarios), so that a bot's or server's CPU time and memory are its own; the host binary
+//! must therefore be `scratchcomm`. Files from the checkout (the Python reference bots in
+//! this crate's `python/`, `tools/python-reference/setup.sh`, `tools/peers/turbowarp.sh`)
+//! are found by paths fixed at build time; a binary run away from its checkout says which
+//! file is missing.
 //!
 //! The default scenario (`requests`) starts the embedded cloud server, a request bot (in a
 //! child process, so its CPU time and peak memory are its own) and N [`ScratchClient`]s
 //! (each on its own cloud connection, rate limits off) that loop one request for S seconds,
 //! and prints requests/s, p50/p99 latency, CPU and peak memory. `--against-original` runs
-//! the same load against the original Python library's bot (`tools/perf/original_bot.py`)
+//! the same load against the original Python library's bot (`python/original_bot.py` in this crate)
 //! on the same server and ends with `ratio: X requests/s vs original`.
 //!
 //! Other scenarios: `idle-connections` (memory per idle connection), `broadcast` (server
@@ -21,19 +31,15 @@ mod broadcast;
 mod clients;
 mod fanout;
 mod fleet;
-mod floor;
 mod goodput;
 mod load;
 mod metrics;
-mod nodes;
+mod requests;
 mod sa;
 mod scale;
 
-use bots::{BotProcess, Impl};
 use clap::{Args, ValueEnum};
-use load::{LoadResult, LoadSpec};
-use metrics::{Mib, Ms, ProcSample};
-use scratchcomm_server::{CloudServer, Limits, ServerConfig};
+use requests::spacing;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -165,19 +171,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(args.seconds);
     actix_rt::System::new().block_on(async move {
         match args.scenario {
-            Scenario::Requests => requests(&args, duration).await,
+            Scenario::Requests => requests::requests(&args, duration).await,
             Scenario::IdleConnections => {
                 scale::idle_connections(args.count, args.projects, args.event_capacity).await
             }
             Scenario::Broadcast if args.nodes.is_some() => {
                 let nodes = args.nodes.unwrap_or(1);
-                nodes::broadcast_nodes(args.rooms, args.per_room, duration, nodes).await
+                broadcast::broadcast_nodes(args.rooms, args.per_room, duration, nodes).await
             }
             Scenario::Broadcast => {
                 broadcast::broadcast(args.rooms, args.per_room, duration, args.against_turbowarp)
                     .await
             }
-            Scenario::Arbiters => spread(&args, duration).await,
+            Scenario::Arbiters => arbiters::spread(&args, duration).await,
             Scenario::Goodput => goodput::goodput(args.chars).await,
             Scenario::FleetTakeover => {
                 fleet::takeover(
@@ -227,187 +233,4 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
         }
     })
-}
-
-fn spec(args: &BenchArgs, secure: bool, duration: Duration) -> anyhow::Result<LoadSpec> {
-    let (request, expected) = match args.request.as_str() {
-        "ping" => (("ping".to_owned(), vec![]), "pong"),
-        "add" => (
-            ("add".to_owned(), vec!["2".to_owned(), "3".to_owned()]),
-            "5",
-        ),
-        other => anyhow::bail!("unknown --request {other:?}: use ping or add"),
-    };
-    Ok(LoadSpec {
-        clients: args.clients.max(1),
-        secure,
-        duration,
-        rate: args.rate,
-        // The original answers about 10 requests/s in all: leave room for its queue.
-        timeout: Duration::from_secs(10).max(Duration::from_millis(200) * args.clients as u32),
-        request,
-        expected: expected.to_owned(),
-        rooms: args.bot_rooms.max(1),
-        gentle: false,
-    })
-}
-
-fn spacing(args: &BenchArgs) -> Duration {
-    Duration::from_millis(args.spacing_ms)
-}
-
-fn modes(args: &BenchArgs) -> Vec<bool> {
-    if args.both {
-        vec![false, true]
-    } else {
-        vec![args.secure]
-    }
-}
-
-fn mode_name(secure: bool) -> &'static str {
-    if secure {
-        "secure"
-    } else {
-        "insecure"
-    }
-}
-
-async fn requests(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
-    let n = args.clients.max(1);
-    anyhow::ensure!(
-        !(args.against_original && args.bot_rooms > 1),
-        "--against-original runs with --bot-rooms 1 only (the original bot listens on one project)"
-    );
-    let limits = Limits {
-        max_connections: 2 * n + 64,
-        max_clients_per_room: 2 * n + 64,
-        max_rooms: args.bot_rooms.max(1) * 2 + 64,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
-    let url = server.url();
-    println!("embedded server {url}; packet size {}", bots::PACKET_SIZE);
-    let mut last_ratio = None;
-    for secure in modes(args) {
-        let spec = spec(args, secure, duration)?;
-        println!(
-            "\n{} clients{}, {}, `{} {}`, {} s, {}:",
-            spec.clients,
-            match spec.rooms {
-                1 => String::new(),
-                r => format!(" over {r} projects served by one bot"),
-            },
-            mode_name(secure),
-            spec.request.0,
-            spec.request.1.join(" "),
-            args.seconds,
-            if spec.rate > 0.0 {
-                format!("{} requests/s per client", spec.rate)
-            } else {
-                "closed loop".to_owned()
-            }
-        );
-        let ours = phase(Impl::Ours, &url, secure, spacing(args), &spec).await?;
-        if args.against_original {
-            let gentle = LoadSpec {
-                gentle: true,
-                ..spec.clone()
-            };
-            let theirs = phase(Impl::Original, &url, secure, Duration::ZERO, &gentle).await?;
-            let ratio = ours.rps() / theirs.rps().max(1e-9);
-            println!(
-                "  ratio ({}): {ratio:.1} requests/s vs original",
-                mode_name(secure)
-            );
-            last_ratio = Some(ratio);
-        }
-    }
-    server.stop().await;
-    if let Some(ratio) = last_ratio {
-        println!("ratio: {ratio:.1} requests/s vs original");
-    }
-    Ok(())
-}
-
-/// One load run against a bot in a child process; prints its lines.
-async fn phase(
-    which: Impl,
-    url: &str,
-    secure: bool,
-    spacing: Duration,
-    spec: &LoadSpec,
-) -> anyhow::Result<LoadResult> {
-    let tag = match which {
-        Impl::Ours => "rust",
-        Impl::Original => "original",
-    };
-    let project = format!("{tag}-{}-{}", mode_name(secure), std::process::id());
-    let bot = BotProcess::spawn(which, url, &project, secure, spacing, spec.rooms).await?;
-    let mut result = load::run_load(url, &project, &bot.public_data, spec, Some(bot.pid())).await?;
-    let (bot_end, own_end) = (bot.sample()?, ProcSample::own()?);
-    drop(bot);
-    println!("  {:<24}{}", which.label(), result.summary());
-    if which == Impl::Ours {
-        // The same fan-out with nothing of ours in it: plain TCP to as many sockets as one
-        // room has connections.
-        let per_room = spec.clients.div_ceil(spec.rooms.max(1));
-        let mut floor = floor::raw_tcp_floor(per_room).await?;
-        println!("      {}", floor::summary(&mut floor));
-        if let Some(f) = result.fanout.as_mut() {
-            let ours = f.deliveries.quantile(0.99);
-            if let Some(r) = floor.ratio(ours) {
-                println!("      one set's delivery p99 = {r:.2} x plain TCP's");
-            }
-        }
-    }
-    let cpu = result.bot_cpu.unwrap_or_default().as_secs_f64();
-    let wall = result.window.as_secs_f64().max(1e-9);
-    println!(
-        "  {:<24}bot CPU {cpu:.2} s ({:.0}% of a core, {:.1} µs per request), bot peak memory {}; \
-         load process (server + clients) CPU {:.2} s ({:.0}%), peak {}",
-        "",
-        100.0 * cpu / wall,
-        1e6 * cpu / result.completed.max(1) as f64,
-        Mib(bot_end.hwm_kib),
-        result.load_cpu.as_secs_f64(),
-        100.0 * result.load_cpu.as_secs_f64() / wall,
-        Mib(own_end.hwm_kib),
-    );
-    Ok(result)
-}
-
-async fn spread(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let wide = args.arbiters.unwrap_or(cores).max(1);
-    let projects = args.projects.max(1);
-    let clients = projects * (args.clients.max(1) + 1);
-    let server = scale::ServerChild::spawn(clients + 64).await?;
-    let spec = spec(args, args.secure, duration)?;
-    println!(
-        "{projects} projects x ({} clients + 1 bot), {}, {} s, server in a child process",
-        spec.clients,
-        mode_name(args.secure),
-        args.seconds
-    );
-    let mut rates = Vec::new();
-    for (tag, n) in [("one", 1), ("wide", wide)] {
-        let own0 = ProcSample::own()?;
-        let mut r =
-            arbiters::run_spread(&server.url, tag, projects, n, spacing(args), &spec).await?;
-        let own1 = ProcSample::own()?;
-        println!(
-            "  {n} arbiter(s): {:.1} requests/s  p50 {}  p99 {}  ({} errors; CPU {:.2} s)",
-            r.rps(),
-            Ms(r.latencies.quantile(0.5)),
-            Ms(r.latencies.quantile(0.99)),
-            r.errors,
-            (own1.cpu - own0.cpu).as_secs_f64()
-        );
-        rates.push(r.rps());
-    }
-    println!(
-        "ratio: {:.2} requests/s with {wide} arbiters vs 1",
-        rates[1] / rates[0].max(1e-9)
-    );
-    Ok(())
 }

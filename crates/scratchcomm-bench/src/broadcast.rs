@@ -3,7 +3,7 @@
 //! child process so its CPU time and memory are its own; `--against-turbowarp` runs the
 //! same load against TurboWarp's own cloud-server (`tools/peers/turbowarp.sh`) in the same
 //! run and prints the ratios. `--nodes N` runs it on one server alone and then on 1..=N
-//! servers sharing the rooms through a `redis-server` of its own (`nodes.rs`): listeners
+//! servers sharing the rooms through a `redis-server` of its own (below): listeners
 //! spread over the nodes, writers on the first, ratios against the lone server.
 
 use super::metrics::{Latencies, Mib, Ms};
@@ -262,4 +262,76 @@ fn sample(servers: &[ServerChild]) -> anyhow::Result<super::metrics::ProcSample>
         sum.hwm_kib += one.hwm_kib;
     }
     Ok(sum)
+}
+
+// --- `--nodes N` ----------------------------------------------------------------------
+// `--scenario broadcast --nodes N`: the broadcast load on one server alone, then on 1, 2,
+// … N servers sharing every room through a `redis-server` started for the run (loopback,
+// no persistence). Listeners are spread over the nodes, the writers sit on the first, so
+// from 2 nodes on most deliveries cross Redis. Printed as ratios against the lone server
+// of the same run: the cost of going through Redis.
+
+/// Run the comparison for up to `max_nodes` nodes.
+pub async fn broadcast_nodes(
+    rooms: usize,
+    per_room: usize,
+    duration: Duration,
+    max_nodes: usize,
+) -> anyhow::Result<()> {
+    let (rooms, per_room, max_nodes) = (rooms.max(1), per_room.max(1), max_nodes.max(1));
+    let connections = rooms * (per_room + 1) + 16;
+    let alone = {
+        let server = ServerChild::spawn(connections).await?;
+        run(
+            "1 node, no Redis",
+            std::slice::from_ref(&server),
+            rooms,
+            per_room,
+            duration,
+        )
+        .await?
+    };
+    let redis = ServerChild::redis().await?;
+    let mut rows = Vec::new();
+    for n in 1..=max_nodes {
+        let extra = ["--redis".to_owned(), redis.url.clone()];
+        let mut servers = Vec::new();
+        for _ in 0..n {
+            servers.push(ServerChild::spawn_with(connections, &extra).await?);
+        }
+        let label = format!("{n} node(s) + Redis");
+        let before = redis.sample()?.cpu;
+        let figures = run(&label, &servers, rooms, per_room, duration).await?;
+        let redis_cpu = (redis.sample()?.cpu - before).as_secs_f64();
+        let redis_us_per_set = redis_cpu * 1e6 / figures.sets.max(1) as f64;
+        println!("  redis-server CPU {redis_cpu:.2} s: {redis_us_per_set:.1} us per set (whole run, joins included)");
+        drop(servers);
+        rows.push((n, figures, redis_us_per_set));
+    }
+    println!("ratio against 1 node without Redis ({rooms} rooms x {per_room} clients):");
+    println!("  nodes | delivered/s | server CPU per message | p50 latency | p99 latency | Redis CPU per set");
+    for (n, f, redis_us) in &rows {
+        println!(
+            "  {n:>5} | {:>10.2}x | {:>21.2}x | {:>10.2}x | {:>10.2}x | {redis_us:.1} us",
+            ratio(f.delivered_per_sec, alone.delivered_per_sec),
+            ratio(f.cpu_us_per_message, alone.cpu_us_per_message),
+            latency_ratio(f, &alone, |f| f.p50),
+            latency_ratio(f, &alone, |f| f.p99),
+        );
+    }
+    println!("  (server CPU sums every node; Redis's CPU is shown apart)");
+    Ok(())
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+fn latency_ratio(f: &Figures, base: &Figures, q: impl Fn(&Figures) -> Option<Duration>) -> f64 {
+    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
+    ratio(secs(q(f)), secs(q(base)))
 }

@@ -1,6 +1,6 @@
 """The original Python library (scratchcommunication 3.0.0) as a request bot, for
 `scratchcomm bench --against-original`: the same requests as the Rust benchmark bot
-(src/cli/bench/bots.rs), on the same embedded cloud server, under the same load.
+(crates/scratchcomm-bench/src/bots.rs), on the same embedded cloud server, under the same load.
 
     python original_bot.py --host ws://127.0.0.1:PORT/ --project-id ID --security none|ec \
         --public-data-out FILE [--packet-size 220]

@@ -58,37 +58,52 @@ impl ServerChild {
     /// TurboWarp's own cloud-server (`tools/peers/turbowarp.sh run PORT`, which execs
     /// node, so the child's pid is the server's) on a free loopback port.
     pub async fn turbowarp() -> anyhow::Result<ServerChild> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/peers/turbowarp.sh");
-        let child = Command::new("bash")
-            .arg(&script)
-            .args(["run", &port.to_string()])
+        let port = free_port()?;
+        let script = super::bots::checkout_file("tools/peers/turbowarp.sh")?;
+        let mut command = Command::new("bash");
+        command.arg(&script).args(["run", &port.to_string()]);
+        let what = format!("TurboWarp's server ({})", script.display());
+        let url = format!("ws://127.0.0.1:{port}/");
+        Self::listening(command, port, url, &what, Duration::from_secs(120)).await
+    }
+
+    /// A `redis-server` on a free loopback port, without persistence, killed on drop.
+    pub async fn redis() -> anyhow::Result<ServerChild> {
+        let port = free_port()?;
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"]);
+        let what = "redis-server (apt-get install redis-server, or pass --redis)";
+        let url = format!("redis://127.0.0.1:{port}/");
+        Self::listening(command, port, url, what, Duration::from_secs(15)).await
+    }
+
+    /// Starts `command`, told to listen on loopback `port`, and waits until the port takes
+    /// connections; an error naming `what` when it cannot start or `limit` passes.
+    async fn listening(
+        mut command: Command,
+        port: u16,
+        url: String,
+        what: &str,
+        limit: Duration,
+    ) -> anyhow::Result<ServerChild> {
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
-            .with_context(|| format!("starting {}", script.display()))?;
-        let server = ServerChild {
-            child,
-            url: format!("ws://127.0.0.1:{port}/"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(120);
+            .with_context(|| format!("starting {what}"))?;
+        let server = ServerChild { child, url };
+        let deadline = Instant::now() + limit;
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
             anyhow::ensure!(
                 Instant::now() < deadline,
-                "TurboWarp's server did not listen on port {port} within 120 s (see its stderr)"
+                "{what} did not listen on port {port} within {limit:?} (see its stderr)"
             );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(server)
-    }
-
-    /// A child process from its parts (e.g. a `redis-server` started by a scenario).
-    pub fn from_child(child: Child, url: String) -> ServerChild {
-        ServerChild { child, url }
     }
 
     /// CPU and memory of the server process.
@@ -208,4 +223,11 @@ pub fn met(ok: bool) -> &'static str {
     } else {
         "NOT met"
     }
+}
+
+/// A loopback port that was free a moment ago, for a child server that cannot take port 0.
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -7,6 +7,7 @@
 //! the newcomer's time to its share, and the ratio kill / clean stop of the same run.
 
 use super::bots::registry;
+use super::scale::ServerChild;
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_fleet::{serve_requests, FleetConfig, FleetEvent};
 use actors_socket::{ConnectMode, ScratchClient, SocketConfig};
@@ -159,44 +160,6 @@ impl Drop for Member {
     }
 }
 
-/// A redis-server child on a free loopback port, without persistence.
-struct RedisChild(Child, u16);
-
-impl RedisChild {
-    async fn start() -> anyhow::Result<RedisChild> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting redis-server (apt-get install redis-server, or pass --redis)")?;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "redis-server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Ok(RedisChild(child, port))
-    }
-}
-
-impl Drop for RedisChild {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 async fn until(what: &str, mut cond: impl FnMut() -> bool) -> anyhow::Result<()> {
     let deadline = Instant::now() + PHASE_LIMIT;
     while !cond() {
@@ -283,11 +246,12 @@ pub async fn takeover(
     let members = members.max(2);
     let local = match redis {
         Some(_) => None,
-        None => Some(RedisChild::start().await?),
+        None => Some(ServerChild::redis().await?),
     };
     let redis = redis
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("redis://127.0.0.1:{}/", local.as_ref().map_or(0, |r| r.1)));
+        .or_else(|| local.as_ref().map(|r| r.url.clone()))
+        .unwrap_or_default();
     let limits = Limits {
         max_connections: 4 * projects + 64,
         max_rooms: 2 * projects + 64,

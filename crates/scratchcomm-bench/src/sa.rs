@@ -1,6 +1,6 @@
 //! `--scenario sa-requests`: scratchattach's kit. N sprite models (each on its own cloud
 //! connection) loop `add&k&3` over `☁ TO_HOST` against an `SaBot` in a child process and
-//! against scratchattach 2.2.6 (`tools/perf/sa_reference_bot.py`, venv `target/sa-venv`)
+//! against scratchattach 2.2.6 (`python/sa_reference_bot.py`, venv `target/sa-venv`)
 //! on the same embedded server, same run; prints requests/s, the latency the sprite sees
 //! (request set → final FROM_HOST packet received) and the ratio.
 
@@ -15,7 +15,7 @@ use actors_requests::{sa_encode, Registry, SaBot, SaConfig};
 use anyhow::Context;
 use scratchcomm_server::{CloudServer, Limits, ServerConfig};
 
-use super::bots::{connect_cloud, repo_root};
+use super::bots::{checkout_file, connect_cloud, target_dir};
 use super::metrics::{Latencies, Ms};
 
 /// The bot's request: `add a b` → the sum.
@@ -68,7 +68,7 @@ async fn spawn(cmd: &mut Command, ready: &Path, what: &str) -> anyhow::Result<Bo
 
 /// scratchattach 2.2.6 in `target/sa-venv` (made with pip if missing).
 fn reference_python() -> anyhow::Result<PathBuf> {
-    let venv = repo_root().join("target/sa-venv");
+    let venv = target_dir()?.join("sa-venv");
     let py = venv.join("bin/python");
     let ok = |py: &Path| {
         Command::new(py)
@@ -197,7 +197,7 @@ pub async fn sa_requests(clients: usize, duration: Duration) -> anyhow::Result<(
             spawn(&mut c, &ready, which).await?
         } else {
             let mut c = Command::new(reference_python()?);
-            c.arg(repo_root().join("tools/perf/sa_reference_bot.py"))
+            c.arg(checkout_file("python/sa_reference_bot.py")?)
                 .args(["--host", &url, "--project-id", &project, "--ready-file"])
                 .arg(&ready);
             spawn(&mut c, &ready, which).await?

@@ -21,7 +21,7 @@ pub const PACKET_SIZE: usize = 220;
 /// How long a child bot may take to become ready (the original waits 5.5 s by design).
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The requests every benchmark bot answers (the same as `tools/perf/original_bot.py`).
+/// The requests every benchmark bot answers (the same as `python/original_bot.py`).
 pub fn registry() -> Registry {
     let mut requests = Registry::new();
     requests.request("ping", || "pong");
@@ -157,7 +157,7 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
 pub enum Impl {
     /// This library (`scratchcomm bench --scenario bot`).
     Ours,
-    /// scratchcommunication 3.0.0 (`tools/perf/original_bot.py`).
+    /// scratchcommunication 3.0.0 (`python/original_bot.py`).
     Original,
 }
 
@@ -215,7 +215,7 @@ impl BotProcess {
             }
             Impl::Original => {
                 let mut c = Command::new(python()?);
-                c.arg(repo_root().join("tools/perf/original_bot.py"));
+                c.arg(checkout_file("python/original_bot.py")?);
                 c.args([
                     "--host",
                     url,
@@ -278,17 +278,41 @@ impl Drop for BotProcess {
     }
 }
 
-/// The repository (for `tools/`): the build's source directory.
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// A file of the source checkout this binary was built from, `relative` to the workspace
+/// root (two folders above this crate's, a path fixed at build time: nothing is searched
+/// at run time). Errors, naming the file, when the binary runs away from that checkout.
+pub fn checkout_file(relative: &str) -> anyhow::Result<PathBuf> {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = match relative.strip_prefix("python/") {
+        // The bench's own scripts sit in this crate.
+        Some(_) => crate_dir.join(relative),
+        None => crate_dir
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(crate_dir)
+            .join(relative),
+    };
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: this scenario needs the source checkout `scratchcomm` was built \
+         from (build it there, e.g. `cargo run --release -- bench ...`)",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// The workspace's `target/` folder, for the reference venvs.
+pub fn target_dir() -> anyhow::Result<PathBuf> {
+    Ok(checkout_file("Cargo.toml")?.with_file_name("target"))
 }
 
 /// The reference venv's python, created with `tools/python-reference/setup.sh` if missing.
 fn python() -> anyhow::Result<PathBuf> {
-    let root = repo_root();
-    let venv = std::env::var_os("PYREF_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/pyref-venv"));
+    let setup = checkout_file("tools/python-reference/setup.sh")?;
+    let venv = match std::env::var_os("PYREF_VENV") {
+        Some(dir) => PathBuf::from(dir),
+        None => target_dir()?.join("pyref-venv"),
+    };
     let py = venv.join("bin/python");
     let ready = py.exists()
         && Command::new(&py)
@@ -300,7 +324,7 @@ fn python() -> anyhow::Result<PathBuf> {
     if !ready {
         eprintln!("setting up the original library (tools/python-reference/setup.sh)...");
         let status = Command::new("bash")
-            .arg(root.join("tools/python-reference/setup.sh"))
+            .arg(&setup)
             .env("PYREF_VENV", &venv)
             .status()
             .context("running tools/python-reference/setup.sh")?;

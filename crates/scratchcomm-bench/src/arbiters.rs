@@ -5,6 +5,9 @@
 use super::bots::start_bot;
 use super::clients::{close_clients, connect_clients, warm_up};
 use super::load::{drive, LoadResult, LoadSpec};
+use super::metrics::{Ms, ProcSample};
+use super::requests::{mode_name, spacing, spec};
+use super::{scale, BenchArgs};
 use actix_rt::Arbiter;
 use actors_cloud::RateLimit;
 use anyhow::Context;
@@ -101,4 +104,40 @@ async fn one_project(
     close_clients(clients).await;
     bot.bot.stop().await;
     Ok(result)
+}
+
+/// `--scenario arbiters`: the same load on one arbiter, then on `--arbiters` (one per core).
+pub(crate) async fn spread(args: &BenchArgs, duration: Duration) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let wide = args.arbiters.unwrap_or(cores).max(1);
+    let projects = args.projects.max(1);
+    let clients = projects * (args.clients.max(1) + 1);
+    let server = scale::ServerChild::spawn(clients + 64).await?;
+    let spec = spec(args, args.secure, duration)?;
+    println!(
+        "{projects} projects x ({} clients + 1 bot), {}, {} s, server in a child process",
+        spec.clients,
+        mode_name(args.secure),
+        args.seconds
+    );
+    let mut rates = Vec::new();
+    for (tag, n) in [("one", 1), ("wide", wide)] {
+        let own0 = ProcSample::own()?;
+        let mut r = run_spread(&server.url, tag, projects, n, spacing(args), &spec).await?;
+        let own1 = ProcSample::own()?;
+        println!(
+            "  {n} arbiter(s): {:.1} requests/s  p50 {}  p99 {}  ({} errors; CPU {:.2} s)",
+            r.rps(),
+            Ms(r.latencies.quantile(0.5)),
+            Ms(r.latencies.quantile(0.99)),
+            r.errors,
+            (own1.cpu - own0.cpu).as_secs_f64()
+        );
+        rates.push(r.rps());
+    }
+    println!(
+        "ratio: {:.2} requests/s with {wide} arbiters vs 1",
+        rates[1] / rates[0].max(1e-9)
+    );
+    Ok(())
 }
