@@ -157,3 +157,47 @@ fn fleet_takeover_reports_the_clean_and_the_crash_handover() {
         "{out}"
     );
 }
+
+#[test]
+fn broadcast_over_nodes_reports_a_ratio_per_node_count() {
+    // The scenario starts its own redis-server (installed by tools/test-all.sh).
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "redis-server is missing under CI"
+        );
+        eprintln!("skipped: redis-server is not installed");
+        return;
+    }
+    let (ok, out) = run_bounded(
+        &[
+            "bench",
+            "--scenario",
+            "broadcast",
+            "--rooms",
+            "2",
+            "--per-room",
+            "3",
+            "--seconds",
+            "1",
+            "--nodes",
+            "3",
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(ok, "bench failed or timed out:\n{out}");
+    for n in 1..=3 {
+        assert!(
+            out.contains(&format!("broadcast [{n} node(s) + Redis]")),
+            "{out}"
+        );
+    }
+    assert!(
+        out.contains("ratio against 1 node without Redis (2 rooms x 3 clients)"),
+        "{out}"
+    );
+}

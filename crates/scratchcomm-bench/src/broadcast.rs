@@ -291,9 +291,12 @@ pub async fn broadcast_nodes(
         )
         .await?
     };
-    let redis = ServerChild::redis().await?;
     let mut rows = Vec::new();
     for n in 1..=max_nodes {
+        // A fresh Redis per phase: the killed nodes of the last phase would still count
+        // against `--max-connections` until their heartbeats expire (6 s), and their
+        // rooms would be in the next phase's snapshots.
+        let redis = ServerChild::redis().await?;
         let extra = ["--redis".to_owned(), redis.url.clone()];
         let mut servers = Vec::new();
         for _ in 0..n {
