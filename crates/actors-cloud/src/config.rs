@@ -8,11 +8,13 @@ use rand::Rng;
 use scratchcomm_wire::{ProjectId, SessionId, ValueGrammar, ValueRules};
 use std::time::Duration;
 
+mod gate;
 mod headers;
 mod hosts;
 mod network;
 mod reconnect;
 mod url;
+pub use gate::WriteGate;
 pub use hosts::{HostEntry, HostRotation, HostSwitch, TURBOWARP_FALLBACK_URL};
 pub use url::check_ws_url;
 
@@ -76,6 +78,7 @@ pub struct ConnectionConfig {
     pub(crate) retry_first_connect: bool,
     pub(crate) resend_own_values: bool,
     pub(crate) extra: headers::ExtraHeaders,
+    pub(crate) write_gate: Option<WriteGate>,
 }
 
 /// `player` followed by six random digits (TurboWarp's style of guest name).
@@ -115,6 +118,7 @@ impl ConnectionConfig {
             retry_first_connect: true,
             resend_own_values: false,
             extra: Default::default(),
+            write_gate: None,
         }
     }
 
@@ -260,7 +264,13 @@ impl ConnectionConfig {
         self
     }
 
-    /// The host kind.
+    /// Check every write with `gate` at the moment it would be written (see [`WriteGate`]).
+    pub fn write_gate(mut self, gate: WriteGate) -> Self {
+        self.write_gate = Some(gate);
+        self
+    }
+
+    /// The connection's host kind.
     pub fn host_kind(&self) -> HostKind {
         self.host
     }
@@ -325,6 +335,7 @@ impl ConnectionConfig {
             resend_own_values: self.resend_own_values,
             ping_interval: self.ping_interval,
             ping_timeout: Duration::from_secs(10),
+            write_gate: self.write_gate.clone(),
             seed: rand::thread_rng().gen(),
         }
     }

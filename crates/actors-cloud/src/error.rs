@@ -23,6 +23,9 @@ pub enum CloudErrorKind {
     Stopped,
     /// A Sky has no member with that source id (or already has one).
     UnknownMember,
+    /// The connection's [`WriteGate`](crate::WriteGate) refused the write (e.g. a bot
+    /// fleet's lease ran out); nothing was written.
+    Fenced,
 }
 
 /// One error type for cloud connections and Sky.
@@ -68,6 +71,13 @@ pub enum CloudError {
         /// "no such member" or "already a member".
         problem: &'static str,
     },
+    /// The connection's [`WriteGate`](crate::WriteGate) refused the write; nothing was
+    /// written.
+    #[error("write refused: {reason}")]
+    Fenced {
+        /// The gate's reason.
+        reason: String,
+    },
 }
 
 impl CloudError {
@@ -85,6 +95,7 @@ impl CloudError {
             CloudError::Disconnected { .. } => CloudErrorKind::Disconnected,
             CloudError::Stopped => CloudErrorKind::Stopped,
             CloudError::Member { .. } => CloudErrorKind::UnknownMember,
+            CloudError::Fenced { .. } => CloudErrorKind::Fenced,
         }
     }
 }

@@ -60,7 +60,7 @@ pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Su
 pub use bus::{Callback, EventStream, HandlerError};
 pub use config::{
     check_ws_url, random_username, ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch,
-    SCRATCH_URL, TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
+    WriteGate, SCRATCH_URL, TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
 };
 pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};

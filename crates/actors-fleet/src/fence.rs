@@ -6,11 +6,13 @@
 //! the process refuses its own writes from the instant its lease may have run out (the
 //! lease table's `valid_until`, a margin before Redis can free the key) or was given up.
 //! A process resuming from a pause therefore writes nothing for a project it lost, even
-//! before its next tick notices the loss.
+//! before its next tick notices the loss. The fleet's connections also carry the lease's
+//! [`write_gate`](Lease::write_gate), which asks again at the moment each write goes on
+//! the socket, so a set that waited in the connection's queue is refused too.
 
 use crate::error::{ErrorKind, FleetError};
 use crate::fleet::FleetEvent;
-use actors_cloud::{CloudHandle, EventStream};
+use actors_cloud::{CloudHandle, EventStream, WriteGate};
 use actors_socket::actor::{CloudLink, EventSink};
 use actors_socket::{Host, SocketError, SocketErrorKind};
 use futures_util::future::BoxFuture;
@@ -107,6 +109,15 @@ impl Lease {
                 self.inner.token
             ),
         ))
+    }
+
+    /// A [`WriteGate`] that runs [`check`](Self::check) for every write of a cloud
+    /// connection at the moment it would be written: a set that waited behind the
+    /// connection's rate limiter (or in a paused process) is dropped if the lease ran out
+    /// meanwhile. The fleet's own connections carry it.
+    pub fn write_gate(&self) -> WriteGate {
+        let lease = self.clone();
+        WriteGate::new(move || lease.check().map_err(|e| e.to_string()))
     }
 
     /// Writes refused so far.
@@ -208,6 +219,40 @@ mod tests {
         l.clone().revoke();
         assert!(!l.is_valid());
         assert!(l.check().is_err());
+    }
+
+    #[actix_rt::test]
+    async fn a_set_waiting_in_the_connections_queue_is_refused_once_the_lease_is_gone() {
+        use actors_cloud::{CloudErrorKind, ConnectionConfig, RateLimit};
+        let server = scratchcomm_server::CloudServer::start(Default::default())
+            .await
+            .expect("server starts");
+        let (l, _) = lease(60_000);
+        let config = ConnectionConfig::custom(&server.url(), "42")
+            .rate_limit(RateLimit::per_second(1))
+            .write_gate(l.write_gate());
+        let cloud = CloudHandle::connect(config).await.expect("connects");
+        cloud
+            .set("a", "1")
+            .await
+            .expect("written while the lease holds");
+        // Checked when submitted (valid), then waits about a second for its slot.
+        let queued = {
+            let cloud = cloud.clone();
+            actix_rt::spawn(async move { cloud.set("a", "2").await })
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        l.revoke();
+        let result = tokio::time::timeout(Duration::from_secs(10), queued)
+            .await
+            .expect("the queued set ends")
+            .expect("task");
+        let e = result.unwrap_err();
+        assert_eq!(e.kind(), CloudErrorKind::Fenced);
+        assert!(e.to_string().contains("token 7"), "{e}");
+        assert_eq!(cloud.get("a").map(|v| v.to_string()), Some("1".into()));
+        cloud.stop().await;
+        server.stop().await;
     }
 
     #[test]

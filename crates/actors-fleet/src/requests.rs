@@ -30,7 +30,7 @@ where
         .validate()
         .map_err(|e| FleetError::invalid(format!("request registry: {e}")))?;
     Fleet::start(config, move |project, lease| {
-        let connect = connection(&project);
+        let connect = connection(&project).write_gate(lease.write_gate());
         let registry = registry();
         let socket_config = socket();
         async move {

@@ -50,7 +50,7 @@ impl FleetSky {
         let held: Held = Arc::default();
         let (in_serve, sky_in_serve) = (held.clone(), sky.clone());
         let fleet = Fleet::start(config, move |project, lease| {
-            let connect = connection(&project);
+            let connect = connection(&project).write_gate(lease.write_gate());
             let (held, sky) = (in_serve.clone(), sky_in_serve.clone());
             async move {
                 let source = sky.connect(connect).await.map_err(|e| {

@@ -66,6 +66,8 @@ pub struct CoreConfig {
     pub ping_timeout: Duration,
     /// Seed for backoff jitter.
     pub seed: u64,
+    /// Asked before each operation is written; a refusal fails that operation.
+    pub write_gate: Option<crate::config::WriteGate>,
 }
 
 /// What the executor (the actor) must do.

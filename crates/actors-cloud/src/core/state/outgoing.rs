@@ -44,8 +44,24 @@ impl Core {
             }
             return;
         }
-        let Some(p) = self.queue.pop_front() else {
-            return;
+        // Operations the write gate refuses fail here, without using the rate limit.
+        let p = loop {
+            let Some(p) = self.queue.pop_front() else {
+                if self.stop_deadline.is_some() {
+                    self.finish(now, out);
+                }
+                return;
+            };
+            match self.cfg.write_gate.as_ref().map_or(Ok(()), |g| g.check()) {
+                Ok(()) => break p,
+                Err(reason) => {
+                    tracing::warn!(variable = %p.op.name().full(), %reason, "write refused by the write gate");
+                    out.push(Action::Complete {
+                        ids: p.ids,
+                        result: Err(CloudError::Fenced { reason }),
+                    });
+                }
+            }
         };
         self.limiter.record(now);
         let frame =

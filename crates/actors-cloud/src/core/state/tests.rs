@@ -21,6 +21,7 @@ fn cfg(rate: RateLimit) -> CoreConfig {
         ping_interval: Some(Duration::from_secs(20)),
         ping_timeout: Duration::from_secs(10),
         seed: 7,
+        write_gate: None,
     }
 }
 
@@ -264,6 +265,7 @@ fn coalescing_merges_waiters() {
 mod lifecycle;
 mod reconnect;
 mod resync;
+mod write_gate;
 
 #[test]
 fn own_writes_emit_a_local_sent_event_once_written_never_a_remote_kind() {
