@@ -10,8 +10,8 @@
 //! * Updates from the server arrive as `Set`/`Create`/`Delete`/`Rename` events; the
 //!   connection's own writes, once written to the socket, as a local
 //!   [`EventKind::Sent`] (never to be mistaken for a remote update).
-//! * All protocol logic lives in the sans-IO [`core`] module; the actor only executes the
-//!   [`core::Action`]s it returns. See [`EventStream`] for the backpressure policy of
+//! * All protocol logic lives in a sans-IO core (state fed frames and a clock, returning
+//!   actions); the actor only executes the actions it returns. See [`EventStream`] for the backpressure policy of
 //!   event delivery and [`Sky`] for the Sky's.
 //!
 //! ```no_run
@@ -43,7 +43,7 @@
 mod actor;
 mod bus;
 mod config;
-pub mod core;
+mod core;
 mod error;
 mod events;
 #[cfg(feature = "fault-injection")]
@@ -67,8 +67,10 @@ pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, OnSkyEvent, RemoveMember, Sky, SkyHandle, StopSky};
-pub use supervisor::{panic_text, panics_caught, PanicSupervisor};
+pub use supervisor::panics_caught;
+// Shared with the other actor crates of the workspace; not part of the public API.
+#[doc(hidden)]
+pub use supervisor::{panic_text, PanicSupervisor};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
 pub use tls::{tls_client_config, TlsOptions};
-pub use transport::USER_AGENT_PRODUCT;

@@ -11,7 +11,7 @@
 use crate::error::{ErrorKind, FleetError};
 use crate::fleet::FleetEvent;
 use actors_cloud::{CloudHandle, EventStream};
-use actors_socket::actor::{CloudLink, EventSink};
+use actors_socket::{CloudLink, EventSink};
 use actors_socket::{Host, SocketError, SocketErrorKind};
 use futures_util::future::BoxFuture;
 use scratchcomm_wire::ProjectId;

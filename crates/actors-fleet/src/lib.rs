@@ -7,14 +7,14 @@
 //!   of each project through a factory; [`FleetEvent`]s for gained and lost projects.
 //! * [`Lease`] — the fencing check handed to what serves a project: every write of the
 //!   project asks it first, and it refuses from the instant the lease may have run out.
-//! * [`requests`] — a fleet of [`RequestBot`](actors_requests::RequestBot)s, one per
+//! * [`serve_requests`] — a fleet of [`RequestBot`](actors_requests::RequestBot)s, one per
 //!   project held, whose replies go through the fencing check.
 
-pub mod error;
-pub mod fence;
-pub mod fleet;
-pub mod lease;
-pub mod requests;
+mod error;
+mod fence;
+mod fleet;
+mod lease;
+mod requests;
 
 pub use error::{ErrorKind, FleetError};
 pub use fence::{FencedLink, Lease};

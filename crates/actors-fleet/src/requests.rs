@@ -6,7 +6,7 @@ use crate::fence::FencedLink;
 use crate::fleet::{Fleet, FleetConfig, Serving};
 use actors_cloud::{CloudHandle, ConnectionConfig};
 use actors_requests::{Registry, RequestBot};
-use actors_socket::actor::CloudLink;
+use actors_socket::CloudLink;
 use actors_socket::{SocketConfig, SocketHandle};
 use scratchcomm_wire::ProjectId;
 use std::sync::Arc;

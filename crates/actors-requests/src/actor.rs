@@ -47,7 +47,7 @@ impl RequestBotBuilder {
         self
     }
 
-    /// Parser settings (default: lenient, see [`parse`](crate::parse)).
+    /// Parser settings (default: lenient, see [`ParseOptions`](crate::ParseOptions)).
     pub fn parse_options(mut self, parse: ParseOptions) -> Self {
         self.parse = parse;
         self
@@ -242,9 +242,6 @@ pub struct RequestBot {
     _alive: Arc<()>,
     restarts: Arc<AtomicU32>,
 }
-
-/// The original's name for the handle.
-pub type RequestHandlerHandle = RequestBot;
 
 impl std::fmt::Debug for RequestBot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

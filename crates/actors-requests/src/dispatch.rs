@@ -1,4 +1,4 @@
-//! Dispatch semantics (PROTOCOL.md §8.2 steps 5–6), sans-IO.
+//! Dispatch semantics (docs/protocol.md §8.2 steps 5–6), sans-IO.
 //!
 //! [`Dispatcher::begin`] parses a message and returns a [`Dispatch`]: a small state machine
 //! that hands out one [`Job`] (a handler call) at a time and is fed each [`Outcome`](crate::Outcome); the

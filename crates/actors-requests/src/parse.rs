@@ -1,4 +1,4 @@
-//! Parsing a request message into sub-requests (PROTOCOL.md §8.2).
+//! Parsing a request message into sub-requests (docs/protocol.md §8.2).
 //!
 //! Two rule sets:
 //!

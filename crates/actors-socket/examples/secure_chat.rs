@@ -4,7 +4,7 @@
 //! `cargo run -p actors-socket --example secure_chat`
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use actors_security::keys::Security;
+use actors_security::Security;
 use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketEvent, SocketHandle};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::sync::Arc;

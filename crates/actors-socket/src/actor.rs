@@ -12,14 +12,10 @@ mod socket;
 mod wait_queue;
 mod writer;
 
-pub use client::{ClientActor, CloseClient, Deliver, Recv, SocketClient};
+pub use client::SocketClient;
 pub use events::{SocketEvent, UsernameLookup};
 pub use handle::SocketHandle;
-pub use link::{cloud_error, fed_events, feed_from, host_of, set_value, CloudLink, EventSink};
+pub(crate) use link::set_value;
+pub use link::{fed_events, feed_from, CloudLink, EventSink};
 pub use sky::SkyMemberLink;
-pub use socket::{
-    Accept, CloudSocket, ListClients, SocketConfig, StopReason, StopSocket,
-    DEFAULT_TO_CLIENT_SPACING,
-};
-pub use wait_queue::{WaitQueue, Waited};
-pub use writer::{CancelSender, Enqueue, LinkWriter};
+pub use socket::{SocketConfig, StopReason, DEFAULT_TO_CLIENT_SPACING};

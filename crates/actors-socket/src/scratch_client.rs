@@ -4,7 +4,7 @@
 
 mod request;
 
-pub use request::{is_scratch_numeric, serialize_argument, serialize_request};
+pub use request::{serialize_argument, serialize_request};
 
 use crate::actor::CloudLink;
 use crate::client::{
@@ -13,7 +13,7 @@ use crate::client::{
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{centis_round, ClientId};
 use actors_cloud::{CloudEvent, CloudHandle, EventKind};
-use actors_security::client::PublicData;
+use actors_security::PublicData;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::BTreeMap;

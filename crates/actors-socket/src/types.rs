@@ -95,7 +95,7 @@ impl PacketSize {
 
 /// The salt clock (centiseconds since the Unix epoch) and its rules live in
 /// `actors_security::replay`, the one home of the freshness rules of both sides.
-pub use actors_security::replay::{centis_floor, centis_round, now_centis, Centis, FUTURE_WINDOW};
+pub(crate) use actors_security::{centis_round, now_centis, Centis};
 
 /// Zero-padded 15-digit text of a salt (§3.3).
 pub fn pad15(salt: Centis) -> String {

@@ -5,8 +5,8 @@
 mod harness;
 
 use actors_cloud::{ConnectionConfig, RateLimit, SkyHandle};
-use actors_socket::actor::{CloudLink, SocketConfig, UsernameLookup};
 use actors_socket::{ClientId, Host};
+use actors_socket::{CloudLink, SocketConfig, UsernameLookup};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketErrorKind, SocketHandle};
 use futures_util::future::BoxFuture;
 use harness::*;

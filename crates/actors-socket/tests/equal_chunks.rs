@@ -5,9 +5,9 @@
 //! without that chunk, nor let the rest of it leak into the next message.
 
 use actors_security::CipherKey;
-use actors_socket::client::{secure_connect_values, ClientRandom, ClientSession};
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
+use actors_socket::{secure_connect_values, ClientRandom, ClientSession};
 use actors_socket::{ClientId, Host, Rejection};
+use actors_socket::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
 use rand::SeedableRng;
 use std::sync::Arc;
 

@@ -1,10 +1,10 @@
 //! Server inbound (§3.5) against client_to_server.json, ec_handshake.json,
 //! rsa_handshake.json and the FROM_CLIENT side of sprite_e2e.json.
 
-use actors_security::keys::Security;
 use actors_security::CipherKey;
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
+use actors_security::Security;
 use actors_socket::{ClientId, Host, Rejection};
+use actors_socket::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ fn messages(events: &[InboundEvent]) -> Vec<String> {
         .collect()
 }
 
-fn new_client(events: &[InboundEvent]) -> Option<&actors_socket::server::NewClient> {
+fn new_client(events: &[InboundEvent]) -> Option<&actors_socket::NewClient> {
     events.iter().find_map(|e| match e {
         InboundEvent::NewClient(n) => Some(n),
         _ => None,

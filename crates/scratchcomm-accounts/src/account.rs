@@ -1,4 +1,4 @@
-//! Account data read from the session endpoint's answer (PROTOCOL.md §2.2), as a pure
+//! Account data read from the session endpoint's answer (docs/protocol.md §2.2), as a pure
 //! parser so the rules are tested without any HTTP.
 
 use crate::error::{AccountsError, Result};

@@ -1,6 +1,6 @@
 //! The `scratchsessionsid` cookie of an installed browser, read through the `rookie`
 //! crate (which finds the profiles and decrypts Chromium-family cookies; nothing here
-//! decrypts anything). The reference offers the same convenience (PROTOCOL.md §2.4).
+//! decrypts anything). The reference offers the same convenience (docs/protocol.md §2.4).
 
 use crate::error::{AccountsError, Result};
 use rookie::enums::Cookie;

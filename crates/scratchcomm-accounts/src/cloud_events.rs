@@ -1,5 +1,5 @@
 //! Who set a variable, for `actors_cloud::CloudEvent`s, looked up lazily in the cloud logs
-//! (PROTOCOL.md §1.7 "User lookup"). Events are only read, never consumed: a failed
+//! (docs/protocol.md §1.7 "User lookup"). Events are only read, never consumed: a failed
 //! lookup is an error value and the event is still there.
 
 use crate::cloud_logs::{CloudLogs, LogEntry, SetHistory, SetTicket};

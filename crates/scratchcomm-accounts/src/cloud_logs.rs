@@ -1,4 +1,4 @@
-//! The Scratch cloud-log endpoint (PROTOCOL.md §1.7): `GET <logs>/logs?projectid=..&
+//! The Scratch cloud-log endpoint (docs/protocol.md §1.7): `GET <logs>/logs?projectid=..&
 //! limit=..&offset=..`, newest first, and the lazy "who set this value" lookup for events.
 
 mod history;
@@ -6,8 +6,8 @@ mod pager;
 mod socket_users;
 
 pub use history::{pick_setter, same_value, SetHistory, SetTicket, HISTORY_PER_VARIABLE};
-pub use pager::{LogPager, PageRequest, PAGE_SIZE};
-pub use socket_users::{from_client_id, newest_of_client, FROM_CLIENT};
+pub use pager::{LogPager, PageRequest};
+pub use socket_users::{from_client_id, newest_of_client};
 
 use crate::config::ApiConfig;
 use crate::error::{AccountsError, Result};

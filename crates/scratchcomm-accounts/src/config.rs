@@ -1,5 +1,5 @@
 //! Where the account calls go and how long they may take, plus the reference's default
-//! headers and cookies (PROTOCOL.md §2.1–§2.3).
+//! headers and cookies (docs/protocol.md §2.1–§2.3).
 
 use crate::error::{AccountsError, Result};
 use std::time::Duration;

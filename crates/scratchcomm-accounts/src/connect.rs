@@ -1,12 +1,12 @@
 //! Connections made from a session, as the original's `Session.create_cloudconnection`,
 //! `create_turbowarp_cloudconnection`, `create_cloud_socket` and
-//! `create_turbowarp_cloud_socket` did (PROTOCOL.md §1.1).
+//! `create_turbowarp_cloud_socket` did (docs/protocol.md §1.1).
 
 use crate::cloud_logs::CloudLogs;
 use crate::error::{AccountsError, Result};
 use crate::session::Session;
 use actors_cloud::{CloudHandle, ConnectionConfig, HostKind};
-use actors_socket::actor::UsernameLookup;
+use actors_socket::UsernameLookup;
 use actors_socket::{ClientId, Host, SocketConfig, SocketHandle};
 use futures_util::future::{self, BoxFuture};
 use futures_util::FutureExt;

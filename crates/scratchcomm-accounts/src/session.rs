@@ -1,5 +1,5 @@
 //! A logged-in Scratch session, made from a session id, a password, a browser's cookies or
-//! a saved session string, with the reference's fallbacks (PROTOCOL.md §2.2–§2.4).
+//! a saved session string, with the reference's fallbacks (docs/protocol.md §2.2–§2.4).
 
 use crate::account::AccountData;
 use crate::api::{login_session_id, lookup_session};

@@ -1,4 +1,4 @@
-//! The reference's portable session string (PROTOCOL.md §2.4): standard Base64 of the
+//! The reference's portable session string (docs/protocol.md §2.4): standard Base64 of the
 //! JSON text `{"username": .., "session_id": .., "xtoken": .., "password": ..}` written
 //! the way Python's `json.dumps` writes it (`", "`/`": "` separators, non-ASCII escaped
 //! as `\uXXXX`), so strings made here load in the original library and vice versa.

@@ -1,4 +1,4 @@
-//! The normal request syntax: `name arg arg …` (PROTOCOL.md §8.2 step 4).
+//! The normal request syntax: `name arg arg …` (docs/protocol.md §8.2 step 4).
 //!
 //! [`parse_normal`] is a faithful port of the reference state machine, including its
 //! corners: exactly one space between tokens, a token starts with a quote, a Unicode decimal

@@ -63,13 +63,13 @@ pub fn secure_connect_values(
 /// `[cloud socket] connect securely` from the project's public data (§6.1): EC or RSA key
 /// exchange at activity id `now` (round(100 × time)).
 pub fn connect_secure(
-    public: &actors_security::client::PublicData,
+    public: &actors_security::PublicData,
     packet_size: usize,
     now: Centis,
     rng: &mut dyn ClientRandom,
 ) -> Result<(ClientSession, Vec<String>), SocketError> {
     let client_id = random_client_id(rng);
-    let hs = actors_security::client::client_handshake(public, now, &mut rng.csprng())?;
+    let hs = actors_security::client_handshake(public, now, &mut rng.csprng())?;
     secure_connect_values(
         client_id,
         hs.key,

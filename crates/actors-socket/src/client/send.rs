@@ -3,8 +3,8 @@
 
 use crate::error::SocketError;
 use crate::types::{pad15, Centis, ClientId};
-use actors_security::encoding::{client_encode, sanitize};
 use actors_security::CipherKey;
+use actors_security::{client_encode, sanitize};
 
 /// The sprite's random draws.
 pub trait ClientRandom {

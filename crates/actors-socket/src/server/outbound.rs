@@ -6,8 +6,8 @@
 use super::rotation::Rotation;
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{pad15, Centis, ClientId};
-use actors_security::encoding::{sanitize, server_encode};
 use actors_security::CipherKey;
+use actors_security::{sanitize, server_encode};
 
 /// Draws of the 3-digit random after which a repeated value is sent anyway (a random
 /// source that keeps answering the same number; cannot happen with a real generator).

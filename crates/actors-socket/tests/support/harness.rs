@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit, ValueRules};
-use actors_security::keys::Security;
-use actors_socket::actor::{CloudLink, SocketConfig};
+use actors_security::Security;
+use actors_socket::{CloudLink, SocketConfig};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketClient, SocketHandle};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::collections::BTreeMap;
@@ -82,7 +82,7 @@ pub async fn socket_with(
 ) -> (CloudHandle, SocketHandle) {
     let bot = connect_with(url, PROJECT, rules).await;
     let config = SocketConfig {
-        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::server::KeyExchange>),
+        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::KeyExchange>),
         packet_size: size,
         ..SocketConfig::default()
     };
@@ -123,7 +123,7 @@ pub async fn client(
 
 /// A deterministic message of `n` table characters.
 pub fn message(n: usize, salt: usize) -> String {
-    let table: Vec<char> = actors_security::encoding::TABLE.chars().collect();
+    let table: Vec<char> = actors_security::TABLE.chars().collect();
     (0..n)
         .map(|i| table[(i * 7 + salt) % table.len()])
         .collect()

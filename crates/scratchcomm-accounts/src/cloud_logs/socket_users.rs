@@ -1,5 +1,5 @@
 //! Usernames of cloud-socket clients from the cloud logs. A FROM_CLIENT value names its
-//! client by the 5 characters after its first `.` (PROTOCOL.md §3.3, §3.5 step 3), so the
+//! client by the 5 characters after its first `.` (docs/protocol.md §3.3, §3.5 step 3), so the
 //! newest `FROM_CLIENT` log entry carrying a client id was set by that client's user.
 
 use super::{CloudLogs, LogEntry, LogQuery, HISTORY_PER_VARIABLE};

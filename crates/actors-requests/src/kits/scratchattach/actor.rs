@@ -287,7 +287,7 @@ const TO_HOST_QUEUE: usize = 16_384;
 /// ring, which a flood of other variables in the room would overrun (a lost request). Ends
 /// when the connection stops for good.
 fn host_sets(cloud: &CloudHandle) -> impl futures_util::Stream<Item = CloudEvent> {
-    actors_socket::actor::fed_events(cloud, TO_HOST_QUEUE, "TO_HOST sets", |event| {
+    actors_socket::fed_events(cloud, TO_HOST_QUEUE, "TO_HOST sets", |event| {
         (event.kind == EventKind::Set && event.name == TO_HOST).then(|| event.clone())
     })
 }

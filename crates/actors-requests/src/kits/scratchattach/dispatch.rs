@@ -1,6 +1,6 @@
 //! Running the registry's handlers for the kit's requests, sans-IO: a request becomes a
 //! [`Job`] (or an unknown-request event), a handler's [`Outcome`] becomes the kit's reply
-//! (SCRATCHATTACH.md §4.4 steps 8–9, §5.1, §6.1).
+//! (docs/protocol.md §A4.4 steps 8–9, §A5.1, §A6.1).
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! The kit's character table and the server's side of its value encoding
-//! (SCRATCHATTACH.md §3): two digits per character.
+//! (docs/protocol.md §A3): two digits per character.
 
 use crate::error::RequestError;
 

@@ -1,4 +1,4 @@
-//! Replies (SCRATCHATTACH.md §5.1–5.3, §5.7, B3, B4, B8, B9): what a handler's value is
+//! Replies (docs/protocol.md §A5.1–5.3, §A5.7, B3, B4, B8, B9): what a handler's value is
 //! sent as, the packets it is cut into, and the replies remembered for re-requests.
 
 use std::collections::VecDeque;

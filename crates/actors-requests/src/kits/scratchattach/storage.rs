@@ -1,4 +1,4 @@
-//! The CloudStorage kit's server (SCRATCHATTACH.md §7): named databases as JSON files in
+//! The CloudStorage kit's server (docs/protocol.md §A7): named databases as JSON files in
 //! scratchattach's format, served as the kit's requests through an ordinary
 //! [`Registry`](crate::Registry).
 //!
