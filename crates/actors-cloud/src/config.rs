@@ -276,6 +276,10 @@ impl ConnectionConfig {
     }
 
     /// Check everything; returns the validated project id.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`](crate::CloudError) naming the first bad setting (project id, URL, user name, rate limit, TLS).
     pub fn validate(&self) -> Result<ProjectId, CloudError> {
         let bad = |m: String| Err(CloudError::Config(m));
         let project = match self.host {

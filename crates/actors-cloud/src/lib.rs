@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Cloud-variable connections (Scratch, TurboWarp, any cloud server) as actix actors.
 //!
 //! * [`CloudHandle::connect`] starts a supervised [`CloudConnection`] actor for one project

@@ -88,6 +88,10 @@ impl Lease {
 
     /// `Ok` while the lease holds; else counts a refused write, reports
     /// [`FleetEvent::Fenced`] and names the project and token.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] naming the project and token once the lease may have run out.
     pub fn check(&self) -> Result<(), FleetError> {
         if self.is_valid() {
             return Ok(());

@@ -96,18 +96,33 @@ impl FleetConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FleetEvent {
     /// This member holds the project's lease now and starts serving it.
-    Gained { project: ProjectId, token: u64 },
+    Gained {
+        /// The project.
+        project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
+        token: u64,
+    },
     /// This member no longer serves the project; its writes are refused from now on.
     Lost {
+        /// The project.
         project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
         token: u64,
+        /// Why the lease was lost.
         reason: LossReason,
     },
     /// A write for a project whose lease is no longer held was refused.
-    Fenced { project: ProjectId, token: u64 },
+    Fenced {
+        /// The project.
+        project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
+        token: u64,
+    },
     /// Starting to serve a project failed (it is given up and tried again later).
     StartFailed {
+        /// The project.
         project: ProjectId,
+        /// What failed.
         error: FleetError,
     },
 }
@@ -163,6 +178,10 @@ impl Fleet {
     /// member gains, with the project's [`Lease`] (pass it to every writer, e.g. through a
     /// [`FencedLink`](crate::FencedLink)), and must return how to stop serving it.
     /// Fails on bad settings; an unreachable Redis is retried every tick.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] for bad settings (see [`LeaseConfig::validate`](crate::LeaseConfig::validate)) or a Redis URL that cannot be parsed.
     pub fn start<F, Fut>(config: FleetConfig, serve: F) -> Result<Fleet, FleetError>
     where
         F: Fn(ProjectId, Lease) -> Fut + 'static,
@@ -227,6 +246,10 @@ impl Fleet {
     }
 
     /// Projects served now.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] when the fleet actor stopped.
     pub async fn served(&self) -> Result<Vec<ProjectId>, FleetError> {
         self.addr
             .send(Served)

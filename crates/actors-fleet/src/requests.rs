@@ -15,6 +15,10 @@ use std::sync::Arc;
 /// `connection(project)`, open a cloud socket with `socket()` over a [`FencedLink`] and
 /// answer with the handlers of `registry()`. Losing the project stops that bot and its
 /// connection. Inside an actix System.
+///
+/// # Errors
+///
+/// As [`Fleet::start`](crate::Fleet::start).
 pub fn serve_requests<C, R, S>(
     config: FleetConfig,
     connection: C,

@@ -89,6 +89,10 @@ impl RequestBotBuilder {
 
     /// Start answering requests arriving on `socket` (inside an actix System). Fails when
     /// a request name can never be called.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name can never be called.
     pub fn start(self, socket: SocketHandle) -> Result<RequestBot, RequestError> {
         self.registry.validate()?;
         let mut dispatcher = Dispatcher::new(self.registry)
@@ -130,6 +134,10 @@ impl RequestBotBuilder {
 
     /// Open a cloud socket on `cloud` and [`start`](Self::start) on it; the connection is
     /// stopped with the bot when cascading.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name can never be called or the socket cannot be opened.
     pub fn listen_on(
         self,
         cloud: &CloudHandle,
@@ -268,6 +276,10 @@ impl RequestBot {
     }
 
     /// Start with default settings on `socket` (in the background; returns at once).
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name of `registry` can never be called.
     pub fn start(socket: SocketHandle, registry: Registry) -> Result<RequestBot, RequestError> {
         RequestBot::builder(registry).start(socket)
     }
@@ -298,6 +310,10 @@ impl RequestBot {
     /// Wait until the bot stops for good: `Ok` after [`stop`](Self::stop), the reason
     /// when its socket stopped for good (e.g. its cloud connection got a fatal close
     /// code). Reconnects and restarts after a panic do not end it.
+    ///
+    /// # Errors
+    ///
+    /// The [`RequestError`](crate::RequestError) that stopped the socket for good.
     pub async fn wait(&self) -> Result<(), RequestError> {
         let mut stopped = self.stopped.clone();
         let reason = match stopped.wait_for(|s| s.is_some()).await {

@@ -98,6 +98,10 @@ impl<F: Fn(&str) -> Option<bool>> NameLookup for F {
 
 /// Parse a whole message. An empty result (no part has a name) means "no reply" (§8.2 step 6).
 /// The error is the one the reference rules give, even when lenient parsing is on.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) with the reference's reason when a part's syntax is wrong.
 pub fn parse_message(
     text: &str,
     names: &dyn NameLookup,

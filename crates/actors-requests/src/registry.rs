@@ -138,6 +138,10 @@ impl Registry {
     }
 
     /// The first registration problem (a name that can never be called), if any.
+    ///
+    /// # Errors
+    ///
+    /// That problem, as a [`RequestError`](crate::RequestError).
     pub fn validate(&self) -> Result<(), RequestError> {
         self.problems.first().cloned().map_or(Ok(()), Err)
     }

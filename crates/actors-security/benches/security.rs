@@ -2,6 +2,9 @@
 //! plaintext), EC and RSA handshakes (per operation). Compare with the original Python
 //! library with `python3 tools/python-reference/bench_compare.py`.
 
+// criterion_group! makes a public function without docs.
+#![allow(missing_docs)]
+
 use actors_security::workload::{handshake, sample_text, KEY_TEXT, SALT, TEXT_LEN};
 use actors_security::PublicData;
 use actors_security::{client_decode, client_encode, server_decode, server_encode};

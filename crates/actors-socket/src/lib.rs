@@ -57,8 +57,6 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
-
 mod actor;
 mod client;
 mod error;

@@ -69,6 +69,10 @@ fn to_client_var(event: &CloudEvent) -> Option<(u8, &str)> {
 impl ScratchClient {
     /// Connects over `cloud` (one connection per client, like one project instance).
     /// `packet_size` is `# PACKET SIZE` (0: 220).
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the connect message cannot be built (packet size, public data, key exchange) or written.
     pub async fn connect(
         cloud: &CloudHandle,
         mode: ConnectMode,
@@ -79,6 +83,10 @@ impl ScratchClient {
 
     /// [`connect`](Self::connect) over any [`CloudLink`]. Must run inside an actix System
     /// (or any tokio runtime).
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
     pub async fn connect_link(
         link: Arc<dyn CloudLink>,
         mode: ConnectMode,
@@ -163,6 +171,10 @@ impl ScratchClient {
     }
 
     /// `[cloud socket] send`: packets go out in order; concurrent sends are serialised.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the text cannot be prepared (see [`ClientSession::outgoing`](crate::ClientSession::outgoing)) or a write fails.
     pub async fn send(&self, text: &str) -> Result<(), SocketError> {
         let mut out = self.inner.session.outgoing(text)?;
         let _guard = self.inner.send_lock.lock().await;
@@ -184,6 +196,10 @@ impl ScratchClient {
     }
 
     /// The next complete message from the server, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) on timeout or when the connection stopped for good.
     pub async fn recv(&self, timeout: Duration) -> Result<String, SocketError> {
         let mut inbox = self.inner.inbox.lock().await;
         match tokio::time::timeout(timeout, inbox.recv()).await {
@@ -197,6 +213,10 @@ impl ScratchClient {
     }
 
     /// A cloud request as the sprite makes it: serialise (§8.1), send, wait for the reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send) and [`recv`](Self::recv).
     pub async fn request<S: AsRef<str>>(
         &self,
         name: &str,

@@ -109,6 +109,10 @@ impl EventUsers {
 
     /// Who set the remembered event. `EventExpired` when the logs (or the bounded
     /// history) no longer hold it; transport and format failures keep their kinds.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `EventExpired` when the logs no longer hold the set; transport and format failures keep their kinds (see above).
     pub async fn user_of(&self, ticket: &EventTicket) -> Result<LogEntry> {
         let age = {
             let history = self

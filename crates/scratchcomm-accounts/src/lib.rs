@@ -19,8 +19,6 @@
 //! [`kind`](AccountsError::kind) callers can branch on. The async functions use awc and
 //! need a running actix runtime (`actix_rt::System` or `#[actix_rt::test]`).
 
-#![warn(missing_docs)]
-
 mod account;
 mod api;
 mod browser;

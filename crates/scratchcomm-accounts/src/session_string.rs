@@ -45,6 +45,10 @@ impl SessionStringData {
 
     /// Read a session string. Errors (`InvalidSessionString`) say what was wrong but never
     /// echo the content.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidSessionString` (which does not echo the content).
     pub fn decode(session_string: &str) -> Result<SessionStringData> {
         let bad = |reason: &str| AccountsError::InvalidSessionString {
             reason: reason.to_owned(),

@@ -1,5 +1,3 @@
-#![deny(missing_docs)]
-#![warn(clippy::missing_errors_doc)]
 //! Wire types of the plain cloud-variable protocol (docs/protocol.md §1).
 //!
 //! Everything here is plain data and pure functions: validated newtypes for project ids,

@@ -29,6 +29,10 @@ enum Mode {
 }
 
 /// Parse `part` (already stripped) with the reference rules; `name` is its leading word run.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) when the part breaks the reference's syntax.
 pub fn parse_normal(part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
     Machine::new(false)
         .run(part, name)
@@ -37,6 +41,10 @@ pub fn parse_normal(part: &str, name: &str) -> Result<Vec<Value>, RequestError> 
 
 /// Parse `part` with the reference rules extended by the sprite's raw numbers and extra
 /// whitespace between arguments.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) when the part breaks even the lenient syntax.
 pub fn parse_normal_lenient(part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
     Machine::new(true).run(part, name).map(|(values, _)| values)
 }

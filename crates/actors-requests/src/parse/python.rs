@@ -21,6 +21,10 @@ use crate::value::Value;
 pub type PythonArgs = (Vec<Value>, Vec<(String, Value)>);
 
 /// Parse `part` (stripped, matching `\w+\(.*\)$`) whose function name must be `name`.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) when the call is not a valid Python call of literals or names another function.
 pub fn parse_python(part: &str, name: &str) -> Result<PythonArgs, RequestError> {
     let mut lex = Lexer::new(part);
     match lex.next_token()? {

@@ -211,6 +211,10 @@ impl SocketClient {
     }
 
     /// The next complete message, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) on timeout, or when the client is gone (closed, evicted, replaced, or its socket stopped).
     pub async fn recv(&self, timeout: Duration) -> Result<String, SocketError> {
         let rx = self
             .shared
@@ -232,6 +236,10 @@ impl SocketClient {
     }
 
     /// Sends `text` with the socket's send options (§3.6).
+    ///
+    /// # Errors
+    ///
+    /// As [`send_with`](Self::send_with).
     pub async fn send(&self, text: &str) -> Result<(), SocketError> {
         self.send_with(text, self.shared.options).await
     }
@@ -240,6 +248,10 @@ impl SocketClient {
     /// Resolves once its final set is written. Messages of one client go out in the order of
     /// the calls and never interleave; each secure chunk is salted when written. A message
     /// already queued is written even if this future is dropped.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the message cannot be sent as asked (e.g. an insecure message the sprite would garble), the client is gone, or the write failed.
     pub async fn send_with(&self, text: &str, options: SendOptions) -> Result<(), SocketError> {
         let s = &self.shared;
         let closed = || {

@@ -12,6 +12,10 @@ pub trait KeyExchange: Send + Sync + 'static {
     /// §3.5 step 6: the joined fragment text and the connect salt give the connection key;
     /// an error (with a reason for tracing) when the key cannot be derived or its text does
     /// not start or end with the salt.
+    ///
+    /// # Errors
+    ///
+    /// The reason, for tracing, when the key cannot be derived.
     fn derive_server_key(&self, joined: &str, salt: Centis) -> Result<CipherKey, String>;
 }
 

@@ -93,6 +93,10 @@ pub fn secure_chunk_chars(packet_size: usize) -> Result<usize, SocketError> {
 impl OutboundMessage {
     /// Prepares `text` for `client_id`; `key` makes it a secure send. Characters outside
     /// the table become `?` (§7.5).
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the packet size leaves no room for a chunk, or an insecure message the sprite would garble is not allowed by the options.
     pub fn new(
         client_id: ClientId,
         text: &str,
@@ -160,6 +164,10 @@ impl OutboundMessage {
 
     /// The next set, built at `now` (the salt of a secure chunk), its variable taken from
     /// `rotation`; `None` when done.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when a chunk cannot be encrypted at `now`.
     pub fn next_packet(
         &mut self,
         now: Centis,

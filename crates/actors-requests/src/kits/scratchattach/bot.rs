@@ -59,6 +59,10 @@ impl SaBotBuilder {
 
     /// Start answering on `cloud` (inside an actix System). Fails when a request name can
     /// never be called.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name can never be called.
     pub fn start(self, cloud: &CloudHandle) -> Result<SaBot, RequestError> {
         self.registry.validate()?;
         let config = self.config.unwrap_or_else(|| match cloud.host_kind() {
@@ -162,6 +166,10 @@ impl SaBot {
 
     /// Push `reply` to the sprites of the room (scratchattach's `send()`, §5.8): the kit's
     /// receiver loop broadcasts `on_server_message`. Returns the id used once queued.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when the reply does not fit in 999 packets or the bot stopped.
     pub async fn send(&self, reply: SaReply) -> Result<String, RequestError> {
         self.addr
             .send(SaPush(reply))

@@ -67,6 +67,10 @@ impl StorageBuilder {
     }
 
     /// Load (or create as `{}`) every database file and start the flusher thread.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a database name is bad or a file cannot be read, parsed or created.
     pub fn open(self) -> Result<CloudStorage, RequestError> {
         let mut databases = Vec::new();
         for name in self.names {
@@ -249,6 +253,10 @@ impl CloudStorage {
     }
 
     /// Store `value` under `key` in `db`; written to its file within the flush delay.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when `db` is not one of the storage's databases.
     pub fn set(&self, db: &str, key: &str, value: &str) -> Result<(), RequestError> {
         let value = Value::String(value.to_string());
         self.with_db(db, |d| {
@@ -265,6 +273,10 @@ impl CloudStorage {
     }
 
     /// Write every changed database now.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a database file cannot be written.
     pub fn flush(&self) -> Result<(), RequestError> {
         self.inner.write_dirty()
     }
