@@ -5,8 +5,9 @@
 //! the server sanitized it (encode/decode and encrypt/decrypt round trips end to end).
 #![no_main]
 use actors_security::sanitize;
+use actors_security::Centis;
 use actors_security::CipherKey;
-use actors_socket::{Centis, ClientId};
+use actors_socket::ClientId;
 use actors_socket::{ClientReceiver, ClientSession};
 use actors_socket::{OutboundMessage, Rotation, SendOptions};
 use arbitrary::Arbitrary;
