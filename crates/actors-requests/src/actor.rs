@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use actors_cloud::CloudHandle;
-use actors_socket::{SocketClient, SocketConfig, SocketHandle};
+use actors_socket::{AcceptedClient, SocketConfig, SocketHandle};
 use tokio::sync::{broadcast, watch, Semaphore};
 
 use crate::dispatch::{
@@ -163,7 +163,7 @@ pub struct RequestHandler {
     started_once: bool,
     /// The clients a task serves now (cleared by a restart, which cancels the tasks), so
     /// that a client both resumed and accepted after a restart gets one task.
-    serving: Vec<SocketClient>,
+    serving: Vec<AcceptedClient>,
 }
 
 impl Actor for RequestHandler {
@@ -197,7 +197,7 @@ impl Actor for RequestHandler {
 /// A client the socket accepted.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct NewClient(pub SocketClient, pub Option<String>);
+pub(crate) struct NewClient(pub AcceptedClient, pub Option<String>);
 
 impl Handler<NewClient> for RequestHandler {
     type Result = ();

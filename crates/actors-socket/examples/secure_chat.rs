@@ -35,7 +35,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (server_side, username) = socket.accept(WAIT).await?;
     println!(
         "server: new secure client {} (username {username:?})",
-        server_side.id()
+        server_side.client_id()
     );
 
     for line in [

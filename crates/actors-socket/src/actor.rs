@@ -1,5 +1,5 @@
 //! Actix actors over cloud connections: the socket ([`SocketHandle`] / [`CloudSocket`]),
-//! one actor per client ([`SocketClient`] / [`ClientActor`]), one writer per link
+//! one actor per client ([`AcceptedClient`] / [`ClientActor`]), one writer per link
 //! ([`LinkWriter`], pacing every TO_CLIENT set of the link), and the [`CloudLink`]
 //! abstraction over `actors_cloud::CloudHandle`.
 
@@ -12,7 +12,7 @@ mod socket;
 mod wait_queue;
 mod writer;
 
-pub use client::SocketClient;
+pub use client::AcceptedClient;
 pub use events::{SocketEvent, UsernameLookup};
 pub use handle::SocketHandle;
 pub(crate) use link::set_value;

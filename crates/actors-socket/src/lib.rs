@@ -7,7 +7,7 @@
 //!   ([`ServerProtocol`]); messages out as TO_CLIENT sets ([`OutboundMessage`]).
 //! * Sans-IO client protocol ([`ClientSession`], [`ClientReceiver`]) — what the sprite does (connect, send, receive).
 //! * Actix actors executing them over `actors-cloud` connections:
-//!   [`SocketHandle`] (listen, accept, events, stop) and [`SocketClient`] (recv, send).
+//!   [`SocketHandle`] (listen, accept, events, stop) and [`AcceptedClient`] (recv, send).
 //! * [`ScratchClient`]: an async client doing what the sprite does, for tests, demos and
 //!   load generation.
 //!
@@ -68,7 +68,7 @@ mod types;
 #[doc(hidden)]
 pub use actor::fed_events;
 pub use actor::{
-    feed_from, CloudLink, EventSink, SkyMemberLink, SocketClient, SocketConfig, SocketEvent,
+    feed_from, AcceptedClient, CloudLink, EventSink, SkyMemberLink, SocketConfig, SocketEvent,
     SocketHandle, StopReason, UsernameLookup, DEFAULT_TO_CLIENT_SPACING,
 };
 // The sans-IO client protocol (what the sprite does).

@@ -46,7 +46,9 @@ struct Inner {
     closed: Arc<AtomicBool>,
 }
 
-/// A cloud-socket client. Clones share the connection and the receive queue.
+/// The project's side of a cloud socket: a client doing what the sprite does (the bot's
+/// side of it is an [`AcceptedClient`](crate::AcceptedClient)). Clones share the connection
+/// and the receive queue.
 #[derive(Clone)]
 pub struct ScratchClient {
     inner: Arc<Inner>,

@@ -64,7 +64,7 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
     .expect("in time")
     .expect("the second client connects");
     let (server_side, username) = socket.accept(WAIT).await.expect("accepted after restart");
-    assert_eq!(server_side.id(), client.client_id());
+    assert_eq!(server_side.client_id(), client.client_id());
     assert_eq!(username.as_deref(), Some("griffpatch"));
     client.send("hello").await.unwrap();
     assert_eq!(server_side.recv(WAIT).await.unwrap(), "hello");

@@ -16,7 +16,7 @@ use crate::dispatch::RequestEvent;
 use crate::error::{ErrorKind, RequestError};
 use crate::handler::panic_text;
 use actix::prelude::*;
-use actors_socket::SocketClient;
+use actors_socket::AcceptedClient;
 use futures_util::FutureExt;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -31,11 +31,11 @@ impl RequestHandler {
     /// Serve `client` on a task of this actor; a panic in it restarts the actor.
     pub(super) fn serve(
         &mut self,
-        client: SocketClient,
+        client: AcceptedClient,
         username: Option<String>,
         ctx: &mut Context<Self>,
     ) {
-        let id = client.id();
+        let id = client.client_id();
         self.serving.retain(|c| !c.is_closed());
         if self.serving.iter().any(|c| c.same_client(&client)) {
             return; // already served by a task of this run

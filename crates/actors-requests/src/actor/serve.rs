@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Addr;
-use actors_socket::{SocketClient, SocketErrorKind, SocketHandle};
+use actors_socket::{AcceptedClient, SocketErrorKind, SocketHandle};
 use tokio::sync::{broadcast, Semaphore};
 
 use super::{NewClient, RequestHandler};
@@ -81,7 +81,7 @@ pub(crate) async fn accept_loop(
     loop {
         match socket.accept(POLL).await {
             Ok((client, username)) => {
-                tracing::debug!(client = %client.id(), ?username, "request client accepted");
+                tracing::debug!(client = %client.client_id(), ?username, "request client accepted");
                 handler.do_send(NewClient(client, username));
             }
             Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
@@ -108,18 +108,18 @@ pub(crate) async fn accept_loop(
 }
 
 /// Serve one client: read a message, dispatch, reply; until the client closes.
-pub(crate) async fn serve_client(client: SocketClient, username: Option<String>, shared: Shared) {
+pub(crate) async fn serve_client(client: AcceptedClient, username: Option<String>, shared: Shared) {
     loop {
         let text = match client.recv(POLL).await {
             Ok(text) => text,
             Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
             Err(e) => {
-                tracing::debug!(client = %client.id(), error = %e, "request client gone");
+                tracing::debug!(client = %client.client_id(), error = %e, "request client gone");
                 return;
             }
         };
         let caller = Caller::new(
-            client.id().to_string(),
+            client.client_id().to_string(),
             client.username().or(username.clone()),
         );
         // The clock is read here, by the driver; the dispatcher stays sans-IO.

@@ -1,6 +1,6 @@
 //! [`SocketHandle`]: the cheap-to-clone face of a [`CloudSocket`].
 
-use super::client::SocketClient;
+use super::client::AcceptedClient;
 use super::events::SocketEvent;
 use super::link::CloudLink;
 use super::socket::{Accept, CloudSocket, HandleSide, Life, ListClients, SocketConfig, StopSocket};
@@ -76,7 +76,7 @@ impl SocketHandle {
     pub async fn accept(
         &self,
         timeout: Duration,
-    ) -> Result<(SocketClient, Option<String>), SocketError> {
+    ) -> Result<(AcceptedClient, Option<String>), SocketError> {
         let rx = self
             .addr
             .send(Accept)
@@ -102,7 +102,7 @@ impl SocketHandle {
     /// # Errors
     ///
     /// A [`SocketError`](crate::SocketError) when the socket stopped.
-    pub async fn clients(&self) -> Result<Vec<SocketClient>, SocketError> {
+    pub async fn clients(&self) -> Result<Vec<AcceptedClient>, SocketError> {
         self.addr
             .send(ListClients)
             .await

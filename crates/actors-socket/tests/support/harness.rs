@@ -5,8 +5,8 @@
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit, ValueRules};
 use actors_security::Security;
+use actors_socket::{AcceptedClient, ConnectMode, PacketSize, ScratchClient, SocketHandle};
 use actors_socket::{CloudLink, SocketConfig};
-use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketClient, SocketHandle};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -100,13 +100,13 @@ pub async fn client_over(
     socket: &SocketHandle,
     mode: ConnectMode,
     size: usize,
-) -> (ScratchClient, SocketClient) {
+) -> (ScratchClient, AcceptedClient) {
     let client = tokio::time::timeout(WAIT, ScratchClient::connect_link(link, mode, size))
         .await
         .expect("client connect in time")
         .expect("client connects");
     let (server_side, username) = socket.accept(WAIT).await.expect("accepted");
-    assert_eq!(server_side.id(), client.client_id());
+    assert_eq!(server_side.client_id(), client.client_id());
     assert_eq!(username, None);
     (client, server_side)
 }
@@ -116,7 +116,7 @@ pub async fn client(
     socket: &SocketHandle,
     mode: ConnectMode,
     size: usize,
-) -> (ScratchClient, SocketClient) {
+) -> (ScratchClient, AcceptedClient) {
     let cloud = connect(url).await;
     client_over(Arc::new(cloud), socket, mode, size).await
 }
