@@ -14,7 +14,7 @@ mod network;
 mod reconnect;
 mod url;
 pub use hosts::{HostEntry, HostRotation, HostSwitch, TURBOWARP_FALLBACK_URL};
-pub use url::check_ws_url;
+pub(crate) use url::check_ws_url;
 
 /// The Scratch cloud server. The session cookie is only ever sent here.
 pub const SCRATCH_URL: &str = "wss://clouddata.scratch.mit.edu";

@@ -58,8 +58,8 @@ mod transport;
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
 pub use bus::{Callback, EventStream, HandlerError};
 pub use config::{
-    check_ws_url, random_username, ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch,
-    SCRATCH_URL, TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
+    ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch, SCRATCH_URL,
+    TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
 };
 pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
@@ -72,4 +72,7 @@ pub use supervisor::panics_caught;
 pub use supervisor::{panic_text, PanicSupervisor};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
-pub use tls::{tls_client_config, TlsOptions};
+pub use tls::TlsOptions;
+// The shared rustls client configuration, for `scratchcomm-accounts`' HTTP client.
+#[doc(hidden)]
+pub use tls::tls_client_config;
