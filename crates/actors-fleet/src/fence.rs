@@ -8,7 +8,7 @@
 //! A process resuming from a pause therefore writes nothing for a project it lost, even
 //! before its next tick notices the loss.
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fleet::FleetEvent;
 use actors_cloud::{CloudHandle, EventStream};
 use actors_socket::{CloudLink, EventSink};
@@ -104,7 +104,7 @@ impl Lease {
             });
         }
         Err(FleetError::new(
-            ErrorKind::Fenced,
+            FleetErrorKind::Fenced,
             format!(
                 "write for project {} refused: its lease (fencing token {}) is no longer held",
                 self.inner.project.as_str(),
@@ -197,7 +197,7 @@ mod tests {
     fn an_expired_lease_refuses_naming_project_and_token() {
         let (l, mut rx) = lease(0);
         let e = l.check().unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Fenced);
+        assert_eq!(e.kind(), FleetErrorKind::Fenced);
         assert!(e.message().contains("project 42") && e.message().contains("token 7"));
         assert_eq!(l.refused(), 1);
         assert!(matches!(

@@ -3,7 +3,7 @@
 mod actor;
 pub(crate) mod store;
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::Lease;
 use crate::lease::{LeaseConfig, LeaseTable, LossReason, MemberId};
 use actix::prelude::*;
@@ -211,8 +211,9 @@ impl Fleet {
             member.clone(),
             config.projects.clone(),
         )?;
-        let client = redis::Client::open(config.redis_url.as_str())
-            .map_err(|e| FleetError::new(ErrorKind::InvalidInput, format!("redis URL: {e}")))?;
+        let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| {
+            FleetError::new(FleetErrorKind::InvalidInput, format!("redis URL: {e}"))
+        })?;
         let factory: Factory = Arc::new(move |p, l| Box::pin(serve(p, l)));
         let (events, _) = broadcast::channel(1024);
         let (stopped_tx, stopped) = watch::channel(false);
@@ -254,7 +255,7 @@ impl Fleet {
         self.addr
             .send(Served)
             .await
-            .map_err(|_| FleetError::new(ErrorKind::Stopped, "fleet member stopped"))
+            .map_err(|_| FleetError::new(FleetErrorKind::Stopped, "fleet member stopped"))
     }
 
     /// Stop serving every project, release the leases and leave the fleet; returns once
@@ -290,7 +291,7 @@ mod tests {
         let serve = |_, _| async { Ok(Serving::new(|| async {})) };
         let bad_url = FleetConfig::new("http://pw:hunter2@x/", p.clone());
         let e = Fleet::start(bad_url, serve).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.kind(), FleetErrorKind::InvalidInput);
         assert!(
             e.message().contains("redis URL") && !e.message().contains("hunter2"),
             "{e}"

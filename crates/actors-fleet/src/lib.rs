@@ -16,7 +16,7 @@ mod fleet;
 mod lease;
 mod requests;
 
-pub use error::{ErrorKind, FleetError};
+pub use error::{FleetError, FleetErrorKind};
 pub use fence::{FencedLink, Lease};
 pub use fleet::{Fleet, FleetConfig, FleetEvent, Serving};
 pub use lease::{Action, Grant, LeaseConfig, LeaseTable, LossReason, MemberId};

@@ -1,7 +1,7 @@
 //! A fleet of request bots: one [`RequestBot`] per project held, on its own cloud
 //! connection, whose replies pass the fencing check ([`FencedLink`]).
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::FencedLink;
 use crate::fleet::{Fleet, FleetConfig, Serving};
 use actors_cloud::{CloudHandle, ConnectionConfig};
@@ -40,7 +40,7 @@ where
         async move {
             let serve_error = |what: &str, e: &dyn std::fmt::Display| {
                 FleetError::new(
-                    ErrorKind::Serve,
+                    FleetErrorKind::Serve,
                     format!("project {}: {what}: {e}", project.as_str()),
                 )
             };

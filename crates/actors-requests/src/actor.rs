@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, watch, Semaphore};
 use crate::dispatch::{
     Dispatcher, ErrorAction, ErrorHook, HandlerFailed, ReplyTexts, RequestEvent,
 };
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::parse::ParseOptions;
 use crate::registry::Registry;
 pub use life::BotStopReason;
@@ -319,7 +319,7 @@ impl RequestBot {
         let reason = match stopped.wait_for(|s| s.is_some()).await {
             Ok(reason) => reason.clone().unwrap_or(Ok(())),
             Err(_) => Err(RequestError::new(
-                ErrorKind::Stopped,
+                RequestErrorKind::Stopped,
                 "request handler gone",
             )),
         };

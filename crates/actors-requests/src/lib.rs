@@ -64,7 +64,7 @@ pub use args::{CallArgs, Caller, FromArg, FromRequest, Kwargs, Rest};
 pub use dispatch::{
     Dispatch, Dispatcher, ErrorAction, ErrorHook, HandlerFailed, Job, ReplyTexts, RequestEvent,
 };
-pub use error::{ErrorKind, ErrorMessage, RequestError};
+pub use error::{ErrorMessage, RequestError, RequestErrorKind};
 pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
 pub use kits::scratchattach::{
     sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaHalt,

@@ -21,7 +21,7 @@
 //!   Because the lenient rules only run on messages the reference rejects, every message the
 //!   reference accepts means the same thing in both modes.
 
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::numbers::{is_word_char, py_strip};
 use crate::value::Value;
 
@@ -157,14 +157,14 @@ fn parse_with(
                 }
             }
             return Err(RequestError::new(
-                ErrorKind::UnknownRequest,
+                RequestErrorKind::UnknownRequest,
                 format!("no request named {name:?}"),
             ));
         };
         if python {
             if !allows_python {
                 return Err(RequestError::new(
-                    ErrorKind::PythonSyntaxRefused,
+                    RequestErrorKind::PythonSyntaxRefused,
                     format!("request {name:?} does not accept the python-call syntax"),
                 ));
             }

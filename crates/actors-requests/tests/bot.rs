@@ -9,7 +9,7 @@ mod vector_handlers;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actors_requests::{ErrorKind, ParseOptions, RequestBot, RequestEvent};
+use actors_requests::{ParseOptions, RequestBot, RequestErrorKind, RequestEvent};
 use actors_socket::SocketErrorKind;
 use harness::*;
 use vector_handlers::{lenient_reply, registry};
@@ -138,7 +138,7 @@ async fn panics_unknown_requests_and_the_caller() {
         .iter()
         .filter_map(|e| match e {
             RequestEvent::HandlerError { error, request, .. }
-                if error.kind() == ErrorKind::Panic =>
+                if error.kind() == RequestErrorKind::Panic =>
             {
                 Some(request.as_str())
             }
@@ -148,7 +148,7 @@ async fn panics_unknown_requests_and_the_caller() {
     assert_eq!(panics, ["boom", "aboom"]);
     assert!(seen.iter().any(|e| matches!(e,
         RequestEvent::InvalidSyntax { content, error, .. }
-            if content == "nope 1" && error.kind() == ErrorKind::UnknownRequest)));
+            if content == "nope 1" && error.kind() == RequestErrorKind::UnknownRequest)));
     bot.stop().await;
     server.stop().await;
 }

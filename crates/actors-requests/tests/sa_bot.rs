@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use actors_cloud::{CloudHandle, ConnectionConfig, EventKind, EventStream, RateLimit};
 use actors_requests::{
-    sa_decode, sa_encode, ErrorKind, Failure, Registry, RequestEvent, SaBot, SaConfig, SaReply,
+    sa_decode, sa_encode, Failure, Registry, RequestErrorKind, RequestEvent, SaBot, SaConfig,
+    SaReply,
 };
 use scratchcomm_server::{CloudServer, ServerConfig};
 
@@ -230,7 +231,7 @@ async fn serves_the_kit_with_typed_handlers() {
                 );
             }
             RequestEvent::InvalidSyntax { error, .. } => {
-                assert_eq!(error.kind(), ErrorKind::UnknownRequest);
+                assert_eq!(error.kind(), RequestErrorKind::UnknownRequest);
                 unknown += 1;
             }
             RequestEvent::HandlerError { .. } => handler_errors += 1,
@@ -419,7 +420,7 @@ async fn a_panicking_sa_handler_keeps_answering() {
     bot.stop().await;
     assert!(!bot.is_running());
     let err = bot.send(SaReply::Text("late".into())).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Stopped, "{err}");
+    assert_eq!(err.kind(), RequestErrorKind::Stopped, "{err}");
     sprite.stop().await;
     server.stop().await;
 }

@@ -13,7 +13,7 @@
 use super::serve::serve_client;
 use super::RequestHandler;
 use crate::dispatch::RequestEvent;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::panic_text;
 use actix::prelude::*;
 use actors_socket::AcceptedClient;
@@ -55,7 +55,7 @@ impl RequestHandler {
                 let _ = act.shared.events.send(RequestEvent::UncaughtError {
                     caller: None,
                     last_message: None,
-                    error: RequestError::new(ErrorKind::Panic, text),
+                    error: RequestError::new(RequestErrorKind::Panic, text),
                 });
                 ctx.stop(); // the supervisor restarts us; `started` serves every client again
             }

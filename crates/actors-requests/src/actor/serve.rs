@@ -10,7 +10,7 @@ use tokio::sync::{broadcast, Semaphore};
 use super::{NewClient, RequestHandler};
 use crate::args::Caller;
 use crate::dispatch::{Dispatcher, Job, RequestEvent};
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::{panic_text, Failure, Outcome};
 
 /// How long one accept/recv waits before looping (waits are bounded; a timeout just loops).
@@ -89,8 +89,8 @@ pub(crate) async fn accept_loop(
                 // Stopped with `stop()` (Ok) or for good because of its connection.
                 let reason = match tokio::time::timeout(POLL, socket.wait()).await {
                     Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(RequestError::new(ErrorKind::Socket, e.to_string())),
-                    Err(_) => Err(RequestError::new(ErrorKind::Socket, e.to_string())),
+                    Ok(Err(e)) => Err(RequestError::new(RequestErrorKind::Socket, e.to_string())),
+                    Err(_) => Err(RequestError::new(RequestErrorKind::Socket, e.to_string())),
                 };
                 if let Err(error) = &reason {
                     tracing::warn!(error = %error, "cloud socket gone; request handler stops");
@@ -143,7 +143,7 @@ pub(crate) async fn serve_client(client: AcceptedClient, username: Option<String
             shared.emit(RequestEvent::UncaughtError {
                 caller: Some(caller),
                 last_message: Some(text),
-                error: RequestError::new(ErrorKind::Socket, e.to_string()),
+                error: RequestError::new(RequestErrorKind::Socket, e.to_string()),
             });
             if e.kind() == SocketErrorKind::Closed {
                 return;

@@ -252,7 +252,7 @@ mod tests {
             "echo ½",
         ] {
             let err = parse_normal(bad, "echo").unwrap_err();
-            assert_eq!(err.kind(), crate::ErrorKind::Syntax, "{bad:?}");
+            assert_eq!(err.kind(), crate::RequestErrorKind::Syntax, "{bad:?}");
         }
     }
 

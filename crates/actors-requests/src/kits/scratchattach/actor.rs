@@ -28,7 +28,7 @@ use super::replies::SaReply;
 use crate::actor::serve::run_job;
 use crate::args::Caller;
 use crate::dispatch::RequestEvent;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 
 /// A reply waiting for its final packet to be written, for its `Served` event.
 struct Waiting {
@@ -119,7 +119,7 @@ impl Actor for SaHandler {
                             RequestEvent::UncaughtError {
                                 caller: None,
                                 last_message: None,
-                                error: RequestError::new(ErrorKind::Socket, e.to_string()),
+                                error: RequestError::new(RequestErrorKind::Socket, e.to_string()),
                             },
                         );
                         if matches!(e, actors_cloud::CloudError::Stopped) {
@@ -344,7 +344,10 @@ impl Handler<SaPush> for SaHandler {
 
     fn handle(&mut self, msg: SaPush, ctx: &mut Context<Self>) -> Self::Result {
         if self.halted {
-            return Err(RequestError::new(ErrorKind::Stopped, "the bot stopped"));
+            return Err(RequestError::new(
+                RequestErrorKind::Stopped,
+                "the bot stopped",
+            ));
         }
         // The reference draws the id at random; any spread of pushes will do.
         let nonce = std::time::SystemTime::now()

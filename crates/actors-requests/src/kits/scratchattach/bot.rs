@@ -12,7 +12,7 @@ use super::dispatch::SaDispatcher;
 use super::protocol::{SaConfig, SaProtocol};
 use super::replies::SaReply;
 use crate::dispatch::RequestEvent;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::registry::Registry;
 
 /// Settings of a [`SaBot`]; [`start`](SaBotBuilder::start) it on a connection.
@@ -174,7 +174,7 @@ impl SaBot {
         self.addr
             .send(SaPush(reply))
             .await
-            .map_err(|e| RequestError::new(ErrorKind::Stopped, e.to_string()))?
+            .map_err(|e| RequestError::new(RequestErrorKind::Stopped, e.to_string()))?
     }
 
     /// The connection the bot serves.

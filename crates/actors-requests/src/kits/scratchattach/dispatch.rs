@@ -8,7 +8,7 @@ use super::protocol::SaRequest;
 use super::replies::SaReply;
 use crate::args::{CallArgs, Caller};
 use crate::dispatch::{Job, RequestEvent};
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::Outcome;
 use crate::registry::Registry;
 use crate::value::Value;
@@ -67,7 +67,7 @@ impl SaDispatcher {
                 caller,
                 content: text_of(request),
                 error: RequestError::new(
-                    ErrorKind::UnknownRequest,
+                    RequestErrorKind::UnknownRequest,
                     format!("no request named {:?}", request.name),
                 ),
             });

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::Failure;
 use crate::registry::Registry;
 use json::Entries;
@@ -76,7 +76,7 @@ impl StorageBuilder {
         for name in self.names {
             if name.is_empty() || name.contains(['/', '\\', '&']) || name.starts_with('.') {
                 return Err(RequestError::new(
-                    ErrorKind::InvalidName,
+                    RequestErrorKind::InvalidName,
                     format!("{name:?} cannot be a database name (a file name without / \\ & or a leading .)"),
                 ));
             }
@@ -109,7 +109,9 @@ impl StorageBuilder {
         std::thread::Builder::new()
             .name("sa-storage-flush".into())
             .spawn(move || flusher(weak, signal, delay))
-            .map_err(|e| RequestError::new(ErrorKind::Storage, format!("flusher thread: {e}")))?;
+            .map_err(|e| {
+                RequestError::new(RequestErrorKind::Storage, format!("flusher thread: {e}"))
+            })?;
         Ok(CloudStorage {
             inner: Arc::new(Owner(inner)),
         })
@@ -121,7 +123,10 @@ fn file_of(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn storage_error(path: &Path, e: impl std::fmt::Display) -> RequestError {
-    RequestError::new(ErrorKind::Storage, format!("{}: {e}", path.display()))
+    RequestError::new(
+        RequestErrorKind::Storage,
+        format!("{}: {e}", path.display()),
+    )
 }
 
 /// Write changed databases `delay` after the first change, until the storage is gone.
@@ -266,7 +271,7 @@ impl CloudStorage {
             }
             d.dirty = true;
         })
-        .ok_or_else(|| RequestError::new(ErrorKind::Storage, no_database(db)))?;
+        .ok_or_else(|| RequestError::new(RequestErrorKind::Storage, no_database(db)))?;
         lock(&self.inner.signal.state).0 = true;
         self.inner.signal.wake.notify_all();
         Ok(())
