@@ -31,9 +31,9 @@
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_fleet::{serve_requests, FleetConfig, FleetEvent};
 use actors_requests::{ErrorMessage, Registry, RequestBot, Rest};
-use actors_security::encoding::TABLE;
-use actors_security::keyfile::read_key_file;
-use actors_security::keys::Security;
+use actors_security::read_key_file;
+use actors_security::Security;
+use actors_security::TABLE;
 use actors_socket::{PacketSize, SocketConfig};
 use anyhow::Context;
 use clap::{Parser, ValueEnum};

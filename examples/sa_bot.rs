@@ -18,7 +18,7 @@
 //! `<db-dir>/testdb.json`.
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use actors_requests::value::py_float_repr;
+use actors_requests::py_float_repr;
 use actors_requests::{CloudStorage, ErrorMessage, Registry, SaBot, SaConfig};
 use anyhow::Context;
 use clap::{Parser, ValueEnum};

@@ -43,6 +43,14 @@ step "cargo doc, warnings as errors"
 bash tools/doc-check.sh
 # --- end API docs ------------------------------------------------------------
 
+# --- public API snapshots (issue #18) ------------------------------------------
+# The public API of every library crate, rendered from rustdoc's JSON, must match its
+# snapshot in tools/public-api/ (tools/public-api.sh; after an intended change:
+# `bash tools/public-api.sh --bless`). About 3 CPU-minutes from a cold target folder.
+step "public API unchanged (tools/public-api/*.txt)"
+bash tools/public-api.sh
+# --- end public API snapshots --------------------------------------------------
+
 # --- fuzz smoke (issue #15) ---------------------------------------------------
 # Every cargo-fuzz target of fuzz/ for a short bounded time (tools/fuzz-smoke.sh; installs
 # nightly and cargo-fuzz when missing). The build is about 11 CPU-minutes (~6 min on 2 idle

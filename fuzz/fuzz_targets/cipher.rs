@@ -4,9 +4,9 @@
 //! salt and seed, also for the sprite's weaker check; a ciphertext `decrypt` accepts
 //! re-encrypts to the same body (the cipher is deterministic given the salt).
 #![no_main]
-use actors_security::cipher::MAX_SALT;
-use actors_security::encoding::sanitize;
+use actors_security::sanitize;
 use actors_security::CipherKey;
+use actors_security::MAX_SALT;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 

@@ -4,11 +4,12 @@
 //! Invariants: no panic; a message the server sends after `begin_recv` arrives exactly as
 //! the server sanitized it (encode/decode and encrypt/decrypt round trips end to end).
 #![no_main]
-use actors_security::encoding::sanitize;
+use actors_security::sanitize;
+use actors_security::Centis;
 use actors_security::CipherKey;
-use actors_socket::client::{ClientReceiver, ClientSession};
-use actors_socket::server::{OutboundMessage, Rotation, SendOptions};
-use actors_socket::types::{Centis, ClientId};
+use actors_socket::ClientId;
+use actors_socket::{ClientReceiver, ClientSession};
+use actors_socket::{OutboundMessage, Rotation, SendOptions};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use scratchcomm_fuzz::Det;

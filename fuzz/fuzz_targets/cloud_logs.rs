@@ -4,7 +4,7 @@
 //! value is 5 digits; the pager never returns more entries than it was fed.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use scratchcomm_accounts::cloud_logs::{
+use scratchcomm_accounts::{
     from_client_id, newest_of_client, parse_log_page, pick_setter, same_value,
 };
 use scratchcomm_accounts::{LogPager, LogQuery};

@@ -4,7 +4,7 @@
 //! `server_decode(client_encode(t))` and `client_decode(server_encode(t))` give the text with
 //! every character outside the table replaced by `?` (the sprite per UTF-16 unit).
 #![no_main]
-use actors_security::encoding::{
+use actors_security::{
     client_decode, client_encode, in_table, sanitize, server_decode, server_encode,
 };
 use libfuzzer_sys::fuzz_target;

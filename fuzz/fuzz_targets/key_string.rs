@@ -5,8 +5,8 @@
 //! Invariants: no panic; a key that loads writes a key string that loads to the same key
 //! (to_key_string is a fixed point) and public data that `PublicData::from_map` accepts.
 #![no_main]
-use actors_security::client::PublicData;
-use actors_security::keys::Security;
+use actors_security::PublicData;
+use actors_security::Security;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 

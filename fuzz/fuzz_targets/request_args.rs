@@ -64,7 +64,7 @@ fuzz_target!(|input: Input| {
             assert_eq!(&BigInt::from(x), n, "i64 conversion changed the number");
         }
         if let Value::Float(x) = v {
-            let shown = actors_requests::value::py_float_repr(*x);
+            let shown = actors_requests::py_float_repr(*x);
             let back: f64 = shown
                 .parse()
                 .unwrap_or_else(|_| panic!("{shown:?} is not a float"));

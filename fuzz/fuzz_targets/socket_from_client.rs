@@ -7,13 +7,14 @@
 //! sprite's (with repeats), from a range the input may narrow so that equal chunks in one
 //! centisecond often become identical packets (the fixed finding, see README).
 #![no_main]
-use actors_security::encoding::{in_table, sanitize};
+use actors_security::Centis;
 use actors_security::CipherKey;
-use actors_socket::client::{secure_connect_values, ClientRandom, ClientSession};
-use actors_socket::server::{
+use actors_security::{in_table, sanitize};
+use actors_socket::{secure_connect_values, ClientRandom, ClientSession};
+use actors_socket::{ClientId, Host};
+use actors_socket::{
     FragmentLimits, InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update,
 };
-use actors_socket::types::{Centis, ClientId, Host};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use scratchcomm_fuzz::Det;

@@ -1,8 +1,8 @@
 //! Shared helpers of the fuzz targets: deterministic random sources (so a crash input
 //! replays exactly) and a bounded recording outbox for the cloud server's sans-IO protocol.
 
-use actors_socket::client::ClientRandom;
-use actors_socket::server::SendRandom;
+use actors_socket::ClientRandom;
+use actors_socket::SendRandom;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use scratchcomm_server::room::Outbox;

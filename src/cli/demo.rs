@@ -5,7 +5,7 @@
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{Caller, Registry, RequestBot, Rest};
-use actors_security::keys::Security;
+use actors_security::Security;
 use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
 use anyhow::Context;
 use clap::Args;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use actors_security::keyfile::write_key_file;
+use actors_security::write_key_file;
 use actors_security::Security;
 use anyhow::Context;
 use clap::Args;

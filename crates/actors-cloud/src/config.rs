@@ -16,7 +16,7 @@ mod reconnect;
 mod url;
 pub use gate::WriteGate;
 pub use hosts::{HostEntry, HostRotation, HostSwitch, TURBOWARP_FALLBACK_URL};
-pub use url::check_ws_url;
+pub(crate) use url::check_ws_url;
 
 /// The Scratch cloud server. The session cookie is only ever sent here.
 pub const SCRATCH_URL: &str = "wss://clouddata.scratch.mit.edu";
@@ -286,6 +286,10 @@ impl ConnectionConfig {
     }
 
     /// Check everything; returns the validated project id.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`](crate::CloudError) naming the first bad setting (project id, URL, user name, rate limit, TLS).
     pub fn validate(&self) -> Result<ProjectId, CloudError> {
         let bad = |m: String| Err(CloudError::Config(m));
         let project = match self.host {

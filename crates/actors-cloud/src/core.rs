@@ -9,7 +9,6 @@ mod rate_limit;
 mod state;
 
 pub use backoff::BackoffPolicy;
-pub use inbound::{apply_frame, apply_snapshot, FrameMode, Update};
-pub use queue::{Op, OpId, OutQueue, Pending};
-pub use rate_limit::{RateLimit, RateLimiter};
+pub use queue::{Op, OpId};
+pub use rate_limit::RateLimit;
 pub use state::{Action, Core, CoreConfig};

@@ -68,6 +68,10 @@ impl CloudHandle {
     /// handshake is written and the join snapshot is in the cache (or the snapshot window,
     /// default 500 ms, passed without one: the room is empty). Must run inside an actix `System`. A first connect that fails
     /// is an error; later disconnects reconnect (if enabled).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] for bad settings ([`ConnectionConfig::validate`](crate::ConnectionConfig::validate)) or a first connect that fails (refused, closed with a code, or no handshake in time).
     pub async fn connect(config: ConnectionConfig) -> Result<CloudHandle, CloudError> {
         let project = config.validate()?;
         let shared = Arc::new(Shared {
@@ -134,12 +138,20 @@ impl CloudHandle {
     /// Resolves once the set was written to the socket (in order, rate-limited). Like any
     /// future it does nothing until awaited; use [`queue_set`](Self::queue_set) to queue
     /// without waiting.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when the name or value is refused by the connection's rules, the connection stopped for good, or the write failed.
     pub async fn set(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
         let op = self.set_op(name, value.into())?;
         self.submit_and_wait(op).await
     }
 
     /// Validate and queue a set; returns at once. Queued sets are never dropped.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when the name or value is refused by the connection's rules or the connection stopped for good.
     pub fn queue_set(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
         let op = self.set_op(name, value.into())?;
         self.addr.do_send(Submit { op, reply: None });
@@ -147,6 +159,10 @@ impl CloudHandle {
     }
 
     /// Ask the server to create a variable (TurboWarp extension; servers may ignore it).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when the name or value is refused, the connection stopped for good, or the write failed.
     pub async fn create(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
         let value = value.into();
         let name = self.name(name)?;
@@ -155,6 +171,10 @@ impl CloudHandle {
     }
 
     /// Ask the server to rename a variable (servers may refuse or ignore it).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when a name is refused, the connection stopped for good, or the write failed.
     pub async fn rename(&self, name: &str, new_name: &str) -> Result<(), CloudError> {
         let op = Op::Rename {
             name: self.name(name)?,
@@ -164,6 +184,10 @@ impl CloudHandle {
     }
 
     /// Ask the server to delete a variable (servers may refuse or ignore it).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when the name is refused, the connection stopped for good, or the write failed.
     pub async fn delete(&self, name: &str) -> Result<(), CloudError> {
         let op = Op::Delete {
             name: self.name(name)?,
@@ -331,6 +355,10 @@ impl QuickAccess<'_> {
     }
 
     /// Queue a set of `name` (validated; see [`CloudHandle::queue_set`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`CloudHandle::queue_set`].
     pub fn insert(&self, name: &str, value: impl Into<CloudValue>) -> Result<(), CloudError> {
         self.handle.queue_set(name, value)
     }

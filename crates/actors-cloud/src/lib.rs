@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Cloud-variable connections (Scratch, TurboWarp, any cloud server) as actix actors.
 //!
 //! * [`CloudHandle::connect`] starts a supervised [`CloudConnection`] actor for one project
@@ -10,8 +9,8 @@
 //! * Updates from the server arrive as `Set`/`Create`/`Delete`/`Rename` events; the
 //!   connection's own writes, once written to the socket, as a local
 //!   [`EventKind::Sent`] (never to be mistaken for a remote update).
-//! * All protocol logic lives in the sans-IO [`core`] module; the actor only executes the
-//!   [`core::Action`]s it returns. See [`EventStream`] for the backpressure policy of
+//! * All protocol logic lives in a sans-IO core (state fed frames and a clock, returning
+//!   actions); the actor only executes the actions it returns. See [`EventStream`] for the backpressure policy of
 //!   event delivery and [`Sky`] for the Sky's.
 //!
 //! ```no_run
@@ -43,7 +42,7 @@
 mod actor;
 mod bus;
 mod config;
-pub mod core;
+mod core;
 mod error;
 mod events;
 #[cfg(feature = "fault-injection")]
@@ -59,16 +58,21 @@ mod transport;
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
 pub use bus::{Callback, EventStream, HandlerError};
 pub use config::{
-    check_ws_url, random_username, ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch,
-    WriteGate, SCRATCH_URL, TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
+    ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch, WriteGate, SCRATCH_URL,
+    TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
 };
 pub use core::{BackoffPolicy, RateLimit};
 pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, OnSkyEvent, RemoveMember, Sky, SkyHandle, StopSky};
-pub use supervisor::{panic_text, panics_caught, PanicSupervisor};
+pub use supervisor::panics_caught;
+// Shared with the other actor crates of the workspace; not part of the public API.
+#[doc(hidden)]
+pub use supervisor::{panic_text, PanicSupervisor};
 
 pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
-pub use tls::{tls_client_config, TlsOptions};
-pub use transport::USER_AGENT_PRODUCT;
+pub use tls::TlsOptions;
+// The shared rustls client configuration, for `scratchcomm-accounts`' HTTP client.
+#[doc(hidden)]
+pub use tls::tls_client_config;

@@ -246,6 +246,10 @@ impl SkyHandle {
 
     /// Connect `config` and add it; returns its source id (set it with
     /// `ConnectionConfig::source` to pick the name).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when the connect fails (as [`CloudHandle::connect`]), the source id is taken, or the Sky stopped.
     pub async fn connect(&self, config: ConnectionConfig) -> Result<SourceId, CloudError> {
         if let Ok(project) = config.validate() {
             let source = config.source_id(&project);
@@ -265,11 +269,19 @@ impl SkyHandle {
     }
 
     /// Add an existing connection.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when its source id is taken or the Sky stopped.
     pub async fn add(&self, handle: CloudHandle) -> Result<(), CloudError> {
         self.addr.send(AddMember(handle)).await?
     }
 
     /// Remove a member and stop it.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when no member has that source id or the Sky stopped.
     pub async fn remove(&self, source: &SourceId) -> Result<(), CloudError> {
         self.addr.send(RemoveMember(source.clone())).await?
     }
@@ -294,6 +306,10 @@ impl SkyHandle {
     }
 
     /// Set `name` on member `source`; resolves once written.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when no member has that source id, or as [`CloudHandle::set`].
     pub async fn set(
         &self,
         source: &SourceId,
@@ -304,6 +320,10 @@ impl SkyHandle {
     }
 
     /// Queue a set on member `source`.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] when no member has that source id, or as [`CloudHandle::queue_set`].
     pub fn queue_set(
         &self,
         source: &SourceId,

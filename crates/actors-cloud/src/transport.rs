@@ -29,7 +29,7 @@ pub struct ConnectFailure {
     pub fatal: bool,
 }
 
-/// The extra request headers for the connection's primary host (PROTOCOL.md §1.1).
+/// The extra request headers for the connection's primary host (docs/protocol.md §1.1).
 #[cfg(test)]
 fn request_headers(cfg: &ConnectionConfig) -> Vec<(String, String)> {
     headers_for(cfg, &HostEntry::new(cfg.host, cfg.url.clone()))

@@ -5,7 +5,7 @@ use std::fmt;
 /// What went wrong, for callers that branch on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ErrorKind {
+pub enum FleetErrorKind {
     /// A setting or argument is unusable (a bad Redis URL, a lease time too short, an
     /// empty project list, a project id that is not one).
     InvalidInput,
@@ -19,14 +19,14 @@ pub enum ErrorKind {
     Stopped,
 }
 
-impl fmt::Display for ErrorKind {
+impl fmt::Display for FleetErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            ErrorKind::InvalidInput => "invalid input",
-            ErrorKind::Redis => "redis",
-            ErrorKind::Serve => "serve",
-            ErrorKind::Fenced => "fenced",
-            ErrorKind::Stopped => "stopped",
+            FleetErrorKind::InvalidInput => "invalid input",
+            FleetErrorKind::Redis => "redis",
+            FleetErrorKind::Serve => "serve",
+            FleetErrorKind::Fenced => "fenced",
+            FleetErrorKind::Stopped => "stopped",
         })
     }
 }
@@ -35,13 +35,13 @@ impl fmt::Display for ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {message}")]
 pub struct FleetError {
-    kind: ErrorKind,
+    kind: FleetErrorKind,
     message: String,
 }
 
 impl FleetError {
     /// A new error of `kind` with a message naming what was wrong.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> FleetError {
+    pub fn new(kind: FleetErrorKind, message: impl Into<String>) -> FleetError {
         FleetError {
             kind,
             message: message.into(),
@@ -50,11 +50,11 @@ impl FleetError {
 
     /// An unusable setting or argument.
     pub fn invalid(message: impl Into<String>) -> FleetError {
-        FleetError::new(ErrorKind::InvalidInput, message)
+        FleetError::new(FleetErrorKind::InvalidInput, message)
     }
 
     /// What kind of error this is.
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> FleetErrorKind {
         self.kind
     }
 
@@ -68,7 +68,7 @@ impl From<redis::RedisError> for FleetError {
     fn from(e: redis::RedisError) -> Self {
         // The error text never holds the URL's password: redis-rs prints the command
         // outcome, not the connection info.
-        FleetError::new(ErrorKind::Redis, e.to_string())
+        FleetError::new(FleetErrorKind::Redis, e.to_string())
     }
 }
 

@@ -10,10 +10,10 @@
 //! [`write_gate`](Lease::write_gate), which asks again at the moment each write goes on
 //! the socket, so a set that waited in the connection's queue is refused too.
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fleet::FleetEvent;
 use actors_cloud::{CloudHandle, EventStream, WriteGate};
-use actors_socket::actor::{CloudLink, EventSink};
+use actors_socket::{CloudLink, EventSink};
 use actors_socket::{Host, SocketError, SocketErrorKind};
 use futures_util::future::BoxFuture;
 use scratchcomm_wire::ProjectId;
@@ -90,6 +90,10 @@ impl Lease {
 
     /// `Ok` while the lease holds; else counts a refused write, reports
     /// [`FleetEvent::Fenced`] and names the project and token.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] naming the project and token once the lease may have run out.
     pub fn check(&self) -> Result<(), FleetError> {
         if self.is_valid() {
             return Ok(());
@@ -102,7 +106,7 @@ impl Lease {
             });
         }
         Err(FleetError::new(
-            ErrorKind::Fenced,
+            FleetErrorKind::Fenced,
             format!(
                 "write for project {} refused: its lease (fencing token {}) is no longer held",
                 self.inner.project.as_str(),
@@ -204,7 +208,7 @@ mod tests {
     fn an_expired_lease_refuses_naming_project_and_token() {
         let (l, mut rx) = lease(0);
         let e = l.check().unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Fenced);
+        assert_eq!(e.kind(), FleetErrorKind::Fenced);
         assert!(e.message().contains("project 42") && e.message().contains("token 7"));
         assert_eq!(l.refused(), 1);
         assert!(matches!(

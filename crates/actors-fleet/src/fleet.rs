@@ -3,7 +3,7 @@
 mod actor;
 pub(crate) mod store;
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::Lease;
 use crate::lease::{LeaseConfig, LeaseTable, LossReason, MemberId};
 use actix::prelude::*;
@@ -96,18 +96,33 @@ impl FleetConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FleetEvent {
     /// This member holds the project's lease now and starts serving it.
-    Gained { project: ProjectId, token: u64 },
+    Gained {
+        /// The project.
+        project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
+        token: u64,
+    },
     /// This member no longer serves the project; its writes are refused from now on.
     Lost {
+        /// The project.
         project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
         token: u64,
+        /// Why the lease was lost.
         reason: LossReason,
     },
     /// A write for a project whose lease is no longer held was refused.
-    Fenced { project: ProjectId, token: u64 },
+    Fenced {
+        /// The project.
+        project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
+        token: u64,
+    },
     /// Starting to serve a project failed (it is given up and tried again later).
     StartFailed {
+        /// The project.
         project: ProjectId,
+        /// What failed.
         error: FleetError,
     },
 }
@@ -163,6 +178,10 @@ impl Fleet {
     /// member gains, with the project's [`Lease`] (pass it to every writer, e.g. through a
     /// [`FencedLink`](crate::FencedLink)), and must return how to stop serving it.
     /// Fails on bad settings; an unreachable Redis is retried every tick.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] for bad settings (see [`LeaseConfig::validate`](crate::LeaseConfig::validate)) or a Redis URL that cannot be parsed.
     pub fn start<F, Fut>(config: FleetConfig, serve: F) -> Result<Fleet, FleetError>
     where
         F: Fn(ProjectId, Lease) -> Fut + 'static,
@@ -192,8 +211,9 @@ impl Fleet {
             member.clone(),
             config.projects.clone(),
         )?;
-        let client = redis::Client::open(config.redis_url.as_str())
-            .map_err(|e| FleetError::new(ErrorKind::InvalidInput, format!("redis URL: {e}")))?;
+        let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| {
+            FleetError::new(FleetErrorKind::InvalidInput, format!("redis URL: {e}"))
+        })?;
         let factory: Factory = Arc::new(move |p, l| Box::pin(serve(p, l)));
         let (events, _) = broadcast::channel(1024);
         let (stopped_tx, stopped) = watch::channel(false);
@@ -227,11 +247,15 @@ impl Fleet {
     }
 
     /// Projects served now.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] when the fleet actor stopped.
     pub async fn served(&self) -> Result<Vec<ProjectId>, FleetError> {
         self.addr
             .send(Served)
             .await
-            .map_err(|_| FleetError::new(ErrorKind::Stopped, "fleet member stopped"))
+            .map_err(|_| FleetError::new(FleetErrorKind::Stopped, "fleet member stopped"))
     }
 
     /// Stop serving every project, release the leases and leave the fleet; returns once
@@ -267,7 +291,7 @@ mod tests {
         let serve = |_, _| async { Ok(Serving::new(|| async {})) };
         let bad_url = FleetConfig::new("http://pw:hunter2@x/", p.clone());
         let e = Fleet::start(bad_url, serve).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.kind(), FleetErrorKind::InvalidInput);
         assert!(
             e.message().contains("redis URL") && !e.message().contains("hunter2"),
             "{e}"

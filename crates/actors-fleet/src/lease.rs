@@ -62,6 +62,10 @@ pub struct LeaseTable {
 
 impl LeaseTable {
     /// A table for `member` over `projects` (duplicates removed; at least one).
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] when `projects` is empty or the settings do not fit together.
     pub fn new(
         config: LeaseConfig,
         member: MemberId,

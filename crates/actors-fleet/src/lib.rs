@@ -7,19 +7,19 @@
 //!   of each project through a factory; [`FleetEvent`]s for gained and lost projects.
 //! * [`Lease`] — the fencing check handed to what serves a project: every write of the
 //!   project asks it first, and it refuses from the instant the lease may have run out.
-//! * [`requests`] — a fleet of [`RequestBot`](actors_requests::RequestBot)s, one per
+//! * [`serve_requests`] — a fleet of [`RequestBot`](actors_requests::RequestBot)s, one per
 //!   project held, whose replies go through the fencing check.
 //! * [`FleetSky`] — the fleet at the Sky level: the projects held are the members of a
 //!   [`SkyHandle`](actors_cloud::SkyHandle), joining on gain and leaving on loss.
 
-pub mod error;
-pub mod fence;
-pub mod fleet;
-pub mod lease;
-pub mod requests;
-pub mod sky;
+mod error;
+mod fence;
+mod fleet;
+mod lease;
+mod requests;
+mod sky;
 
-pub use error::{ErrorKind, FleetError};
+pub use error::{FleetError, FleetErrorKind};
 pub use fence::{FencedLink, Lease};
 pub use fleet::{Fleet, FleetConfig, FleetEvent, Serving};
 pub use lease::{Action, Grant, LeaseConfig, LeaseTable, LossReason, MemberId};

@@ -1,12 +1,12 @@
 //! A fleet of request bots: one [`RequestBot`] per project held, on its own cloud
 //! connection, whose replies pass the fencing check ([`FencedLink`]).
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::FencedLink;
 use crate::fleet::{Fleet, FleetConfig, Serving};
 use actors_cloud::{CloudHandle, ConnectionConfig};
 use actors_requests::{Registry, RequestBot};
-use actors_socket::actor::CloudLink;
+use actors_socket::CloudLink;
 use actors_socket::{SocketConfig, SocketHandle};
 use scratchcomm_wire::ProjectId;
 use std::sync::Arc;
@@ -15,6 +15,10 @@ use std::sync::Arc;
 /// `connection(project)`, open a cloud socket with `socket()` over a [`FencedLink`] and
 /// answer with the handlers of `registry()`. Losing the project stops that bot and its
 /// connection. Inside an actix System.
+///
+/// # Errors
+///
+/// As [`Fleet::start`](crate::Fleet::start).
 pub fn serve_requests<C, R, S>(
     config: FleetConfig,
     connection: C,
@@ -36,7 +40,7 @@ where
         async move {
             let serve_error = |what: &str, e: &dyn std::fmt::Display| {
                 FleetError::new(
-                    ErrorKind::Serve,
+                    FleetErrorKind::Serve,
                     format!("project {}: {what}: {e}", project.as_str()),
                 )
             };

@@ -3,10 +3,10 @@
 //! stopped) before the lease is released, so across the fleet every project is a member of
 //! exactly one live Sky. Writes through [`FleetSky::set`] pass the project's fencing check.
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::Lease;
 use crate::fleet::{Fleet, FleetConfig, FleetEvent, Serving};
-use actors_cloud::{ConnectionConfig, SkyHandle, SourceId};
+use actors_cloud::{CloudErrorKind, ConnectionConfig, SkyHandle, SourceId};
 use scratchcomm_wire::{CloudValue, ProjectId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,6 +39,11 @@ impl FleetSky {
     /// connect with `connection(project)` and add the connection to `sky`; for each project
     /// lost, remove it from `sky`. Gained and lost projects are reported by
     /// [`events`](Self::events).
+    ///
+    /// # Errors
+    ///
+    /// [`FleetErrorKind::InvalidInput`] when `config` is unusable (as
+    /// [`Fleet::start`](crate::Fleet::start)).
     pub fn start<C>(
         config: FleetConfig,
         sky: SkyHandle,
@@ -55,7 +60,7 @@ impl FleetSky {
             async move {
                 let source = sky.connect(connect).await.map_err(|e| {
                     let what = format!("project {}: joining the Sky: {e}", project.as_str());
-                    FleetError::new(ErrorKind::Serve, what)
+                    FleetError::new(FleetErrorKind::Serve, what)
                 })?;
                 let token = lease.token();
                 lock(&held).insert(project.clone(), (source.clone(), lease));
@@ -97,8 +102,14 @@ impl FleetSky {
     }
 
     /// Set `name` in `project` through the Sky, if this member still holds the project's
-    /// lease ([`ErrorKind::Fenced`] otherwise, as a [`FencedLink`](crate::FencedLink)
+    /// lease ([`FleetErrorKind::Fenced`] otherwise, as a [`FencedLink`](crate::FencedLink)
     /// refuses); resolves once written.
+    ///
+    /// # Errors
+    ///
+    /// [`FleetErrorKind::Fenced`] when this member does not hold the project's lease, or
+    /// lost it before the set was written; [`FleetErrorKind::Serve`] when the connection
+    /// refuses the set (bad name or value, stopped).
     pub async fn set(
         &self,
         project: &ProjectId,
@@ -108,14 +119,18 @@ impl FleetSky {
         let held = lock(&self.held).get(project).cloned();
         let Some((source, lease)) = held else {
             return Err(FleetError::new(
-                ErrorKind::Fenced,
+                FleetErrorKind::Fenced,
                 format!("write for project {} refused: not held", project.as_str()),
             ));
         };
         lease.check()?;
         self.sky.set(&source, name, value).await.map_err(|e| {
             let what = format!("project {}: set {name:?}: {e}", project.as_str());
-            FleetError::new(ErrorKind::Serve, what)
+            let kind = match e.kind() {
+                CloudErrorKind::Fenced => FleetErrorKind::Fenced,
+                _ => FleetErrorKind::Serve,
+            };
+            FleetError::new(kind, what)
         })
     }
 

@@ -5,7 +5,7 @@
 //! serves the project, the proxy stops forwarding: A's renewals hang, its lease runs out
 //! locally `margin` before Redis frees the key, and only then can B acquire it.
 
-use actors_fleet::{ErrorKind, Fleet, FleetConfig, FleetEvent, Lease, LossReason, Serving};
+use actors_fleet::{Fleet, FleetConfig, FleetErrorKind, FleetEvent, Lease, LossReason, Serving};
 use scratchcomm_wire::ProjectId;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -119,7 +119,7 @@ async fn a_member_that_cannot_renew_stops_writing_before_another_takes_over() {
     );
     assert!(a_refuses_at < b_gained_at, "A still wrote when B took over");
     let refused = lease_a.check().unwrap_err();
-    assert_eq!(refused.kind(), ErrorKind::Fenced);
+    assert_eq!(refused.kind(), FleetErrorKind::Fenced);
     assert!(lease_b.token() > lease_a.token(), "fencing tokens grow");
     assert!(lease_b.check().is_ok());
 

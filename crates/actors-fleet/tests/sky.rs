@@ -4,7 +4,7 @@
 //! events, and writes pass the fencing check.
 
 use actors_cloud::{ConnectionConfig, SkyHandle};
-use actors_fleet::{ErrorKind, FleetConfig, FleetEvent, FleetSky};
+use actors_fleet::{FleetConfig, FleetErrorKind, FleetEvent, FleetSky};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use scratchcomm_wire::ProjectId;
 use std::collections::{BTreeSet, HashMap};
@@ -115,7 +115,7 @@ async fn three_members_share_six_projects_in_their_skies_and_take_over_a_stopped
     })
     .await;
     let err = members[1].set(&mine, "☁ who", "2").await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Fenced);
+    assert_eq!(err.kind(), FleetErrorKind::Fenced);
 
     // Stop member 0: its projects leave its Sky and join the others'.
     let orphans: BTreeSet<ProjectId> = members[0].projects().into_iter().collect();

@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use actors_cloud::CloudHandle;
-use actors_socket::{SocketClient, SocketConfig, SocketHandle};
+use actors_socket::{AcceptedClient, SocketConfig, SocketHandle};
 use tokio::sync::{broadcast, watch, Semaphore};
 
 use crate::dispatch::{
     Dispatcher, ErrorAction, ErrorHook, HandlerFailed, ReplyTexts, RequestEvent,
 };
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::parse::ParseOptions;
 use crate::registry::Registry;
 pub use life::BotStopReason;
@@ -47,7 +47,7 @@ impl RequestBotBuilder {
         self
     }
 
-    /// Parser settings (default: lenient, see [`parse`](crate::parse)).
+    /// Parser settings (default: lenient, see [`ParseOptions`](crate::ParseOptions)).
     pub fn parse_options(mut self, parse: ParseOptions) -> Self {
         self.parse = parse;
         self
@@ -89,6 +89,10 @@ impl RequestBotBuilder {
 
     /// Start answering requests arriving on `socket` (inside an actix System). Fails when
     /// a request name can never be called.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name can never be called.
     pub fn start(self, socket: SocketHandle) -> Result<RequestBot, RequestError> {
         self.registry.validate()?;
         let mut dispatcher = Dispatcher::new(self.registry)
@@ -130,6 +134,10 @@ impl RequestBotBuilder {
 
     /// Open a cloud socket on `cloud` and [`start`](Self::start) on it; the connection is
     /// stopped with the bot when cascading.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name can never be called or the socket cannot be opened.
     pub fn listen_on(
         self,
         cloud: &CloudHandle,
@@ -155,7 +163,7 @@ pub struct RequestHandler {
     started_once: bool,
     /// The clients a task serves now (cleared by a restart, which cancels the tasks), so
     /// that a client both resumed and accepted after a restart gets one task.
-    serving: Vec<SocketClient>,
+    serving: Vec<AcceptedClient>,
 }
 
 impl Actor for RequestHandler {
@@ -189,7 +197,7 @@ impl Actor for RequestHandler {
 /// A client the socket accepted.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct NewClient(pub SocketClient, pub Option<String>);
+pub(crate) struct NewClient(pub AcceptedClient, pub Option<String>);
 
 impl Handler<NewClient> for RequestHandler {
     type Result = ();
@@ -243,9 +251,6 @@ pub struct RequestBot {
     restarts: Arc<AtomicU32>,
 }
 
-/// The original's name for the handle.
-pub type RequestHandlerHandle = RequestBot;
-
 impl std::fmt::Debug for RequestBot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestBot")
@@ -271,6 +276,10 @@ impl RequestBot {
     }
 
     /// Start with default settings on `socket` (in the background; returns at once).
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name of `registry` can never be called.
     pub fn start(socket: SocketHandle, registry: Registry) -> Result<RequestBot, RequestError> {
         RequestBot::builder(registry).start(socket)
     }
@@ -301,12 +310,16 @@ impl RequestBot {
     /// Wait until the bot stops for good: `Ok` after [`stop`](Self::stop), the reason
     /// when its socket stopped for good (e.g. its cloud connection got a fatal close
     /// code). Reconnects and restarts after a panic do not end it.
+    ///
+    /// # Errors
+    ///
+    /// The [`RequestError`](crate::RequestError) that stopped the socket for good.
     pub async fn wait(&self) -> Result<(), RequestError> {
         let mut stopped = self.stopped.clone();
         let reason = match stopped.wait_for(|s| s.is_some()).await {
             Ok(reason) => reason.clone().unwrap_or(Ok(())),
             Err(_) => Err(RequestError::new(
-                ErrorKind::Stopped,
+                RequestErrorKind::Stopped,
                 "request handler gone",
             )),
         };

@@ -88,6 +88,10 @@ impl CallArgs {
     }
 
     /// The next positional parameter's argument, if the request has one.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) naming the request when a keyword argument has no parameter to go to.
     pub fn next_value(&mut self) -> Result<Slot, RequestError> {
         let slot = self.slot;
         self.slot += 1;
@@ -136,6 +140,10 @@ impl CallArgs {
     }
 
     /// Check that every argument was used (called after the last parameter).
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) naming the request when arguments are left over.
     pub fn finish(&self) -> Result<(), RequestError> {
         if !self.positional.is_empty() {
             let given = self.slot - 1 + self.positional.len();
@@ -170,6 +178,10 @@ pub struct Slot {
 /// A handler parameter: takes what it needs from the call's arguments.
 pub trait FromRequest: Sized {
     /// Extract the parameter.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) naming the request and parameter when the argument is missing or cannot be converted.
     fn from_request(args: &mut CallArgs) -> Result<Self, RequestError>;
 }
 

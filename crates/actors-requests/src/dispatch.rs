@@ -1,4 +1,4 @@
-//! Dispatch semantics (PROTOCOL.md §8.2 steps 5–6), sans-IO.
+//! Dispatch semantics (docs/protocol.md §8.2 steps 5–6), sans-IO.
 //!
 //! [`Dispatcher::begin`] parses a message and returns a [`Dispatch`]: a small state machine
 //! that hands out one [`Job`] (a handler call) at a time and is fed each [`Outcome`](crate::Outcome); the
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::args::Caller;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::Failure;
 use crate::parse::{parse_message, ParseOptions, SubRequest};
 use crate::registry::Registry;
@@ -210,7 +210,7 @@ impl Dispatcher {
             Ok(subs) => dispatch.pending = subs.into(),
             Err(error) => {
                 tracing::warn!(client = %caller.client_id, %error, "request with an invalid syntax");
-                dispatch.reply = Some(if error.kind() == ErrorKind::UnknownRequest {
+                dispatch.reply = Some(if error.kind() == RequestErrorKind::UnknownRequest {
                     self.replies.unknown_request.clone()
                 } else {
                     self.replies.syntax_error.clone()

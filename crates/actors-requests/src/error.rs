@@ -5,7 +5,7 @@ use std::fmt;
 /// What went wrong, for callers that branch on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ErrorKind {
+pub enum RequestErrorKind {
     /// The request text does not follow the request syntax (§8.2).
     Syntax,
     /// The request names a request that is not registered.
@@ -31,13 +31,13 @@ pub enum ErrorKind {
 /// The error type of `actors-requests`.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub struct RequestError {
-    kind: ErrorKind,
+    kind: RequestErrorKind,
     message: String,
 }
 
 impl RequestError {
     /// A new error of `kind` with a message naming what was wrong.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> RequestError {
+    pub fn new(kind: RequestErrorKind, message: impl Into<String>) -> RequestError {
         RequestError {
             kind,
             message: message.into(),
@@ -46,16 +46,16 @@ impl RequestError {
 
     /// A syntax error.
     pub fn syntax(message: impl Into<String>) -> RequestError {
-        RequestError::new(ErrorKind::Syntax, message)
+        RequestError::new(RequestErrorKind::Syntax, message)
     }
 
     /// An argument that does not fit.
     pub fn bad_argument(message: impl Into<String>) -> RequestError {
-        RequestError::new(ErrorKind::BadArgument, message)
+        RequestError::new(RequestErrorKind::BadArgument, message)
     }
 
     /// What kind of error this is.
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> RequestErrorKind {
         self.kind
     }
 
@@ -68,16 +68,16 @@ impl RequestError {
 impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
-            ErrorKind::Syntax => "syntax error",
-            ErrorKind::UnknownRequest => "unknown request",
-            ErrorKind::PythonSyntaxRefused => "python-call syntax refused",
-            ErrorKind::BadArgument => "bad argument",
-            ErrorKind::Handler => "handler error",
-            ErrorKind::Panic => "handler panicked",
-            ErrorKind::InvalidName => "invalid request name",
-            ErrorKind::Socket => "cloud socket error",
-            ErrorKind::Stopped => "request handler stopped",
-            ErrorKind::Storage => "storage error",
+            RequestErrorKind::Syntax => "syntax error",
+            RequestErrorKind::UnknownRequest => "unknown request",
+            RequestErrorKind::PythonSyntaxRefused => "python-call syntax refused",
+            RequestErrorKind::BadArgument => "bad argument",
+            RequestErrorKind::Handler => "handler error",
+            RequestErrorKind::Panic => "handler panicked",
+            RequestErrorKind::InvalidName => "invalid request name",
+            RequestErrorKind::Socket => "cloud socket error",
+            RequestErrorKind::Stopped => "request handler stopped",
+            RequestErrorKind::Storage => "storage error",
         };
         write!(f, "{what}: {}", self.message)
     }

@@ -80,9 +80,9 @@ impl Failure {
     /// As the crate's error type (kind `Handler` or `Panic`).
     pub fn to_error(&self) -> RequestError {
         let kind = if self.panicked {
-            crate::ErrorKind::Panic
+            crate::RequestErrorKind::Panic
         } else {
-            crate::ErrorKind::Handler
+            crate::RequestErrorKind::Handler
         };
         RequestError::new(kind, self.message.clone())
     }

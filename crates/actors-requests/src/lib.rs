@@ -1,4 +1,5 @@
-//! Cloud requests for scratchcommunication (PROTOCOL.md §8): the request syntax the client
+//! Cloud requests for scratchcommunication (§8; every § in these docs is a section of the repository's
+//! `docs/protocol.md`): the request syntax the client
 //! sprite sends, typed request handlers, and the `RequestHandler` actor that answers requests
 //! arriving over a cloud socket.
 //!
@@ -27,51 +28,54 @@
 //! In the project: `[cloud requests] initiate new request (add)`, `add argument (2)`,
 //! `add argument (3)`, `send initiated request` → `[cloud] reception` is `5`.
 //!
-//! * [`parse`] — the normal and Python-call request syntaxes; reference and lenient rules
+//! * [`parse_message`] — the normal and Python-call request syntaxes; reference and lenient rules
 //!   (lenient, the default, also reads what the sprite sends and the original rejects:
 //!   `-5`, `1e3`, `0x1A`, `Infinity`, ` 5`, `"a;b"`, and `a5` for request `a` with `5`).
 //! * [`serialize_request`] — what the sprite sends for a request (for Rust clients).
 //! * [`Registry`] — handlers by name: plain or async functions or closures with typed
-//!   parameters ([`args`]) returning anything `Display`, `()`/`Option`, or a `Result`
-//!   ([`handler`]).
-//! * [`Dispatcher`] — sans-IO dispatch of one message to its reply ([`dispatch`]): only the
+//!   parameters ([`FromArg`], [`Caller`], [`Rest`], [`Kwargs`]) returning anything `Display`, `()`/`Option`, or a `Result`
+//!   ([`IntoReply`]).
+//! * [`Dispatcher`] — sans-IO dispatch of one message to its reply: only the
 //!   last sub-request replies; `The command syntax was wrong.` / `Something went wrong.` by
 //!   default ([`ReplyTexts`]); an error hook can retry a failed handler once.
 //! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket:
 //!   async handlers on its arbiter, blocking ones on a worker pool, panics caught, events.
 //! * [`SaBot`] — the same `Registry` served to scratchattach's kits (`☁ TO_HOST` /
-//!   `☁ FROM_HOST_1..9`, SCRATCHATTACH.md) over a `CloudHandle`; sans-IO [`SaProtocol`] and
+//!   `☁ FROM_HOST_1..9`, scratchattach's protocol) over a `CloudHandle`; sans-IO [`SaProtocol`] and
 //!   [`SaDispatcher`]; [`CloudStorage`] for the Cloud Storage kit. Handlers may also return
 //!   a `Vec` (the kit's list reply) and `()` (no reply there).
 
-pub mod actor;
-pub mod args;
-pub mod dispatch;
-pub mod error;
-pub mod handler;
+mod actor;
+mod args;
+mod dispatch;
+mod error;
+mod handler;
 mod kits;
-pub mod numbers;
-pub mod parse;
-pub mod registry;
-pub mod value;
+mod numbers;
+mod parse;
+mod registry;
+mod value;
 
-pub use actor::{
-    BotStopReason, RequestBot, RequestBotBuilder, RequestHandler, RequestHandlerHandle,
-};
+pub use actor::{BotStopReason, RequestBot, RequestBotBuilder, RequestHandler};
 /// What the sprite sends for a request (§8.1), for Rust clients; the implementation lives
 /// with the sprite model in `actors-socket`.
-pub use actors_socket::scratch_client::{serialize_argument, serialize_request};
+pub use actors_socket::{serialize_argument, serialize_request};
 pub use args::{CallArgs, Caller, FromArg, FromRequest, Kwargs, Rest};
 pub use dispatch::{
     Dispatch, Dispatcher, ErrorAction, ErrorHook, HandlerFailed, Job, ReplyTexts, RequestEvent,
 };
-pub use error::{ErrorKind, ErrorMessage, RequestError};
+pub use error::{ErrorMessage, RequestError, RequestErrorKind};
 pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
 pub use kits::scratchattach::{
     sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaHalt,
     SaHandler, SaIncoming, SaPoll, SaProtocol, SaPush, SaReply, SaRequest, SaStart, StorageBuilder,
 };
-pub use parse::{parse_message, ParseOptions, SubRequest, Syntax};
+pub use parse::{
+    is_python_call, leading_name, parse_message, parse_normal, parse_normal_lenient, parse_python,
+    NameLookup, ParseOptions, SubRequest, Syntax,
+};
 pub use registry::{Entry, Registry, RequestBuilder};
-pub use scratchcomm_wire::is_scratch_numeric;
 pub use value::Value;
+// Python's `repr` of floats and strings, for the protocol's vector tests.
+#[doc(hidden)]
+pub use value::{py_float_repr, py_repr_str};

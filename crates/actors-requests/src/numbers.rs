@@ -1,6 +1,6 @@
 //! Character classes and number conversions of the two worlds a request crosses: Python
 //! (`int()`, `float()`, `str.isspace`, regex `\w`) on the server side of the reference, and
-//! JavaScript `Number()` on the sprite side (PROTOCOL.md §8.1, §8.2).
+//! JavaScript `Number()` on the sprite side (docs/protocol.md §8.1, §8.2).
 
 use num_bigint::BigInt;
 use scratchcomm_wire::{js_numeric_literal, JsNumericLiteral};

@@ -1,4 +1,4 @@
-//! Parsing a request message into sub-requests (PROTOCOL.md §8.2).
+//! Parsing a request message into sub-requests (docs/protocol.md §8.2).
 //!
 //! Two rule sets:
 //!
@@ -21,7 +21,7 @@
 //!   Because the lenient rules only run on messages the reference rejects, every message the
 //!   reference accepts means the same thing in both modes.
 
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::numbers::{is_word_char, py_strip};
 use crate::value::Value;
 
@@ -98,6 +98,10 @@ impl<F: Fn(&str) -> Option<bool>> NameLookup for F {
 
 /// Parse a whole message. An empty result (no part has a name) means "no reply" (§8.2 step 6).
 /// The error is the one the reference rules give, even when lenient parsing is on.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) with the reference's reason when a part's syntax is wrong.
 pub fn parse_message(
     text: &str,
     names: &dyn NameLookup,
@@ -153,14 +157,14 @@ fn parse_with(
                 }
             }
             return Err(RequestError::new(
-                ErrorKind::UnknownRequest,
+                RequestErrorKind::UnknownRequest,
                 format!("no request named {name:?}"),
             ));
         };
         if python {
             if !allows_python {
                 return Err(RequestError::new(
-                    ErrorKind::PythonSyntaxRefused,
+                    RequestErrorKind::PythonSyntaxRefused,
                     format!("request {name:?} does not accept the python-call syntax"),
                 ));
             }

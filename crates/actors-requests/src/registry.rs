@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::{AsyncHandler, ErasedHandler, Handler};
 use crate::numbers::is_word_char;
 use crate::parse::NameLookup;
@@ -102,7 +102,7 @@ impl Registry {
     fn insert(&mut self, name: &str, handler: ErasedHandler) -> RequestBuilder<'_> {
         if name.is_empty() || !name.chars().all(is_word_char) {
             self.problems.push(RequestError::new(
-                ErrorKind::InvalidName,
+                RequestErrorKind::InvalidName,
                 format!("{name:?} can never be called: a request name is a run of letters, digits and _"),
             ));
         }
@@ -138,6 +138,10 @@ impl Registry {
     }
 
     /// The first registration problem (a name that can never be called), if any.
+    ///
+    /// # Errors
+    ///
+    /// That problem, as a [`RequestError`](crate::RequestError).
     pub fn validate(&self) -> Result<(), RequestError> {
         self.problems.first().cloned().map_or(Ok(()), Err)
     }

@@ -6,7 +6,7 @@ use num_bigint::BigInt;
 
 use crate::numbers::Number;
 
-/// One argument of a request, as parsed from the text (PROTOCOL.md §8.2).
+/// One argument of a request, as parsed from the text (docs/protocol.md §8.2).
 ///
 /// `Display` is Python's `str()` of the same value (`5`, `5.0`, `True`, `None`, the text of a
 /// string), so a handler returning a `Value` replies exactly what the original would.

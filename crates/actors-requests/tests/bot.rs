@@ -9,7 +9,7 @@ mod vector_handlers;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actors_requests::{ErrorKind, ParseOptions, RequestBot, RequestEvent};
+use actors_requests::{ParseOptions, RequestBot, RequestErrorKind, RequestEvent};
 use actors_socket::SocketErrorKind;
 use harness::*;
 use vector_handlers::{lenient_reply, registry};
@@ -26,7 +26,7 @@ async fn vector_cases(secure: bool, parse: ParseOptions) {
     for case in doc["cases"].as_array().unwrap() {
         let message = case["message"].as_str().unwrap();
         let mut want = expected(case, message, lenient);
-        if actors_security::encoding::sanitize(message) != message {
+        if actors_security::sanitize(message) != message {
             // `echo ٣`: characters outside the socket's table travel as `?` (§7.5), and
             // `echo ?` is a syntax error. The digit itself is covered by tests/vectors.rs.
             want = Some("The command syntax was wrong.".to_string());
@@ -138,7 +138,7 @@ async fn panics_unknown_requests_and_the_caller() {
         .iter()
         .filter_map(|e| match e {
             RequestEvent::HandlerError { error, request, .. }
-                if error.kind() == ErrorKind::Panic =>
+                if error.kind() == RequestErrorKind::Panic =>
             {
                 Some(request.as_str())
             }
@@ -148,7 +148,7 @@ async fn panics_unknown_requests_and_the_caller() {
     assert_eq!(panics, ["boom", "aboom"]);
     assert!(seen.iter().any(|e| matches!(e,
         RequestEvent::InvalidSyntax { content, error, .. }
-            if content == "nope 1" && error.kind() == ErrorKind::UnknownRequest)));
+            if content == "nope 1" && error.kind() == RequestErrorKind::UnknownRequest)));
     bot.stop().await;
     server.stop().await;
 }

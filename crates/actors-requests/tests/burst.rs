@@ -12,7 +12,7 @@ mod vector_handlers;
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::RequestBot;
-use actors_socket::actor::SocketConfig;
+use actors_socket::SocketConfig;
 use harness::*;
 
 const FLOOD: u32 = 10_000;

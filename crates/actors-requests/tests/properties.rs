@@ -3,10 +3,10 @@
 //! not escape): as numbers where it sent them raw, and as the typed text for `String`
 //! parameters.
 
-use actors_requests::parse::{parse_normal, parse_normal_lenient, parse_python};
 use actors_requests::{
     parse_message, serialize_request, CallArgs, Caller, FromRequest, ParseOptions, Rest, Value,
 };
+use actors_requests::{parse_normal, parse_normal_lenient, parse_python};
 use proptest::prelude::*;
 
 fn names(name: &str) -> Option<bool> {
@@ -16,7 +16,7 @@ fn names(name: &str) -> Option<bool> {
 /// What the sprite means by an argument: the number JavaScript reads when it sends it raw,
 /// else the text.
 fn meant(arg: &str) -> Value {
-    if !actors_requests::is_scratch_numeric(arg) {
+    if !scratchcomm_wire::is_scratch_numeric(arg) {
         return Value::from(arg);
     }
     let parsed = parse_message(&format!("echo {arg}"), &names, ParseOptions::lenient())
@@ -101,7 +101,7 @@ proptest! {
         let typed: Vec<String> = args
             .iter()
             .map(|a| {
-                if actors_requests::is_scratch_numeric(a) {
+                if scratchcomm_wire::is_scratch_numeric(a) {
                     a.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_string()
                 } else {
                     a.clone()
@@ -113,7 +113,7 @@ proptest! {
 
     #[test]
     fn raw_numbers_mean_what_javascript_reads(arg in number_text()) {
-        prop_assume!(actors_requests::is_scratch_numeric(&arg));
+        prop_assume!(scratchcomm_wire::is_scratch_numeric(&arg));
         let value = meant(&arg);
         let js: f64 = {
             let t = arg.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');

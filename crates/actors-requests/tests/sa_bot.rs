@@ -10,7 +10,7 @@ mod sa_sprite;
 use std::time::Duration;
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use actors_requests::{sa_encode, ErrorKind, RequestEvent, SaBot, SaConfig, SaReply};
+use actors_requests::{sa_encode, RequestErrorKind, RequestEvent, SaBot, SaConfig, SaReply};
 use sa_sprite::*;
 
 #[actix_rt::test]
@@ -112,7 +112,7 @@ async fn serves_the_kit_with_typed_handlers() {
                 );
             }
             RequestEvent::InvalidSyntax { error, .. } => {
-                assert_eq!(error.kind(), ErrorKind::UnknownRequest);
+                assert_eq!(error.kind(), RequestErrorKind::UnknownRequest);
                 unknown += 1;
             }
             RequestEvent::HandlerError { .. } => handler_errors += 1,

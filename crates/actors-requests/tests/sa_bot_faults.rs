@@ -10,7 +10,7 @@ mod sa_sprite;
 use std::time::Duration;
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use actors_requests::{ErrorKind, SaBot, SaConfig, SaReply};
+use actors_requests::{RequestErrorKind, SaBot, SaConfig, SaReply};
 use sa_sprite::*;
 
 /// The bot's connection keeps only 16 events for slow readers, yet a flood of 10,000 sets of
@@ -93,7 +93,7 @@ async fn a_panicking_sa_handler_keeps_answering() {
     bot.stop().await;
     assert!(!bot.is_running());
     let err = bot.send(SaReply::Text("late".into())).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Stopped, "{err}");
+    assert_eq!(err.kind(), RequestErrorKind::Stopped, "{err}");
     sprite.stop().await;
     server.stop().await;
 }

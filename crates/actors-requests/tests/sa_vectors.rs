@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use actors_requests::value::py_float_repr;
+use actors_requests::py_float_repr;
 use actors_requests::{
     sa_decode, sa_encode, Failure, Registry, SaConfig, SaDispatcher, SaIncoming, SaPoll,
     SaProtocol, SaStart,

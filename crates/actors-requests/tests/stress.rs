@@ -5,7 +5,7 @@
 //! they share the salt, and since the cipher ignores the seed (§7.3) two equal chunks were
 //! byte-identical whenever their random seeds collided; the socket's replay guard then
 //! (rightly) dropped the second. The client now never reuses a seed at one salt
-//! (`actors_socket::client::FreshSeeds`).
+//! (`actors_socket::FreshSeeds`).
 
 #[path = "support/harness.rs"]
 mod harness;

@@ -6,7 +6,7 @@
 #[path = "support/harness.rs"]
 mod harness;
 
-use actors_requests::{ErrorAction, ErrorKind, Failure, Registry, RequestBot, RequestEvent};
+use actors_requests::{ErrorAction, Failure, Registry, RequestBot, RequestErrorKind, RequestEvent};
 use harness::*;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -42,7 +42,7 @@ async fn a_panic_in_a_client_task_restarts_the_handler_and_the_session_goes_on()
         loop {
             match events.recv().await {
                 Ok(RequestEvent::UncaughtError { error, .. })
-                    if error.kind() == ErrorKind::Panic =>
+                    if error.kind() == RequestErrorKind::Panic =>
                 {
                     return error
                 }
@@ -86,7 +86,7 @@ async fn wait_returns_the_reason_when_the_connection_stops_for_good() {
         .expect("wait returns")
         .unwrap()
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Socket, "{err}");
+    assert_eq!(err.kind(), RequestErrorKind::Socket, "{err}");
     assert!(err.to_string().contains("stopped for good"), "{err}");
     assert!(!bot.is_running());
     server.stop().await;

@@ -3,7 +3,7 @@
 //! parser modes. The lenient mode differs only where the reference rejects what the sprite
 //! sends; those cases are listed here with the reply the lenient mode gives.
 
-use actors_requests::parse::{is_python_call, leading_name, parse_normal, parse_python};
+use actors_requests::{is_python_call, leading_name, parse_normal, parse_python};
 use actors_requests::{Caller, Dispatcher, ParseOptions, Value};
 use serde_json::Value as Json;
 

@@ -2,9 +2,12 @@
 //! plaintext), EC and RSA handshakes (per operation). Compare with the original Python
 //! library with `python3 tools/python-reference/bench_compare.py`.
 
-use actors_security::client::PublicData;
-use actors_security::encoding::{client_decode, client_encode, server_decode, server_encode};
+// criterion_group! makes a public function without docs.
+#![allow(missing_docs)]
+
 use actors_security::workload::{handshake, sample_text, KEY_TEXT, SALT, TEXT_LEN};
+use actors_security::PublicData;
+use actors_security::{client_decode, client_encode, server_decode, server_encode};
 use actors_security::{CipherKey, Security};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use rand::SeedableRng;

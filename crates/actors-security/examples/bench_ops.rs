@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use actors_security::client::PublicData;
-use actors_security::encoding::{server_decode, server_encode};
 use actors_security::workload::{handshake, sample_text, KEY_TEXT, SALT, TEXT_LEN};
+use actors_security::PublicData;
+use actors_security::{server_decode, server_encode};
 use actors_security::{CipherKey, Security};
 use rand::SeedableRng;
 

@@ -1,4 +1,4 @@
-//! The per-connection symmetric cipher (PROTOCOL.md §7).
+//! The per-connection symmetric cipher (docs/protocol.md §7).
 //!
 //! Key hashing (§7.1), salt mixing (§7.2), an AES-128 counter keystream and a character
 //! shift over the 91-character table with the `ITSTHEENDOFTHIS` end marker (§7.3).

@@ -1,4 +1,4 @@
-//! What the client sprite does to connect securely (PROTOCOL.md §6.2 and §6.3, client
+//! What the client sprite does to connect securely (docs/protocol.md §6.2 and §6.3, client
 //! side): read the project's public data, agree on a connection key and produce the
 //! digits that are cut into key fragments.
 

@@ -1,4 +1,4 @@
-//! The 91-character table and the digit encoding of cloud sockets (PROTOCOL.md §3.2).
+//! The 91-character table and the digit encoding of cloud sockets (docs/protocol.md §3.2).
 //!
 //! Every character has a two-digit code (its 1-based position in [`TABLE`]). The server
 //! form ([`server_encode`]) starts with a `1` so leading zeros survive numeric handling;

@@ -1,6 +1,6 @@
 //! Server key material: [`Security`] (EC or RSA), the key-string storage format, the
 //! public data for the project, and the server side of `_safe_connect`
-//! (PROTOCOL.md §3.5 step 6, §6).
+//! (docs/protocol.md §3.5 step 6, §6).
 
 pub mod ec;
 pub mod rsa;

@@ -1,4 +1,4 @@
-//! The salt clock and the salt freshness (replay) rules of both sides, PROTOCOL.md §3.3,
+//! The salt clock and the salt freshness (replay) rules of both sides, docs/protocol.md §3.3,
 //! §3.6, §5.4, §7.4 and §9 (S7, C9): the one home of these rules.
 //!
 //! Salts are centiseconds since the Unix epoch ([`Centis`]); every rule takes its clock as

@@ -8,10 +8,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use actors_security::client::{client_handshake, PublicData};
-use actors_security::keyfile::write_key_file;
-use actors_security::keys::RsaKeys;
+use actors_security::write_key_file;
+use actors_security::RsaKeys;
 use actors_security::Security;
+use actors_security::{client_handshake, PublicData};
 use rand::SeedableRng;
 
 fn workspace_root() -> PathBuf {

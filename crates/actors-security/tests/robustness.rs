@@ -4,11 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use actors_security::client::PublicData;
-use actors_security::encoding::{
-    client_decode, client_encode, sanitize, server_decode, server_encode,
-};
-use actors_security::replay::{check_connect_salt, ClientReplayGuard, ServerReplayGuard};
+use actors_security::PublicData;
+use actors_security::{check_connect_salt, ClientReplayGuard, ServerReplayGuard};
+use actors_security::{client_decode, client_encode, sanitize, server_decode, server_encode};
 use actors_security::{CipherKey, Security};
 use proptest::prelude::*;
 
@@ -33,7 +31,7 @@ fn rsa_server() -> &'static Security {
 
 fn table_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(
-        proptest::sample::select(actors_security::encoding::TABLE.chars().collect::<Vec<_>>()),
+        proptest::sample::select(actors_security::TABLE.chars().collect::<Vec<_>>()),
         0..200,
     )
     .prop_map(|v| v.into_iter().collect())

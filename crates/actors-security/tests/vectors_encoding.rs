@@ -3,10 +3,8 @@
 #[path = "support/vectors.rs"]
 mod common;
 
-use actors_security::cipher::{salt_pairs, salt_text};
-use actors_security::encoding::{
-    client_decode, client_encode, server_decode, server_encode, TABLE,
-};
+use actors_security::{client_decode, client_encode, server_decode, server_encode, TABLE};
+use actors_security::{salt_pairs, salt_text};
 use actors_security::{CipherKey, SecurityErrorKind};
 use common::{hex, load, s};
 

@@ -9,11 +9,11 @@ mod vectors;
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use actors_security::client::{ec_handshake_with_scalar, rsa_handshake_with_digits, PublicData};
-use actors_security::encoding::server_decode;
-use actors_security::keys::ec::parse_hex32;
-use actors_security::keys::rsa::client_random_digits;
-use actors_security::replay::{centis_floor, check_connect_salt};
+use actors_security::client_random_digits;
+use actors_security::parse_hex32;
+use actors_security::server_decode;
+use actors_security::{centis_floor, check_connect_salt};
+use actors_security::{ec_handshake_with_scalar, rsa_handshake_with_digits, PublicData};
 use actors_security::{CipherKey, Security, SecurityErrorKind};
 use from_client::joined_fragments;
 use num_bigint::BigUint;

@@ -10,11 +10,11 @@ mod vectors;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use actors_security::encoding::{client_decode, server_decode};
-use actors_security::keys::ec::STANDARD_BASE_HEX;
-use actors_security::replay::{
+use actors_security::STANDARD_BASE_HEX;
+use actors_security::{
     centis_ceil, centis_floor, check_connect_salt, Centis, ClientReplayGuard, ServerReplayGuard,
 };
+use actors_security::{client_decode, server_decode};
 use actors_security::{CipherKey, Security};
 use from_client::joined_fragments;
 use serde_json::Value;

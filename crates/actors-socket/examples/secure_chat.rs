@@ -4,7 +4,7 @@
 //! `cargo run -p actors-socket --example secure_chat`
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use actors_security::keys::Security;
+use actors_security::Security;
 use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketEvent, SocketHandle};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::sync::Arc;
@@ -35,7 +35,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (server_side, username) = socket.accept(WAIT).await?;
     println!(
         "server: new secure client {} (username {username:?})",
-        server_side.id()
+        server_side.client_id()
     );
 
     for line in [

@@ -13,5 +13,3 @@ pub use send::{ClientOutbound, ClientRandom, ClientRng, ClientSession, FreshSeed
 
 /// The sprite's packet size when `# PACKET SIZE` is 0 or empty, in Scratch.
 pub const DEFAULT_PACKET_SIZE_SCRATCH: usize = 220;
-/// The sprite's packet size when `# PACKET SIZE` is 0 or empty, in TurboWarp.
-pub const DEFAULT_PACKET_SIZE_TURBOWARP: usize = 99_000;

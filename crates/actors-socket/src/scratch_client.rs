@@ -4,7 +4,7 @@
 
 mod request;
 
-pub use request::{is_scratch_numeric, serialize_argument, serialize_request};
+pub use request::{serialize_argument, serialize_request};
 
 use crate::actor::CloudLink;
 use crate::client::{
@@ -13,7 +13,7 @@ use crate::client::{
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{centis_round, ClientId};
 use actors_cloud::{CloudEvent, CloudHandle, EventKind};
-use actors_security::client::PublicData;
+use actors_security::PublicData;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::collections::BTreeMap;
@@ -46,7 +46,9 @@ struct Inner {
     closed: Arc<AtomicBool>,
 }
 
-/// A cloud-socket client. Clones share the connection and the receive queue.
+/// The project's side of a cloud socket: a client doing what the sprite does (the bot's
+/// side of it is an [`AcceptedClient`](crate::AcceptedClient)). Clones share the connection
+/// and the receive queue.
 #[derive(Clone)]
 pub struct ScratchClient {
     inner: Arc<Inner>,
@@ -69,6 +71,10 @@ fn to_client_var(event: &CloudEvent) -> Option<(u8, &str)> {
 impl ScratchClient {
     /// Connects over `cloud` (one connection per client, like one project instance).
     /// `packet_size` is `# PACKET SIZE` (0: 220).
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the connect message cannot be built (packet size, public data, key exchange) or written.
     pub async fn connect(
         cloud: &CloudHandle,
         mode: ConnectMode,
@@ -79,6 +85,10 @@ impl ScratchClient {
 
     /// [`connect`](Self::connect) over any [`CloudLink`]. Must run inside an actix System
     /// (or any tokio runtime).
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
     pub async fn connect_link(
         link: Arc<dyn CloudLink>,
         mode: ConnectMode,
@@ -163,6 +173,10 @@ impl ScratchClient {
     }
 
     /// `[cloud socket] send`: packets go out in order; concurrent sends are serialised.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the text cannot be prepared (see [`ClientSession::outgoing`](crate::ClientSession::outgoing)) or a write fails.
     pub async fn send(&self, text: &str) -> Result<(), SocketError> {
         let mut out = self.inner.session.outgoing(text)?;
         let _guard = self.inner.send_lock.lock().await;
@@ -184,6 +198,10 @@ impl ScratchClient {
     }
 
     /// The next complete message from the server, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) on timeout or when the connection stopped for good.
     pub async fn recv(&self, timeout: Duration) -> Result<String, SocketError> {
         let mut inbox = self.inner.inbox.lock().await;
         match tokio::time::timeout(timeout, inbox.recv()).await {
@@ -197,6 +215,10 @@ impl ScratchClient {
     }
 
     /// A cloud request as the sprite makes it: serialise (§8.1), send, wait for the reply.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send) and [`recv`](Self::recv).
     pub async fn request<S: AsRef<str>>(
         &self,
         name: &str,

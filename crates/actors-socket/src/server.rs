@@ -10,10 +10,9 @@ mod outbound;
 mod pacer;
 mod rotation;
 
-pub use clients::{ClientState, ClientTable, SecureState};
 pub use events::{InboundEvent, InboundLimits, KeyExchange, NewClient, Update};
-pub use fragments::{FragmentLimits, FragmentStore};
+pub use fragments::FragmentLimits;
 pub use inbound::ServerProtocol;
 pub use outbound::{OutboundMessage, RngRandom, SendOptions, SendRandom, ToClientSet};
-pub use pacer::{MessageId, Pacer, PacerStep, SenderKey};
+pub(crate) use pacer::{MessageId, Pacer, PacerStep, SenderKey};
 pub use rotation::{Rotation, TO_CLIENT_VARS};

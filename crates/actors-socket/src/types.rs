@@ -10,6 +10,10 @@ pub struct ClientId(u32);
 
 impl ClientId {
     /// Parses exactly 5 ASCII digits.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) naming the text when it is not 5 digits.
     pub fn parse(text: &str) -> Result<ClientId, SocketError> {
         if text.len() == 5 && text.bytes().all(|b| b.is_ascii_digit()) {
             Ok(ClientId(text.parse().unwrap_or(0)))
@@ -21,6 +25,10 @@ impl ClientId {
     }
 
     /// From a number below 100000.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when `n` is 100000 or more.
     pub fn from_number(n: u32) -> Result<ClientId, SocketError> {
         if n < 100_000 {
             Ok(ClientId(n))
@@ -95,7 +103,7 @@ impl PacketSize {
 
 /// The salt clock (centiseconds since the Unix epoch) and its rules live in
 /// `actors_security::replay`, the one home of the freshness rules of both sides.
-pub use actors_security::replay::{centis_floor, centis_round, now_centis, Centis, FUTURE_WINDOW};
+pub(crate) use actors_security::{centis_round, now_centis, Centis};
 
 /// Zero-padded 15-digit text of a salt (§3.3).
 pub fn pad15(salt: Centis) -> String {

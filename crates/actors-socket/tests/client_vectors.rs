@@ -1,13 +1,13 @@
 //! The sans-IO client (what the sprite does) against client_to_server.json,
 //! ec_handshake.json, rsa_handshake.json and the TO_CLIENT side of sprite_e2e.json.
 
-use actors_security::client::{ec_handshake_with_scalar, rsa_handshake_with_digits, PublicData};
-use actors_security::keys::Security;
 use actors_security::CipherKey;
-use actors_socket::client::{
+use actors_security::Security;
+use actors_security::{ec_handshake_with_scalar, rsa_handshake_with_digits, PublicData};
+use actors_socket::ClientId;
+use actors_socket::{
     connect_insecure, secure_connect_values, ClientRandom, ClientReceiver, ClientRng, ClientSession,
 };
-use actors_socket::ClientId;
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 

@@ -5,8 +5,8 @@
 mod harness;
 
 use actors_cloud::{ConnectionConfig, RateLimit, SkyHandle};
-use actors_socket::actor::{CloudLink, SocketConfig, UsernameLookup};
 use actors_socket::{ClientId, Host};
+use actors_socket::{CloudLink, SocketConfig, UsernameLookup};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketErrorKind, SocketHandle};
 use futures_util::future::BoxFuture;
 use harness::*;
@@ -60,7 +60,7 @@ async fn two_projects(use_sky: bool) {
         sides.push(socket.accept(WAIT).await.unwrap().0);
     }
     for side in &sides {
-        let (client, name) = if side.id() == a.client_id() {
+        let (client, name) = if side.client_id() == a.client_id() {
             (&a, "a")
         } else {
             (&b, "b")
@@ -99,12 +99,12 @@ async fn reconnect_with_the_same_id_replaces_the_client_and_stop_closes_everythi
         .await
         .unwrap();
     let (first, _) = socket.accept(WAIT).await.unwrap();
-    assert_eq!(first.id().to_string(), "11111");
+    assert_eq!(first.client_id().to_string(), "11111");
     raw.set("FROM_CLIENT", "15903151414050320.111112")
         .await
         .unwrap();
     let (second, _) = socket.accept(WAIT).await.unwrap();
-    assert_eq!(second.id(), first.id());
+    assert_eq!(second.client_id(), first.client_id());
     let err = first.recv(WAIT).await.unwrap_err();
     assert_eq!(err.kind(), SocketErrorKind::Closed);
     assert!(first.is_closed());
@@ -206,7 +206,7 @@ async fn the_same_client_id_in_two_projects_is_two_clients() {
         .await
         .unwrap();
     let (second, _) = socket.accept(WAIT).await.unwrap();
-    assert_eq!(first.id(), second.id());
+    assert_eq!(first.client_id(), second.client_id());
     assert!(!first.is_closed() && !second.is_closed());
     // "test 5" in project 2002 reaches only the second one.
     raw_b

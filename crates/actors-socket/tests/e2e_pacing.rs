@@ -6,10 +6,10 @@
 mod harness;
 
 use actors_cloud::CloudHandle;
-use actors_security::keys::Security;
-use actors_socket::actor::{CloudLink, SocketConfig};
-use actors_socket::server::{KeyExchange, Rotation};
+use actors_security::Security;
+use actors_socket::{CloudLink, SocketConfig};
 use actors_socket::{ConnectMode, Host, SocketError, SocketErrorKind, SocketHandle};
+use actors_socket::{KeyExchange, Rotation};
 use futures_util::future::{join_all, BoxFuture};
 use harness::*;
 use std::collections::HashMap;

@@ -6,7 +6,7 @@
 mod harness;
 
 use actors_cloud::CloudHandle;
-use actors_socket::actor::{feed_from, CloudLink, EventSink};
+use actors_socket::{feed_from, CloudLink, EventSink};
 use actors_socket::{ConnectMode, Host, PacketSize, SocketError, SocketEvent};
 use futures_util::future::BoxFuture;
 use harness::*;

@@ -74,7 +74,7 @@ async fn next_rejection(events: &mut broadcast::Receiver<SocketEvent>) -> String
             .await
             .expect("event in time")
         {
-            Ok(SocketEvent::Rejected { reason, .. }) => return reason,
+            Ok(SocketEvent::Rejected { reason, .. }) => return reason.to_string(),
             Ok(_) => continue,
             Err(e) => panic!("event stream: {e}"),
         }

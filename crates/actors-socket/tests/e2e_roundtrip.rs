@@ -5,7 +5,7 @@
 mod harness;
 
 use actors_cloud::ValueRules;
-use actors_security::keys::Security;
+use actors_security::Security;
 use actors_socket::{ConnectMode, PacketSize, SocketErrorKind, SocketEvent};
 use harness::*;
 

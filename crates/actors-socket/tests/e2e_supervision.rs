@@ -5,7 +5,7 @@
 #[path = "support/harness.rs"]
 mod harness;
 
-use actors_socket::actor::UsernameLookup;
+use actors_socket::UsernameLookup;
 use actors_socket::{
     ClientId, ConnectMode, Host, PacketSize, SocketConfig, SocketErrorKind, SocketHandle,
 };
@@ -64,7 +64,7 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
     .expect("in time")
     .expect("the second client connects");
     let (server_side, username) = socket.accept(WAIT).await.expect("accepted after restart");
-    assert_eq!(server_side.id(), client.client_id());
+    assert_eq!(server_side.client_id(), client.client_id());
     assert_eq!(username.as_deref(), Some("griffpatch"));
     client.send("hello").await.unwrap();
     assert_eq!(server_side.recv(WAIT).await.unwrap(), "hello");
@@ -128,14 +128,14 @@ struct PanicsOnFirstSet {
     sets: AtomicU32,
 }
 
-impl actors_socket::actor::CloudLink for PanicsOnFirstSet {
+impl actors_socket::CloudLink for PanicsOnFirstSet {
     fn host(&self) -> Host {
         self.inner.host()
     }
     fn events(&self) -> actors_cloud::EventStream {
-        actors_socket::actor::CloudLink::events(&self.inner)
+        actors_socket::CloudLink::events(&self.inner)
     }
-    fn feed(&self, sink: actors_socket::actor::EventSink) {
+    fn feed(&self, sink: actors_socket::EventSink) {
         self.inner.feed(sink)
     }
     fn set(
@@ -146,13 +146,13 @@ impl actors_socket::actor::CloudLink for PanicsOnFirstSet {
         if self.sets.fetch_add(1, Ordering::SeqCst) == 0 {
             panic!("set exploded");
         }
-        actors_socket::actor::CloudLink::set(&self.inner, name, value)
+        actors_socket::CloudLink::set(&self.inner, name, value)
     }
     fn get(&self, name: &str) -> Option<String> {
-        actors_socket::actor::CloudLink::get(&self.inner, name)
+        actors_socket::CloudLink::get(&self.inner, name)
     }
     fn stop(&self) -> BoxFuture<'static, ()> {
-        actors_socket::actor::CloudLink::stop(&self.inner)
+        actors_socket::CloudLink::stop(&self.inner)
     }
 }
 

@@ -8,9 +8,9 @@
 mod inbound;
 
 use actors_security::CipherKey;
-use actors_socket::client::{secure_connect_values, ClientRandom, ClientSession};
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol};
+use actors_socket::{secure_connect_values, ClientRandom, ClientSession};
 use actors_socket::{ClientId, Rejection};
+use actors_socket::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol};
 use inbound::feed;
 use rand::SeedableRng;
 use std::sync::Arc;

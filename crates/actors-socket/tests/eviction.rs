@@ -5,10 +5,10 @@
 #[path = "support/inbound.rs"]
 mod inbound;
 
-use actors_security::keys::Security;
-use actors_socket::client::{connect_insecure, connect_secure, ClientRng};
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol};
+use actors_security::Security;
 use actors_socket::Rejection;
+use actors_socket::{connect_insecure, connect_secure, ClientRng};
+use actors_socket::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol};
 use inbound::{evicted, feed, messages};
 use rand::SeedableRng;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ fn five_thousand_fake_ids_do_not_evict_an_idle_secure_client() {
     let security = Arc::new(Security::generate_ec());
     let key: Arc<dyn KeyExchange> = security.clone();
     let mut p = ServerProtocol::new(Some(key), NOW - 1_000, InboundLimits::default());
-    let public = actors_security::client::PublicData::from_map(&security.public_data()).unwrap();
+    let public = actors_security::PublicData::from_map(&security.public_data()).unwrap();
     let mut rng = ClientRng(rand::rngs::StdRng::seed_from_u64(1));
     let (real, connect) = connect_secure(&public, 220, NOW, &mut rng).unwrap();
     for v in &connect {
@@ -84,7 +84,7 @@ fn limits_are_configurable_and_a_table_of_secure_clients_refuses_newcomers() {
         ..InboundLimits::default()
     };
     let mut p = ServerProtocol::new(Some(key), NOW - 1_000, limits);
-    let public = actors_security::client::PublicData::from_map(&security.public_data()).unwrap();
+    let public = actors_security::PublicData::from_map(&security.public_data()).unwrap();
     let mut rng = ClientRng(rand::rngs::StdRng::seed_from_u64(9));
     let (real, connect) = connect_secure(&public, 220, NOW, &mut rng).unwrap();
     for v in &connect {

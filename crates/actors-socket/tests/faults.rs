@@ -26,7 +26,7 @@ async fn a_panicking_socket_keeps_its_clients_and_serves_new_ones() {
     // Clients kept: listed, and the session goes on both ways.
     let clients = socket.clients().await.unwrap();
     assert_eq!(clients.len(), 1);
-    assert_eq!(clients[0].id(), client.client_id());
+    assert_eq!(clients[0].client_id(), client.client_id());
     client.send("after the panic").await.unwrap();
     assert_eq!(server_side.recv(WAIT).await.unwrap(), "after the panic");
     server_side.send("still here").await.unwrap();

@@ -4,10 +4,10 @@
 #[path = "support/inbound.rs"]
 mod inbound;
 
-use actors_security::keys::Security;
 use actors_security::CipherKey;
-use actors_socket::server::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
+use actors_security::Security;
 use actors_socket::{ClientId, Host, Rejection};
+use actors_socket::{InboundEvent, InboundLimits, KeyExchange, ServerProtocol, Update};
 use inbound::{feed, messages};
 use serde_json::Value;
 use std::sync::Arc;
@@ -23,7 +23,7 @@ fn cs(seconds: f64) -> u64 {
     (seconds * 100.0).floor() as u64
 }
 
-fn new_client(events: &[InboundEvent]) -> Option<&actors_socket::server::NewClient> {
+fn new_client(events: &[InboundEvent]) -> Option<&actors_socket::NewClient> {
     events.iter().find_map(|e| match e {
         InboundEvent::NewClient(n) => Some(n),
         _ => None,

@@ -2,9 +2,9 @@
 //! (§4) decoding what the server emits.
 
 use actors_security::CipherKey;
-use actors_socket::client::{ClientReceiver, ClientSession};
-use actors_socket::server::{OutboundMessage, Rotation, SendOptions, SendRandom};
 use actors_socket::{ClientId, SocketErrorKind};
+use actors_socket::{ClientReceiver, ClientSession};
+use actors_socket::{OutboundMessage, Rotation, SendOptions, SendRandom};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -153,7 +153,7 @@ fn secure_empty_message_is_one_empty_chunk() {
     let cid = ClientId::parse("76227").unwrap();
     let mut out = OutboundMessage::new(cid, "", Some(&key), 220, SendOptions::default()).unwrap();
     assert_eq!(out.packet_count(), 1);
-    let mut rng = actors_socket::server::RngRandom(rand::thread_rng());
+    let mut rng = actors_socket::RngRandom(rand::thread_rng());
     let now = 177_438_700_000;
     let set = out
         .next_packet(now, &mut rng, &mut Rotation::new())
@@ -169,7 +169,7 @@ fn non_table_characters_become_question_marks_when_secure() {
     let cid = ClientId::parse("00001").unwrap();
     let mut out =
         OutboundMessage::new(cid, "a@b~ß😀", Some(&key), 220, SendOptions::default()).unwrap();
-    let mut rng = actors_socket::server::RngRandom(rand::thread_rng());
+    let mut rng = actors_socket::RngRandom(rand::thread_rng());
     let now = 177_438_700_000;
     let set = out
         .next_packet(now, &mut rng, &mut Rotation::new())

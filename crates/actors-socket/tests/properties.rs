@@ -4,13 +4,13 @@
 #[path = "support/inbound.rs"]
 mod inbound;
 
-use actors_security::keys::Security;
-use actors_socket::client::{connect_insecure, connect_secure, ClientReceiver, ClientRng};
-use actors_socket::server::{
+use actors_security::Security;
+use actors_socket::ClientId;
+use actors_socket::{connect_insecure, connect_secure, ClientReceiver, ClientRng};
+use actors_socket::{
     InboundEvent, InboundLimits, KeyExchange, OutboundMessage, RngRandom, Rotation, SendOptions,
     ServerProtocol,
 };
-use actors_socket::ClientId;
 use inbound::feed;
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -54,7 +54,7 @@ proptest! {
     fn client_never_panics(values in prop::collection::vec(packetish(), 1..30), secure in any::<bool>()) {
         let mut rng = ClientRng(rand::rngs::StdRng::seed_from_u64(7));
         let session = if secure {
-            let public = actors_security::client::PublicData::from_map(&ec().public_data()).unwrap();
+            let public = actors_security::PublicData::from_map(&ec().public_data()).unwrap();
             connect_secure(&public, 220, NOW, &mut rng).unwrap().0
         } else {
             connect_insecure(220, &mut rng).unwrap().0
@@ -73,7 +73,7 @@ proptest! {
         let mut crng = ClientRng(rand::rngs::StdRng::seed_from_u64(text.len() as u64));
         let mut srng = RngRandom(rand::rngs::StdRng::seed_from_u64(3));
         let (session, connect) = if secure {
-            let public = actors_security::client::PublicData::from_map(&ec().public_data()).unwrap();
+            let public = actors_security::PublicData::from_map(&ec().public_data()).unwrap();
             connect_secure(&public, size, NOW, &mut crng).unwrap()
         } else {
             connect_insecure(size, &mut crng).unwrap()
@@ -88,9 +88,9 @@ proptest! {
         prop_assert!(registered);
         let cid: ClientId = session.client_id();
         let expected = if secure {
-            actors_security::encoding::sanitize(&text)
+            actors_security::sanitize(&text)
         } else {
-            actors_security::encoding::server_decode(&actors_security::encoding::client_encode(&text)).unwrap()
+            actors_security::server_decode(&actors_security::client_encode(&text)).unwrap()
         };
         // Client -> server.
         let values = session.outgoing(&text).unwrap().collect_all(NOW + 1, &mut crng).unwrap();
@@ -116,7 +116,7 @@ proptest! {
                 while let Some(set) = out.next_packet(NOW + 3, &mut srng, &mut rotation).unwrap() {
                     done = rx.observe(set.var, &set.value, NOW + 3).or(done);
                 }
-                let expected = actors_security::encoding::sanitize(&text);
+                let expected = actors_security::sanitize(&text);
                 prop_assert_eq!(done, Some(expected));
             }
             Err(e) => prop_assert!(!secure && e.kind() == actors_socket::SocketErrorKind::InsecureTooLong),

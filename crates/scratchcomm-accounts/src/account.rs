@@ -1,4 +1,4 @@
-//! Account data read from the session endpoint's answer (PROTOCOL.md §2.2), as a pure
+//! Account data read from the session endpoint's answer (docs/protocol.md §2.2), as a pure
 //! parser so the rules are tested without any HTTP.
 
 use crate::error::{AccountsError, Result};
@@ -55,6 +55,10 @@ impl AccountData {
     ///   `InvalidSession`;
     /// * `user.token` or `user.username` missing or not text, or another read field of
     ///   the wrong type: `MalformedJson` naming the field.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `MalformedJson` naming the field (see above).
     pub fn from_session_json(url: &str, body: &[u8]) -> Result<AccountData> {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             AccountsError::malformed(url, format!("the session answer is not JSON ({e})"))

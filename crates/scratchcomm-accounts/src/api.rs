@@ -14,6 +14,10 @@ use serde_json::Value;
 /// returns the account data or an error: `InvalidSession` when Scratch does not know the
 /// session (answer without `user`, or HTTP 401/403), `MalformedJson`, `HttpStatus` for
 /// other statuses, `Timeout`, `Unreachable`.
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape, `InvalidSession` when the session is not logged in (see above).
 pub async fn lookup_session(
     config: &ApiConfig,
     session_id: &SessionId,
@@ -56,6 +60,10 @@ pub async fn lookup_session(
 /// Errors: `WrongPassword` (HTTP 401/403, or an answer whose first entry says
 /// `"success": 0`), `MissingCookie` (a success without a quoted cookie), `HttpStatus`,
 /// `Timeout`, `Unreachable`.
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape, `WrongPassword` or `MissingCookie` when the login is refused (see above).
 pub async fn login_session_id(
     config: &ApiConfig,
     username: &str,

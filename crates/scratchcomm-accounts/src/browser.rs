@@ -1,6 +1,6 @@
 //! The `scratchsessionsid` cookie of an installed browser, read through the `rookie`
 //! crate (which finds the profiles and decrypts Chromium-family cookies; nothing here
-//! decrypts anything). The reference offers the same convenience (PROTOCOL.md §2.4).
+//! decrypts anything). The reference offers the same convenience (docs/protocol.md §2.4).
 
 use crate::error::{AccountsError, Result};
 use rookie::enums::Cookie;
@@ -98,6 +98,10 @@ impl FromStr for Browser {
 
 /// The Scratch session id stored by `browser`. Runs the (blocking) cookie read on a
 /// blocking thread. Errors: `BrowserCookiesNotFound` naming the browser and why.
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError) of kind `BrowserCookiesNotFound` naming the browser and why.
 pub async fn scratch_session_id(browser: Browser) -> Result<SessionId> {
     let label = browser.to_string();
     off_thread(label.clone(), move || read_browser(browser))
@@ -106,6 +110,10 @@ pub async fn scratch_session_id(browser: Browser) -> Result<SessionId> {
 }
 
 /// The Scratch session id in a Firefox-format `cookies.sqlite` database at `db_path`.
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError) of kind `BrowserCookiesNotFound` when the file cannot be read or holds no Scratch session cookie.
 pub async fn scratch_session_id_from_firefox_db(db_path: &Path) -> Result<SessionId> {
     let label = format!("Firefox cookie database {}", db_path.display());
     let path: PathBuf = db_path.to_path_buf();

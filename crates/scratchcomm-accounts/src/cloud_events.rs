@@ -1,5 +1,5 @@
 //! Who set a variable, for `actors_cloud::CloudEvent`s, looked up lazily in the cloud logs
-//! (PROTOCOL.md §1.7 "User lookup"). Events are only read, never consumed: a failed
+//! (docs/protocol.md §1.7 "User lookup"). Events are only read, never consumed: a failed
 //! lookup is an error value and the event is still there.
 
 use crate::cloud_logs::{CloudLogs, LogEntry, SetHistory, SetTicket};
@@ -109,6 +109,10 @@ impl EventUsers {
 
     /// Who set the remembered event. `EventExpired` when the logs (or the bounded
     /// history) no longer hold it; transport and format failures keep their kinds.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `EventExpired` when the logs no longer hold the set; transport and format failures keep their kinds (see above).
     pub async fn user_of(&self, ticket: &EventTicket) -> Result<LogEntry> {
         let age = {
             let history = self

@@ -1,4 +1,4 @@
-//! The Scratch cloud-log endpoint (PROTOCOL.md §1.7): `GET <logs>/logs?projectid=..&
+//! The Scratch cloud-log endpoint (docs/protocol.md §1.7): `GET <logs>/logs?projectid=..&
 //! limit=..&offset=..`, newest first, and the lazy "who set this value" lookup for events.
 
 mod history;
@@ -6,8 +6,8 @@ mod pager;
 mod socket_users;
 
 pub use history::{pick_setter, same_value, SetHistory, SetTicket, HISTORY_PER_VARIABLE};
-pub use pager::{LogPager, PageRequest, PAGE_SIZE};
-pub use socket_users::{from_client_id, newest_of_client, FROM_CLIENT};
+pub use pager::{LogPager, PageRequest};
+pub use socket_users::{from_client_id, newest_of_client};
 
 use crate::config::ApiConfig;
 use crate::error::{AccountsError, Result};
@@ -82,6 +82,10 @@ impl LogQuery {
     }
 
     /// Only entries of the variable `name` (`score` and `☁ score` both mean `☁ score`).
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when the name is not a valid variable name.
     pub fn name(mut self, name: &str) -> Result<LogQuery> {
         let var = VarName::new(name)
             .map_err(|e| AccountsError::invalid_input("variable name", e.to_string()))?;
@@ -90,6 +94,10 @@ impl LogQuery {
     }
 
     /// Only entries of exactly this full name (no prefix added).
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when the name is not a valid variable name.
     pub fn literal_name(mut self, full_name: &str) -> Result<LogQuery> {
         let var = VarName::literal(full_name)
             .map_err(|e| AccountsError::invalid_input("variable name", e.to_string()))?;
@@ -111,6 +119,10 @@ struct RawEntry {
 /// Parse one page of the log endpoint: a JSON array of entries. Any entry without the
 /// read fields (`user`, `name`, `value`, `timestamp`) makes the page `MalformedJson`,
 /// naming the entry's position.
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError) of kind `MalformedJson` naming the entry's position.
 pub fn parse_log_page(url: &str, body: &[u8]) -> Result<Vec<LogEntry>> {
     let items: Vec<Box<RawValue>> = serde_json::from_slice(body).map_err(|e| {
         AccountsError::malformed(url, format!("the cloud logs are not a JSON array ({e})"))
@@ -152,6 +164,10 @@ impl CloudLogs {
 
     /// One page, exactly as asked (no filtering). Only Scratch (numeric) project ids have
     /// logs; any other id is `InvalidInput` without a request.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape; `InvalidInput` for a project id the logs cannot have.
     pub async fn page(
         &self,
         project_id: &ProjectId,
@@ -187,6 +203,10 @@ impl CloudLogs {
 
     /// Run `query`: newest first, paged by 100, filtered by name when asked, at most
     /// `query.limit` entries.
+    ///
+    /// # Errors
+    ///
+    /// As [`page`](Self::page).
     pub async fn fetch(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
         let mut pager = LogPager::new(query, self.config.max_log_pages);
         while let Some(request) = pager.next_request() {
@@ -198,6 +218,10 @@ impl CloudLogs {
 
     /// The latest logged value of a variable (`limit=1`, as the reference reads a variable
     /// it has no cached value for); `None` when the logs hold no entry for it.
+    ///
+    /// # Errors
+    ///
+    /// As [`page`](Self::page).
     pub async fn latest_value(
         &self,
         project_id: &ProjectId,
@@ -215,6 +239,10 @@ impl CloudLogs {
     /// Who set `full_name` to `value`, for an event of the given `age` (see
     /// [`SetHistory::age`]): reads the variable's last 100 log entries and picks the entry
     /// at position `age` among those with that value. `EventExpired` when there is none.
+    ///
+    /// # Errors
+    ///
+    /// `EventExpired` when no entry matches; otherwise as [`page`](Self::page).
     pub async fn who_set(
         &self,
         project_id: &ProjectId,
@@ -234,6 +262,10 @@ impl CloudLogs {
     /// [`who_set`](Self::who_set) for an event recorded in `history` (its age is computed
     /// now, lazily). An event that fell out of the history is `EventExpired` without any
     /// network call.
+    ///
+    /// # Errors
+    ///
+    /// `EventExpired` when no recorded set matches; otherwise as [`page`](Self::page).
     pub async fn who_set_recorded(
         &self,
         project_id: &ProjectId,

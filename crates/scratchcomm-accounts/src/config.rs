@@ -1,5 +1,5 @@
 //! Where the account calls go and how long they may take, plus the reference's default
-//! headers and cookies (PROTOCOL.md §2.1–§2.3).
+//! headers and cookies (docs/protocol.md §2.1–§2.3).
 
 use crate::error::{AccountsError, Result};
 use std::time::Duration;
@@ -83,24 +83,40 @@ impl Default for ApiConfig {
 
 impl ApiConfig {
     /// Point the session and login calls at `base` (e.g. `http://127.0.0.1:8080`).
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
     pub fn with_api_base(mut self, base: &str) -> Result<Self> {
         self.api_base = checked_base("api base", base)?;
         Ok(self)
     }
 
     /// Point the cloud-log calls at `base`.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
     pub fn with_logs_base(mut self, base: &str) -> Result<Self> {
         self.logs_base = checked_base("cloud logs base", base)?;
         Ok(self)
     }
 
     /// Point the project API (project token) at `base`.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
     pub fn with_project_api_base(mut self, base: &str) -> Result<Self> {
         self.project_api_base = checked_base("project api base", base)?;
         Ok(self)
     }
 
     /// Point the projects host (project JSON) at `base`.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
     pub fn with_projects_base(mut self, base: &str) -> Result<Self> {
         self.projects_base = checked_base("projects base", base)?;
         Ok(self)

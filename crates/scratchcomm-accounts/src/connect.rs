@@ -1,12 +1,12 @@
 //! Connections made from a session, as the original's `Session.create_cloudconnection`,
 //! `create_turbowarp_cloudconnection`, `create_cloud_socket` and
-//! `create_turbowarp_cloud_socket` did (PROTOCOL.md §1.1).
+//! `create_turbowarp_cloud_socket` did (docs/protocol.md §1.1).
 
 use crate::cloud_logs::CloudLogs;
 use crate::error::{AccountsError, Result};
 use crate::session::Session;
 use actors_cloud::{CloudHandle, ConnectionConfig, HostKind};
-use actors_socket::actor::UsernameLookup;
+use actors_socket::UsernameLookup;
 use actors_socket::{ClientId, Host, SocketConfig, SocketHandle};
 use futures_util::future::{self, BoxFuture};
 use futures_util::FutureExt;
@@ -37,6 +37,10 @@ impl Session {
     }
 
     /// The settings of a Scratch cloud connection with this session's id and username.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `InvalidInput` for a bad project id, `MissingData` when the session has no username.
     pub fn scratch_connection_config(&self, project_id: &str) -> Result<ConnectionConfig> {
         let username = self.require_username("a Scratch cloud connection")?;
         Ok(ConnectionConfig::scratch(
@@ -48,6 +52,10 @@ impl Session {
 
     /// The settings of a TurboWarp connection: the username defaults to the account's,
     /// the contact info to `@<username> on scratch` (§1.1).
+    ///
+    /// # Errors
+    ///
+    /// As [`scratch_connection_config`](Self::scratch_connection_config).
     pub fn turbowarp_connection_config(
         &self,
         project_id: &str,
@@ -67,12 +75,20 @@ impl Session {
     }
 
     /// Open a Scratch cloud connection (needs a running actix System).
+    ///
+    /// # Errors
+    ///
+    /// As [`scratch_connection_config`](Self::scratch_connection_config), or `CloudConnection` when the connection fails.
     pub async fn connect_scratch(&self, project_id: &str) -> Result<CloudHandle> {
         Ok(CloudHandle::connect(self.scratch_connection_config(project_id)?).await?)
     }
 
     /// Open a TurboWarp cloud connection (see
     /// [`turbowarp_connection_config`](Self::turbowarp_connection_config)).
+    ///
+    /// # Errors
+    ///
+    /// As [`turbowarp_connection_config`](Self::turbowarp_connection_config), or `CloudConnection` when the connection fails.
     pub async fn connect_turbowarp(
         &self,
         project_id: &str,
@@ -85,6 +101,10 @@ impl Session {
 
     /// A username lookup for cloud sockets on Scratch project `project_id`, through this
     /// session's cloud-logs client.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` for a bad project id.
     pub fn socket_username_lookup(&self, project_id: &str) -> Result<Arc<dyn UsernameLookup>> {
         let project = ProjectId::scratch(project_id)
             .map_err(|e| AccountsError::invalid_input("project id", e.to_string()))?;
@@ -124,6 +144,10 @@ impl Session {
     /// and listen on it as a cloud socket, with the username lookup of
     /// [`socket_config_for`](Self::socket_config_for). Returns the connection too, so the
     /// caller can stop it.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `InvalidInput` for a bad project id, `CloudConnection` when the connection fails, `CloudSocket` when the socket cannot be opened.
     pub async fn cloud_socket_with(
         &self,
         connection: ConnectionConfig,
@@ -138,6 +162,10 @@ impl Session {
     /// Open a Scratch cloud connection and listen on it as a cloud socket, usernames from
     /// the cloud logs (see [`cloud_socket_with`](Self::cloud_socket_with) for other
     /// connection settings).
+    ///
+    /// # Errors
+    ///
+    /// As [`cloud_socket_with`](Self::cloud_socket_with).
     pub async fn cloud_socket(
         &self,
         project_id: &str,
@@ -150,6 +178,10 @@ impl Session {
     /// Open a TurboWarp connection (contact info as in
     /// [`turbowarp_connection_config`](Self::turbowarp_connection_config)) and listen on it
     /// as a cloud socket. TurboWarp has no logs: usernames stay unknown.
+    ///
+    /// # Errors
+    ///
+    /// As [`cloud_socket_with`](Self::cloud_socket_with).
     pub async fn turbowarp_cloud_socket(
         &self,
         project_id: &str,

@@ -18,6 +18,10 @@ use scratchcomm_wire::{CloudValue, ProjectId};
 use serde_json::Value;
 
 /// The `project_token` of a project API answer (`url` names where it came from in errors).
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError) of kind `MalformedJson` (naming `url`) when the answer has no project token.
 pub fn project_token(url: &str, body: &[u8]) -> Result<String> {
     let json: Value = serde_json::from_slice(body).map_err(|e| {
         AccountsError::malformed(url, format!("the project answer is not JSON: {e}"))
@@ -40,6 +44,10 @@ pub fn project_token(url: &str, body: &[u8]) -> Result<String> {
 /// A variable is cloud when its entry has `true` as third element (Scratch 3); a name
 /// starting with `☁ ` alone does not make it one. Numbers keep their JSON text; strings are
 /// taken as they are (the rules check them when they are set, not here).
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError) of kind `MalformedJson` (naming `url`) when the project JSON has the wrong shape.
 pub fn cloud_variables(url: &str, body: &[u8]) -> Result<Vec<(String, CloudValue)>> {
     let bad = |reason: String| AccountsError::malformed(url, reason);
     let json: Value =
@@ -84,6 +92,10 @@ pub fn cloud_variables(url: &str, body: &[u8]) -> Result<Vec<(String, CloudValue
 
 /// The project's cloud variables, fetched with the project token (two GETs, each bounded
 /// by the configured timeout and body limit).
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape.
 pub async fn fetch_initial_values(
     api: &ApiConfig,
     project_id: &ProjectId,
@@ -120,6 +132,10 @@ pub async fn fetch_initial_values(
 /// Fill the variables of `handle`'s project that have no value yet from the project JSON
 /// (fetched through `api`); a value the server sent always wins. Returns how many were
 /// filled. Works on any connection whose project id is a Scratch project id.
+///
+/// # Errors
+///
+/// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape; `InvalidInput` when the connection's project id is not a Scratch project id.
 pub async fn fill_initial_values(handle: &CloudHandle, api: &ApiConfig) -> Result<usize> {
     let values = fetch_initial_values(api, handle.project_id()).await?;
     Ok(handle.fill_missing(values))
@@ -129,6 +145,10 @@ pub async fn fill_initial_values(handle: &CloudHandle, api: &ApiConfig) -> Resul
 /// the project JSON (see [`fill_initial_values`]). Returns the handle and how many values
 /// were filled. A failed fetch is logged and leaves the connection as it is (the values stay
 /// missing, as without this option); other hosts send every value and nothing is fetched.
+///
+/// # Errors
+///
+/// `CloudConnection` when the connection fails; otherwise as [`fill_initial_values`].
 pub async fn connect_with_initial_values(
     config: ConnectionConfig,
     api: &ApiConfig,

@@ -85,6 +85,10 @@ pub struct AccountReport {
 
 impl AccountReport {
     /// The report of a looked-up session; the lookup's error when it has no account data.
+    ///
+    /// # Errors
+    ///
+    /// The lookup's [`AccountsError`](crate::AccountsError) when the session has no account data.
     pub fn from_session(session: &Session) -> Result<AccountReport> {
         let account: &AccountData = session.account()?;
         Ok(AccountReport {
@@ -139,6 +143,10 @@ fn yes_no(b: bool) -> String {
 
 /// Log in with `method` and report the account. Strict: a session whose lookup failed is
 /// an error (the lookup's kind: `InvalidSession`, `Timeout`, ...), never a partial report.
+///
+/// # Errors
+///
+/// The lookup's [`AccountsError`](crate::AccountsError) (`InvalidSession`, `WrongPassword`, `Timeout`, ...).
 pub async fn whoami(config: ApiConfig, method: LoginMethod) -> Result<AccountReport> {
     let session = match method {
         LoginMethod::SessionId {

@@ -1,5 +1,5 @@
 //! A logged-in Scratch session, made from a session id, a password, a browser's cookies or
-//! a saved session string, with the reference's fallbacks (PROTOCOL.md §2.2–§2.4).
+//! a saved session string, with the reference's fallbacks (docs/protocol.md §2.2–§2.4).
 
 use crate::account::AccountData;
 use crate::api::{login_session_id, lookup_session};
@@ -50,6 +50,10 @@ impl Session {
     /// lookup fails and a `username` was given, the session is kept as the reference does
     /// (cloud variables work without the token): the failure is logged and returned later
     /// by [`account`](Self::account). Without a username the lookup failure is returned.
+    ///
+    /// # Errors
+    ///
+    /// Without a username, the lookup's [`AccountsError`](crate::AccountsError) (see [`refresh`](Self::refresh)).
     pub async fn from_session_id(
         config: ApiConfig,
         session_id: SessionId,
@@ -64,6 +68,10 @@ impl Session {
     /// Log in with a username and password (§2.3), then look the session up. The password
     /// is kept in memory (for a re-login when a lookup fails) but goes into a session string
     /// only through [`session_string_with_password`](Self::session_string_with_password).
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape, `WrongPassword` or `MissingCookie` when the login is refused.
     pub async fn login(config: ApiConfig, username: &str, password: Password) -> Result<Session> {
         let session_id = login_session_id(&config, username, &password).await?;
         let mut session = Session::offline(config, session_id, Some(username.to_owned()), None);
@@ -74,12 +82,20 @@ impl Session {
 
     /// Use the `scratchsessionsid` cookie of an installed browser. The account is looked up
     /// strictly (the username is unknown before).
+    ///
+    /// # Errors
+    ///
+    /// `BrowserCookiesNotFound` when the browser has no session cookie; otherwise as [`refresh`](Self::refresh).
     pub async fn from_browser(config: ApiConfig, browser: Browser) -> Result<Session> {
         let session_id = browser::scratch_session_id(browser).await?;
         Self::strict(config, session_id).await
     }
 
     /// Use the `scratchsessionsid` cookie of a Firefox-format `cookies.sqlite` file.
+    ///
+    /// # Errors
+    ///
+    /// `BrowserCookiesNotFound` when the file has no session cookie; otherwise as [`refresh`](Self::refresh).
     pub async fn from_firefox_cookies(config: ApiConfig, db_path: &Path) -> Result<Session> {
         let session_id = browser::scratch_session_id_from_firefox_db(db_path).await?;
         Self::strict(config, session_id).await
@@ -88,6 +104,10 @@ impl Session {
     /// Restore a saved session string (§2.4): try its session id (with its X-Token), then,
     /// if it holds a username and password, log in again. The error of the last attempt is
     /// returned when nothing works.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidSessionString` when the text cannot be decoded; otherwise the error of the last login tried (see above).
     pub async fn from_session_string(config: ApiConfig, session_string: &str) -> Result<Session> {
         let data = SessionStringData::decode(session_string)?;
         let mut last_error = None;
@@ -144,6 +164,10 @@ impl Session {
     /// Look the session up again (§2.2); when that fails and the password is known, log in
     /// again and retry once. On failure the account data is dropped and the error is kept
     /// for [`account`](Self::account); the username and X-Token stay.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError): `Timeout`, `Unreachable` or `HttpStatus` for the request, `MalformedJson` for an answer of the wrong shape, `InvalidSession` when the session is no longer logged in.
     pub async fn refresh(&mut self) -> Result<&AccountData> {
         let mut result = lookup_session(&self.config, &self.session_id, self.xtoken.as_ref()).await;
         if result.is_err() {
@@ -181,6 +205,10 @@ impl Session {
 
     /// The account data of the last lookup if it succeeded, else its error
     /// (`MissingData` when no lookup was made).
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `MissingData` when no lookup was made, or the lookup's error.
     pub fn account(&self) -> Result<&AccountData> {
         match (&self.account, &self.lookup_error) {
             (Some(a), _) => Ok(a),

@@ -1,4 +1,4 @@
-//! The reference's portable session string (PROTOCOL.md §2.4): standard Base64 of the
+//! The reference's portable session string (docs/protocol.md §2.4): standard Base64 of the
 //! JSON text `{"username": .., "session_id": .., "xtoken": .., "password": ..}` written
 //! the way Python's `json.dumps` writes it (`", "`/`": "` separators, non-ASCII escaped
 //! as `\uXXXX`), so strings made here load in the original library and vice versa.
@@ -45,6 +45,10 @@ impl SessionStringData {
 
     /// Read a session string. Errors (`InvalidSessionString`) say what was wrong but never
     /// echo the content.
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidSessionString` (which does not echo the content).
     pub fn decode(session_string: &str) -> Result<SessionStringData> {
         let bad = |reason: &str| AccountsError::InvalidSessionString {
             reason: reason.to_owned(),

@@ -6,7 +6,7 @@ mod fake_scratch;
 
 use fake_scratch::*;
 use scratchcomm_accounts::{
-    browser::scratch_session_id_from_firefox_db, AccountsErrorKind as K, ApiConfig, Session,
+    scratch_session_id_from_firefox_db, AccountsErrorKind as K, ApiConfig, Session,
 };
 use std::path::{Path, PathBuf};
 
@@ -117,11 +117,10 @@ async fn an_uninstalled_browser_is_an_error_not_a_panic() {
         // Safari's cookie store exists only on macOS; elsewhere asking for it is a clear
         // error value.
         if cfg!(not(target_os = "macos")) {
-            let err = scratchcomm_accounts::browser::scratch_session_id(
-                scratchcomm_accounts::Browser::Safari,
-            )
-            .await
-            .unwrap_err();
+            let err =
+                scratchcomm_accounts::scratch_session_id(scratchcomm_accounts::Browser::Safari)
+                    .await
+                    .unwrap_err();
             assert_eq!(err.kind(), K::BrowserCookiesNotFound);
             assert!(err.to_string().contains("macOS"), "{err}");
         }

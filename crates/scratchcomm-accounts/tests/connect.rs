@@ -5,7 +5,7 @@
 mod fake_scratch;
 
 use actors_cloud::{CloudEvent, CloudHandle, EventKind, HostKind, SourceId, SCRATCH_URL};
-use actors_socket::actor::UsernameLookup;
+use actors_socket::UsernameLookup;
 use actors_socket::{ClientId, Host, SocketConfig};
 use fake_scratch::*;
 use scratchcomm_accounts::{

@@ -5,9 +5,9 @@
 use super::metrics::ProcSample;
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{ErrorMessage, Registry, RequestBot};
-use actors_security::encoding::TABLE;
-use actors_security::keys::Security;
-use actors_socket::actor::CloudLink;
+use actors_security::Security;
+use actors_security::TABLE;
+use actors_socket::CloudLink;
 use actors_socket::{PacketSize, SocketConfig, SocketHandle};
 use anyhow::Context;
 use std::collections::BTreeMap;

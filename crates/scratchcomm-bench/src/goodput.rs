@@ -5,7 +5,7 @@
 use super::bots::{connect_cloud, start_bot, PACKET_SIZE};
 use super::scale::met;
 use actors_cloud::RateLimit;
-use actors_security::encoding::TABLE;
+use actors_security::TABLE;
 use actors_socket::{ConnectMode, ScratchClient};
 use anyhow::Context;
 use scratchcomm_server::{CloudServer, ServerConfig};

@@ -274,6 +274,10 @@ impl RunningDashboard {
 /// Serve `dashboard` at `addr` (e.g. `"127.0.0.1:0"` for any free port) with one worker
 /// and no signal handling of its own; returns once listening. Must be called inside an
 /// actix `System`; the server runs until [`RunningDashboard::stop`] or the System ends.
+///
+/// # Errors
+///
+/// A [`DashboardError`](crate::DashboardError) when the address cannot be bound.
 pub async fn serve_dashboard(
     addr: &str,
     dashboard: Dashboard,

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 pub(crate) mod feed;
 pub(crate) mod requests;
 
-/// Limits on live subscribers (see the module docs of `hub` for the policy).
+/// Limits on live subscribers (see the crate docs for the policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SseLimits {
     /// Most live streams open at once (default 64).

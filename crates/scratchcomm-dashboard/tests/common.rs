@@ -1,6 +1,6 @@
 //! Helpers shared by the dashboard's integration tests: an embedded cloud server,
 //! connections to it, bounded waits and a reader for server-sent event streams.
-#![allow(dead_code)]
+#![allow(dead_code, missing_docs)]
 
 use actix_web::body::{BoxBody, MessageBody};
 use actors_cloud::{BackoffPolicy, CloudHandle, ConnectionConfig, RateLimit};

@@ -1,6 +1,4 @@
-#![deny(missing_docs)]
-#![warn(clippy::missing_errors_doc)]
-//! Wire types of the plain cloud-variable protocol (PROTOCOL.md §1).
+//! Wire types of the plain cloud-variable protocol (docs/protocol.md §1).
 //!
 //! Everything here is plain data and pure functions: validated newtypes for project ids,
 //! variable names and values, the exact client frames the reference library sends, the

@@ -73,6 +73,10 @@ impl ConnectionConfig {
     }
 
     /// Check the TLS settings alone (e.g. that the CA PEM holds a certificate).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`](crate::CloudError) when the TLS settings cannot make a client configuration (e.g. a CA PEM without a certificate).
     pub fn tls_check(&self) -> Result<(), crate::CloudError> {
         self.tls.client_config().map(|_| ())
     }

@@ -3,6 +3,10 @@
 use crate::CloudError;
 
 /// Accept only `ws://host...` and `wss://host...` URLs with a non-empty host.
+///
+/// # Errors
+///
+/// A [`CloudError`] naming what is wrong: another scheme, or no host.
 pub fn check_ws_url(url: &str) -> Result<(), CloudError> {
     let bad = |why: &str| {
         Err(CloudError::Config(format!(

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 pub enum FrameMode {
     /// An ordinary frame: every update becomes an event.
     Live,
-    /// The join snapshot of a first connect: cache only, no events (PROTOCOL.md §1.3).
+    /// The join snapshot of a first connect: cache only, no events (docs/protocol.md §1.3).
     FirstSnapshot,
     /// The join snapshot after a reconnect: cache, and a `Set` event only for values
     /// that differ from what we had, so nothing that changed while away goes unnoticed.
@@ -28,13 +28,6 @@ pub struct Update {
     pub value: Option<CloudValue>,
     /// Who did it, if the server said.
     pub user: Option<String>,
-}
-
-impl Update {
-    /// The name without the `☁ ` prefix.
-    pub fn short_name(&self) -> &str {
-        strip_prefix(&self.raw_name)
-    }
 }
 
 /// Parse `frame`, update `cache` (keyed by full wire name), return the events to emit.
@@ -163,7 +156,7 @@ mod tests {
         let cache = DashMap::new();
         let ups = apply_frame(&cache, BATCH, FrameMode::Live);
         assert_eq!(ups.len(), 2);
-        assert_eq!(ups[0].short_name(), "A");
+        assert_eq!(strip_prefix(&ups[0].raw_name), "A");
         assert_eq!(ups[0].raw_name, "☁ A");
         assert_eq!(ups[1].value.as_ref().unwrap().as_str(), "2");
         assert_eq!(cache.get("☁ B").unwrap().as_str(), "2");

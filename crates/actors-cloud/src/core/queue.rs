@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 /// Identifies one accepted operation, so its caller can be told when it was written.
 pub type OpId = u64;
 
-/// One client operation (PROTOCOL.md §1.2; create/rename/delete are TurboWarp extensions
+/// One client operation (docs/protocol.md §1.2; create/rename/delete are TurboWarp extensions
 /// that servers may ignore).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -1,4 +1,4 @@
-//! Per-connection rate limit for everything sent after the handshake (PROTOCOL.md §1.6).
+//! Per-connection rate limit for everything sent after the handshake (docs/protocol.md §1.6).
 //!
 //! Two rules combine: at most `max_per_second` messages in any sliding one-second window,
 //! and at least `min_interval` between two messages. Scratch uses both (10 per second,
@@ -76,11 +76,6 @@ impl RateLimiter {
         }
     }
 
-    /// The limit in force.
-    pub fn limit(&self) -> RateLimit {
-        self.limit
-    }
-
     /// The earliest instant the next message may be sent; at or before `now` means "now".
     pub fn next_allowed(&mut self, now: Instant) -> Instant {
         self.forget_old(now);
@@ -99,6 +94,7 @@ impl RateLimiter {
     }
 
     /// Whether a message may be sent at `now`.
+    #[cfg(test)]
     pub fn ready(&mut self, now: Instant) -> bool {
         self.next_allowed(now) <= now
     }

@@ -11,7 +11,7 @@
 //!
 //! Snapshot rule (documented behaviour): the first frame received within
 //! `snapshot_window` after the handshake was written is the server's join snapshot. On the
-//! first connect it only fills the cache (as PROTOCOL.md §1.3 says); after a reconnect it
+//! first connect it only fills the cache (as docs/protocol.md §1.3 says); after a reconnect it
 //! also emits `Set` events for values that changed while we were away. A first frame that
 //! arrives later (an empty room sends no snapshot) is handled as a live update.
 //! [`Action::Synced`] marks the end of that phase (snapshot received, or window over);
@@ -180,6 +180,7 @@ impl Core {
     }
 
     /// The current socket epoch.
+    #[cfg(test)]
     pub fn epoch(&self) -> u64 {
         self.epoch
     }

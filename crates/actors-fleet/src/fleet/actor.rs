@@ -13,7 +13,7 @@ pub(crate) use life::{Served, Shutdown};
 
 use super::store::Store;
 use super::{Factory, FleetConfig, FleetEvent, Serving};
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::Lease;
 use crate::lease::{Action, LeaseTable, LossReason};
 use actix::prelude::*;
@@ -134,9 +134,12 @@ impl FleetActor {
         let sent = self.now();
         let fut: LocalBoxFuture<'static, Result<T, FleetError>> = match self.redis.clone() {
             Some(con) => op(self.store.clone(), con),
-            None => {
-                Box::pin(async { Err(FleetError::new(ErrorKind::Redis, "not connected to redis")) })
-            }
+            None => Box::pin(async {
+                Err(FleetError::new(
+                    FleetErrorKind::Redis,
+                    "not connected to redis",
+                ))
+            }),
         };
         ctx.spawn(fut.into_actor(self).map(move |reply, act, ctx| {
             let now = act.now();

@@ -6,7 +6,7 @@
 //! * `…:lease:<project>` — `"<member>:<token>"` with `PX ttl`;
 //! * `…:fence:<project>` — the last fencing token given out for the project (`INCR`).
 
-use crate::error::{ErrorKind, FleetError};
+use crate::error::{FleetError, FleetErrorKind};
 use crate::lease::{Grant, MemberId};
 use redis::aio::ConnectionManager;
 use redis::Script;
@@ -105,10 +105,10 @@ impl Store {
     ) -> Result<T, FleetError> {
         match tokio::time::timeout(self.timeout, op).await {
             Ok(result) => {
-                result.map_err(|e| FleetError::new(ErrorKind::Redis, format!("{what}: {e}")))
+                result.map_err(|e| FleetError::new(FleetErrorKind::Redis, format!("{what}: {e}")))
             }
             Err(_) => Err(FleetError::new(
-                ErrorKind::Redis,
+                FleetErrorKind::Redis,
                 format!("{what}: no reply within {:?}", self.timeout),
             )),
         }

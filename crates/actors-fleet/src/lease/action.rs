@@ -26,32 +26,55 @@ pub enum Action {
     /// Announce this member and count the live ones → [`LeaseTable::on_heartbeat`](super::LeaseTable::on_heartbeat).
     Heartbeat,
     /// Try to take the lease → [`LeaseTable::on_acquire`](super::LeaseTable::on_acquire).
-    Acquire { project: ProjectId },
+    Acquire {
+        /// The project.
+        project: ProjectId,
+    },
     /// Extend the lease if it is still ours → [`LeaseTable::on_renew`](super::LeaseTable::on_renew).
-    Renew { project: ProjectId, token: u64 },
+    Renew {
+        /// The project.
+        project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
+        token: u64,
+    },
     /// Start serving the project (an event "gained"); writes are allowed until
     /// `valid_until` (the clock of [`LeaseTable::poll`](super::LeaseTable::poll)).
     Start {
+        /// The project.
         project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
         token: u64,
+        /// Until when writes are allowed (the clock of `LeaseTable::poll`).
         valid_until: Duration,
     },
     /// The lease now lasts until `valid_until`.
     Extend {
+        /// The project.
         project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
         token: u64,
+        /// Until when writes are allowed (the clock of `LeaseTable::poll`).
         valid_until: Duration,
     },
     /// Stop serving at once (an event "lost"; writes are refused from now on), then, with
     /// `release`, delete the lease if it is still ours.
     Stop {
+        /// The project.
         project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
         token: u64,
+        /// Why the lease was lost.
         reason: LossReason,
+        /// Whether to delete the lease afterwards.
         release: bool,
     },
     /// Delete the lease if it is still ours (no serving was started on it).
-    Release { project: ProjectId, token: u64 },
+    Release {
+        /// The project.
+        project: ProjectId,
+        /// The lease's fencing token (grows with every grant of the project's lease).
+        token: u64,
+    },
     /// Leave the membership (after a shutdown).
     Leave,
 }
@@ -63,5 +86,8 @@ pub enum Grant {
     Token(u64),
     /// Another member holds it; its key expires in `expires_in` (when Redis said so), the
     /// moment to try again.
-    Taken { expires_in: Option<Duration> },
+    Taken {
+        /// When the holder's key expires, if Redis said so.
+        expires_in: Option<Duration>,
+    },
 }

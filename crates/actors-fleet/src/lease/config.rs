@@ -46,6 +46,10 @@ impl LeaseConfig {
     }
 
     /// Checks that the times fit together, naming the first that does not.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] naming the first time that does not fit.
     pub fn validate(&self) -> Result<(), FleetError> {
         if self.ttl < Duration::from_millis(100) {
             return Err(FleetError::invalid(format!(
@@ -94,6 +98,11 @@ pub struct MemberId(String);
 
 impl MemberId {
     /// Validates `id`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] when `id` is empty, longer than 100 characters, or holds spaces or
+    /// control characters.
     pub fn new(id: impl Into<String>) -> Result<MemberId, FleetError> {
         let id = id.into();
         if id.is_empty() || id.chars().count() > 100 {

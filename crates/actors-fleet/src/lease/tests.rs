@@ -188,7 +188,7 @@ fn a_failed_renewal_is_retried_before_the_lease_runs_out() {
     grant_all(&mut t, ms(0), 1, &mut token);
     let p = t.held()[0].clone();
     let _ = t.poll(ms(1000));
-    let err = FleetError::new(crate::ErrorKind::Redis, "timed out");
+    let err = FleetError::new(crate::FleetErrorKind::Redis, "timed out");
     assert!(t
         .on_renew(ms(1200), ms(1000), p.clone(), 1, Err(err))
         .is_empty());
@@ -233,7 +233,7 @@ fn a_stale_member_count_stops_acquiring() {
     t.on_heartbeat(
         ms(1000),
         ms(1000),
-        Err(FleetError::new(crate::ErrorKind::Redis, "down")),
+        Err(FleetError::new(crate::FleetErrorKind::Redis, "down")),
     );
     assert_eq!(t.live_members(ms(1499)), Some(1));
     assert_eq!(t.live_members(ms(1500)), None);
@@ -264,7 +264,7 @@ fn shutdown_stops_and_releases_everything_then_leaves() {
 fn bad_settings_and_inputs_are_errors_naming_them() {
     let m = MemberId::new("a").unwrap();
     let e = LeaseTable::new(LeaseConfig::default(), m.clone(), Vec::new()).unwrap_err();
-    assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+    assert_eq!(e.kind(), crate::FleetErrorKind::InvalidInput);
     assert!(e.message().contains("at least one project"));
     let e = LeaseConfig::with_ttl(ms(50)).validate().unwrap_err();
     assert!(e.message().contains("ttl"));

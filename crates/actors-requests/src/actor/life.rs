@@ -13,10 +13,10 @@
 use super::serve::serve_client;
 use super::RequestHandler;
 use crate::dispatch::RequestEvent;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::panic_text;
 use actix::prelude::*;
-use actors_socket::SocketClient;
+use actors_socket::AcceptedClient;
 use futures_util::FutureExt;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -31,11 +31,11 @@ impl RequestHandler {
     /// Serve `client` on a task of this actor; a panic in it restarts the actor.
     pub(super) fn serve(
         &mut self,
-        client: SocketClient,
+        client: AcceptedClient,
         username: Option<String>,
         ctx: &mut Context<Self>,
     ) {
-        let id = client.id();
+        let id = client.client_id();
         self.serving.retain(|c| !c.is_closed());
         if self.serving.iter().any(|c| c.same_client(&client)) {
             return; // already served by a task of this run
@@ -55,7 +55,7 @@ impl RequestHandler {
                 let _ = act.shared.events.send(RequestEvent::UncaughtError {
                     caller: None,
                     last_message: None,
-                    error: RequestError::new(ErrorKind::Panic, text),
+                    error: RequestError::new(RequestErrorKind::Panic, text),
                 });
                 ctx.stop(); // the supervisor restarts us; `started` serves every client again
             }

@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Addr;
-use actors_socket::{SocketClient, SocketErrorKind, SocketHandle};
+use actors_socket::{AcceptedClient, SocketErrorKind, SocketHandle};
 use tokio::sync::{broadcast, Semaphore};
 
 use super::{NewClient, RequestHandler};
 use crate::args::Caller;
 use crate::dispatch::{Dispatcher, Job, RequestEvent};
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::{panic_text, Failure, Outcome};
 
 /// How long one accept/recv waits before looping (waits are bounded; a timeout just loops).
@@ -81,7 +81,7 @@ pub(crate) async fn accept_loop(
     loop {
         match socket.accept(POLL).await {
             Ok((client, username)) => {
-                tracing::debug!(client = %client.id(), ?username, "request client accepted");
+                tracing::debug!(client = %client.client_id(), ?username, "request client accepted");
                 handler.do_send(NewClient(client, username));
             }
             Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
@@ -89,8 +89,8 @@ pub(crate) async fn accept_loop(
                 // Stopped with `stop()` (Ok) or for good because of its connection.
                 let reason = match tokio::time::timeout(POLL, socket.wait()).await {
                     Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(RequestError::new(ErrorKind::Socket, e.to_string())),
-                    Err(_) => Err(RequestError::new(ErrorKind::Socket, e.to_string())),
+                    Ok(Err(e)) => Err(RequestError::new(RequestErrorKind::Socket, e.to_string())),
+                    Err(_) => Err(RequestError::new(RequestErrorKind::Socket, e.to_string())),
                 };
                 if let Err(error) = &reason {
                     tracing::warn!(error = %error, "cloud socket gone; request handler stops");
@@ -108,18 +108,18 @@ pub(crate) async fn accept_loop(
 }
 
 /// Serve one client: read a message, dispatch, reply; until the client closes.
-pub(crate) async fn serve_client(client: SocketClient, username: Option<String>, shared: Shared) {
+pub(crate) async fn serve_client(client: AcceptedClient, username: Option<String>, shared: Shared) {
     loop {
         let text = match client.recv(POLL).await {
             Ok(text) => text,
             Err(e) if e.kind() == SocketErrorKind::Timeout => continue,
             Err(e) => {
-                tracing::debug!(client = %client.id(), error = %e, "request client gone");
+                tracing::debug!(client = %client.client_id(), error = %e, "request client gone");
                 return;
             }
         };
         let caller = Caller::new(
-            client.id().to_string(),
+            client.client_id().to_string(),
             client.username().or(username.clone()),
         );
         // The clock is read here, by the driver; the dispatcher stays sans-IO.
@@ -143,7 +143,7 @@ pub(crate) async fn serve_client(client: SocketClient, username: Option<String>,
             shared.emit(RequestEvent::UncaughtError {
                 caller: Some(caller),
                 last_message: Some(text),
-                error: RequestError::new(ErrorKind::Socket, e.to_string()),
+                error: RequestError::new(RequestErrorKind::Socket, e.to_string()),
             });
             if e.kind() == SocketErrorKind::Closed {
                 return;

@@ -109,7 +109,7 @@ fn named_parameters_take_keywords() {
 fn errors_name_the_problem() {
     let mut cx = call(vec![Value::from("x")], vec![], &["a"]);
     let err = i64::from_request(&mut cx).unwrap_err();
-    assert_eq!(err.kind(), crate::ErrorKind::BadArgument);
+    assert_eq!(err.kind(), crate::RequestErrorKind::BadArgument);
     assert!(err
         .message()
         .starts_with("argument 1 (a) of add must be an integer"));

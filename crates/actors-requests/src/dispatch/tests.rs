@@ -59,7 +59,7 @@ fn bad_arguments_get_a_clear_reply_and_an_event() {
         Some("argument 1 (a) of add must be an integer from -9223372036854775808 to 9223372036854775807, got 'x'")
     );
     assert!(
-        matches!(&events[..], [RequestEvent::HandlerError { error, .. }] if error.kind() == ErrorKind::BadArgument)
+        matches!(&events[..], [RequestEvent::HandlerError { error, .. }] if error.kind() == RequestErrorKind::BadArgument)
     );
     assert_eq!(
         run(&d, "add 1").0.as_deref(),
@@ -100,7 +100,7 @@ fn failures_stop_later_sub_requests() {
     match &events[..] {
         [RequestEvent::HandlerError { request, error, .. }] => {
             assert_eq!(request, "boom");
-            assert_eq!(error.kind(), ErrorKind::Panic);
+            assert_eq!(error.kind(), RequestErrorKind::Panic);
             assert_eq!(error.message(), "kaboom");
         }
         other => panic!("{other:?}"),
@@ -221,7 +221,10 @@ fn invalid_names_are_reported_by_validate() {
     r.request("ok_name", || 1);
     assert!(r.validate().is_ok());
     r.request("not a name", || 1);
-    assert_eq!(r.validate().unwrap_err().kind(), ErrorKind::InvalidName);
+    assert_eq!(
+        r.validate().unwrap_err().kind(),
+        RequestErrorKind::InvalidName
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! scratchattach's kits (SCRATCHATTACH.md): the "Cloud Requests" sprite of
+//! scratchattach's kits (docs/protocol.md): the "Cloud Requests" sprite of
 //! `CloudRequests_Template.sb3` and `CloudStorage_Template.sb3`, over `☁ TO_HOST` and
 //! `☁ FROM_HOST_1..9`, served with the same [`Registry`](crate::Registry) as the original
 //! kit. Behaviour follows scratchattach 2.2.6 except for its bugs (§9), fixed as the spec

@@ -1,4 +1,4 @@
-//! The normal request syntax: `name arg arg …` (PROTOCOL.md §8.2 step 4).
+//! The normal request syntax: `name arg arg …` (docs/protocol.md §8.2 step 4).
 //!
 //! [`parse_normal`] is a faithful port of the reference state machine, including its
 //! corners: exactly one space between tokens, a token starts with a quote, a Unicode decimal
@@ -29,6 +29,10 @@ enum Mode {
 }
 
 /// Parse `part` (already stripped) with the reference rules; `name` is its leading word run.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) when the part breaks the reference's syntax.
 pub fn parse_normal(part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
     Machine::new(false)
         .run(part, name)
@@ -37,6 +41,10 @@ pub fn parse_normal(part: &str, name: &str) -> Result<Vec<Value>, RequestError> 
 
 /// Parse `part` with the reference rules extended by the sprite's raw numbers and extra
 /// whitespace between arguments.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) when the part breaks even the lenient syntax.
 pub fn parse_normal_lenient(part: &str, name: &str) -> Result<Vec<Value>, RequestError> {
     Machine::new(true).run(part, name).map(|(values, _)| values)
 }
@@ -244,7 +252,7 @@ mod tests {
             "echo ½",
         ] {
             let err = parse_normal(bad, "echo").unwrap_err();
-            assert_eq!(err.kind(), crate::ErrorKind::Syntax, "{bad:?}");
+            assert_eq!(err.kind(), crate::RequestErrorKind::Syntax, "{bad:?}");
         }
     }
 

@@ -1,4 +1,4 @@
-//! The Python-call syntax: `name(1, 'a', key=2.5)` (PROTOCOL.md §8.2 step 3).
+//! The Python-call syntax: `name(1, 'a', key=2.5)` (docs/protocol.md §8.2 step 3).
 //!
 //! The reference runs `ast.parse` and takes `.value` of every argument node, so only plain
 //! literals work: integers (`5`, `0x1A`, `1_000`), floats (`2.5`, `.5`, `1e5`), strings in
@@ -21,6 +21,10 @@ use crate::value::Value;
 pub type PythonArgs = (Vec<Value>, Vec<(String, Value)>);
 
 /// Parse `part` (stripped, matching `\w+\(.*\)$`) whose function name must be `name`.
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) when the call is not a valid Python call of literals or names another function.
 pub fn parse_python(part: &str, name: &str) -> Result<PythonArgs, RequestError> {
     let mut lex = Lexer::new(part);
     match lex.next_token()? {

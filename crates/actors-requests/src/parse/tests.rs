@@ -38,24 +38,24 @@ fn errors_keep_their_kind() {
     let reference = ParseOptions::reference();
     assert_eq!(
         parse("nope 1", reference).unwrap_err().kind(),
-        ErrorKind::UnknownRequest
+        RequestErrorKind::UnknownRequest
     );
     assert_eq!(
         parse("nopy(1)", reference).unwrap_err().kind(),
-        ErrorKind::PythonSyntaxRefused
+        RequestErrorKind::PythonSyntaxRefused
     );
     assert_eq!(
         parse("echo x", reference).unwrap_err().kind(),
-        ErrorKind::Syntax
+        RequestErrorKind::Syntax
     );
     // The lenient retry reports the reference error when it fails too.
     assert_eq!(
         parse("nope 1", ParseOptions::lenient()).unwrap_err().kind(),
-        ErrorKind::UnknownRequest
+        RequestErrorKind::UnknownRequest
     );
     assert_eq!(
         parse("echo x", ParseOptions::lenient()).unwrap_err().kind(),
-        ErrorKind::Syntax
+        RequestErrorKind::Syntax
     );
     // The whole message fails when one part does.
     assert!(parse("echo 1; echo x", reference).is_err());

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{RequestBot, RequestBotBuilder};
-use actors_security::keys::Security;
-use actors_socket::actor::SocketConfig;
-use actors_socket::server::KeyExchange;
+use actors_security::Security;
+use actors_socket::KeyExchange;
+use actors_socket::SocketConfig;
 use actors_socket::{ConnectMode, ScratchClient};
 use scratchcomm_server::{CloudServer, ServerConfig};
 

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use actors_requests::value::py_repr_str;
+use actors_requests::py_repr_str;
 use actors_requests::{ErrorMessage, Failure, Kwargs, Registry, Rest, Value};
 
 pub fn tuple_repr(args: &[Value]) -> String {

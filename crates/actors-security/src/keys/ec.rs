@@ -1,5 +1,5 @@
 //! EC (X25519) server keys: generation, the stored hex data, and the server side of the
-//! EC handshake (PROTOCOL.md §6.1, §6.2).
+//! EC handshake (docs/protocol.md §6.1, §6.2).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Textbook RSA server keys with public exponent 3 (PROTOCOL.md §6.1, §6.3), on RustCrypto's
+//! Textbook RSA server keys with public exponent 3 (docs/protocol.md §6.1, §6.3), on RustCrypto's
 //! `rsa` crate: key generation (`RsaPrivateKey::new_with_exp`) and the raw operations
 //! (`rsa::hazmat::rsa_encrypt`, `rsa_decrypt_and_check` with blinding).
 //!
@@ -127,7 +127,7 @@ impl PrivateKeyParts for RsaKeys {
 }
 
 impl RsaKeys {
-    /// New keys for the reference's format: a [`MODULUS_BITS`]-bit modulus, public
+    /// New keys for the reference's format: a 2080-bit modulus, public
     /// exponent 3.
     pub fn generate() -> RsaKeys {
         Self::generate_with(MODULUS_BITS, &mut OsRng)

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use actors_security::encoding::server_decode;
+use actors_security::server_decode;
 
 /// The parsed `_safe_connect:` packet: client id, fragment ids and salt.
 pub struct SafeConnect {

@@ -1,10 +1,10 @@
-//! One actor per connected client: its receive queue. [`SocketClient`] is the cheap-to-clone
+//! One actor per connected client: its receive queue. [`AcceptedClient`] is the cheap-to-clone
 //! handle: `recv(timeout)`, `send(text)` (queued in order on the link's writer, which paces
 //! and places the sets of every client of the link).
 //!
 //! The actor runs under a [`PanicSupervisor`](actors_cloud::PanicSupervisor): a panic in
 //! it restarts it with its queue and waiting `recv`s kept. Once closed it stays dormant
-//! (every `recv` fails with the reason) until the last `SocketClient` is dropped.
+//! (every `recv` fails with the reason) until the last `AcceptedClient` is dropped.
 
 use super::link::CloudLink;
 use super::wait_queue::WaitQueue;
@@ -88,7 +88,7 @@ impl Handler<CloseClient> for ClientActor {
             .fail_waiters(|| SocketError::closed(msg.0.clone()));
         self.inbox.clear();
         self.closed = Some(msg.0);
-        ctx.stop(); // restarted dormant while a `SocketClient` exists, else gone
+        ctx.stop(); // restarted dormant while a `AcceptedClient` exists, else gone
     }
 }
 
@@ -105,15 +105,17 @@ struct Shared {
     closed: AtomicBool,
 }
 
-/// A connected client of a socket. Clones share the client.
+/// The bot's side of one connected client: what [`SocketHandle::accept`](crate::SocketHandle::accept)
+/// returns (the project's side is a [`ScratchClient`](crate::ScratchClient)). Clones share
+/// the client.
 #[derive(Clone)]
-pub struct SocketClient {
+pub struct AcceptedClient {
     shared: Arc<Shared>,
 }
 
-impl std::fmt::Debug for SocketClient {
+impl std::fmt::Debug for AcceptedClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketClient")
+        f.debug_struct("AcceptedClient")
             .field("client_id", &self.shared.client_id)
             .field("secure", &self.shared.key.is_some())
             .field("packet_size", &self.shared.packet_size)
@@ -121,7 +123,7 @@ impl std::fmt::Debug for SocketClient {
     }
 }
 
-impl SocketClient {
+impl AcceptedClient {
     /// Starts the client's actor (inside an actix System); its sends go through `writer`,
     /// the writer of `link`, as sender `sender` (unique per client object).
     pub(crate) fn start(
@@ -139,7 +141,7 @@ impl SocketClient {
             closed: None,
         };
         let addr = actors_cloud::PanicSupervisor::start("ClientActor", move |_| actor);
-        SocketClient {
+        AcceptedClient {
             shared: Arc::new(Shared {
                 client_id,
                 addr,
@@ -156,7 +158,7 @@ impl SocketClient {
     }
 
     /// The client id.
-    pub fn id(&self) -> ClientId {
+    pub fn client_id(&self) -> ClientId {
         self.shared.client_id
     }
 
@@ -188,7 +190,7 @@ impl SocketClient {
 
     /// Whether `other` is a handle of this same client object (a client replaced by a new
     /// connection with the same id is another object).
-    pub fn same_client(&self, other: &SocketClient) -> bool {
+    pub fn same_client(&self, other: &AcceptedClient) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
@@ -206,32 +208,38 @@ impl SocketClient {
         self.shared.addr.do_send(CloseClient(reason.to_owned()));
         self.shared.writer.do_send(CancelSender {
             sender: self.shared.sender,
-            reason: format!("client {} is closed: {reason}", self.id()),
+            reason: format!("client {} is closed: {reason}", self.client_id()),
         });
     }
 
     /// The next complete message, waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) on timeout, or when the client is gone (closed, evicted, replaced, or its socket stopped).
     pub async fn recv(&self, timeout: Duration) -> Result<String, SocketError> {
-        let rx = self
-            .shared
-            .addr
-            .send(Recv)
-            .await
-            .map_err(|_| SocketError::closed(format!("client {} is closed", self.id())))?;
+        let rx =
+            self.shared.addr.send(Recv).await.map_err(|_| {
+                SocketError::closed(format!("client {} is closed", self.client_id()))
+            })?;
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(SocketError::closed(format!(
                 "client {} is closed",
-                self.id()
+                self.client_id()
             ))),
             Err(_) => Err(SocketError::timeout(format!(
                 "no message from client {} within {timeout:?}",
-                self.id()
+                self.client_id()
             ))),
         }
     }
 
     /// Sends `text` with the socket's send options (§3.6).
+    ///
+    /// # Errors
+    ///
+    /// As [`send_with`](Self::send_with).
     pub async fn send(&self, text: &str) -> Result<(), SocketError> {
         self.send_with(text, self.shared.options).await
     }
@@ -240,6 +248,10 @@ impl SocketClient {
     /// Resolves once its final set is written. Messages of one client go out in the order of
     /// the calls and never interleave; each secure chunk is salted when written. A message
     /// already queued is written even if this future is dropped.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the message cannot be sent as asked (e.g. an insecure message the sprite would garble), the client is gone, or the write failed.
     pub async fn send_with(&self, text: &str, options: SendOptions) -> Result<(), SocketError> {
         let s = &self.shared;
         let closed = || {

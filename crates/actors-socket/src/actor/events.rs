@@ -1,5 +1,6 @@
 //! What a socket reports to the application, and the username hook.
 
+use crate::error::Rejection;
 use crate::types::{ClientId, Host};
 use futures_util::future::BoxFuture;
 
@@ -43,12 +44,12 @@ pub enum SocketEvent {
     Rejected {
         /// The client id the packet named, when valid.
         client_id: Option<ClientId>,
-        /// Why (see [`Rejection`](crate::Rejection)).
-        reason: String,
+        /// Why.
+        reason: Rejection,
     },
     /// The client table was full and this client was evicted to make room (the longest
     /// idle client that had not completed a secure handshake; see `InboundLimits`). A
-    /// `ClientGone` follows when it had a `SocketClient`.
+    /// `ClientGone` follows when it had a `AcceptedClient`.
     Evicted {
         /// Its id.
         client_id: ClientId,

@@ -1,6 +1,6 @@
 //! [`SocketHandle`]: the cheap-to-clone face of a [`CloudSocket`].
 
-use super::client::SocketClient;
+use super::client::AcceptedClient;
 use super::events::SocketEvent;
 use super::link::CloudLink;
 use super::socket::{Accept, CloudSocket, HandleSide, Life, ListClients, SocketConfig, StopSocket};
@@ -69,10 +69,14 @@ impl SocketHandle {
     }
 
     /// The next new client and its username (if known), waiting at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) on timeout or when the socket stopped.
     pub async fn accept(
         &self,
         timeout: Duration,
-    ) -> Result<(SocketClient, Option<String>), SocketError> {
+    ) -> Result<(AcceptedClient, Option<String>), SocketError> {
         let rx = self
             .addr
             .send(Accept)
@@ -94,7 +98,11 @@ impl SocketHandle {
     }
 
     /// Every live client.
-    pub async fn clients(&self) -> Result<Vec<SocketClient>, SocketError> {
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the socket stopped.
+    pub async fn clients(&self) -> Result<Vec<AcceptedClient>, SocketError> {
         self.addr
             .send(ListClients)
             .await
@@ -109,6 +117,10 @@ impl SocketHandle {
     /// Waits until the socket stops for good: `Ok` after [`stop`](Self::stop), the error
     /// when every cloud connection it listens on stopped for good (e.g. a fatal close
     /// code). Reconnects and restarts after a panic do not end it.
+    ///
+    /// # Errors
+    ///
+    /// The [`SocketError`](crate::SocketError) of the connection that stopped last.
     pub async fn wait(&self) -> Result<(), SocketError> {
         let mut rx = self.life.1.clone();
         let reason = match rx.wait_for(|r| r.is_some()).await {

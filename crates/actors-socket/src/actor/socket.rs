@@ -1,8 +1,8 @@
 //! The `CloudSocket` actor: runs the sans-IO [`ServerProtocol`] over the FROM_CLIENT
-//! updates of one or more cloud links, starts a [`SocketClient`] per client, and keeps the
+//! updates of one or more cloud links, starts a [`AcceptedClient`] per client, and keeps the
 //! accept backlog.
 
-use super::client::SocketClient;
+use super::client::AcceptedClient;
 use super::events::{SocketEvent, UsernameLookup};
 use super::link::{set_value, socket_events, CloudLink};
 use super::sky::SkyMemberLink;
@@ -79,7 +79,7 @@ impl std::fmt::Debug for SocketConfig {
     }
 }
 
-type Accepted = (SocketClient, Option<String>);
+type Accepted = (AcceptedClient, Option<String>);
 
 mod life;
 pub use life::StopReason;
@@ -95,7 +95,7 @@ pub struct CloudSocket {
     created: u64,
     links: Vec<Arc<dyn CloudLink>>,
     config: SocketConfig,
-    clients: HashMap<(SourceTag, ClientId), SocketClient>,
+    clients: HashMap<(SourceTag, ClientId), AcceptedClient>,
     backlog: WaitQueue<Accepted>,
     events: broadcast::Sender<SocketEvent>,
     sky: Option<SkyHandle>,
@@ -183,7 +183,7 @@ impl CloudSocket {
             .or_insert_with(|| LinkWriter::start(link.clone(), spacing))
             .clone();
         self.next_sender += 1;
-        let client = SocketClient::start(
+        let client = AcceptedClient::start(
             n.client_id,
             n.key,
             (&link, writer, self.next_sender),
@@ -206,9 +206,9 @@ impl CloudSocket {
         }
     }
 
-    fn announce(&mut self, client: SocketClient, username: Option<String>) {
+    fn announce(&mut self, client: AcceptedClient, username: Option<String>) {
         client.set_username(username.clone());
-        let client_id = client.id();
+        let client_id = client.client_id();
         self.emit(if client.is_secure() {
             SocketEvent::NewSecureUser {
                 client_id,
@@ -274,10 +274,7 @@ impl CloudSocket {
                 InboundEvent::Rejected { client_id, reason } => {
                     let client = client_id.map(|c| c.to_string()).unwrap_or_default();
                     tracing::warn!(client, %reason, "FROM_CLIENT packet rejected");
-                    self.emit(SocketEvent::Rejected {
-                        client_id,
-                        reason: reason.to_string(),
-                    });
+                    self.emit(SocketEvent::Rejected { client_id, reason });
                 }
                 InboundEvent::Evicted { client_id } => {
                     tracing::info!(client = %client_id, "client evicted: the client table is full");
@@ -339,7 +336,7 @@ impl StreamHandler<(SourceTag, CloudEvent)> for CloudSocket {
 
 /// Wait for the next client.
 #[derive(Message)]
-#[rtype(result = "oneshot::Receiver<Result<(SocketClient, Option<String>), SocketError>>")]
+#[rtype(result = "oneshot::Receiver<Result<(AcceptedClient, Option<String>), SocketError>>")]
 pub struct Accept;
 
 impl Handler<Accept> for CloudSocket {
@@ -356,7 +353,7 @@ impl Handler<Accept> for CloudSocket {
 
 /// Every live client.
 #[derive(Message)]
-#[rtype(result = "Vec<SocketClient>")]
+#[rtype(result = "Vec<AcceptedClient>")]
 pub struct ListClients;
 
 impl Handler<ListClients> for CloudSocket {

@@ -32,11 +32,6 @@ impl<T> WaitQueue<T> {
         self.items.len()
     }
 
-    /// Whether no item is queued.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// Hands `item` to the oldest waiter still waiting, or queues it. Returns `true` when the
     /// queue was full and its oldest item was dropped to make room.
     pub fn push(&mut self, item: T) -> bool {
@@ -107,7 +102,7 @@ mod tests {
         assert_eq!(q.len(), 2);
         assert_eq!(q.pull().try_recv().unwrap().unwrap(), 4);
         assert_eq!(q.pull().try_recv().unwrap().unwrap(), 5);
-        assert!(q.is_empty());
+        assert_eq!(q.len(), 0);
     }
 
     #[test]

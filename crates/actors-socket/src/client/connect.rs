@@ -14,6 +14,10 @@ fn random_client_id(rng: &mut dyn ClientRandom) -> ClientId {
 
 /// `[cloud socket] connect insecurely`: a new client id and the `_connect` message.
 /// `packet_size` 0 means the Scratch default 220.
+///
+/// # Errors
+///
+/// A [`SocketError`](crate::SocketError) when `packet_size` is too small for a connect message.
 pub fn connect_insecure(
     packet_size: usize,
     rng: &mut dyn ClientRandom,
@@ -26,6 +30,10 @@ pub fn connect_insecure(
 /// The FROM_CLIENT values of a secure connect once the key exchange is done:
 /// `fragment_payload` (E for EC, C for RSA) cut into key fragments with fresh, distinct
 /// fragment ids, then the `_safe_connect:` packet naming them with activity id `salt`.
+///
+/// # Errors
+///
+/// A [`SocketError`](crate::SocketError) when the payload cannot be cut into fragments that fit `packet_size`.
 pub fn secure_connect_values(
     client_id: ClientId,
     key: CipherKey,
@@ -62,14 +70,18 @@ pub fn secure_connect_values(
 
 /// `[cloud socket] connect securely` from the project's public data (§6.1): EC or RSA key
 /// exchange at activity id `now` (round(100 × time)).
+///
+/// # Errors
+///
+/// A [`SocketError`](crate::SocketError) when the public data is unusable or the key exchange fails.
 pub fn connect_secure(
-    public: &actors_security::client::PublicData,
+    public: &actors_security::PublicData,
     packet_size: usize,
     now: Centis,
     rng: &mut dyn ClientRandom,
 ) -> Result<(ClientSession, Vec<String>), SocketError> {
     let client_id = random_client_id(rng);
-    let hs = actors_security::client::client_handshake(public, now, &mut rng.csprng())?;
+    let hs = actors_security::client_handshake(public, now, &mut rng.csprng())?;
     secure_connect_values(
         client_id,
         hs.key,

@@ -7,8 +7,8 @@
 
 use super::send::ClientSession;
 use crate::types::Centis;
-use actors_security::encoding::client_decode as sprite_decode;
-use actors_security::replay::ClientReplayGuard;
+use actors_security::client_decode as sprite_decode;
+use actors_security::ClientReplayGuard;
 use std::collections::BTreeMap;
 
 /// Most packets of one message kept.

@@ -3,8 +3,8 @@
 
 use crate::error::SocketError;
 use crate::types::{pad15, Centis, ClientId};
-use actors_security::encoding::{client_encode, sanitize};
 use actors_security::CipherKey;
+use actors_security::{client_encode, sanitize};
 
 /// The sprite's random draws.
 pub trait ClientRandom {
@@ -157,6 +157,10 @@ impl ClientSession {
 
     /// Prepares `text` for sending. Secure mode replaces characters outside the table by
     /// `?` (the sprite would encrypt garbage, §7.5).
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the packet size leaves no room for a chunk.
     pub fn outgoing(&self, text: &str) -> Result<ClientOutbound, SocketError> {
         let chunks = match &self.key {
             None => client_encode(text)
@@ -211,6 +215,10 @@ impl ClientOutbound {
 
     /// The next FROM_CLIENT value, built at `now` (round(100 × time), the activity id of a
     /// secure chunk); `None` when done.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when a chunk cannot be encrypted at `now`.
     pub fn next_value(
         &mut self,
         now: Centis,
@@ -235,6 +243,10 @@ impl ClientOutbound {
     }
 
     /// All values at once with one clock reading (tests and tools).
+    ///
+    /// # Errors
+    ///
+    /// As [`next_value`](Self::next_value).
     pub fn collect_all(
         mut self,
         now: Centis,

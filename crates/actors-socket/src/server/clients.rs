@@ -9,9 +9,9 @@
 
 use super::events::InboundLimits;
 use crate::error::Rejection;
-use crate::types::{Centis, ClientId, Host, SourceTag};
-use actors_security::replay::ServerReplayGuard;
+use crate::types::{Centis, ClientId};
 use actors_security::CipherKey;
+use actors_security::ServerReplayGuard;
 use std::collections::{HashMap, VecDeque};
 
 /// Key and replay state of a secure client.
@@ -44,22 +44,16 @@ pub struct ClientState {
     pub secure: Option<SecureState>,
     /// Pending message: digits (insecure) or plaintext (secure).
     pub buffer: String,
-    /// Connection its packets came through.
-    pub source: SourceTag,
-    /// Host kind of that connection.
-    pub host: Host,
     last_active: u64,
     last_seen: Centis,
 }
 
 impl ClientState {
     /// A fresh client with an empty buffer.
-    pub fn new(secure: Option<SecureState>, source: SourceTag, host: Host) -> Self {
+    pub fn new(secure: Option<SecureState>) -> Self {
         ClientState {
             secure,
             buffer: String::new(),
-            source,
-            host,
             last_active: 0,
             last_seen: 0,
         }
@@ -107,12 +101,8 @@ impl ClientTable {
         self.clients.len()
     }
 
-    /// Whether there are no clients.
-    pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
-    }
-
     /// Characters buffered over all clients.
+    #[cfg(test)]
     pub fn buffered_total(&self) -> usize {
         self.buffered_total
     }
@@ -255,16 +245,12 @@ mod tests {
     }
 
     fn insecure() -> ClientState {
-        ClientState::new(None, 0, Host::Scratch)
+        ClientState::new(None)
     }
 
     fn secure() -> ClientState {
         let key = CipherKey::from_key_text("123456789");
-        ClientState::new(
-            Some(SecureState::new(key, ServerReplayGuard::new(0))),
-            0,
-            Host::Scratch,
-        )
+        ClientState::new(Some(SecureState::new(key, ServerReplayGuard::new(0))))
     }
 
     #[test]

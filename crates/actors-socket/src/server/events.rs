@@ -4,14 +4,18 @@
 use super::fragments::FragmentLimits;
 use crate::error::Rejection;
 use crate::types::{Centis, ClientId, Host, SourceTag};
-use actors_security::keys::Security;
 use actors_security::CipherKey;
+use actors_security::Security;
 
-/// The server side of a key exchange (implemented for `actors_security::keys::Security`).
+/// The server side of a key exchange (implemented for `actors_security::Security`).
 pub trait KeyExchange: Send + Sync + 'static {
     /// §3.5 step 6: the joined fragment text and the connect salt give the connection key;
     /// an error (with a reason for tracing) when the key cannot be derived or its text does
     /// not start or end with the salt.
+    ///
+    /// # Errors
+    ///
+    /// The reason, for tracing, when the key cannot be derived.
     fn derive_server_key(&self, joined: &str, salt: Centis) -> Result<CipherKey, String>;
 }
 

@@ -56,11 +56,6 @@ impl FragmentStore {
         self.total
     }
 
-    /// Whether nothing is stored.
-    pub fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
     /// Stores `fid -> frag` for `client`. A fragment id the client already has is refused
     /// (first wins).
     pub fn store(&mut self, client: ClientId, fid: &str, frag: &str) -> Result<(), Rejection> {

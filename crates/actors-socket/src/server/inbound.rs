@@ -12,9 +12,9 @@ use super::events::{InboundEvent, InboundLimits, KeyExchange, NewClient, Update}
 use super::fragments::FragmentStore;
 use crate::error::Rejection;
 use crate::types::{Centis, ClientId};
-use actors_security::encoding::server_decode;
-use actors_security::replay::{check_connect_salt, ServerReplayGuard};
+use actors_security::server_decode;
 use actors_security::CipherKey;
+use actors_security::{check_connect_salt, ServerReplayGuard};
 use std::sync::Arc;
 
 /// `client_encode("_safe_connect:")` is 28 digits; the head of every packet is decoded from
@@ -281,11 +281,9 @@ impl ServerProtocol {
         } else {
             None
         };
-        let (replaced, evicted) = self.clients.register(
-            cid,
-            ClientState::new(secure.clone(), up.source, up.host),
-            up.now,
-        )?;
+        let (replaced, evicted) =
+            self.clients
+                .register(cid, ClientState::new(secure.clone()), up.now)?;
         if let Some(client_id) = evicted {
             events.push(InboundEvent::Evicted { client_id });
         }

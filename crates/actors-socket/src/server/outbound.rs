@@ -6,8 +6,8 @@
 use super::rotation::Rotation;
 use crate::error::{SocketError, SocketErrorKind};
 use crate::types::{pad15, Centis, ClientId};
-use actors_security::encoding::{sanitize, server_encode};
 use actors_security::CipherKey;
+use actors_security::{sanitize, server_encode};
 
 /// Draws of the 3-digit random after which a repeated value is sent anyway (a random
 /// source that keeps answering the same number; cannot happen with a real generator).
@@ -93,6 +93,10 @@ pub fn secure_chunk_chars(packet_size: usize) -> Result<usize, SocketError> {
 impl OutboundMessage {
     /// Prepares `text` for `client_id`; `key` makes it a secure send. Characters outside
     /// the table become `?` (§7.5).
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when the packet size leaves no room for a chunk, or an insecure message the sprite would garble is not allowed by the options.
     pub fn new(
         client_id: ClientId,
         text: &str,
@@ -160,6 +164,10 @@ impl OutboundMessage {
 
     /// The next set, built at `now` (the salt of a secure chunk), its variable taken from
     /// `rotation`; `None` when done.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) when a chunk cannot be encrypted at `now`.
     pub fn next_packet(
         &mut self,
         now: Centis,

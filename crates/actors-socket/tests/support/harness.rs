@@ -4,9 +4,9 @@
 #![allow(dead_code)]
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit, ValueRules};
-use actors_security::keys::Security;
-use actors_socket::actor::{CloudLink, SocketConfig};
-use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketClient, SocketHandle};
+use actors_security::Security;
+use actors_socket::{AcceptedClient, ConnectMode, PacketSize, ScratchClient, SocketHandle};
+use actors_socket::{CloudLink, SocketConfig};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -79,7 +79,7 @@ pub async fn socket_with(
 ) -> (CloudHandle, SocketHandle) {
     let bot = connect_with(url, PROJECT, rules).await;
     let config = SocketConfig {
-        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::server::KeyExchange>),
+        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::KeyExchange>),
         packet_size: size,
         ..SocketConfig::default()
     };
@@ -97,13 +97,13 @@ pub async fn client_over(
     socket: &SocketHandle,
     mode: ConnectMode,
     size: usize,
-) -> (ScratchClient, SocketClient) {
+) -> (ScratchClient, AcceptedClient) {
     let client = tokio::time::timeout(WAIT, ScratchClient::connect_link(link, mode, size))
         .await
         .expect("client connect in time")
         .expect("client connects");
     let (server_side, username) = socket.accept(WAIT).await.expect("accepted");
-    assert_eq!(server_side.id(), client.client_id());
+    assert_eq!(server_side.client_id(), client.client_id());
     assert_eq!(username, None);
     (client, server_side)
 }
@@ -113,14 +113,14 @@ pub async fn client(
     socket: &SocketHandle,
     mode: ConnectMode,
     size: usize,
-) -> (ScratchClient, SocketClient) {
+) -> (ScratchClient, AcceptedClient) {
     let cloud = connect(url).await;
     client_over(Arc::new(cloud), socket, mode, size).await
 }
 
 /// A deterministic message of `n` table characters.
 pub fn message(n: usize, salt: usize) -> String {
-    let table: Vec<char> = actors_security::encoding::TABLE.chars().collect();
+    let table: Vec<char> = actors_security::TABLE.chars().collect();
     (0..n)
         .map(|i| table[(i * 7 + salt) % table.len()])
         .collect()

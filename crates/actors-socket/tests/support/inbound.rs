@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
-use actors_socket::server::{InboundEvent, ServerProtocol, Update};
 use actors_socket::{ClientId, Host};
+use actors_socket::{InboundEvent, ServerProtocol, Update};
 
 /// One FROM_CLIENT update from Scratch at `now` (ms), and the events it causes.
 pub fn feed(p: &mut ServerProtocol, value: &str, now: u64) -> Vec<InboundEvent> {

@@ -1,4 +1,4 @@
-//! Sans-IO bookkeeping for "who set this value" (PROTOCOL.md §1.7, user lookup): the
+//! Sans-IO bookkeeping for "who set this value" (docs/protocol.md §1.7, user lookup): the
 //! event's *age* is the number of events with the same variable and value received after
 //! it; the setter is the log entry at that position among the entries with that value.
 
@@ -23,7 +23,7 @@ pub struct SetTicket {
 }
 
 /// The recent set events per variable, in the order this process received them.
-/// Bounded: [`HISTORY_PER_VARIABLE`] per variable name.
+/// Bounded: the newest 100 sets per variable name.
 #[derive(Debug, Clone, Default)]
 pub struct SetHistory {
     next_seq: u64,
@@ -32,7 +32,7 @@ pub struct SetHistory {
 }
 
 impl SetHistory {
-    /// An empty history keeping [`HISTORY_PER_VARIABLE`] sets per variable.
+    /// An empty history keeping the newest 100 sets per variable.
     pub fn new() -> SetHistory {
         SetHistory::with_capacity(HISTORY_PER_VARIABLE)
     }

@@ -1,4 +1,4 @@
-//! Sans-IO paging of a cloud-log query (PROTOCOL.md §1.7): which page to ask for next,
+//! Sans-IO paging of a cloud-log query (docs/protocol.md §1.7): which page to ask for next,
 //! what to keep from each answer, when to stop.
 
 use super::{LogEntry, LogQuery};

@@ -1,5 +1,5 @@
 //! Usernames of cloud-socket clients from the cloud logs. A FROM_CLIENT value names its
-//! client by the 5 characters after its first `.` (PROTOCOL.md §3.3, §3.5 step 3), so the
+//! client by the 5 characters after its first `.` (docs/protocol.md §3.3, §3.5 step 3), so the
 //! newest `FROM_CLIENT` log entry carrying a client id was set by that client's user.
 
 use super::{CloudLogs, LogEntry, LogQuery, HISTORY_PER_VARIABLE};
@@ -29,6 +29,10 @@ pub fn newest_of_client<'a>(entries: &'a [LogEntry], client_id: &str) -> Option<
 impl CloudLogs {
     /// Who set the newest FROM_CLIENT value of socket client `client_id` (5 digits), from
     /// the last 100 FROM_CLIENT log entries. `EventExpired` when none of them names it.
+    ///
+    /// # Errors
+    ///
+    /// `EventExpired` when none of the entries names the client; otherwise as [`CloudLogs::page`](crate::CloudLogs::page).
     pub async fn socket_client_user(
         &self,
         project_id: &ProjectId,

@@ -104,7 +104,7 @@ async fn resync(hub: &Weak<Hub>, entry: &SocketEntry, handle: &SocketHandle) {
             .iter()
             .filter(|c| !c.is_closed())
             .map(|c| SocketClientView {
-                id: c.id().to_string(),
+                id: c.client_id().to_string(),
                 username: c.username(),
                 secure: c.is_secure(),
             })

@@ -143,7 +143,7 @@ fn shorten(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actors_requests::{ErrorKind, RequestError};
+    use actors_requests::{RequestError, RequestErrorKind};
 
     fn caller(user: Option<&str>) -> Caller {
         Caller::new("01234", user.map(str::to_owned))
@@ -155,7 +155,7 @@ mod tests {
         let syntax = RequestEvent::InvalidSyntax {
             caller: caller(None),
             content: "x".repeat(200),
-            error: RequestError::new(ErrorKind::Syntax, "bad"),
+            error: RequestError::new(RequestErrorKind::Syntax, "bad"),
         };
         let view = error_view(&syntax).unwrap();
         assert_eq!(view.caller.as_deref(), Some("01234"));
@@ -169,7 +169,7 @@ mod tests {
             request: "add".into(),
             args: vec![],
             kwargs: vec![],
-            error: RequestError::new(ErrorKind::Handler, "RuntimeError"),
+            error: RequestError::new(RequestErrorKind::Handler, "RuntimeError"),
         };
         let view = error_view(&failed).unwrap();
         assert_eq!(view.caller.as_deref(), Some("amy (01234)"));
@@ -180,7 +180,7 @@ mod tests {
         let uncaught = RequestEvent::UncaughtError {
             caller: None,
             last_message: None,
-            error: RequestError::new(ErrorKind::Handler, "socket gone"),
+            error: RequestError::new(RequestErrorKind::Handler, "socket gone"),
         };
         stats.record(error_view(&uncaught).unwrap());
         assert_eq!(
@@ -220,7 +220,7 @@ mod tests {
         let failed = RequestEvent::UncaughtError {
             caller: None,
             last_message: None,
-            error: RequestError::new(ErrorKind::Socket, "gone"),
+            error: RequestError::new(RequestErrorKind::Socket, "gone"),
         };
         assert!(apply(&mut stats, &failed));
         assert_eq!((stats.served, stats.errors), (2, 1));

@@ -28,7 +28,7 @@ use super::replies::SaReply;
 use crate::actor::serve::run_job;
 use crate::args::Caller;
 use crate::dispatch::RequestEvent;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 
 /// A reply waiting for its final packet to be written, for its `Served` event.
 struct Waiting {
@@ -119,7 +119,7 @@ impl Actor for SaHandler {
                             RequestEvent::UncaughtError {
                                 caller: None,
                                 last_message: None,
-                                error: RequestError::new(ErrorKind::Socket, e.to_string()),
+                                error: RequestError::new(RequestErrorKind::Socket, e.to_string()),
                             },
                         );
                         if matches!(e, actors_cloud::CloudError::Stopped) {
@@ -287,7 +287,7 @@ const TO_HOST_QUEUE: usize = 16_384;
 /// ring, which a flood of other variables in the room would overrun (a lost request). Ends
 /// when the connection stops for good.
 fn host_sets(cloud: &CloudHandle) -> impl futures_util::Stream<Item = CloudEvent> {
-    actors_socket::actor::fed_events(cloud, TO_HOST_QUEUE, "TO_HOST sets", |event| {
+    actors_socket::fed_events(cloud, TO_HOST_QUEUE, "TO_HOST sets", |event| {
         (event.kind == EventKind::Set && event.name == TO_HOST).then(|| event.clone())
     })
 }
@@ -344,7 +344,10 @@ impl Handler<SaPush> for SaHandler {
 
     fn handle(&mut self, msg: SaPush, ctx: &mut Context<Self>) -> Self::Result {
         if self.halted {
-            return Err(RequestError::new(ErrorKind::Stopped, "the bot stopped"));
+            return Err(RequestError::new(
+                RequestErrorKind::Stopped,
+                "the bot stopped",
+            ));
         }
         // The reference draws the id at random; any spread of pushes will do.
         let nonce = std::time::SystemTime::now()

@@ -12,7 +12,7 @@ use super::dispatch::SaDispatcher;
 use super::protocol::{SaConfig, SaProtocol};
 use super::replies::SaReply;
 use crate::dispatch::RequestEvent;
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::registry::Registry;
 
 /// Settings of a [`SaBot`]; [`start`](SaBotBuilder::start) it on a connection.
@@ -59,6 +59,10 @@ impl SaBotBuilder {
 
     /// Start answering on `cloud` (inside an actix System). Fails when a request name can
     /// never be called.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a request name can never be called.
     pub fn start(self, cloud: &CloudHandle) -> Result<SaBot, RequestError> {
         self.registry.validate()?;
         let config = self.config.unwrap_or_else(|| match cloud.host_kind() {
@@ -162,11 +166,15 @@ impl SaBot {
 
     /// Push `reply` to the sprites of the room (scratchattach's `send()`, §5.8): the kit's
     /// receiver loop broadcasts `on_server_message`. Returns the id used once queued.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when the reply does not fit in 999 packets or the bot stopped.
     pub async fn send(&self, reply: SaReply) -> Result<String, RequestError> {
         self.addr
             .send(SaPush(reply))
             .await
-            .map_err(|e| RequestError::new(ErrorKind::Stopped, e.to_string()))?
+            .map_err(|e| RequestError::new(RequestErrorKind::Stopped, e.to_string()))?
     }
 
     /// The connection the bot serves.

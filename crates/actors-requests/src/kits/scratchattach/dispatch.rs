@@ -1,6 +1,6 @@
 //! Running the registry's handlers for the kit's requests, sans-IO: a request becomes a
 //! [`Job`] (or an unknown-request event), a handler's [`Outcome`] becomes the kit's reply
-//! (SCRATCHATTACH.md §4.4 steps 8–9, §5.1, §6.1).
+//! (docs/protocol.md §A4.4 steps 8–9, §A5.1, §A6.1).
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use super::protocol::SaRequest;
 use super::replies::SaReply;
 use crate::args::{CallArgs, Caller};
 use crate::dispatch::{Job, RequestEvent};
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::Outcome;
 use crate::registry::Registry;
 use crate::value::Value;
@@ -67,7 +67,7 @@ impl SaDispatcher {
                 caller,
                 content: text_of(request),
                 error: RequestError::new(
-                    ErrorKind::UnknownRequest,
+                    RequestErrorKind::UnknownRequest,
                     format!("no request named {:?}", request.name),
                 ),
             });

@@ -1,5 +1,5 @@
 //! The kit's character table and the server's side of its value encoding
-//! (SCRATCHATTACH.md §3): two digits per character.
+//! (docs/protocol.md §A3): two digits per character.
 
 use crate::error::RequestError;
 
@@ -45,6 +45,10 @@ pub fn sa_encode(text: &str) -> String {
 /// ignored), each pair read as Python's `int()` does (surrounding spaces allowed); `89` is
 /// the text `new line`, codes 00–09 the text `None`, as the reference. Any other pair is an
 /// error naming it (the reference loses the request).
+///
+/// # Errors
+///
+/// A [`RequestError`](crate::RequestError) naming the first pair that is not a character code.
 pub fn sa_decode(digits: &str) -> Result<String, RequestError> {
     let chars: Vec<char> = digits.chars().collect();
     let mut out = String::with_capacity(chars.len() / 2);

@@ -1,4 +1,4 @@
-//! What one `☁ TO_HOST` value is (SCRATCHATTACH.md §4.3, §4.4 steps 1–5, §4.6).
+//! What one `☁ TO_HOST` value is (docs/protocol.md §A4.3, §A4.4 steps 1–5, §A4.6).
 
 /// The variable the sprite writes, without the `☁ ` prefix.
 pub(crate) const TO_HOST: &str = "TO_HOST";

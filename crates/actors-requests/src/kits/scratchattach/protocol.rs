@@ -214,6 +214,10 @@ impl SaProtocol {
 
     /// Queue the reply to request `id`; remembered for re-requests. An error (a reply too
     /// long for 999 packets) queues nothing.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when the reply does not fit in 999 packets.
     pub fn reply(&mut self, id: &str, reply: &SaReply) -> Result<usize, RequestError> {
         let packets = packets(reply, id, self.config.length_limit)?;
         let count = packets.len();
@@ -232,6 +236,10 @@ impl SaProtocol {
     /// `100000000` ‖ (1000 + `nonce` mod 9000), which the sprite's receiver loop collects and
     /// broadcasts as `on_server_message`. Pushes are not remembered (the sprite never
     /// re-requests them). Returns the id used.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when the reply does not fit in 999 packets.
     pub fn push(&mut self, reply: &SaReply, nonce: u16) -> Result<String, RequestError> {
         let id = format!("100000000{}", 1000 + nonce % 9000);
         let packets = packets(reply, &id, self.config.length_limit)?;

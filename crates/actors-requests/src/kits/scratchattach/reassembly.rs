@@ -1,4 +1,4 @@
-//! Putting requests together from their chunks (SCRATCHATTACH.md §4.4 steps 4–7, §4.5, B12):
+//! Putting requests together from their chunks (docs/protocol.md §A4.4 steps 4–7, §A4.5, B12):
 //! parts by id in arrival order, the 35 most recently completed ids ignored, and parts of
 //! unfinished requests dropped after a while.
 

@@ -1,10 +1,10 @@
-//! Replies (SCRATCHATTACH.md §5.1–5.3, §5.7, B3, B4, B8, B9): what a handler's value is
+//! Replies (docs/protocol.md §A5.1–5.3, §A5.7, B3, B4, B8, B9): what a handler's value is
 //! sent as, the packets it is cut into, and the replies remembered for re-requests.
 
 use std::collections::VecDeque;
 
 use super::encoding::{sa_encode, LINE_BREAK};
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 
 /// Marker of a final packet whose payload is encoded text.
 const FINAL_ENCODED: &str = "2222";
@@ -61,7 +61,7 @@ pub(crate) fn packets(
     let room = length_limit.saturating_sub(id.len() + 6);
     if room == 0 {
         return Err(RequestError::new(
-            ErrorKind::BadArgument,
+            RequestErrorKind::BadArgument,
             format!("length limit {length_limit} leaves no room for a reply to id {id}"),
         ));
     }
@@ -72,7 +72,7 @@ pub(crate) fn packets(
         let index = out.len() + 1;
         if index > MAX_PACKETS {
             return Err(RequestError::new(
-                ErrorKind::BadArgument,
+                RequestErrorKind::BadArgument,
                 format!(
                     "a reply of {} digits needs more than {MAX_PACKETS} packets at length limit {length_limit}",
                     payload.len()

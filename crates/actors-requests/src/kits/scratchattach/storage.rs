@@ -1,4 +1,4 @@
-//! The CloudStorage kit's server (SCRATCHATTACH.md §7): named databases as JSON files in
+//! The CloudStorage kit's server (docs/protocol.md §A7): named databases as JSON files in
 //! scratchattach's format, served as the kit's requests through an ordinary
 //! [`Registry`](crate::Registry).
 //!
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{ErrorKind, RequestError};
+use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::Failure;
 use crate::registry::Registry;
 use json::Entries;
@@ -67,12 +67,16 @@ impl StorageBuilder {
     }
 
     /// Load (or create as `{}`) every database file and start the flusher thread.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a database name is bad or a file cannot be read, parsed or created.
     pub fn open(self) -> Result<CloudStorage, RequestError> {
         let mut databases = Vec::new();
         for name in self.names {
             if name.is_empty() || name.contains(['/', '\\', '&']) || name.starts_with('.') {
                 return Err(RequestError::new(
-                    ErrorKind::InvalidName,
+                    RequestErrorKind::InvalidName,
                     format!("{name:?} cannot be a database name (a file name without / \\ & or a leading .)"),
                 ));
             }
@@ -105,7 +109,9 @@ impl StorageBuilder {
         std::thread::Builder::new()
             .name("sa-storage-flush".into())
             .spawn(move || flusher(weak, signal, delay))
-            .map_err(|e| RequestError::new(ErrorKind::Storage, format!("flusher thread: {e}")))?;
+            .map_err(|e| {
+                RequestError::new(RequestErrorKind::Storage, format!("flusher thread: {e}"))
+            })?;
         Ok(CloudStorage {
             inner: Arc::new(Owner(inner)),
         })
@@ -117,7 +123,10 @@ fn file_of(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn storage_error(path: &Path, e: impl std::fmt::Display) -> RequestError {
-    RequestError::new(ErrorKind::Storage, format!("{}: {e}", path.display()))
+    RequestError::new(
+        RequestErrorKind::Storage,
+        format!("{}: {e}", path.display()),
+    )
 }
 
 /// Write changed databases `delay` after the first change, until the storage is gone.
@@ -249,6 +258,10 @@ impl CloudStorage {
     }
 
     /// Store `value` under `key` in `db`; written to its file within the flush delay.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when `db` is not one of the storage's databases.
     pub fn set(&self, db: &str, key: &str, value: &str) -> Result<(), RequestError> {
         let value = Value::String(value.to_string());
         self.with_db(db, |d| {
@@ -258,13 +271,17 @@ impl CloudStorage {
             }
             d.dirty = true;
         })
-        .ok_or_else(|| RequestError::new(ErrorKind::Storage, no_database(db)))?;
+        .ok_or_else(|| RequestError::new(RequestErrorKind::Storage, no_database(db)))?;
         lock(&self.inner.signal.state).0 = true;
         self.inner.signal.wake.notify_all();
         Ok(())
     }
 
     /// Write every changed database now.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`](crate::RequestError) when a database file cannot be written.
     pub fn flush(&self) -> Result<(), RequestError> {
         self.inner.write_dirty()
     }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ErrorKind;
+use crate::RequestErrorKind;
 
 fn ok(part: &str) -> PythonArgs {
     let name = crate::parse::leading_name(part).unwrap();
@@ -9,7 +9,7 @@ fn ok(part: &str) -> PythonArgs {
 fn err(part: &str) -> RequestError {
     let name = crate::parse::leading_name(part).unwrap();
     let e = parse_python(part, name).expect_err(part);
-    assert_eq!(e.kind(), ErrorKind::Syntax, "{part:?}");
+    assert_eq!(e.kind(), RequestErrorKind::Syntax, "{part:?}");
     e
 }
 
@@ -136,7 +136,7 @@ fn rejections() {
             name
         };
         let e = parse_python(bad, want).expect_err(bad);
-        assert_eq!(e.kind(), ErrorKind::Syntax, "{bad:?}");
+        assert_eq!(e.kind(), RequestErrorKind::Syntax, "{bad:?}");
     }
     assert!(err("echo(x)").message().contains("not a literal"));
 }

@@ -1,4 +1,4 @@
-//! The database files in scratchattach's format (SCRATCHATTACH.md §7.3): one JSON object
+//! The database files in scratchattach's format (docs/protocol.md §A7.3): one JSON object
 //! per database, read keeping the order of its keys, written as Python's
 //! `json.dump(data, indent=4)` writes it (4-space indent, `": "`, non-ASCII escaped).
 

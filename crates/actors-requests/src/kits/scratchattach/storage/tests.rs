@@ -49,12 +49,12 @@ fn bad_files_and_names_are_errors() {
         .database("list")
         .open()
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Storage);
+    assert_eq!(e.kind(), RequestErrorKind::Storage);
     assert!(e.message().contains("list.json"), "{e}");
     let e = CloudStorage::builder(&dir)
         .database("../x")
         .open()
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidName);
+    assert_eq!(e.kind(), RequestErrorKind::InvalidName);
     let _ = std::fs::remove_dir_all(&dir);
 }
