@@ -61,6 +61,8 @@ fn health(state: &CloudState) -> HttpResponse {
             "error": r.error,
             "node": r.node,
             "rooms_followed": r.rooms_followed,
+            "other_connections": r.other_connections,
+            "other_rooms": r.other_rooms,
         })),
     });
     let mut response = if redis.is_some_and(|r| !r.up) {

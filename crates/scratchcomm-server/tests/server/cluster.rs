@@ -38,7 +38,7 @@ pub(super) fn value_of(server: &CloudServer, project: &str, name: &str) -> Optio
 }
 
 /// GET /health: the status code and the body.
-async fn health(server: &CloudServer) -> (u16, serde_json::Value) {
+pub(super) async fn health(server: &CloudServer) -> (u16, serde_json::Value) {
     let url = format!("http://{}/health", server.local_addr());
     let mut response = tokio::time::timeout(WAIT, awc::Client::new().get(url).send())
         .await

@@ -1,7 +1,7 @@
 //! Multi-node mode: the rooms limit and the connections limit count every live node
 //! (through each node's heartbeat in Redis), and a dead node's share expires with it.
 
-use super::cluster::node_with;
+use super::cluster::{health, node_with};
 use super::support::*;
 use scratchcomm_server::{CloudServer, Limits, ServerConfig};
 use test_support::Redis;
@@ -36,6 +36,9 @@ async fn rooms_and_connections_limits_hold_across_nodes() {
         elsewhere(&one) == Some((1, 1))
     })
     .await;
+    let (_, body) = health(&one).await;
+    assert_eq!(body["redis"]["other_connections"], 1, "{body}");
+    assert_eq!(body["redis"]["other_rooms"], 1, "{body}");
     // Room 1 here and room 2 on node 2: a third room is refused on node 1 (4003).
     let mut c = Ws::join(&one.url(), "3", "c").await;
     assert_eq!(c.close_code().await, Some(4003));
