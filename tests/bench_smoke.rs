@@ -35,6 +35,24 @@ fn run_bounded(args: &[&str], limit: Duration) -> (bool, String) {
     (status.is_some_and(|s| s.success()), out)
 }
 
+/// Whether `redis-server` can be started (the scenarios start their own; tools/test-all.sh
+/// installs it). Missing under CI fails the test; elsewhere the caller skips.
+fn redis_server_installed() -> bool {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "redis-server is missing under CI"
+    );
+    eprintln!("skipped: redis-server is not installed");
+    false
+}
+
 #[test]
 fn request_load_reports_requests_and_both_baselines() {
     let (ok, out) = run_bounded(
@@ -119,17 +137,7 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
 
 #[test]
 fn fleet_takeover_reports_the_clean_and_the_crash_handover() {
-    // The scenario starts its own redis-server (installed by tools/test-all.sh).
-    if Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "redis-server is missing under CI"
-        );
-        eprintln!("skipped: redis-server is not installed");
+    if !redis_server_installed() {
         return;
     }
     let (ok, out) = run_bounded(
@@ -160,17 +168,7 @@ fn fleet_takeover_reports_the_clean_and_the_crash_handover() {
 
 #[test]
 fn broadcast_over_nodes_reports_a_ratio_per_node_count() {
-    // The scenario starts its own redis-server (installed by tools/test-all.sh).
-    if Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "redis-server is missing under CI"
-        );
-        eprintln!("skipped: redis-server is not installed");
+    if !redis_server_installed() {
         return;
     }
     let (ok, out) = run_bounded(
