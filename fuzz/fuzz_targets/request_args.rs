@@ -44,7 +44,7 @@ fn take<T: FromRequest>(args: &mut CallArgs) -> bool {
     match T::from_request(args) {
         Ok(_) => true,
         Err(e) => {
-            assert!(!e.message().is_empty());
+            assert!(!e.detail().is_empty());
             false
         }
     }
@@ -104,7 +104,7 @@ fuzz_target!(|input: Input| {
     }
     if let Err(e) = call.finish() {
         assert!(
-            e.message().contains("req"),
+            e.detail().contains("req"),
             "error does not name the request: {e:?}"
         );
     }

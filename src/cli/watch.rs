@@ -197,7 +197,7 @@ pub fn text_line(ev: &CloudEvent) -> String {
         EventKind::Set | EventKind::Create => format!("{t} {} = {}", ev.name, value_text(ev)),
         EventKind::Delete => format!("{t} {}", ev.name),
         EventKind::Rename { new_name } => format!("{t} {} -> {new_name}", ev.name),
-        EventKind::Disconnect { reason } => format!("{t}: {reason}"),
+        EventKind::Disconnect { reason, .. } => format!("{t}: {reason}"),
         EventKind::HostSwitch { from, to } => format!("{t}: {from} -> {to}"),
         EventKind::Error { message } => format!("{t}: {message}"),
         EventKind::Lagged { missed } => format!("{t}: {missed} events dropped"),
@@ -207,7 +207,8 @@ pub fn text_line(ev: &CloudEvent) -> String {
 }
 
 /// One JSON object: `type`, `name`, `value` (null when none), `raw_name`, `project_id`,
-/// `source`, `timestamp_ms`, plus `new_name` / `reason` / `message` / `missed` when they apply.
+/// `source`, `timestamp_ms`, plus `new_name` / `reason` and `close_code` / `message` /
+/// `missed` when they apply.
 pub fn json_line(ev: &CloudEvent) -> String {
     let ms = ev
         .timestamp
@@ -225,7 +226,16 @@ pub fn json_line(ev: &CloudEvent) -> String {
     });
     let extra = match &ev.kind {
         EventKind::Rename { new_name } => Some(("new_name", serde_json::json!(new_name))),
-        EventKind::Disconnect { reason } => Some(("reason", serde_json::json!(reason))),
+        EventKind::Disconnect { reason, code } => {
+            if let Some(map) = o.as_object_mut() {
+                // The close code's number (null without a close frame), beside the text.
+                map.insert(
+                    "close_code".to_owned(),
+                    serde_json::json!(code.map(|c| c.0)),
+                );
+            }
+            Some(("reason", serde_json::json!(reason)))
+        }
         EventKind::HostSwitch { to, .. } => Some(("to", serde_json::json!(to))),
         EventKind::Error { message } => Some(("message", serde_json::json!(message))),
         EventKind::Lagged { missed } => Some(("missed", serde_json::json!(missed))),
@@ -380,5 +390,15 @@ mod tests {
         assert_eq!(v["value"], "5");
         assert_eq!(v["new_name"], "b");
         assert_eq!(text_line(&ev), "rename a -> b");
+        let gone = CloudEvent {
+            kind: EventKind::Disconnect {
+                code: Some(actors_cloud::CloseCode::USERNAME),
+                reason: "closed with 4002 (invalid or taken username)".into(),
+            },
+            ..ev
+        };
+        let v: serde_json::Value = serde_json::from_str(&json_line(&gone)).unwrap();
+        assert_eq!(v["close_code"], 4002);
+        assert_eq!(v["reason"], "closed with 4002 (invalid or taken username)");
     }
 }

@@ -7,7 +7,7 @@
 //! A panic restarts it the same way without it asking: `started` then tells the core
 //! (`on_executor_restart`), which treats the socket as lost and reconnects.
 //! After a final stop the actor stays dormant: every request is answered with
-//! `CloudError::Stopped` until the last handle is dropped.
+//! an error of kind `CloudErrorKind::Stopped` until the last handle is dropped.
 
 use crate::bus::Bus;
 use crate::config::{ConnectionConfig, HostRotation};
@@ -15,7 +15,7 @@ use crate::core::{Action, Core, OpId};
 use crate::events::EventKind;
 use crate::handle::Shared;
 use crate::transport::{self, WriteCmd, WsStream};
-use crate::{CloudError, CloudEvent};
+use crate::{CloudError, CloudErrorKind, CloudEvent};
 use actix::prelude::*;
 use awc::error::WsProtocolError;
 use awc::ws;
@@ -106,10 +106,7 @@ impl CloudConnection {
                     if first && self.hosts.all_failed() {
                         // The very first connect failed: report it instead of retrying.
                         let reason = self.last_disconnect_reason();
-                        let err = CloudError::Connect {
-                            url: self.cfg.url.clone(),
-                            reason,
-                        };
+                        let err = CloudError::connect(&self.cfg.url, &reason);
                         let a = self.core.abort(err, Instant::now());
                         self.run(a, ctx);
                         return;
@@ -154,7 +151,7 @@ impl CloudConnection {
     }
 
     fn emit(&mut self, ev: CloudEvent) {
-        if let EventKind::Disconnect { reason } = &ev.kind {
+        if let EventKind::Disconnect { reason, .. } = &ev.kind {
             if let Ok(mut r) = self.shared.last_reason.lock() {
                 r.clone_from(reason);
             }
@@ -168,17 +165,16 @@ impl CloudConnection {
         if let Some(w) = self.connect_waiter.take() {
             // Never connected: report it as a connect failure.
             let err = match error.clone() {
-                Some(CloudError::Disconnected { reason }) => CloudError::Connect {
-                    url: self.cfg.url.clone(),
-                    reason,
-                },
+                Some(e) if e.kind() == CloudErrorKind::Disconnected => {
+                    CloudError::connect(&self.cfg.url, e.detail()).with_close_code(e.close_code())
+                }
                 Some(e) => e,
-                None => CloudError::Stopped,
+                None => CloudError::stopped(),
             };
             let _ = w.send(Err(err));
         }
         for (_, w) in self.waiters.drain() {
-            let _ = w.send(Err(CloudError::Stopped));
+            let _ = w.send(Err(CloudError::stopped()));
         }
         self.shared.close_events();
         self.bus.close();

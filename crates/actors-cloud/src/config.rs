@@ -291,7 +291,7 @@ impl ConnectionConfig {
     ///
     /// A [`CloudError`](crate::CloudError) naming the first bad setting (project id, URL, user name, rate limit, TLS).
     pub fn validate(&self) -> Result<ProjectId, CloudError> {
-        let bad = |m: String| Err(CloudError::Config(m));
+        let bad = |m: String| Err(CloudError::config(m));
         let project = match self.host {
             HostKind::Scratch => ProjectId::scratch(self.project_id.as_str())?,
             _ => ProjectId::new(self.project_id.as_str())?,

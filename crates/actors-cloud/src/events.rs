@@ -1,6 +1,6 @@
 //! The typed events a connection emits, and the filters subscribers use to pick them.
 
-use scratchcomm_wire::{CloudValue, ProjectId};
+use scratchcomm_wire::{CloseCode, CloudValue, ProjectId};
 use std::fmt;
 use std::time::SystemTime;
 
@@ -72,7 +72,12 @@ pub enum EventKind {
     },
     /// The websocket closed or failed; a reconnect may follow.
     Disconnect {
-        /// Close code and reason, or the transport error.
+        /// The close code of the server's close frame; `None` when the socket closed
+        /// without one, failed, or could not be opened. [`CloseCode::can_reconnect`] tells
+        /// whether a reconnect can help.
+        code: Option<CloseCode>,
+        /// What happened, for people: the close code with its meaning and the server's
+        /// close reason, or the transport error.
         reason: String,
     },
     /// The connection stopped for good because of an error (a close code that cannot heal,

@@ -104,7 +104,7 @@ impl CloudHandle {
         match connected_rx.await {
             Ok(Ok(())) => Ok(handle),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(CloudError::Stopped),
+            Err(_) => Err(CloudError::stopped()),
         }
     }
 
@@ -130,7 +130,7 @@ impl CloudHandle {
                 reply: Some(tx),
             })
             .await?;
-        rx.await.unwrap_or(Err(CloudError::Stopped))
+        rx.await.unwrap_or(Err(CloudError::stopped()))
     }
 
     /// Set a variable (`☁ ` prefix added unless literal names are on). Validated first: a

@@ -71,7 +71,9 @@ pub use supervisor::panics_caught;
 #[doc(hidden)]
 pub use supervisor::{panic_text, PanicSupervisor};
 
-pub use scratchcomm_wire::{CloudValue, ProjectId, SessionId, ValueGrammar, ValueRules};
+pub use scratchcomm_wire::{
+    CloseCode, CloudValue, ProjectId, ReconnectAdvice, SessionId, ValueGrammar, ValueRules,
+};
 pub use tls::TlsOptions;
 // The shared rustls client configuration, for `scratchcomm-accounts`' HTTP client.
 #[doc(hidden)]

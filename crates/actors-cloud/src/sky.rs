@@ -103,13 +103,10 @@ impl Handler<AddMember> for Sky {
     fn handle(&mut self, AddMember(handle): AddMember, _: &mut Context<Self>) -> Self::Result {
         let source = handle.source().clone();
         if self.forwards.contains_key(&source) {
-            return Err(CloudError::Member {
-                source_id: source.to_string(),
-                problem: "already a member",
-            });
+            return Err(CloudError::member(source.as_str(), "already a member"));
         }
         let Some(tx) = self.shared.sender() else {
-            return Err(CloudError::Stopped);
+            return Err(CloudError::stopped());
         };
         let forward = handle.events().for_each(move |ev| {
             let _ = tx.send(ev); // nobody listening is fine
@@ -143,10 +140,7 @@ impl Handler<RemoveMember> for Sky {
                     h.stop().await;
                     Ok(())
                 }
-                None => Err(CloudError::Member {
-                    source_id: source.to_string(),
-                    problem: "no such member",
-                }),
+                None => Err(CloudError::member(source.as_str(), "no such member")),
             }
         })
     }
@@ -254,10 +248,7 @@ impl SkyHandle {
         if let Ok(project) = config.validate() {
             let source = config.source_id(&project);
             if self.members.contains_key(&source) {
-                return Err(CloudError::Member {
-                    source_id: source.to_string(),
-                    problem: "already a member",
-                });
+                return Err(CloudError::member(source.as_str(), "already a member"));
             }
         }
         let handle = CloudHandle::connect(config).await?;
@@ -299,10 +290,8 @@ impl SkyHandle {
     }
 
     fn need(&self, source: &SourceId) -> Result<CloudHandle, CloudError> {
-        self.member(source).ok_or_else(|| CloudError::Member {
-            source_id: source.to_string(),
-            problem: "no such member",
-        })
+        self.member(source)
+            .ok_or_else(|| CloudError::member(source.as_str(), "no such member"))
     }
 
     /// Set `name` on member `source`; resolves once written.

@@ -48,7 +48,7 @@ impl TlsOptions {
         let mut certs = Vec::new();
         for (i, cert) in CertificateDer::pem_slice_iter(pem).enumerate() {
             let cert = cert.map_err(|e| {
-                CloudError::Config(format!(
+                CloudError::config(format!(
                     "the CA certificate file has a bad PEM block (number {}): {e}",
                     i + 1
                 ))
@@ -56,9 +56,8 @@ impl TlsOptions {
             certs.push(cert);
         }
         if certs.is_empty() {
-            return Err(CloudError::Config(
-                "the CA certificate file holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                    .into(),
+            return Err(CloudError::config(
+                "the CA certificate file holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             ));
         }
         Ok(certs)
@@ -80,7 +79,7 @@ impl TlsOptions {
         let mut roots = public_roots();
         for cert in self.custom_roots()? {
             roots.add(cert).map_err(|e| {
-                CloudError::Config(format!("the CA certificate cannot be used: {e}"))
+                CloudError::config(format!("the CA certificate cannot be used: {e}"))
             })?;
         }
         Ok(Arc::new(

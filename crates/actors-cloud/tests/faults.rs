@@ -29,7 +29,7 @@ async fn a_panicking_connection_keeps_its_cache_queue_and_subscribers_and_reconn
     next_matching(
         &mut life,
         "disconnect after the panic",
-        |ev| matches!(&ev.kind, EventKind::Disconnect { reason } if reason.contains("panic")),
+        |ev| matches!(&ev.kind, EventKind::Disconnect { reason, .. } if reason.contains("panic")),
     )
     .await;
     next_matching(&mut life, "reconnected", |ev| ev.kind == EventKind::Connect).await;

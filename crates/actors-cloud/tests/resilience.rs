@@ -3,6 +3,7 @@
 #[path = "support/common.rs"]
 mod common;
 
+use actors_cloud::CloseCode;
 use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
 use common::*;
 use scratchcomm_server::{CloudServer, ProjectFilter, ServerConfig};
@@ -73,9 +74,20 @@ async fn fatal_close_code_stops_reconnecting() {
     )
     .await
     {
-        Err(e) => assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}"),
+        Err(e) => {
+            assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}");
+            assert_eq!(e.close_code(), Some(CloseCode::PROJECT_UNAVAILABLE), "{e}");
+        }
         Ok(h) => {
             let mut ev = h.events();
+            let gone = next_matching(&mut ev, "disconnect event", |e| {
+                e.event_type() == EventType::Disconnect
+            })
+            .await;
+            assert!(
+                matches!(gone.kind, EventKind::Disconnect { code: Some(c), .. } if c == CloseCode::PROJECT_UNAVAILABLE),
+                "{gone:?}"
+            );
             let err = next_matching(&mut ev, "error event", |e| {
                 e.event_type() == EventType::Error
             })
@@ -100,9 +112,20 @@ async fn fatal_close_code_stops_reconnecting() {
     )
     .await;
     match err {
-        Err(e) => assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}"),
+        Err(e) => {
+            assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}");
+            assert_eq!(e.close_code(), Some(CloseCode::USERNAME), "{e}");
+        }
         Ok(h) => {
             let mut ev = h.events();
+            let gone = next_matching(&mut ev, "disconnect event", |e| {
+                e.event_type() == EventType::Disconnect
+            })
+            .await;
+            assert!(
+                matches!(gone.kind, EventKind::Disconnect { code: Some(c), .. } if c == CloseCode::USERNAME),
+                "{gone:?}"
+            );
             next_matching(&mut ev, "error event", |e| {
                 e.event_type() == EventType::Error
             })

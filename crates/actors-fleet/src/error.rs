@@ -32,35 +32,36 @@ impl fmt::Display for FleetErrorKind {
 }
 
 /// The error type of `actors-fleet`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {detail}")]
 pub struct FleetError {
     kind: FleetErrorKind,
-    message: String,
+    detail: String,
 }
 
 impl FleetError {
-    /// A new error of `kind` with a message naming what was wrong.
-    pub fn new(kind: FleetErrorKind, message: impl Into<String>) -> FleetError {
+    /// A new error of `kind` with a human readable `detail` naming what was wrong (never a
+    /// secret).
+    pub fn new(kind: FleetErrorKind, detail: impl Into<String>) -> FleetError {
         FleetError {
             kind,
-            message: message.into(),
+            detail: detail.into(),
         }
     }
 
     /// An unusable setting or argument.
-    pub fn invalid(message: impl Into<String>) -> FleetError {
-        FleetError::new(FleetErrorKind::InvalidInput, message)
+    pub fn invalid(detail: impl Into<String>) -> FleetError {
+        FleetError::new(FleetErrorKind::InvalidInput, detail)
     }
 
-    /// What kind of error this is.
+    /// The cause category.
     pub fn kind(&self) -> FleetErrorKind {
         self.kind
     }
 
-    /// The message, naming what was wrong.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// The human readable detail (without the kind).
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 
@@ -75,5 +76,23 @@ impl From<redis::RedisError> for FleetError {
 impl From<scratchcomm_wire::WireError> for FleetError {
     fn from(e: scratchcomm_wire::WireError) -> Self {
         FleetError::invalid(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_detail_and_display() {
+        let e = FleetError::invalid("the lease ttl must be at least 1 s");
+        assert_eq!(e.kind(), FleetErrorKind::InvalidInput);
+        assert_eq!(e.detail(), "the lease ttl must be at least 1 s");
+        assert_eq!(
+            e.to_string(),
+            "invalid input: the lease ttl must be at least 1 s"
+        );
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<FleetError>();
     }
 }

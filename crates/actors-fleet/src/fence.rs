@@ -209,7 +209,7 @@ mod tests {
         let (l, mut rx) = lease(0);
         let e = l.check().unwrap_err();
         assert_eq!(e.kind(), FleetErrorKind::Fenced);
-        assert!(e.message().contains("project 42") && e.message().contains("token 7"));
+        assert!(e.detail().contains("project 42") && e.detail().contains("token 7"));
         assert_eq!(l.refused(), 1);
         assert!(matches!(
             rx.try_recv(),

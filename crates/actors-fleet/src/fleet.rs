@@ -293,24 +293,24 @@ mod tests {
         let e = Fleet::start(bad_url, serve).unwrap_err();
         assert_eq!(e.kind(), FleetErrorKind::InvalidInput);
         assert!(
-            e.message().contains("redis URL") && !e.message().contains("hunter2"),
+            e.detail().contains("redis URL") && !e.detail().contains("hunter2"),
             "{e}"
         );
         let mut slow = FleetConfig::new("redis://127.0.0.1/", p.clone());
         slow.redis_timeout = Duration::from_secs(60);
         assert!(Fleet::start(slow, serve)
             .unwrap_err()
-            .message()
+            .detail()
             .contains("redis_timeout"));
         let empty = FleetConfig::new("redis://127.0.0.1/", Vec::new());
         assert!(Fleet::start(empty, serve)
             .unwrap_err()
-            .message()
+            .detail()
             .contains("project"));
         let named = FleetConfig::new("redis://127.0.0.1/", p).name("a b");
         assert!(Fleet::start(named, serve)
             .unwrap_err()
-            .message()
+            .detail()
             .contains("fleet name"));
     }
 }

@@ -28,46 +28,9 @@ pub enum RequestErrorKind {
     Storage,
 }
 
-/// The error type of `actors-requests`.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub struct RequestError {
-    kind: RequestErrorKind,
-    message: String,
-}
-
-impl RequestError {
-    /// A new error of `kind` with a message naming what was wrong.
-    pub fn new(kind: RequestErrorKind, message: impl Into<String>) -> RequestError {
-        RequestError {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    /// A syntax error.
-    pub fn syntax(message: impl Into<String>) -> RequestError {
-        RequestError::new(RequestErrorKind::Syntax, message)
-    }
-
-    /// An argument that does not fit.
-    pub fn bad_argument(message: impl Into<String>) -> RequestError {
-        RequestError::new(RequestErrorKind::BadArgument, message)
-    }
-
-    /// What kind of error this is.
-    pub fn kind(&self) -> RequestErrorKind {
-        self.kind
-    }
-
-    /// The message without the kind.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for RequestError {
+impl fmt::Display for RequestErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+        f.write_str(match self {
             RequestErrorKind::Syntax => "syntax error",
             RequestErrorKind::UnknownRequest => "unknown request",
             RequestErrorKind::PythonSyntaxRefused => "python-call syntax refused",
@@ -78,8 +41,46 @@ impl fmt::Display for RequestError {
             RequestErrorKind::Socket => "cloud socket error",
             RequestErrorKind::Stopped => "request handler stopped",
             RequestErrorKind::Storage => "storage error",
-        };
-        write!(f, "{what}: {}", self.message)
+        })
+    }
+}
+
+/// The error type of `actors-requests`, displayed as `"{kind}: {detail}"`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {detail}")]
+pub struct RequestError {
+    kind: RequestErrorKind,
+    detail: String,
+}
+
+impl RequestError {
+    /// A new error of `kind` with a human readable `detail` naming what was wrong (never a
+    /// secret).
+    pub fn new(kind: RequestErrorKind, detail: impl Into<String>) -> RequestError {
+        RequestError {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// A syntax error.
+    pub fn syntax(detail: impl Into<String>) -> RequestError {
+        RequestError::new(RequestErrorKind::Syntax, detail)
+    }
+
+    /// An argument that does not fit.
+    pub fn bad_argument(detail: impl Into<String>) -> RequestError {
+        RequestError::new(RequestErrorKind::BadArgument, detail)
+    }
+
+    /// The cause category.
+    pub fn kind(&self) -> RequestErrorKind {
+        self.kind
+    }
+
+    /// The human readable detail (without the kind).
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 
@@ -122,5 +123,20 @@ impl From<&str> for ErrorMessage {
 impl From<String> for ErrorMessage {
     fn from(s: String) -> ErrorMessage {
         ErrorMessage(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_detail_and_display() {
+        let e = RequestError::bad_argument("argument 1 of add is missing");
+        assert_eq!(e.kind(), RequestErrorKind::BadArgument);
+        assert_eq!(e.detail(), "argument 1 of add is missing");
+        assert_eq!(e.to_string(), "bad argument: argument 1 of add is missing");
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<RequestError>();
     }
 }

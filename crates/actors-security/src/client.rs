@@ -259,11 +259,11 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert(VAR_SCHEME.to_owned(), "ec".to_owned());
         let err = PublicData::from_map(&m).unwrap_err();
-        assert!(err.message().contains(VAR_PUBLIC_BASE), "{err}");
+        assert!(err.detail().contains(VAR_PUBLIC_BASE), "{err}");
         m.insert(VAR_SCHEME.to_owned(), "RSA".to_owned());
         m.insert(VAR_PUBLIC_EXPONENT.to_owned(), "3".to_owned());
         m.insert(VAR_PUBLIC_MODULUS.to_owned(), "12x".to_owned());
         let err = PublicData::from_map(&m).unwrap_err();
-        assert!(err.message().contains(VAR_PUBLIC_MODULUS), "{err}");
+        assert!(err.detail().contains(VAR_PUBLIC_MODULUS), "{err}");
     }
 }

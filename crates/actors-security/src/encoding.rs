@@ -218,7 +218,7 @@ mod tests {
     fn server_decode_rejects_non_digits() {
         let err = server_decode("01a2").unwrap_err();
         assert_eq!(err.kind(), SecurityErrorKind::InvalidDigits);
-        assert!(err.message().contains("'a'"), "{err}");
+        assert!(err.detail().contains("'a'"), "{err}");
         assert!(server_decode("0١").is_err());
     }
 

@@ -62,29 +62,29 @@ impl fmt::Display for SecurityErrorKind {
 
 /// Error returned by every fallible operation of this crate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
+#[error("{kind}: {detail}")]
 pub struct SecurityError {
     kind: SecurityErrorKind,
-    message: String,
+    detail: String,
 }
 
 impl SecurityError {
-    /// Builds an error of `kind` with a human readable `message` (never secret material).
-    pub fn new(kind: SecurityErrorKind, message: impl Into<String>) -> Self {
+    /// A new error of `kind` with a human readable `detail` (never secret material).
+    pub fn new(kind: SecurityErrorKind, detail: impl Into<String>) -> Self {
         Self {
             kind,
-            message: message.into(),
+            detail: detail.into(),
         }
     }
 
-    /// The kind of problem, for callers that branch on it.
+    /// The cause category, for callers that branch on it.
     pub fn kind(&self) -> SecurityErrorKind {
         self.kind
     }
 
-    /// The detail message (without the kind prefix).
-    pub fn message(&self) -> &str {
-        &self.message
+    /// The human readable detail (without the kind).
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 }
 
@@ -97,6 +97,8 @@ mod tests {
         let e = SecurityError::new(SecurityErrorKind::BadMessage, "end marker missing");
         assert_eq!(e.kind(), SecurityErrorKind::BadMessage);
         assert_eq!(e.to_string(), "bad message: end marker missing");
-        assert_eq!(e.message(), "end marker missing");
+        assert_eq!(e.detail(), "end marker missing");
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<SecurityError>();
     }
 }

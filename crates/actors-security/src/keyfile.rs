@@ -109,6 +109,6 @@ mod tests {
     fn missing_file_is_an_io_error() {
         let err = read_key_file(Path::new("/nonexistent/dir/key.txt")).unwrap_err();
         assert_eq!(err.kind(), SecurityErrorKind::Io);
-        assert!(err.message().contains("/nonexistent/dir/key.txt"));
+        assert!(err.detail().contains("/nonexistent/dir/key.txt"));
     }
 }

@@ -40,7 +40,7 @@ impl fmt::Display for SocketErrorKind {
 }
 
 /// The error of every fallible operation in this crate.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {detail}")]
 pub struct SocketError {
     kind: SocketErrorKind,
@@ -150,5 +150,29 @@ impl fmt::Display for Rejection {
                 f.write_str("part of a message whose earlier packet was a replay")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_detail_and_display() {
+        let e = SocketError::timeout("no answer to the key exchange within 5 s");
+        assert_eq!(e.kind(), SocketErrorKind::Timeout);
+        assert_eq!(e.detail(), "no answer to the key exchange within 5 s");
+        assert_eq!(
+            e.to_string(),
+            "timeout: no answer to the key exchange within 5 s"
+        );
+        let from_security = SocketError::from(actors_security::SecurityError::new(
+            SecurityErrorKind::BadMessage,
+            "end marker missing",
+        ));
+        assert_eq!(from_security.kind(), SocketErrorKind::Security);
+        assert_eq!(from_security.detail(), "bad message: end marker missing");
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<SocketError>();
     }
 }

@@ -68,10 +68,10 @@ impl AccountData {
             .ok_or_else(|| AccountsError::malformed(url, "the session answer is not an object"))?;
         let user = match obj.get("user") {
             None | Some(Value::Null) => {
-                return Err(AccountsError::InvalidSession {
-                    url: url.to_owned(),
-                    reason: "the answer has no \"user\" (not logged in)".to_owned(),
-                })
+                return Err(AccountsError::invalid_session(
+                    url,
+                    "the answer has no \"user\" (not logged in)",
+                ))
             }
             Some(Value::Object(user)) => user,
             Some(_) => return Err(AccountsError::malformed(url, "\"user\" is not an object")),

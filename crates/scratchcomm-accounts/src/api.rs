@@ -43,14 +43,12 @@ pub async fn lookup_session(
     let answer = answer?;
     match answer.status {
         200..=299 => AccountData::from_session_json(&answer.url, &answer.body),
-        401 | 403 => Err(AccountsError::InvalidSession {
-            url: answer.url,
-            reason: format!("HTTP {}", answer.status),
-        }),
-        status => Err(AccountsError::HttpStatus {
-            url: answer.url,
-            status,
-        }),
+        401 | 403 => Err(AccountsError::invalid_session(
+            &answer.url,
+            format!("HTTP {}", answer.status),
+        )
+        .with_http_status(answer.status)),
+        status => Err(AccountsError::http_status_error(&answer.url, status)),
     }
 }
 
@@ -92,32 +90,23 @@ pub(crate) fn session_id_from_login_answer(username: &str, answer: &Answer) -> R
     let refusal = login_refusal(&answer.body);
     match answer.status {
         401 | 403 => {
-            return Err(AccountsError::WrongPassword {
-                username: username.to_owned(),
-                message: refusal.unwrap_or_else(|| format!("HTTP {}", answer.status)),
-            })
+            return Err(AccountsError::wrong_password(
+                username,
+                refusal.unwrap_or_else(|| format!("HTTP {}", answer.status)),
+            )
+            .with_http_status(answer.status))
         }
         200..=299 => {}
-        status => {
-            return Err(AccountsError::HttpStatus {
-                url: answer.url.clone(),
-                status,
-            })
-        }
+        status => return Err(AccountsError::http_status_error(&answer.url, status)),
     }
     if let Some(message) = refusal {
-        return Err(AccountsError::WrongPassword {
-            username: username.to_owned(),
-            message,
-        });
+        return Err(AccountsError::wrong_password(username, message));
     }
     answer
         .set_cookie
         .as_deref()
         .and_then(session_id_from_set_cookie)
-        .ok_or_else(|| AccountsError::MissingCookie {
-            url: answer.url.clone(),
-        })
+        .ok_or_else(|| AccountsError::missing_cookie(&answer.url))
 }
 
 /// Scratch answers a login with a JSON array whose first object has `success` (1 or 0)

@@ -132,10 +132,7 @@ async fn off_thread<F>(label: String, read: F) -> Result<Vec<Cookie>>
 where
     F: FnOnce() -> Reading + Send + 'static,
 {
-    let not_found = |reason: String| AccountsError::BrowserCookiesNotFound {
-        browser: label.clone(),
-        reason,
-    };
+    let not_found = |reason: String| AccountsError::browser_cookies_not_found(&label, reason);
     match actix_rt::task::spawn_blocking(read).await {
         Ok(Ok(cookies)) => Ok(cookies),
         Ok(Err(reason)) => Err(not_found(reason)),
@@ -217,9 +214,11 @@ pub fn pick_session_cookie(browser: &str, cookies: Vec<Cookie>) -> Result<Sessio
             )
         })
         .map(|c| SessionId::new(c.value))
-        .ok_or_else(|| AccountsError::BrowserCookiesNotFound {
-            browser: browser.to_owned(),
-            reason: format!("no {SESSION_COOKIE} cookie for {SCRATCH_COOKIE_DOMAIN}"),
+        .ok_or_else(|| {
+            AccountsError::browser_cookies_not_found(
+                browser,
+                format!("no {SESSION_COOKIE} cookie for {SCRATCH_COOKIE_DOMAIN}"),
+            )
         })
 }
 

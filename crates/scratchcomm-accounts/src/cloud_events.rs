@@ -50,8 +50,11 @@ impl CloudEventLogs for CloudEvent {
                 .value
                 .as_ref()
                 .filter(|_| !self.raw_name.is_empty())
-                .ok_or_else(|| AccountsError::MissingData {
-                    what: format!("the {:?} event carries no variable value", self.kind),
+                .ok_or_else(|| {
+                    AccountsError::missing_data(format!(
+                        "the {:?} event carries no variable value",
+                        self.kind
+                    ))
                 })?;
             logs.who_set(&self.project_id, &self.raw_name, value, age)
                 .await
@@ -128,11 +131,11 @@ impl EventUsers {
                     .who_set(&ticket.project_id, &t.name, &t.value, age)
                     .await
             }
-            None => Err(AccountsError::EventExpired {
-                name: ticket.ticket.name.clone(),
-                value: ticket.ticket.value.as_str().to_owned(),
-                age: crate::cloud_logs::HISTORY_PER_VARIABLE,
-            }),
+            None => Err(AccountsError::event_expired(
+                &ticket.ticket.name,
+                ticket.ticket.value.as_str(),
+                crate::cloud_logs::HISTORY_PER_VARIABLE,
+            )),
         }
     }
 }

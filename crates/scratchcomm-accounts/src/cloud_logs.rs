@@ -194,10 +194,7 @@ impl CloudLogs {
         .await?;
         match answer.status {
             200..=299 => parse_log_page(&answer.url, &answer.body),
-            status => Err(AccountsError::HttpStatus {
-                url: answer.url,
-                status,
-            }),
+            status => Err(AccountsError::http_status_error(&answer.url, status)),
         }
     }
 
@@ -283,11 +280,7 @@ impl CloudLogs {
 }
 
 fn expired(name: &str, value: &CloudValue, age: usize) -> AccountsError {
-    AccountsError::EventExpired {
-        name: name.to_owned(),
-        value: value.as_str().to_owned(),
-        age,
-    }
+    AccountsError::event_expired(name, value.as_str(), age)
 }
 
 #[cfg(test)]

@@ -31,8 +31,10 @@ pub fn turbowarp_contact(contact: Option<&str>, username: Option<&str>) -> Optio
 
 impl Session {
     fn require_username(&self, why: &str) -> Result<&str> {
-        self.username().ok_or_else(|| AccountsError::MissingData {
-            what: format!("{why} needs the account's username, and the session has none"),
+        self.username().ok_or_else(|| {
+            AccountsError::missing_data(format!(
+                "{why} needs the account's username, and the session has none"
+            ))
         })
     }
 
@@ -68,8 +70,10 @@ impl Session {
         };
         let contact = turbowarp_contact(contact, Some(username))
             .or_else(|| turbowarp_contact(None, self.username()))
-            .ok_or_else(|| AccountsError::MissingData {
-                what: "You need to specify your contact_info for the turbowarp cloud.".into(),
+            .ok_or_else(|| {
+                AccountsError::missing_data(
+                    "You need to specify your contact_info for the turbowarp cloud.",
+                )
             })?;
         Ok(ConnectionConfig::turbowarp(project_id, &contact).username(username))
     }

@@ -1,5 +1,7 @@
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
-use thiserror::Error;
 
 /// What kind of accounts error happened; callers branch on this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,153 +37,192 @@ pub enum AccountsErrorKind {
     CloudSocket,
 }
 
-/// One error type for the accounts crate. Messages never contain secrets.
-#[derive(Debug, Clone, Error)]
-#[non_exhaustive]
-pub enum AccountsError {
-    /// See [`AccountsErrorKind::WrongPassword`].
-    #[error("wrong username or password for {username:?}: {message}")]
-    WrongPassword {
-        /// The username tried.
-        username: String,
-        /// The server's message (`msg`), or the HTTP status.
-        message: String,
-    },
-    /// See [`AccountsErrorKind::InvalidSession`].
-    #[error("the session id was not accepted by {url} (expired or invalid): {reason}")]
-    InvalidSession {
-        /// The session endpoint.
-        url: String,
-        /// What the answer said.
-        reason: String,
-    },
-    /// See [`AccountsErrorKind::MalformedJson`].
-    #[error("malformed answer from {url}: {reason}")]
-    MalformedJson {
-        /// Where the answer came from.
-        url: String,
-        /// What was wrong with it (names the field).
-        reason: String,
-    },
-    /// See [`AccountsErrorKind::MissingCookie`].
-    #[error("the login answer from {url} set no quoted scratchsessionsid cookie")]
-    MissingCookie {
-        /// The login endpoint.
-        url: String,
-    },
-    /// See [`AccountsErrorKind::Timeout`].
-    #[error("{url} did not answer within {timeout:?}")]
-    Timeout {
-        /// The URL asked.
-        url: String,
-        /// The configured timeout.
-        timeout: Duration,
-    },
-    /// See [`AccountsErrorKind::Unreachable`].
-    #[error("cannot reach {url}: {reason}")]
-    Unreachable {
-        /// The URL asked.
-        url: String,
-        /// The transport error.
-        reason: String,
-    },
-    /// See [`AccountsErrorKind::HttpStatus`].
-    #[error("{url} answered HTTP {status}")]
-    HttpStatus {
-        /// The URL asked.
-        url: String,
-        /// The status code.
-        status: u16,
-    },
-    /// See [`AccountsErrorKind::BrowserCookiesNotFound`].
-    #[error("no Scratch session cookie found in {browser}: {reason}")]
-    BrowserCookiesNotFound {
-        /// The browser (or cookie file) read.
-        browser: String,
-        /// Why nothing was found.
-        reason: String,
-    },
-    /// See [`AccountsErrorKind::InvalidSessionString`].
-    #[error("invalid session string: {reason}")]
-    InvalidSessionString {
-        /// What was wrong (never the content).
-        reason: String,
-    },
-    /// See [`AccountsErrorKind::InvalidInput`].
-    #[error("invalid input {what}: {reason}")]
-    InvalidInput {
-        /// Which input.
-        what: String,
-        /// Why it cannot be used.
-        reason: String,
-    },
-    /// See [`AccountsErrorKind::EventExpired`].
-    #[error("no cloud log entry left for {name:?} = {value:?} at age {age} (event expired)")]
-    EventExpired {
-        /// Full variable name.
-        name: String,
-        /// The event's value.
-        value: String,
-        /// The event's age (position among equal values, newest first).
-        age: usize,
-    },
-    /// See [`AccountsErrorKind::MissingData`].
-    #[error("missing data: {what}")]
-    MissingData {
-        /// What is missing and what needed it.
-        what: String,
-    },
-    /// See [`AccountsErrorKind::CloudConnection`].
-    #[error("cloud connection: {0}")]
-    Cloud(#[from] actors_cloud::CloudError),
-    /// See [`AccountsErrorKind::CloudSocket`].
-    #[error("cloud socket: {0}")]
-    Socket(#[from] actors_socket::SocketError),
+impl fmt::Display for AccountsErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AccountsErrorKind as K;
+        f.write_str(match self {
+            K::WrongPassword => "wrong username or password",
+            K::InvalidSession => "session id not accepted (expired or invalid)",
+            K::MalformedJson => "malformed answer",
+            K::MissingCookie => "no session cookie",
+            K::Timeout => "timeout",
+            K::Unreachable => "unreachable",
+            K::HttpStatus => "unexpected HTTP status",
+            K::BrowserCookiesNotFound => "no Scratch session cookie found",
+            K::InvalidSessionString => "invalid session string",
+            K::InvalidInput => "invalid input",
+            K::EventExpired => "event expired",
+            K::MissingData => "missing data",
+            K::CloudConnection => "cloud connection",
+            K::CloudSocket => "cloud socket",
+        })
+    }
+}
+
+/// One error type for the accounts crate, displayed as `"{kind}: {detail}"`. Details never
+/// contain secrets (passwords, session ids, tokens).
+#[derive(Debug, Clone)]
+pub struct AccountsError {
+    kind: AccountsErrorKind,
+    detail: String,
+    http_status: Option<u16>,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl fmt::Display for AccountsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.detail)
+    }
+}
+
+/// Equal when kind and detail are (the source is not compared: its text is in the detail).
+impl PartialEq for AccountsError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.detail == other.detail
+            && self.http_status == other.http_status
+    }
+}
+
+impl Eq for AccountsError {}
+
+impl StdError for AccountsError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
 }
 
 impl AccountsError {
-    /// The kind of error, for branching.
-    pub fn kind(&self) -> AccountsErrorKind {
-        use AccountsError as E;
-        use AccountsErrorKind as K;
-        match self {
-            E::WrongPassword { .. } => K::WrongPassword,
-            E::InvalidSession { .. } => K::InvalidSession,
-            E::MalformedJson { .. } => K::MalformedJson,
-            E::MissingCookie { .. } => K::MissingCookie,
-            E::Timeout { .. } => K::Timeout,
-            E::Unreachable { .. } => K::Unreachable,
-            E::HttpStatus { .. } => K::HttpStatus,
-            E::BrowserCookiesNotFound { .. } => K::BrowserCookiesNotFound,
-            E::InvalidSessionString { .. } => K::InvalidSessionString,
-            E::InvalidInput { .. } => K::InvalidInput,
-            E::EventExpired { .. } => K::EventExpired,
-            E::MissingData { .. } => K::MissingData,
-            E::Cloud(_) => K::CloudConnection,
-            E::Socket(_) => K::CloudSocket,
+    /// A new error of `kind` with a human readable `detail` (never a secret).
+    pub fn new(kind: AccountsErrorKind, detail: impl Into<String>) -> Self {
+        AccountsError {
+            kind,
+            detail: detail.into(),
+            http_status: None,
+            source: None,
         }
+    }
+
+    /// The cause category, for branching.
+    pub fn kind(&self) -> AccountsErrorKind {
+        self.kind
+    }
+
+    /// The human readable detail (without the kind).
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The HTTP status of the answer, for an [`HttpStatus`](AccountsErrorKind::HttpStatus)
+    /// error (and a refused session or login that came with one).
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
     }
 
     /// Whether trying again later could help (network trouble, not a refused credential).
     pub fn is_transient(&self) -> bool {
         matches!(
-            self.kind(),
+            self.kind,
             AccountsErrorKind::Timeout | AccountsErrorKind::Unreachable
-        ) || matches!(self, AccountsError::HttpStatus { status, .. } if *status >= 500)
+        ) || (self.kind == AccountsErrorKind::HttpStatus
+            && self.http_status.is_some_and(|s| s >= 500))
     }
 
-    pub(crate) fn malformed(url: &str, reason: impl Into<String>) -> Self {
-        AccountsError::MalformedJson {
-            url: url.to_owned(),
-            reason: reason.into(),
-        }
+    pub(crate) fn with_http_status(mut self, status: u16) -> Self {
+        self.http_status = Some(status);
+        self
     }
 
-    pub(crate) fn invalid_input(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        AccountsError::InvalidInput {
-            what: what.into(),
-            reason: reason.into(),
-        }
+    pub(crate) fn malformed(url: &str, reason: impl fmt::Display) -> Self {
+        Self::new(AccountsErrorKind::MalformedJson, format!("{url}: {reason}"))
+    }
+
+    pub(crate) fn invalid_input(what: impl fmt::Display, reason: impl fmt::Display) -> Self {
+        Self::new(AccountsErrorKind::InvalidInput, format!("{what}: {reason}"))
+    }
+
+    pub(crate) fn missing_data(what: impl Into<String>) -> Self {
+        Self::new(AccountsErrorKind::MissingData, what)
+    }
+
+    pub(crate) fn wrong_password(username: &str, message: impl fmt::Display) -> Self {
+        Self::new(
+            AccountsErrorKind::WrongPassword,
+            format!("{username:?}: {message}"),
+        )
+    }
+
+    pub(crate) fn invalid_session(url: &str, reason: impl fmt::Display) -> Self {
+        Self::new(
+            AccountsErrorKind::InvalidSession,
+            format!("{url}: {reason}"),
+        )
+    }
+
+    pub(crate) fn missing_cookie(url: &str) -> Self {
+        Self::new(
+            AccountsErrorKind::MissingCookie,
+            format!("the login answer from {url} set no quoted scratchsessionsid cookie"),
+        )
+    }
+
+    pub(crate) fn timeout(url: &str, timeout: Duration) -> Self {
+        Self::new(
+            AccountsErrorKind::Timeout,
+            format!("{url} did not answer within {timeout:?}"),
+        )
+    }
+
+    pub(crate) fn unreachable(url: &str, reason: impl fmt::Display) -> Self {
+        Self::new(AccountsErrorKind::Unreachable, format!("{url}: {reason}"))
+    }
+
+    pub(crate) fn http_status_error(url: &str, status: u16) -> Self {
+        Self::new(
+            AccountsErrorKind::HttpStatus,
+            format!("{url} answered HTTP {status}"),
+        )
+        .with_http_status(status)
+    }
+
+    pub(crate) fn browser_cookies_not_found(browser: &str, reason: impl fmt::Display) -> Self {
+        Self::new(
+            AccountsErrorKind::BrowserCookiesNotFound,
+            format!("{browser}: {reason}"),
+        )
+    }
+
+    pub(crate) fn invalid_session_string(reason: impl Into<String>) -> Self {
+        Self::new(AccountsErrorKind::InvalidSessionString, reason)
+    }
+
+    pub(crate) fn event_expired(name: &str, value: &str, age: usize) -> Self {
+        Self::new(
+            AccountsErrorKind::EventExpired,
+            format!("no cloud log entry left for {name:?} = {value:?} at age {age}"),
+        )
+    }
+}
+
+impl From<actors_cloud::CloudError> for AccountsError {
+    /// Kind [`CloudConnection`](AccountsErrorKind::CloudConnection); the cloud error is
+    /// the [`source`](StdError::source).
+    fn from(e: actors_cloud::CloudError) -> Self {
+        let mut err = Self::new(AccountsErrorKind::CloudConnection, e.to_string());
+        err.source = Some(Arc::new(e));
+        err
+    }
+}
+
+impl From<actors_socket::SocketError> for AccountsError {
+    /// Kind [`CloudSocket`](AccountsErrorKind::CloudSocket); the socket error is the
+    /// [`source`](StdError::source).
+    fn from(e: actors_socket::SocketError) -> Self {
+        let mut err = Self::new(AccountsErrorKind::CloudSocket, e.to_string());
+        err.source = Some(Arc::new(e));
+        err
     }
 }
 
@@ -194,26 +235,38 @@ mod tests {
 
     #[test]
     fn kinds_are_distinct_and_transient_only_for_network() {
-        let timeout = AccountsError::Timeout {
-            url: "u".into(),
-            timeout: Duration::from_millis(5),
-        };
-        let dead = AccountsError::Unreachable {
-            url: "u".into(),
-            reason: "refused".into(),
-        };
-        let wrong = AccountsError::WrongPassword {
-            username: "a".into(),
-            message: "no".into(),
-        };
+        let timeout = AccountsError::timeout("u", Duration::from_millis(5));
+        let dead = AccountsError::unreachable("u", "refused");
+        let wrong = AccountsError::wrong_password("a", "no");
         assert_ne!(timeout.kind(), dead.kind());
         assert!(timeout.is_transient() && dead.is_transient());
         assert!(!wrong.is_transient());
-        let busy = AccountsError::HttpStatus {
-            url: "u".into(),
-            status: 503,
-        };
+        let busy = AccountsError::http_status_error("u", 503);
         assert!(busy.is_transient());
+        assert_eq!(busy.http_status(), Some(503));
+        assert!(!AccountsError::http_status_error("u", 404).is_transient());
         assert!(wrong.to_string().contains("wrong username or password"));
+    }
+
+    #[test]
+    fn kind_detail_display_and_source() {
+        let e = AccountsError::timeout("https://x/login", Duration::from_secs(2));
+        assert_eq!(e.kind(), AccountsErrorKind::Timeout);
+        assert_eq!(e.detail(), "https://x/login did not answer within 2s");
+        assert_eq!(
+            e.to_string(),
+            "timeout: https://x/login did not answer within 2s"
+        );
+        assert!(StdError::source(&e).is_none());
+        let cloud = actors_cloud::CloudError::new(actors_cloud::CloudErrorKind::Stopped, "gone");
+        let e = AccountsError::from(cloud);
+        assert_eq!(e.kind(), AccountsErrorKind::CloudConnection);
+        assert_eq!(e.to_string(), "cloud connection: stopped: gone");
+        let inner = StdError::source(&e)
+            .and_then(|s| s.downcast_ref::<actors_cloud::CloudError>())
+            .expect("the cloud error is the source");
+        assert_eq!(inner.kind(), actors_cloud::CloudErrorKind::Stopped);
+        fn send_sync<T: Send + Sync + Clone>() {}
+        send_sync::<AccountsError>();
     }
 }

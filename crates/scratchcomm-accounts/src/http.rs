@@ -61,7 +61,7 @@ pub(crate) async fn send(call: Call<'_>) -> Result<Answer> {
     let url = call.url.clone();
     match actix_rt::time::timeout(timeout + Duration::from_millis(50), send_inner(call)).await {
         Ok(result) => result,
-        Err(_elapsed) => Err(AccountsError::Timeout { url, timeout }),
+        Err(_elapsed) => Err(AccountsError::timeout(&url, timeout)),
     }
 }
 
@@ -114,20 +114,14 @@ fn map_send_error(url: &str, timeout: Duration, e: SendRequestError) -> Accounts
     let url = url.to_owned();
     match e {
         SendRequestError::Timeout | SendRequestError::Connect(ConnectError::Timeout) => {
-            AccountsError::Timeout { url, timeout }
+            AccountsError::timeout(&url, timeout)
         }
         SendRequestError::Url(e) => AccountsError::invalid_input(url, e.to_string()),
-        SendRequestError::Connect(e) => AccountsError::Unreachable {
-            url,
-            reason: e.to_string(),
-        },
+        SendRequestError::Connect(e) => AccountsError::unreachable(&url, e.to_string()),
         SendRequestError::Send(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-            AccountsError::Timeout { url, timeout }
+            AccountsError::timeout(&url, timeout)
         }
-        other => AccountsError::Unreachable {
-            url,
-            reason: other.to_string(),
-        },
+        other => AccountsError::unreachable(&url, other.to_string()),
     }
 }
 
@@ -135,13 +129,10 @@ fn map_payload_error(url: &str, timeout: Duration, e: PayloadError) -> AccountsE
     let url = url.to_owned();
     match e {
         PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            AccountsError::Timeout { url, timeout }
+            AccountsError::timeout(&url, timeout)
         }
         PayloadError::Overflow => AccountsError::malformed(&url, "the answer is too large"),
-        other => AccountsError::Unreachable {
-            url,
-            reason: format!("the answer broke off: {other}"),
-        },
+        other => AccountsError::unreachable(&url, format!("the answer broke off: {other}")),
     }
 }
 

@@ -111,20 +111,14 @@ pub async fn fetch_initial_values(
     };
     let answer = send(get(api.project_api_url(project_id.as_str()))).await?;
     if !(200..300).contains(&answer.status) {
-        return Err(AccountsError::HttpStatus {
-            url: answer.url,
-            status: answer.status,
-        });
+        return Err(AccountsError::http_status_error(&answer.url, answer.status));
     }
     let token = project_token(&answer.url, &answer.body)?;
     let answer = send(get(api.project_json_url(project_id.as_str(), &token))).await?;
     // The token is a secret of sorts: never show it in errors.
     let shown = api.project_json_url(project_id.as_str(), "<token>");
     if !(200..300).contains(&answer.status) {
-        return Err(AccountsError::HttpStatus {
-            url: shown,
-            status: answer.status,
-        });
+        return Err(AccountsError::http_status_error(&shown, answer.status));
     }
     cloud_variables(&shown, &answer.body)
 }

@@ -130,11 +130,11 @@ impl Session {
             session.adopt(account);
             return Ok(session);
         }
-        Err(
-            last_error.unwrap_or_else(|| AccountsError::InvalidSessionString {
-                reason: "it holds neither a session id nor a username and password".to_owned(),
-            }),
-        )
+        Err(last_error.unwrap_or_else(|| {
+            AccountsError::invalid_session_string(
+                "it holds neither a session id nor a username and password".to_owned(),
+            )
+        }))
     }
 
     async fn strict(config: ApiConfig, session_id: SessionId) -> Result<Session> {
@@ -213,9 +213,9 @@ impl Session {
         match (&self.account, &self.lookup_error) {
             (Some(a), _) => Ok(a),
             (None, Some(e)) => Err(e.clone()),
-            (None, None) => Err(AccountsError::MissingData {
-                what: "no account data: the session was never looked up".to_owned(),
-            }),
+            (None, None) => Err(AccountsError::missing_data(
+                "no account data: the session was never looked up".to_owned(),
+            )),
         }
     }
 

@@ -50,9 +50,7 @@ impl SessionStringData {
     ///
     /// An [`AccountsError`](crate::AccountsError) of kind `InvalidSessionString` (which does not echo the content).
     pub fn decode(session_string: &str) -> Result<SessionStringData> {
-        let bad = |reason: &str| AccountsError::InvalidSessionString {
-            reason: reason.to_owned(),
-        };
+        let bad = |reason: &str| AccountsError::invalid_session_string(reason.to_owned());
         let compact: String = session_string
             .chars()
             .filter(|c| !c.is_ascii_whitespace())

@@ -282,10 +282,7 @@ pub async fn serve_dashboard(
     addr: &str,
     dashboard: Dashboard,
 ) -> Result<RunningDashboard, DashboardError> {
-    let bind_err = |source| DashboardError::Bind {
-        addr: addr.to_owned(),
-        source,
-    };
+    let bind_err = |source| DashboardError::bind(addr, source);
     let d = dashboard.clone();
     let server = HttpServer::new(move || App::new().configure(d.configure()))
         .workers(1)

@@ -195,16 +195,16 @@ impl Hub {
             .filter(|p| p.handle.project_id().as_str() == id)
             .collect();
         match matches.as_slice() {
-            [] => Err(DashboardError::UnknownProject(id.to_owned())),
+            [] => Err(DashboardError::unknown_project(id)),
             [one] => Ok((*one).clone()),
-            many => Err(DashboardError::AmbiguousProject {
-                id: id.to_owned(),
-                candidates: many
+            many => Err(DashboardError::ambiguous_project(
+                id,
+                &many
                     .iter()
                     .map(|p| p.id.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-            }),
+            )),
         }
     }
 
@@ -264,7 +264,7 @@ impl Hub {
         let mut subs = lock(&self.subscribers);
         subs.retain(|tx| !tx.is_closed());
         if subs.len() >= limits.max_subscribers {
-            return Err(DashboardError::TooManySubscribers(limits.max_subscribers));
+            return Err(DashboardError::too_many_subscribers(limits.max_subscribers));
         }
         let (tx, rx) = mpsc::channel(limits.buffer.max(1));
         // Taken under the subscriber lock: no update can slip between snapshot and queue.

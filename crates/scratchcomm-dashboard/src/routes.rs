@@ -135,12 +135,12 @@ struct SetBody {
 /// The value of a set request: a JSON string as is, a JSON number as its text.
 pub(crate) fn parse_set_body(body: &[u8]) -> Result<CloudValue, DashboardError> {
     let parsed: SetBody = serde_json::from_slice(body).map_err(|e| {
-        DashboardError::BadRequest(format!(r#"expected a JSON body {{"value": ...}}: {e}"#))
+        DashboardError::bad_request(format!(r#"expected a JSON body {{"value": ...}}: {e}"#))
     })?;
     match parsed.value {
         serde_json::Value::String(s) => Ok(CloudValue::new(s)),
         serde_json::Value::Number(n) => Ok(CloudValue::new(n.to_string())),
-        other => Err(DashboardError::BadRequest(format!(
+        other => Err(DashboardError::bad_request(format!(
             "\"value\" must be a string or a number, not {}",
             match other {
                 serde_json::Value::Null => "null",
@@ -169,7 +169,7 @@ async fn set_variable(
 ) -> Result<HttpResponse, DashboardError> {
     // A cross-site page can POST text/plain without a preflight; JSON needs one.
     if !is_json(&req) {
-        return Err(DashboardError::NotJson);
+        return Err(DashboardError::not_json());
     }
     let (id, name) = path.into_inner();
     let value = parse_set_body(&body)?;

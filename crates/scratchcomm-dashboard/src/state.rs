@@ -6,7 +6,7 @@
 //! ([`ConnectionStatus::observe`]). A connection is assumed *connected* when it is
 //! attached, because `CloudHandle::connect` only resolves after the handshake.
 
-use actors_cloud::{CloudEvent, EventKind, OwnWrite};
+use actors_cloud::{CloseCode, CloudEvent, EventKind, OwnWrite};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -35,6 +35,10 @@ pub struct ConnectionStatus {
     pub disconnects: u64,
     /// The reason of the last disconnect or error, if any.
     pub last_reason: Option<String>,
+    /// The close code of the last disconnect, when the server sent one (`None` after a
+    /// disconnect without a close frame). In JSON the code's number, or `null`.
+    #[serde(serialize_with = "close_code_number")]
+    pub last_close_code: Option<CloseCode>,
     /// Events the dashboard missed because it read too slowly (it then re-reads the
     /// connection's variable cache, so the variables shown stay right).
     pub missed_events: u64,
@@ -44,6 +48,14 @@ impl Default for ConnectionStatus {
     fn default() -> Self {
         Self::attached()
     }
+}
+
+/// A close code in JSON: its number.
+fn close_code_number<S: serde::Serializer>(
+    code: &Option<CloseCode>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    code.map(|c| c.0).serialize(s)
 }
 
 /// What a client of the dashboard must be told after an event.
@@ -70,6 +82,7 @@ impl ConnectionStatus {
             reconnects: 0,
             disconnects: 0,
             last_reason: None,
+            last_close_code: None,
             missed_events: 0,
         }
     }
@@ -110,10 +123,11 @@ impl ConnectionStatus {
                 self.state = ConnectionState::Connected;
                 Update::Project
             }
-            EventKind::Disconnect { reason } => {
+            EventKind::Disconnect { code, reason } => {
                 self.disconnects += 1;
                 self.state = ConnectionState::Disconnected;
                 self.last_reason = Some(reason.clone());
+                self.last_close_code = *code;
                 Update::Project
             }
             EventKind::Error { message } => {

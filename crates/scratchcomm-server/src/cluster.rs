@@ -242,9 +242,8 @@ impl Cluster {
         rooms: Arc<Rooms<ChannelOutbox>>,
         config: &crate::config::ServerConfig,
     ) -> Result<Cluster, ServerError> {
-        let client = redis::Client::open(redis.url.as_str()).map_err(|e| ServerError::Store {
-            store: format!("Redis at {}", redis.redacted_url()),
-            reason: e.to_string(),
+        let client = redis::Client::open(redis.url.as_str()).map_err(|e| {
+            ServerError::store(format!("Redis at {}", redis.redacted_url()), e.to_string())
         })?;
         let node = redis.node.clone().unwrap_or_else(random_node_name);
         let (commands, rx) = mpsc::unbounded_channel();
@@ -266,12 +265,12 @@ impl Cluster {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(ServerError::Start)?;
+            .map_err(ServerError::start)?;
         let for_link = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("scratchcomm-redis".to_owned())
             .spawn(move || runtime.block_on(link.run(for_link, rx)))
-            .map_err(ServerError::Start)?;
+            .map_err(ServerError::start)?;
         Ok(Cluster {
             shared,
             rooms: for_health,

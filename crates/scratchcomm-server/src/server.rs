@@ -141,10 +141,7 @@ impl CloudServer {
             Some(tls) => server.bind_rustls_0_23(bind_to, tls),
             None => server.bind(bind_to),
         };
-        let server = bound.map_err(|source| ServerError::Bind {
-            addr: bind_to.to_string(),
-            source,
-        })?;
+        let server = bound.map_err(|source| ServerError::bind(bind_to, source))?;
         let addr = server.addrs().first().copied().unwrap_or(bind_to);
         let server = server.run();
         let handle = server.handle();
@@ -233,10 +230,7 @@ impl std::fmt::Debug for CloudServer {
 /// The socket address to bind for `host:port`: the first IPv4 address the host resolves to,
 /// else its first address. `[::1]`-style brackets are accepted.
 pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, ServerError> {
-    let invalid = |reason: String| ServerError::InvalidHost {
-        host: host.to_owned(),
-        reason,
-    };
+    let invalid = |reason: String| ServerError::invalid_host(host, reason);
     if host.is_empty() {
         return Err(invalid("the host is empty".to_owned()));
     }

@@ -53,15 +53,12 @@ impl CloudState {
                 tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(ServerError::Start)?
+                    .map_err(ServerError::start)?
                     .block_on(Self::open(config))
             });
-            opening.join().unwrap_or_else(|_| {
-                Err(ServerError::Store {
-                    store: "the store".to_owned(),
-                    reason: "opening it panicked".to_owned(),
-                })
-            })
+            opening
+                .join()
+                .unwrap_or_else(|_| Err(ServerError::store("the store", "opening it panicked")))
         })
     }
 
@@ -75,7 +72,7 @@ impl CloudState {
         let storage = config.storage.clone();
         let opened = tokio::task::spawn_blocking(move || storage.open())
             .await
-            .map_err(|e| ServerError::Start(std::io::Error::other(e)))??;
+            .map_err(|e| ServerError::start(std::io::Error::other(e)))??;
         let Some(backend) = opened else {
             return Self::assemble(config, Rooms::default(), None);
         };
@@ -245,7 +242,7 @@ fn validate(config: &ServerConfig) -> Result<(), ServerError> {
         ),
     ];
     match checks.iter().find(|(ok, _)| !ok) {
-        Some((_, why)) => Err(ServerError::InvalidConfig(why)),
+        Some((_, why)) => Err(ServerError::invalid_config(*why)),
         None => Ok(()),
     }
 }

@@ -92,11 +92,7 @@ fn pem_problem(e: &pem::Error) -> String {
 }
 
 fn tls_error(what: &'static str, path: &Path, reason: String) -> ServerError {
-    ServerError::Tls {
-        what,
-        path: path.to_path_buf(),
-        reason,
-    }
+    ServerError::tls(what, path, reason)
 }
 
 #[cfg(test)]

@@ -248,9 +248,9 @@ pub fn parse_batch(frame: &str) -> Vec<Result<ServerUpdate, WireError>> {
 }
 
 fn parse_update(piece: &str) -> Result<ServerUpdate, WireError> {
-    let bad = |reason: String| WireError::MalformedMessage {
-        text: piece.chars().take(200).collect(),
-        reason,
+    let bad = |reason: String| {
+        let text: String = piece.chars().take(200).collect();
+        WireError::malformed(&text, &reason)
     };
     let raw: RawUpdate<'_> = serde_json::from_str(piece).map_err(|e| bad(e.to_string()))?;
     let value = match raw.value {

@@ -16,7 +16,7 @@ impl VarName {
     /// so `score` and `☁ score` both address `☁ score`.
     ///
     /// # Errors
-    /// [`WireError::InvalidName`] for an empty name (also `☁ ` alone), one longer than 1024
+    /// A [`WireError`] of kind [`WireErrorKind::InvalidName`](crate::WireErrorKind::InvalidName) for an empty name (also `☁ ` alone), one longer than 1024
     /// characters, or one with a control character.
     pub fn new(name: &str) -> Result<Self, WireError> {
         let short = name.strip_prefix(CLOUD_PREFIX).unwrap_or(name);
@@ -29,7 +29,7 @@ impl VarName {
     /// The name exactly as given, without adding the prefix ("literal name" option).
     ///
     /// # Errors
-    /// [`WireError::InvalidName`] for an empty name, one longer than 1024 characters, or one
+    /// A [`WireError`] of kind [`WireErrorKind::InvalidName`](crate::WireErrorKind::InvalidName) for an empty name, one longer than 1024 characters, or one
     /// with a control character.
     pub fn literal(full: &str) -> Result<Self, WireError> {
         if full.is_empty() {
@@ -61,10 +61,7 @@ pub fn strip_prefix(full: &str) -> &str {
 }
 
 fn invalid(name: &str, reason: &'static str) -> WireError {
-    WireError::InvalidName {
-        name: name.to_owned(),
-        reason,
-    }
+    WireError::name(name, reason)
 }
 
 impl fmt::Debug for VarName {

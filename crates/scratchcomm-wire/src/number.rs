@@ -24,7 +24,7 @@ impl CloudValue {
     /// A typed number as plain decimal text; NaN and infinities are refused.
     ///
     /// # Errors
-    /// [`WireError::InvalidValue`] for NaN and infinities.
+    /// A [`WireError`] of kind [`WireErrorKind::InvalidValue`](crate::WireErrorKind::InvalidValue) for NaN and infinities.
     pub fn number(x: f64) -> Result<Self, WireError> {
         plain_decimal(x).map(CloudValue::new)
     }
@@ -46,7 +46,7 @@ fn non_finite_text(x: f64) -> &'static str {
 /// such text and are refused. This is the one place typed numbers become value text.
 ///
 /// # Errors
-/// [`WireError::InvalidValue`] for NaN and infinities.
+/// A [`WireError`] of kind [`WireErrorKind::InvalidValue`](crate::WireErrorKind::InvalidValue) for NaN and infinities.
 pub fn plain_decimal(x: f64) -> Result<String, WireError> {
     if !x.is_finite() {
         return Err(non_finite(non_finite_text(x)));
@@ -62,7 +62,7 @@ pub fn plain_decimal(x: f64) -> Result<String, WireError> {
 /// [`plain_decimal`] for an `f32`, with the `f32`'s own shortest digits.
 ///
 /// # Errors
-/// [`WireError::InvalidValue`] for NaN and infinities.
+/// A [`WireError`] of kind [`WireErrorKind::InvalidValue`](crate::WireErrorKind::InvalidValue) for NaN and infinities.
 pub fn plain_decimal_f32(x: f32) -> Result<String, WireError> {
     if !x.is_finite() {
         return Err(non_finite(non_finite_text(x.into())));
@@ -75,11 +75,7 @@ pub fn plain_decimal_f32(x: f32) -> Result<String, WireError> {
 }
 
 fn non_finite(text: &str) -> WireError {
-    WireError::InvalidValue {
-        name: String::new(),
-        value: text.to_owned(),
-        rule: NOT_FINITE.to_owned(),
-    }
+    WireError::value("", text, NOT_FINITE)
 }
 
 pub(crate) const NOT_FINITE: &str =

@@ -12,7 +12,7 @@ impl ProjectId {
     /// Any non-empty id of at most 100 characters without whitespace or control characters.
     ///
     /// # Errors
-    /// [`WireError::InvalidProjectId`] naming what is wrong with the id.
+    /// A [`WireError`] of kind [`WireErrorKind::InvalidProjectId`](crate::WireErrorKind::InvalidProjectId) naming what is wrong with the id.
     pub fn new(id: impl Into<String>) -> Result<Self, WireError> {
         let id = id.into();
         let reason = if id.is_empty() {
@@ -25,7 +25,7 @@ impl ProjectId {
             None
         };
         match reason {
-            Some(reason) => Err(WireError::InvalidProjectId { id, reason }),
+            Some(reason) => Err(WireError::project_id(&id, reason)),
             None => Ok(ProjectId(id)),
         }
     }
@@ -33,17 +33,17 @@ impl ProjectId {
     /// A Scratch project id: decimal digits only.
     ///
     /// # Errors
-    /// [`WireError::InvalidProjectId`] for an id that is not all decimal digits (or breaks
+    /// A [`WireError`] of kind [`WireErrorKind::InvalidProjectId`](crate::WireErrorKind::InvalidProjectId) for an id that is not all decimal digits (or breaks
     /// [`Self::new`]'s rules).
     pub fn scratch(id: impl Into<String>) -> Result<Self, WireError> {
         let id = Self::new(id)?;
         if id.is_numeric() {
             Ok(id)
         } else {
-            Err(WireError::InvalidProjectId {
-                id: id.0,
-                reason: "a Scratch project id is a decimal number",
-            })
+            Err(WireError::project_id(
+                &id.0,
+                "a Scratch project id is a decimal number",
+            ))
         }
     }
 

@@ -212,13 +212,9 @@ impl ValueRules {
     /// Check `value` for variable `name`; the error names the variable, value and rule.
     ///
     /// # Errors
-    /// [`WireError::InvalidValue`] naming the variable, the value and the rule it breaks.
+    /// A [`WireError`] of kind [`WireErrorKind::InvalidValue`](crate::WireErrorKind::InvalidValue) naming the variable, the value and the rule it breaks.
     pub fn check(&self, name: &str, value: &CloudValue) -> Result<(), WireError> {
-        let bad = |rule: String| WireError::InvalidValue {
-            name: name.to_owned(),
-            value: truncate(value.as_str(), 80),
-            rule,
-        };
+        let bad = |rule: String| WireError::value(name, &truncate(value.as_str(), 80), &rule);
         let text = value.as_str();
         if self.grammar == ValueGrammar::PlainDecimal && !is_plain_decimal(text) {
             if matches!(text, "NaN" | "Infinity" | "-Infinity") {

@@ -51,16 +51,15 @@ impl StreamHandler<WsItem> for CloudConnection {
                 self.core.on_activity(epoch, now)
             }
             Ok(ws::Frame::Close(reason)) => {
-                let code = reason.as_ref().map(|r| u16::from(r.code));
-                let text = match &reason {
-                    Some(r) => {
-                        let c = scratchcomm_wire::CloseCode(u16::from(r.code));
-                        match &r.description {
-                            Some(d) if !d.is_empty() => format!("closed with {c}: {d}"),
-                            _ => format!("closed with {c}"),
-                        }
-                    }
-                    None => "closed without a code".to_owned(),
+                let code = reason
+                    .as_ref()
+                    .map(|r| scratchcomm_wire::CloseCode(u16::from(r.code)));
+                let text = match (&reason, code) {
+                    (Some(r), Some(c)) => match &r.description {
+                        Some(d) if !d.is_empty() => format!("closed with {c}: {d}"),
+                        _ => format!("closed with {c}"),
+                    },
+                    _ => "closed without a code".to_owned(),
                 };
                 self.core.on_closed(epoch, code, text, now)
             }

@@ -6,13 +6,15 @@
 use std::sync::Arc;
 
 /// A check run just before each operation (set, create, delete, rename) is written; an
-/// `Err` drops that operation, which then fails with [`CloudError::Fenced`] carrying the
+/// `Err` drops that operation, which then fails with a [`CloudError`] of kind
+/// [`CloudErrorKind::Fenced`] carrying the
 /// reason, and the next queued one is checked in turn. Cheap to clone.
 ///
 /// The check runs inside the connection's actor for every write, so it must be quick and
 /// must not block (an atomic load, a clock read).
 ///
-/// [`CloudError::Fenced`]: crate::CloudError::Fenced
+/// [`CloudError`]: crate::CloudError
+/// [`CloudErrorKind::Fenced`]: crate::CloudErrorKind::Fenced
 ///
 /// ```
 /// use actors_cloud::{ConnectionConfig, WriteGate};

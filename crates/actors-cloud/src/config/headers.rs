@@ -44,7 +44,7 @@ fn is_token(s: &str) -> bool {
 }
 
 fn bad(message: String) -> Result<(), CloudError> {
-    Err(CloudError::Config(message))
+    Err(CloudError::config(message))
 }
 
 impl ExtraHeaders {

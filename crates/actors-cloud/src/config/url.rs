@@ -9,7 +9,7 @@ use crate::CloudError;
 /// A [`CloudError`] naming what is wrong: another scheme, or no host.
 pub fn check_ws_url(url: &str) -> Result<(), CloudError> {
     let bad = |why: &str| {
-        Err(CloudError::Config(format!(
+        Err(CloudError::config(format!(
             "bad websocket URL {url:?}: {why}"
         )))
     };

@@ -265,15 +265,15 @@ fn bad_settings_and_inputs_are_errors_naming_them() {
     let m = MemberId::new("a").unwrap();
     let e = LeaseTable::new(LeaseConfig::default(), m.clone(), Vec::new()).unwrap_err();
     assert_eq!(e.kind(), crate::FleetErrorKind::InvalidInput);
-    assert!(e.message().contains("at least one project"));
+    assert!(e.detail().contains("at least one project"));
     let e = LeaseConfig::with_ttl(ms(50)).validate().unwrap_err();
-    assert!(e.message().contains("ttl"));
+    assert!(e.detail().contains("ttl"));
     let mut c = LeaseConfig::default();
     c.renew_every = c.ttl;
-    assert!(c.validate().unwrap_err().message().contains("renew_every"));
+    assert!(c.validate().unwrap_err().detail().contains("renew_every"));
     assert!(MemberId::new("has space")
         .unwrap_err()
-        .message()
+        .detail()
         .contains("' '"));
     assert!(MemberId::new("").is_err());
     let dup = vec![projects(1)[0].clone(), projects(1)[0].clone()];

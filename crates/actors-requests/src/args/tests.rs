@@ -82,7 +82,7 @@ fn rest_and_kwargs() {
 
     let mut cx = call(vec![Value::from(1), Value::from("x")], vec![], &[]);
     let err = Rest::<i64>::from_request(&mut cx).unwrap_err();
-    assert_eq!(err.message(), "argument 2 of add must be an integer from -9223372036854775808 to 9223372036854775807, got 'x'");
+    assert_eq!(err.detail(), "argument 2 of add must be an integer from -9223372036854775808 to 9223372036854775807, got 'x'");
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn named_parameters_take_keywords() {
         &["a", "b"],
     );
     let err = i64::from_request(&mut cx).unwrap_err();
-    assert_eq!(err.message(), "add got multiple values for argument \"a\"");
+    assert_eq!(err.detail(), "add got multiple values for argument \"a\"");
 }
 
 #[test]
@@ -111,23 +111,23 @@ fn errors_name_the_problem() {
     let err = i64::from_request(&mut cx).unwrap_err();
     assert_eq!(err.kind(), crate::RequestErrorKind::BadArgument);
     assert!(err
-        .message()
+        .detail()
         .starts_with("argument 1 (a) of add must be an integer"));
 
     let mut cx = call(vec![], vec![], &[]);
     let err = i64::from_request(&mut cx).unwrap_err();
-    assert_eq!(err.message(), "argument 1 of add is missing");
+    assert_eq!(err.detail(), "argument 1 of add is missing");
 
     let mut cx = call(vec![Value::from(1), Value::from(2)], vec![], &[]);
     i64::from_request(&mut cx).unwrap();
     assert_eq!(
-        cx.finish().unwrap_err().message(),
+        cx.finish().unwrap_err().detail(),
         "add takes 1 argument but 2 were given"
     );
 
     let cx = call(vec![], vec![("k", Value::None)], &[]);
     assert_eq!(
-        cx.finish().unwrap_err().message(),
+        cx.finish().unwrap_err().detail(),
         "add got an unexpected keyword argument \"k\""
     );
 }
@@ -137,12 +137,12 @@ fn long_arguments_are_shortened_in_errors() {
     let mut cx = call(vec![Value::from("x".repeat(10_000))], vec![], &[]);
     let err = i64::from_request(&mut cx).unwrap_err();
     assert!(
-        err.message()
+        err.detail()
             .ends_with(&format!("got '{}...", "x".repeat(59))),
         "{}",
-        err.message()
+        err.detail()
     );
-    assert!(err.message().len() < 200);
+    assert!(err.detail().len() < 200);
 }
 
 #[test]

@@ -190,7 +190,7 @@ impl Dispatch {
                         .replies
                         .bad_argument
                         .clone()
-                        .unwrap_or_else(|| error.message().to_string()),
+                        .unwrap_or_else(|| error.detail().to_string()),
                 );
                 self.report(&sub, error);
                 self.stop();

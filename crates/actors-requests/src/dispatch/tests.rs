@@ -101,7 +101,7 @@ fn failures_stop_later_sub_requests() {
         [RequestEvent::HandlerError { request, error, .. }] => {
             assert_eq!(request, "boom");
             assert_eq!(error.kind(), RequestErrorKind::Panic);
-            assert_eq!(error.message(), "kaboom");
+            assert_eq!(error.detail(), "kaboom");
         }
         other => panic!("{other:?}"),
     }

@@ -222,7 +222,7 @@ impl EcKeys {
             .parse()
             .map_err(|_| rejected("EC key fragment salt is not a number".into()))?;
         let point_hex = encoding::server_decode(&joined[15..])
-            .map_err(|e| rejected(format!("EC client point: {}", e.message())))?;
+            .map_err(|e| rejected(format!("EC client point: {}", e.detail())))?;
         let client_point = parse_hex32(
             &point_hex,
             "EC client point",

@@ -50,10 +50,12 @@ impl CloudLogs {
         let entries = self.fetch(&query).await?;
         newest_of_client(&entries, client_id)
             .cloned()
-            .ok_or_else(|| AccountsError::EventExpired {
-                name: format!("☁ {FROM_CLIENT}"),
-                value: format!("(client {client_id})"),
-                age: 0,
+            .ok_or_else(|| {
+                AccountsError::event_expired(
+                    &format!("☁ {FROM_CLIENT}"),
+                    &format!("(client {client_id})"),
+                    0,
+                )
             })
     }
 }

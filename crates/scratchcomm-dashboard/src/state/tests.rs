@@ -20,6 +20,7 @@ fn ev(kind: EventKind, name: &str, value: Option<&str>) -> CloudEvent {
 fn disconnect(reason: &str) -> CloudEvent {
     ev(
         EventKind::Disconnect {
+            code: None,
             reason: reason.into(),
         },
         "",
@@ -84,6 +85,24 @@ fn error_is_final_and_stream_end_after_error_keeps_failed() {
         s.last_reason.as_deref(),
         Some("reconnect attempts exhausted")
     );
+}
+
+#[test]
+fn a_close_code_is_kept_as_a_close_code_and_shown_as_its_number() {
+    let mut s = ConnectionStatus::attached();
+    s.observe(&ev(
+        EventKind::Disconnect {
+            code: Some(actors_cloud::CloseCode::OVERLOADED),
+            reason: "closed with 4003 (server or room overloaded)".into(),
+        },
+        "",
+        None,
+    ));
+    assert_eq!(s.last_close_code, Some(actors_cloud::CloseCode::OVERLOADED));
+    assert_eq!(serde_json::to_value(&s).unwrap()["last_close_code"], 4003);
+    // A later disconnect without a close frame has no code.
+    s.observe(&disconnect("connection lost"));
+    assert_eq!(s.last_close_code, None);
 }
 
 #[test]
@@ -186,6 +205,7 @@ fn project_view_json_shape() {
     assert_eq!(json["state"], "connected");
     assert_eq!(json["reconnects"], 0);
     assert_eq!(json["last_reason"], serde_json::Value::Null);
+    assert_eq!(json["last_close_code"], serde_json::Value::Null);
     assert_eq!(json["variables"]["score"], "42");
     assert_eq!(json["host"], "custom");
 }

@@ -29,18 +29,12 @@ impl RedisStore {
     /// A store on the Redis at `url` (`redis://HOST:PORT/`); only the URL is checked here.
     pub fn open(url: &str) -> Result<RedisStore, ServerError> {
         let described = format!("Redis at {}", RedisConfig::new(url).redacted_url());
-        let client = redis::Client::open(url).map_err(|e| ServerError::Store {
-            store: described.clone(),
-            reason: e.to_string(),
-        })?;
+        let client = redis::Client::open(url).map_err(|e| ServerError::store(&described, e))?;
         Ok(RedisStore { client, described })
     }
 
     fn fail(&self, reason: impl ToString) -> ServerError {
-        ServerError::Store {
-            store: self.described.clone(),
-            reason: reason.to_string(),
-        }
+        ServerError::store(&self.described, reason.to_string())
     }
 
     async fn connect(&self) -> Result<MultiplexedConnection, ServerError> {

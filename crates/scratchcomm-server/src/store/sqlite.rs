@@ -143,10 +143,7 @@ fn prepare(conn: &Connection) -> Result<(), String> {
 }
 
 fn store_error(path: &Path, reason: String) -> ServerError {
-    ServerError::Store {
-        store: format!("data file {path:?}"),
-        reason,
-    }
+    ServerError::store(format!("data file {path:?}"), reason)
 }
 
 impl RoomStore for SqliteStore {

@@ -72,7 +72,7 @@ impl WriteBehind {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(ServerError::Start)?;
+            .map_err(ServerError::start)?;
         let writer = Writer {
             store,
             pending: Arc::clone(&pending),
@@ -82,7 +82,7 @@ impl WriteBehind {
         std::thread::Builder::new()
             .name("scratchcomm-store".to_owned())
             .spawn(move || writer.run(rx, interval))
-            .map_err(ServerError::Start)?;
+            .map_err(ServerError::start)?;
         Ok(WriteBehind { pending, commands })
     }
 
@@ -104,17 +104,10 @@ impl WriteBehind {
     async fn ask(&self, command: fn(Reply) -> Command) -> Result<(), ServerError> {
         let (tx, rx) = oneshot::channel();
         if self.commands.send(command(tx)).is_err() {
-            return Err(ServerError::Store {
-                store: "the store".to_owned(),
-                reason: "it is already closed".to_owned(),
-            });
+            return Err(ServerError::store("the store", "it is already closed"));
         }
-        rx.await.unwrap_or_else(|_| {
-            Err(ServerError::Store {
-                store: "the store".to_owned(),
-                reason: "its writer thread stopped".to_owned(),
-            })
-        })
+        rx.await
+            .unwrap_or_else(|_| Err(ServerError::store("the store", "its writer thread stopped")))
     }
 }
 
@@ -212,12 +205,7 @@ mod tests {
         fn write(&self, batch: Arc<Batch>) -> StoreFuture<'_, ()> {
             self.writes.fetch_add(1, Ordering::SeqCst);
             if self.broken.load(Ordering::SeqCst) {
-                return Box::pin(async {
-                    Err(ServerError::Store {
-                        store: "flaky".into(),
-                        reason: "broken".into(),
-                    })
-                });
+                return Box::pin(async { Err(ServerError::store("flaky", "broken")) });
             }
             self.inner.write(batch)
         }

@@ -27,13 +27,14 @@ impl Core {
             self.emit(
                 &mut out,
                 EventKind::Disconnect {
+                    code: None,
                     reason: reason.clone(),
                 },
                 "",
                 None,
                 now,
             );
-            self.fail(CloudError::Refused { code: None, reason }, now, &mut out);
+            self.fail(CloudError::refused(None, &reason), now, &mut out);
         } else {
             self.lost(reason, None, now, &mut out);
         }
@@ -44,7 +45,7 @@ impl Core {
     pub fn on_closed(
         &mut self,
         epoch: u64,
-        code: Option<u16>,
+        code: Option<CloseCode>,
         reason: String,
         now: Instant,
     ) -> Vec<Action> {
@@ -123,7 +124,7 @@ impl Core {
     pub(super) fn lost(
         &mut self,
         reason: String,
-        code: Option<u16>,
+        code: Option<CloseCode>,
         now: Instant,
         out: &mut Vec<Action>,
     ) {
@@ -143,6 +144,7 @@ impl Core {
         self.emit(
             out,
             EventKind::Disconnect {
+                code,
                 reason: reason.clone(),
             },
             "",
@@ -153,17 +155,17 @@ impl Core {
             self.finish(now, out);
             return;
         }
-        let advice = code.map_or(ReconnectAdvice::Retry, |c| CloseCode(c).advice());
+        let advice = code.map_or(ReconnectAdvice::Retry, CloseCode::advice);
         if advice == ReconnectAdvice::Never {
-            self.fail(CloudError::Refused { code, reason }, now, out);
+            self.fail(CloudError::refused(code, &reason), now, out);
         } else if !self.cfg.reconnect {
-            self.fail(CloudError::Disconnected { reason }, now, out);
+            self.fail(CloudError::disconnected(code, reason), now, out);
         } else if !self.cfg.backoff.allows(self.failures) {
             let reason = format!(
                 "gave up after {} reconnect attempts; last: {reason}",
                 self.failures
             );
-            self.fail(CloudError::Disconnected { reason }, now, out);
+            self.fail(CloudError::disconnected(code, reason), now, out);
         } else {
             let slow = advice == ReconnectAdvice::RetrySlowly;
             let since = *self.outage_since.get_or_insert(now);
@@ -205,7 +207,7 @@ impl Core {
         }
         self.phase = Phase::Stopped;
         self.epoch += 1;
-        self.fail_queue(&CloudError::Stopped, out);
+        self.fail_queue(&CloudError::stopped(), out);
         out.push(Action::Stop { error: None });
     }
 

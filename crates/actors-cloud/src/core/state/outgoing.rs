@@ -15,7 +15,7 @@ impl Core {
         if self.phase == Phase::Stopped || self.stop_deadline.is_some() {
             out.push(Action::Complete {
                 ids: vec![id],
-                result: Err(CloudError::Stopped),
+                result: Err(CloudError::stopped()),
             });
             return out;
         }
@@ -58,7 +58,7 @@ impl Core {
                     tracing::warn!(variable = %p.op.name().full(), %reason, "write refused by the write gate");
                     out.push(Action::Complete {
                         ids: p.ids,
-                        result: Err(CloudError::Fenced { reason }),
+                        result: Err(CloudError::fenced(reason)),
                     });
                 }
             }

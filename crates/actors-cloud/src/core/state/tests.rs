@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::core::Op;
-use scratchcomm_wire::VarName;
+use crate::CloudErrorKind;
+use scratchcomm_wire::{CloseCode, VarName};
 
 fn cfg(rate: RateLimit) -> CoreConfig {
     CoreConfig {
@@ -241,7 +242,7 @@ fn stop_deadline_fails_what_is_left() {
     r.core.stop(r.at(1));
     let a = r.core.on_tick(r.at(5001));
     assert!(a.iter().any(
-        |a| matches!(a, Action::Complete { ids, result: Err(CloudError::Stopped) } if ids == &[1])
+        |a| matches!(a, Action::Complete { ids, result: Err(e) } if ids == &[1] && e.kind() == CloudErrorKind::Stopped)
     ));
     assert!(r.core.is_stopped());
 }

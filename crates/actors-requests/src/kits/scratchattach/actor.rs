@@ -122,7 +122,7 @@ impl Actor for SaHandler {
                                 error: RequestError::new(RequestErrorKind::Socket, e.to_string()),
                             },
                         );
-                        if matches!(e, actors_cloud::CloudError::Stopped) {
+                        if e.kind() == actors_cloud::CloudErrorKind::Stopped {
                             addr.do_send(SaHalt);
                             return;
                         }

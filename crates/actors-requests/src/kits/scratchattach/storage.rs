@@ -312,7 +312,7 @@ impl CloudStorage {
         r.request("set", move |db: String, key: String, value: String| {
             s.set(&db, &key, &value)
                 .map(|()| Vec::<String>::new())
-                .map_err(|e| Failure::new(e.message()))
+                .map_err(|e| Failure::new(e.detail()))
         })
         .inline(true);
         r

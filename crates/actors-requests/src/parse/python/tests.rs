@@ -138,14 +138,14 @@ fn rejections() {
         let e = parse_python(bad, want).expect_err(bad);
         assert_eq!(e.kind(), RequestErrorKind::Syntax, "{bad:?}");
     }
-    assert!(err("echo(x)").message().contains("not a literal"));
+    assert!(err("echo(x)").detail().contains("not a literal"));
 }
 
 #[test]
 fn limits_of_cpython() {
     let nested = |n: usize| format!("f({}1{})", "(".repeat(n), ")".repeat(n));
     assert_eq!(ok(&nested(199)).0, vec![Value::from(1)]);
-    assert!(err(&nested(200)).message().contains("nested"));
+    assert!(err(&nested(200)).detail().contains("nested"));
     // Deep nesting is an error, never a stack overflow.
     err(&nested(100_000));
     let digits = |n: usize| format!("f({})", "1".repeat(n));

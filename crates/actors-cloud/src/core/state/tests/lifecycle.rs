@@ -11,31 +11,31 @@ fn fatal_close_code_stops_and_fails_the_queue() {
     let e = r.core.epoch();
     let a = r
         .core
-        .on_closed(e, Some(4002), "bad username".into(), r.at(5));
+        .on_closed(e, Some(CloseCode(4002)), "bad username".into(), r.at(5));
     assert!(events(&a)
         .iter()
         .any(|k| matches!(k, EventKind::Error { .. })));
     assert!(a
         .iter()
         .any(|a| matches!(a, Action::Complete { ids, result: Err(_) } if ids == &[1, 2])));
-    assert!(matches!(
-        a.last(),
-        Some(Action::Stop {
-            error: Some(CloudError::Refused {
-                code: Some(4002),
-                ..
-            })
-        })
-    ));
+    assert!(events(&a).iter().any(|k| matches!(
+        k,
+        EventKind::Disconnect { code: Some(CloseCode::USERNAME), reason } if reason == "bad username"
+    )));
+    let Some(Action::Stop { error: Some(err) }) = a.last() else {
+        panic!("no stop with an error: {a:?}");
+    };
+    assert_eq!(err.kind(), CloudErrorKind::Refused);
+    assert_eq!(err.close_code(), Some(CloseCode::USERNAME));
     assert!(r.core.is_stopped());
     // Nothing more happens, and new work is refused.
     assert!(r.core.on_reconnect_due(r.at(10_000)).is_empty());
     assert!(matches!(
         &r.set("a", "3", 3, 20)[..],
         [Action::Complete {
-            result: Err(CloudError::Stopped),
+            result: Err(e),
             ..
-        }]
+        }] if e.kind() == CloudErrorKind::Stopped
     ));
 }
 
@@ -48,7 +48,7 @@ fn disconnect_requeues_in_flight_and_resends_after_handshake() {
     let e = r.core.epoch();
     let a = r
         .core
-        .on_closed(e, Some(1001), "going away".into(), r.at(1));
+        .on_closed(e, Some(CloseCode(1001)), "going away".into(), r.at(1));
     let after = a
         .iter()
         .find_map(|a| match a {
@@ -97,7 +97,9 @@ fn backoff_grows_and_overloaded_waits_longer() {
     }
     let e = r.core.epoch();
     r.core.on_opened(e, r.at(9000));
-    let a = r.core.on_closed(e, Some(4003), "full".into(), r.at(9001));
+    let a = r
+        .core
+        .on_closed(e, Some(CloseCode(4003)), "full".into(), r.at(9001));
     assert!(a
         .iter()
         .any(|a| matches!(a, Action::Reconnect { after, .. } if *after >= Duration::from_secs(5))));
@@ -119,8 +121,8 @@ fn gives_up_after_max_attempts_and_reconnect_off_stops() {
     assert!(matches!(
         a.last(),
         Some(Action::Stop {
-            error: Some(CloudError::Disconnected { .. })
-        })
+            error: Some(e)
+        }) if e.kind() == CloudErrorKind::Disconnected && e.close_code().is_none()
     ));
 
     let mut c = cfg(RateLimit::unlimited());
@@ -165,6 +167,6 @@ fn keepalive_pings_a_quiet_server_and_drops_a_dead_one() {
     let a = r.core.on_tick(r.at(66_000));
     assert!(events(&a)
         .iter()
-        .any(|k| matches!(k, EventKind::Disconnect { reason } if reason.contains("ping"))));
+        .any(|k| matches!(k, EventKind::Disconnect { reason, .. } if reason.contains("ping"))));
     assert!(a.iter().any(|a| matches!(a, Action::Reconnect { .. })));
 }

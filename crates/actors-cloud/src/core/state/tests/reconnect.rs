@@ -14,7 +14,7 @@ fn reconnect_after(a: &[Action]) -> Option<Duration> {
 /// from `up`. Attempts before `up` are refused. Returns when the handshake completed again.
 fn rejoin(core: &mut Core, t0: Instant, lost: Duration, up: Duration) -> Duration {
     let e = core.epoch();
-    let a = core.on_closed(e, Some(1006), "killed".into(), t0 + lost);
+    let a = core.on_closed(e, Some(CloseCode(1006)), "killed".into(), t0 + lost);
     let mut t = lost + reconnect_after(&a).expect("a reconnect is scheduled");
     for _ in 0..200 {
         let a = core.on_reconnect_due(t0 + t);
@@ -120,12 +120,12 @@ fn close_codes_keep_turbowarps_rules() {
     // 4003 (overloaded) still backs off at least 5 s even right after a handshake.
     let (mut core, t0) = connected_core(3);
     let e = core.epoch();
-    let a = core.on_closed(e, Some(4003), "full".into(), t0 + ms(10));
+    let a = core.on_closed(e, Some(CloseCode(4003)), "full".into(), t0 + ms(10));
     assert!(reconnect_after(&a).unwrap() >= Duration::from_secs(5));
     // 4002 (bad username) never reconnects.
     let (mut core, t0) = connected_core(4);
     let e = core.epoch();
-    let a = core.on_closed(e, Some(4002), "username".into(), t0 + ms(10));
+    let a = core.on_closed(e, Some(CloseCode(4002)), "username".into(), t0 + ms(10));
     assert!(reconnect_after(&a).is_none());
     assert!(core.is_stopped());
 }
@@ -138,7 +138,7 @@ fn an_executor_restart_loses_the_socket_and_keeps_the_queue() {
     let a = r.core.on_executor_restart(r.at(5));
     assert!(events(&a)
         .iter()
-        .any(|k| matches!(k, EventKind::Disconnect { reason } if reason.contains("panic"))));
+        .any(|k| matches!(k, EventKind::Disconnect { reason, .. } if reason.contains("panic"))));
     assert!(
         a.iter().any(|a| matches!(a, Action::Reconnect { .. })),
         "{a:?}"
@@ -149,7 +149,7 @@ fn an_executor_restart_loses_the_socket_and_keeps_the_queue() {
     let a = r.core.on_executor_restart(r.at(6));
     assert!(matches!(a[..], [Action::Connect { .. }]), "{a:?}");
     // A stopped core stays stopped.
-    r.core.abort(CloudError::Stopped, r.at(7));
+    r.core.abort(CloudError::stopped(), r.at(7));
     assert!(r.core.is_stopped());
     assert!(r.core.on_executor_restart(r.at(8)).is_empty());
 }

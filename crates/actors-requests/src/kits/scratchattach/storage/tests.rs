@@ -50,7 +50,7 @@ fn bad_files_and_names_are_errors() {
         .open()
         .unwrap_err();
     assert_eq!(e.kind(), RequestErrorKind::Storage);
-    assert!(e.message().contains("list.json"), "{e}");
+    assert!(e.detail().contains("list.json"), "{e}");
     let e = CloudStorage::builder(&dir)
         .database("../x")
         .open()
