@@ -1,5 +1,6 @@
 //! The crate's one error type, [`SocketError`], with a [`SocketErrorKind`] to branch on.
 
+use actors_cloud::CloseCode;
 use actors_security::SecurityErrorKind;
 use std::fmt;
 
@@ -45,6 +46,7 @@ impl fmt::Display for SocketErrorKind {
 pub struct SocketError {
     kind: SocketErrorKind,
     detail: String,
+    close_code: Option<CloseCode>,
 }
 
 impl SocketError {
@@ -53,7 +55,22 @@ impl SocketError {
         SocketError {
             kind,
             detail: detail.into(),
+            close_code: None,
         }
+    }
+
+    /// For a [`Cloud`](SocketErrorKind::Cloud) error: the websocket close code with which
+    /// the server ended the cloud connection, when a close frame caused it (e.g. `4004`
+    /// for a project that became unavailable). [`CloseCode::can_reconnect`] tells whether
+    /// trying again helps.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        self.close_code
+    }
+
+    /// The same error, reporting `code` as the close that caused it.
+    pub(crate) fn with_close_code(mut self, code: Option<CloseCode>) -> Self {
+        self.close_code = code;
+        self
     }
 
     /// The cause category.

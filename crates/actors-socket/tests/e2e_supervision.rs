@@ -5,12 +5,14 @@
 #[path = "support/harness.rs"]
 mod harness;
 
+use actors_cloud::CloseCode;
 use actors_socket::UsernameLookup;
 use actors_socket::{
     ClientId, ConnectMode, Host, PacketSize, SocketConfig, SocketErrorKind, SocketHandle,
 };
 use futures_util::future::BoxFuture;
 use harness::*;
+use scratchcomm_server::{CloudServer, ProjectFilter, ServerConfig};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,6 +100,41 @@ async fn wait_returns_the_reason_when_the_connection_stops_for_good() {
     let accept = socket.accept(Duration::from_secs(1)).await.unwrap_err();
     assert_eq!(accept.kind(), SocketErrorKind::Cloud, "{accept}");
     server.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_close_code_that_ends_the_connection_is_the_socket_errors_close_code() {
+    let server = start_server(0).await;
+    let port = server.local_addr().port();
+    let (bot, socket) = socket(&server.url(), None, PacketSize::Auto).await;
+    let waiting = {
+        let s = socket.clone();
+        actix_rt::spawn(async move { s.wait().await })
+    };
+    // The server comes back refusing the project: the reconnect is closed with 4004, which
+    // cannot heal, so the connection and with it the socket stop for good.
+    server.stop().await;
+    let config = ServerConfig::default()
+        .with_port(port)
+        .with_project_filter(ProjectFilter::block_list([PROJECT]));
+    let blocking = tokio::time::timeout(WAIT, CloudServer::start(config))
+        .await
+        .expect("restart in time")
+        .expect("restart on the same port");
+    let err = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("wait returns")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind(), SocketErrorKind::Cloud, "{err}");
+    assert_eq!(
+        err.close_code(),
+        Some(CloseCode::PROJECT_UNAVAILABLE),
+        "{err}"
+    );
+    assert!(err.detail().contains("4004"), "{err}");
+    bot.stop().await;
+    blocking.stop().await;
 }
 
 #[actix_rt::test]

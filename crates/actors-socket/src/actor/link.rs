@@ -97,15 +97,19 @@ pub fn socket_events(
         "FROM_CLIENT updates",
         move |event| {
             let relevant = set_value(event, "FROM_CLIENT").is_some()
-                || matches!(event.kind, actors_cloud::EventKind::Error { .. });
+                || matches!(
+                    event.kind,
+                    actors_cloud::EventKind::Error { .. }
+                        | actors_cloud::EventKind::Disconnect { .. }
+                );
             relevant.then(|| (tag, event.clone()))
         },
     )
 }
 
-/// Maps a cloud connection error into the socket's error type.
+/// Maps a cloud connection error into the socket's error type (keeping its close code).
 pub fn cloud_error(e: CloudError) -> SocketError {
-    SocketError::new(SocketErrorKind::Cloud, e.to_string())
+    SocketError::new(SocketErrorKind::Cloud, e.to_string()).with_close_code(e.close_code())
 }
 
 /// The socket's host kind of an `actors-cloud` host kind.

@@ -308,8 +308,10 @@ impl StreamHandler<(SourceTag, CloudEvent)> for CloudSocket {
         if self.is_done() {
             return;
         }
-        if let EventKind::Error { message } = &event.kind {
-            self.life.last_error = Some(message.clone());
+        match &event.kind {
+            EventKind::Error { message } => self.life.last_error = Some(message.clone()),
+            EventKind::Disconnect { code, .. } => self.life.last_close_code = *code,
+            _ => {}
         }
         if let Some(value) = set_value(&event, "FROM_CLIENT") {
             let value = value.to_owned();

@@ -39,6 +39,8 @@ pub(crate) struct Life {
     ended_links: usize,
     /// The last error event of a link.
     pub last_error: Option<String>,
+    /// The close code of a link's last disconnect (`None`: closed without one).
+    pub last_close_code: Option<actors_cloud::CloseCode>,
 }
 
 /// What a handle keeps: the token, the stop reason, the restart count.
@@ -55,6 +57,7 @@ impl Life {
             restarts: restarts.clone(),
             ended_links: 0,
             last_error: None,
+            last_close_code: None,
         };
         (life, (token, rx, restarts))
     }
@@ -143,7 +146,8 @@ impl CloudSocket {
             let err = SocketError::new(
                 SocketErrorKind::Cloud,
                 format!("every cloud connection of the socket stopped for good: {why}"),
-            );
+            )
+            .with_close_code(self.life.last_close_code);
             self.finish(Err(err), ctx);
         }
     }
