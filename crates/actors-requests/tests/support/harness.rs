@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_cloud::CloudHandle;
 use actors_requests::{RequestBot, RequestBotBuilder};
 use actors_security::Security;
 use actors_socket::KeyExchange;
@@ -34,11 +34,7 @@ pub async fn start_server() -> CloudServer {
 }
 
 pub async fn connect(url: &str) -> CloudHandle {
-    let config = ConnectionConfig::custom(url, PROJECT).rate_limit(RateLimit::unlimited());
-    tokio::time::timeout(WAIT, CloudHandle::connect(config))
-        .await
-        .expect("connect in time")
-        .expect("connects")
+    test_support::cloud::connect_unlimited(url, PROJECT).await
 }
 
 /// A bot on its own connection; `secure` uses the EC key of the vectors.

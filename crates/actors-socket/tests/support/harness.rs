@@ -55,10 +55,7 @@ pub async fn connect_with(url: &str, project: &str, rules: Option<ValueRules>) -
     if let Some(rules) = rules {
         config = config.value_rules(rules);
     }
-    tokio::time::timeout(WAIT, CloudHandle::connect(config))
-        .await
-        .expect("connect in time")
-        .expect("connects")
+    test_support::cloud::connect(config).await
 }
 
 /// A socket on its own bot connection.
