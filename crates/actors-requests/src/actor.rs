@@ -15,7 +15,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
-use actors_cloud::CloudHandle;
+use actors_cloud::{CloudHandle, EventStream};
 use actors_socket::{AcceptedClient, SocketConfig, SocketHandle};
 use tokio::sync::{broadcast, watch, Semaphore};
 
@@ -286,8 +286,14 @@ impl RequestBot {
 
     /// Events: invalid syntax, handler errors (including panics), uncaught errors, and one
     /// [`RequestEvent::Served`] per handled message (its request name and latency).
-    pub fn events(&self) -> broadcast::Receiver<RequestEvent> {
-        self.events.subscribe()
+    ///
+    /// Bounded (`event_capacity`): a slow reader loses its oldest events and gets one
+    /// [`RequestEvent::Lagged`]. Ends once the bot stopped for good.
+    pub fn events(&self) -> EventStream<RequestEvent> {
+        let mut stopped = self.stopped.clone();
+        EventStream::until(self.events.subscribe(), async move {
+            let _ = stopped.wait_for(|s| s.is_some()).await;
+        })
     }
 
     /// Whether the bot still runs.

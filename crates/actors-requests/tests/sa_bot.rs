@@ -97,8 +97,8 @@ async fn serves_the_kit_with_typed_handlers() {
     let mut served = 0;
     let mut unknown = 0;
     let mut handler_errors = 0;
-    while let Ok(Ok(event)) =
-        tokio::time::timeout(Duration::from_millis(200), bot_events.recv()).await
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(200), bot_events.next_event()).await
     {
         match event {
             RequestEvent::Served {

@@ -59,7 +59,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     answered?;
     println!("client request reply: {}", reply?);
 
-    while let Ok(e) = events.try_recv() {
+    // The events that arrived meanwhile (without waiting for more).
+    while let Some(Some(e)) = futures_util::FutureExt::now_or_never(events.next_event()) {
         if let SocketEvent::Message {
             client_id, text, ..
         } = e

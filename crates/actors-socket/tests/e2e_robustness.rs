@@ -4,10 +4,10 @@
 #[path = "support/harness.rs"]
 mod harness;
 
+use actors_cloud::EventStream;
 use actors_socket::{ConnectMode, PacketSize, SocketEvent};
 use futures_util::StreamExt;
 use harness::*;
-use tokio::sync::broadcast;
 
 fn head(text: &str) -> String {
     text.chars().take(40).collect()
@@ -68,15 +68,16 @@ async fn twenty_clients_at_once() {
     server.stop().await;
 }
 
-async fn next_rejection(events: &mut broadcast::Receiver<SocketEvent>) -> String {
+async fn next_rejection(events: &mut EventStream<SocketEvent>) -> String {
     loop {
-        match tokio::time::timeout(WAIT, events.recv())
+        match tokio::time::timeout(WAIT, events.next_event())
             .await
             .expect("event in time")
         {
-            Ok(SocketEvent::Rejected { reason, .. }) => return reason.to_string(),
-            Ok(_) => continue,
-            Err(e) => panic!("event stream: {e}"),
+            Some(SocketEvent::Rejected { reason, .. }) => return reason.to_string(),
+            Some(SocketEvent::Lagged { missed }) => panic!("event stream lagged by {missed}"),
+            Some(_) => continue,
+            None => panic!("event stream ended"),
         }
     }
 }

@@ -7,6 +7,7 @@ mod harness;
 use actors_cloud::ValueRules;
 use actors_security::Security;
 use actors_socket::{ConnectMode, PacketSize, SocketErrorKind, SocketEvent};
+use futures_util::FutureExt;
 use harness::*;
 
 const LENGTHS: [usize; 7] = [0, 1, 100, 219, 220, 1000, 5000];
@@ -127,7 +128,7 @@ async fn characters_outside_the_table_become_question_marks() {
     assert_eq!(plain.recv(WAIT).await.unwrap(), expected);
     // The events saw both users and the messages.
     let mut seen = Vec::new();
-    while let Ok(e) = events.try_recv() {
+    while let Some(Some(e)) = events.next_event().now_or_never() {
         seen.push(e);
     }
     assert!(seen.iter().any(|e| matches!(e, SocketEvent::NewSecureUser { client_id, .. } if *client_id == secure.client_id())));

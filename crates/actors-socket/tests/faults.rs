@@ -55,7 +55,9 @@ async fn a_panicking_client_actor_keeps_its_queue_and_waiting_receive() {
     for expected in ["one", "two"] {
         tokio::time::timeout(WAIT, async {
             loop {
-                if let Ok(actors_socket::SocketEvent::Message { text, .. }) = events.recv().await {
+                if let Some(actors_socket::SocketEvent::Message { text, .. }) =
+                    events.next_event().await
+                {
                     if text == expected {
                         return;
                     }

@@ -55,11 +55,11 @@ pub async fn member_child(
     loop {
         tokio::select! {
             _ = term.recv() => break,
-            e = events.recv() => match e {
-                Ok(FleetEvent::Gained { project, .. }) => println!("gained {}", project.as_str()),
-                Ok(FleetEvent::Lost { project, .. }) => println!("lost {}", project.as_str()),
-                Ok(_) => {}
-                Err(_) => break,
+            e = events.next_event() => match e {
+                Some(FleetEvent::Gained { project, .. }) => println!("gained {}", project.as_str()),
+                Some(FleetEvent::Lost { project, .. }) => println!("lost {}", project.as_str()),
+                Some(_) => {}
+                None => break,
             },
         }
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
-use actors_cloud::{CloudHandle, HostKind};
+use actors_cloud::{CloudHandle, EventStream, HostKind};
 use tokio::sync::{broadcast, watch, Semaphore};
 
 use super::actor::{SaHalt, SaHandler, SaPush};
@@ -133,8 +133,14 @@ impl SaBot {
     /// Events, as the other kit's bot: invalid requests, unknown requests (kind
     /// `UnknownRequest`), handler errors, and one [`RequestEvent::Served`] per request with
     /// its latency (to its final packet being written).
-    pub fn events(&self) -> broadcast::Receiver<RequestEvent> {
-        self.events.subscribe()
+    ///
+    /// Bounded (`event_capacity`): a slow reader loses its oldest events and gets one
+    /// [`RequestEvent::Lagged`]. Ends once the bot stopped.
+    pub fn events(&self) -> EventStream<RequestEvent> {
+        let mut stopped = self.stopped.clone();
+        EventStream::until(self.events.subscribe(), async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
     }
 
     /// Whether the bot still runs.
