@@ -49,10 +49,14 @@ async fn two_projects(use_sky: bool) {
     };
     let cloud_a = connect_project(&url, "1001").await;
     let cloud_b = connect_project(&url, "2002").await;
-    let a = ScratchClient::connect(&cloud_a, ConnectMode::Secure(public), 220)
-        .await
-        .unwrap();
-    let b = ScratchClient::connect(&cloud_b, ConnectMode::Insecure, 220)
+    let a = ScratchClient::connect(
+        &cloud_a,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await
+    .unwrap();
+    let b = ScratchClient::connect(&cloud_b, ConnectMode::Insecure, PacketSize::Fixed(220))
         .await
         .unwrap();
     let mut sides = Vec::new();
@@ -237,7 +241,8 @@ async fn a_slow_event_reader_gets_lagged_and_the_stream_ends_with_the_socket() {
     };
     let socket = SocketHandle::listen_on(&bot, config);
     let mut events = socket.events();
-    let (client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     // Each message is at least one event (`Message`); with the new user, more than fit.
     for i in 0..5 {
         client.send(&format!("m{i}")).await.unwrap();

@@ -121,8 +121,13 @@ async fn restarting_mid_message(feed_on_actor: bool) {
         socket_events: Arc::new(Mutex::new(socket.events())),
         feed_on_actor,
     };
-    let (client, side) =
-        client_over(Arc::new(link), &socket, ConnectMode::Secure(public), 220).await;
+    let (client, side) = client_over(
+        Arc::new(link),
+        &socket,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await;
     let text = message(400, 3);
     client.send(&text).await.expect("send across the restart");
     assert_eq!(side.recv(WAIT).await.unwrap(), text);

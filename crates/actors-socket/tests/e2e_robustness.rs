@@ -31,9 +31,10 @@ async fn twenty_clients_at_once() {
             ConnectMode::Insecure
         };
         tasks.push(actix_rt::spawn(async move {
-            let client = actors_socket::ScratchClient::connect(&cloud, mode, 220)
-                .await
-                .expect("connects");
+            let client =
+                actors_socket::ScratchClient::connect(&cloud, mode, PacketSize::Fixed(220))
+                    .await
+                    .expect("connects");
             for round in 0..3 {
                 let text = format!("client {i} round {round} {}", message(150, i));
                 client.send(&text).await.expect("send");
@@ -91,9 +92,20 @@ async fn replayed_and_tampered_packets_are_rejected_without_disturbing_others() 
     let (bot, socket) = socket(&url, Some(key), PacketSize::Auto).await;
     let attacker = connect(&url).await;
     let mut seen = attacker.events();
-    let (victim, victim_side) =
-        client(&url, &socket, ConnectMode::Secure(public.clone()), 220).await;
-    let (other, other_side) = client(&url, &socket, ConnectMode::Secure(public), 220).await;
+    let (victim, victim_side) = client(
+        &url,
+        &socket,
+        ConnectMode::Secure(public.clone()),
+        PacketSize::Fixed(220),
+    )
+    .await;
+    let (other, other_side) = client(
+        &url,
+        &socket,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await;
     victim.send("pay 5").await.unwrap();
     assert_eq!(victim_side.recv(WAIT).await.unwrap(), "pay 5");
     // The attacker saw the packet go by; find it.
