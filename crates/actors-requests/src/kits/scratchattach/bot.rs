@@ -95,7 +95,7 @@ impl SaBotBuilder {
     }
 }
 
-/// A running scratchattach-kit bot (the handle of a [`SaHandler`]). Clones share it.
+/// A running scratchattach-kit bot (the handle of its actor). Clones share it.
 /// Dropping the last clone stops the bot cleanly (its connection then stops too, unless
 /// the program holds a handle to it).
 #[derive(Clone)]
@@ -188,8 +188,11 @@ impl SaBot {
         &self.cloud
     }
 
-    /// The actor's address.
-    pub fn addr(&self) -> Addr<SaHandler> {
-        self.addr.clone()
+    /// Where a [`Crash`](actors_cloud::fault::Crash) makes the bot's actor panic (tests of
+    /// its supervision; feature `fault-injection`).
+    #[cfg(feature = "fault-injection")]
+    #[doc(hidden)]
+    pub fn crash_recipient(&self) -> Recipient<actors_cloud::fault::Crash> {
+        self.addr.clone().recipient()
     }
 }
