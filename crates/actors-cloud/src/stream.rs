@@ -23,9 +23,14 @@ pub trait LagEvent: Clone + Send + 'static {
     fn lagged(missed: u64) -> Self;
 }
 
-/// An async stream of events (a `futures::Stream<Item = E>`), bounded: a reader that
-/// falls behind loses its oldest events and gets one lagged event saying how many, then
-/// continues with the newest (see the [module docs](self)). Ends when the source stops.
+/// An async stream of events (a `futures::Stream<Item = E>`): what every `events()` of the
+/// workspace returns (a connection's or Sky's, a socket's, a request bot's, a fleet
+/// member's), each with its own event type.
+///
+/// Bounded: it reads a broadcast ring of fixed capacity. A reader that falls behind loses
+/// its *oldest* unread events and then gets one lagged event of its own type
+/// (`Lagged { missed }`, see [`LagEvent`]) before continuing with the newest. It ends when
+/// its source stops for good, after the events already waiting for it.
 pub struct EventStream<E = crate::CloudEvent> {
     inner: Pin<Box<dyn Stream<Item = E> + Send>>,
 }
