@@ -67,6 +67,11 @@ async fn a_panic_in_a_client_task_restarts_the_handler_and_the_session_goes_on()
     assert!(bot.is_running());
     bot.stop().await;
     assert!(bot.wait().await.is_ok(), "stop() ends wait with Ok");
+    // The restart did not end the event stream; the stop does (the handle still exists).
+    tokio::time::timeout(WAIT, async { while events.next_event().await.is_some() {} })
+        .await
+        .expect("the events end once the bot stopped");
+    assert!(bot.events().next_event().await.is_none());
     server.stop().await;
 }
 
