@@ -294,3 +294,17 @@ async fn a_slow_event_reader_gets_lagged_and_the_stream_ends_with_the_socket() {
     bot.stop().await;
     server.stop().await;
 }
+
+/// A client packet size of `Fixed(0)` is refused with a clear error (0 used to mean 220).
+#[actix_rt::test]
+async fn a_client_packet_size_of_zero_is_refused() {
+    let server = start_server(0).await;
+    let cloud = connect(&server.url()).await;
+    let err = ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(0))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), SocketErrorKind::InvalidInput);
+    assert!(err.to_string().contains("Fixed(0)"), "{err}");
+    cloud.stop().await;
+    server.stop().await;
+}
