@@ -12,7 +12,7 @@ use actors_requests::{RequestBot, RequestBotBuilder};
 use actors_security::Security;
 use actors_socket::KeyExchange;
 use actors_socket::SocketConfig;
-use actors_socket::{ConnectMode, ScratchClient};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient};
 use scratchcomm_server::{CloudServer, ServerConfig};
 
 pub const PROJECT: &str = "606060";
@@ -56,10 +56,13 @@ pub async fn client(url: &str, secure: bool) -> ScratchClient {
     } else {
         ConnectMode::Insecure
     };
-    tokio::time::timeout(WAIT, ScratchClient::connect(&cloud, mode, 0))
-        .await
-        .expect("client connects in time")
-        .expect("client connects")
+    tokio::time::timeout(
+        WAIT,
+        ScratchClient::connect(&cloud, mode, PacketSize::Fixed(220)),
+    )
+    .await
+    .expect("client connects in time")
+    .expect("client connects")
 }
 
 /// `n` clients on their own connections with pairwise different client ids. The protocol

@@ -93,7 +93,7 @@ pub async fn client_over(
     link: Arc<dyn CloudLink>,
     socket: &SocketHandle,
     mode: ConnectMode,
-    size: usize,
+    size: PacketSize,
 ) -> (ScratchClient, AcceptedClient) {
     let client = tokio::time::timeout(WAIT, ScratchClient::connect_link(link, mode, size))
         .await
@@ -109,7 +109,7 @@ pub async fn client(
     url: &str,
     socket: &SocketHandle,
     mode: ConnectMode,
-    size: usize,
+    size: PacketSize,
 ) -> (ScratchClient, AcceptedClient) {
     let cloud = connect(url).await;
     client_over(Arc::new(cloud), socket, mode, size).await
