@@ -22,7 +22,7 @@
 use actix_web::{web, App, HttpResponse, HttpServer};
 use actors_cloud::{CloudHandle, ConnectionConfig, SkyHandle};
 use actors_requests::{Registry, RequestBot};
-use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig, SocketHandle};
 use scratchcomm_dashboard::{Dashboard, Source};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::time::Duration;
@@ -128,7 +128,9 @@ fn spawn_sprite_client(url: String) {
             eprintln!("sprite client: could not connect");
             return;
         };
-        let Ok(client) = ScratchClient::connect(&cloud, ConnectMode::Insecure, 220).await else {
+        let Ok(client) =
+            ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(220)).await
+        else {
             eprintln!("sprite client: the socket handshake failed");
             return;
         };

@@ -251,7 +251,7 @@ async fn serve_fleet(
         args.host
     );
     let print = async move {
-        while let Ok(event) = events.recv().await {
+        while let Some(event) = events.next_event().await {
             let line = match event {
                 FleetEvent::Gained { project, token } => {
                     format!("fleet gained {} {token} {}", project.as_str(), unix_ms())
@@ -270,6 +270,10 @@ async fn serve_fleet(
                 }
                 FleetEvent::StartFailed { project, error } => {
                     format!("fleet failed {} 0 {} {error}", project.as_str(), unix_ms())
+                }
+                FleetEvent::Lagged { missed } => {
+                    eprintln!("request_bot: {missed} fleet events were missed (reader too slow)");
+                    continue;
                 }
             };
             println!("{line}");

@@ -9,7 +9,7 @@ mod peer;
 use peer::Peer;
 use scratchcommunication::cloud::{CloudHandle, ConnectionConfig, EventKind, RateLimit};
 use scratchcommunication::requests::{Registry, RequestBot};
-use scratchcommunication::socket::{ConnectMode, ScratchClient, SocketConfig};
+use scratchcommunication::socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -26,7 +26,7 @@ async fn session(url: &str, a: u32) {
         .expect("client connects");
     let client = tokio::time::timeout(
         WAIT,
-        ScratchClient::connect(&cloud, ConnectMode::Insecure, 0),
+        ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(220)),
     )
     .await
     .expect("socket handshake in time")

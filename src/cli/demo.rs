@@ -6,7 +6,7 @@
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_requests::{Caller, Registry, RequestBot, Rest};
 use actors_security::Security;
-use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig, SocketHandle};
 use anyhow::Context;
 use clap::Args;
 use scratchcomm_dashboard::{serve_dashboard, Dashboard, Source};
@@ -164,7 +164,7 @@ async fn client_session(
         ConnectMode::Insecure => "insecure",
     };
     let started = Instant::now();
-    let client = ScratchClient::connect(&cloud, mode, 220).await?;
+    let client = ScratchClient::connect(&cloud, mode, PacketSize::Fixed(220)).await?;
     let mut lines = vec![format!(
         "{who:<6} connected ({kind}) as client {} in {} ms",
         client.client_id(),

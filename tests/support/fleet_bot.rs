@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use scratchcommunication::cloud::{CloudHandle, ConnectionConfig, RateLimit};
-use scratchcommunication::socket::{ConnectMode, ScratchClient};
+use scratchcommunication::socket::{ConnectMode, PacketSize, ScratchClient};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -179,7 +179,9 @@ pub async fn check(
     while !stop.load(Ordering::Relaxed) {
         if client.is_none() {
             if let Ok(cloud) = CloudHandle::connect(config.clone()).await {
-                match ScratchClient::connect(&cloud, ConnectMode::Insecure, 0).await {
+                match ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(220))
+                    .await
+                {
                     Ok(c) => client = Some(c),
                     Err(_) => cloud.stop().await,
                 }

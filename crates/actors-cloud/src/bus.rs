@@ -19,12 +19,10 @@
 //! dropped (one registered later is dropped at once).
 
 use crate::events::{CloudEvent, EventFilter, EventKind, SourceId};
+use crate::stream::EventStream;
 use actix::Recipient;
-use futures_util::Stream;
 use scratchcomm_wire::ProjectId;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::SystemTime;
 use tokio::sync::broadcast;
 
@@ -107,86 +105,28 @@ pub(crate) fn run_callback(cb: &mut Callback, event: &CloudEvent) {
     }
 }
 
-/// An async stream of events (a `futures::Stream<Item = CloudEvent>`), bounded; see the
-/// module docs for what happens to a slow reader. Ends when the connection stops for good.
-pub struct EventStream {
-    inner: Pin<Box<dyn Stream<Item = CloudEvent> + Send>>,
-}
-
-impl EventStream {
-    /// A stream over `rx`, passing only events `filter` accepts. `origin` labels the
-    /// `Lagged` markers.
-    pub(crate) fn new(
-        rx: broadcast::Receiver<CloudEvent>,
-        filter: EventFilter,
-        origin: (SourceId, ProjectId),
-    ) -> Self {
-        let inner = futures_util::stream::unfold(
-            (rx, filter, origin),
-            |(mut rx, filter, origin)| async move {
-                loop {
-                    match rx.recv().await {
-                        Ok(ev) if filter.matches(&ev) => return Some((ev, (rx, filter, origin))),
-                        Ok(_) => continue,
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            let ev = CloudEvent {
-                                kind: EventKind::Lagged { missed },
-                                source: origin.0.clone(),
-                                project_id: origin.1.clone(),
-                                name: String::new(),
-                                raw_name: String::new(),
-                                value: None,
-                                timestamp: SystemTime::now(),
-                                user: None,
-                            };
-                            return Some((ev, (rx, filter, origin)));
-                        }
-                        Err(broadcast::error::RecvError::Closed) => return None,
-                    }
-                }
-            },
-        );
-        EventStream {
-            inner: Box::pin(inner),
-        }
-    }
-
-    /// A stream that ends at once (for a connection that already stopped).
-    pub(crate) fn ended() -> Self {
-        EventStream {
-            inner: Box::pin(futures_util::stream::empty()),
-        }
-    }
-
-    /// Feed this stream to `r` with `send().await`, in order, on a spawned task (inside an
-    /// actix System), until the stream ends or the recipient's actor is gone.
-    pub fn forward_to(mut self, r: Recipient<CloudEvent>) {
-        actix::spawn(async move {
-            while let Some(ev) = self.next_event().await {
-                if r.send(ev).await.is_err() {
-                    break;
-                }
-            }
-        });
-    }
-
-    /// Wait for the next event; `None` when the connection stopped for good.
-    pub async fn next_event(&mut self) -> Option<CloudEvent> {
-        futures_util::StreamExt::next(self).await
-    }
-}
-
-impl Stream for EventStream {
-    type Item = CloudEvent;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<CloudEvent>> {
-        self.inner.as_mut().poll_next(cx)
-    }
-}
-
-impl std::fmt::Debug for EventStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EventStream")
-    }
+/// A stream of the events of `rx` that `filter` accepts; `origin` labels its `Lagged`
+/// markers.
+pub(crate) fn cloud_stream(
+    rx: broadcast::Receiver<CloudEvent>,
+    filter: EventFilter,
+    origin: (SourceId, ProjectId),
+) -> EventStream {
+    EventStream::build(
+        rx,
+        move |ev| filter.matches(ev),
+        move |missed| CloudEvent {
+            kind: EventKind::Lagged { missed },
+            source: origin.0.clone(),
+            project_id: origin.1.clone(),
+            name: String::new(),
+            raw_name: String::new(),
+            value: None,
+            timestamp: SystemTime::now(),
+            user: None,
+        },
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -230,7 +170,7 @@ mod tests {
     #[test]
     fn slow_stream_gets_lagged_marker_and_newest_events() {
         let (tx, rx) = broadcast::channel(4);
-        let mut stream = EventStream::new(
+        let mut stream = cloud_stream(
             rx,
             EventFilter::Any,
             ("s".into(), ProjectId::new("1").unwrap()),

@@ -4,7 +4,8 @@
 //! [`Crash`] makes an actor panic inside its own handler, as a bug would: the
 //! [`PanicSupervisor`](crate::PanicSupervisor) catches it and restarts the actor with its
 //! state. Every actor of the framework handles it (`CloudConnection`, `Sky`,
-//! `CloudSocket`, `ClientActor`, `LinkWriter`, `RequestHandler`, `SaHandler`).
+//! `CloudSocket`, `ClientActor`, `LinkWriter`, `RequestActor` (behind `RequestBot`),
+//! `SaHandler` (behind `SaBot`)).
 
 use actix::prelude::*;
 

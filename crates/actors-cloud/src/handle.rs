@@ -3,11 +3,12 @@
 #[cfg(doc)]
 use crate::actor::Subscribe;
 use crate::actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit};
-use crate::bus::{EventStream, HandlerError};
+use crate::bus::HandlerError;
 use crate::config::{ConnectionConfig, HostKind};
 use crate::core::{Core, Op};
 use crate::events::{EventFilter, SourceId};
 use crate::ring::EventRing;
+use crate::stream::EventStream;
 use crate::{CloudError, CloudEvent};
 use actix::{Addr, Recipient};
 use dashmap::DashMap;
@@ -233,7 +234,7 @@ impl CloudHandle {
     /// A stream of the events that pass `filter`.
     pub fn events_filtered(&self, filter: impl Into<EventFilter>) -> EventStream {
         match self.shared.events.subscribe() {
-            Some(rx) => EventStream::new(
+            Some(rx) => crate::bus::cloud_stream(
                 rx,
                 filter.into(),
                 (self.shared.source.clone(), self.shared.project_id.clone()),

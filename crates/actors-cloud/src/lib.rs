@@ -51,12 +51,13 @@ pub mod fault;
 mod handle;
 mod ring;
 mod sky;
+mod stream;
 mod supervisor;
 mod tls;
 mod transport;
 
 pub use actor::{CloudConnection, EmitCustom, OnEvent, StopConnection, Submit, Subscribe};
-pub use bus::{Callback, EventStream, HandlerError};
+pub use bus::{Callback, HandlerError};
 pub use config::{
     ConnectionConfig, HostEntry, HostKind, HostRotation, HostSwitch, WriteGate, SCRATCH_URL,
     TURBOWARP_FALLBACK_URL, TURBOWARP_URL,
@@ -66,6 +67,7 @@ pub use error::{CloudError, CloudErrorKind};
 pub use events::{CloudEvent, EventFilter, EventKind, EventType, OwnWrite, SourceId};
 pub use handle::{CloudHandle, QuickAccess};
 pub use sky::{AddMember, OnSkyEvent, RemoveMember, Sky, SkyHandle, StopSky};
+pub use stream::{EventStream, LagEvent};
 pub use supervisor::panics_caught;
 // Shared with the other actor crates of the workspace; not part of the public API.
 #[doc(hidden)]

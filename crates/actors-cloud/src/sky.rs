@@ -15,8 +15,9 @@
 //! kept. Dropping the last [`SkyHandle`] ends the event streams and drops the members'
 //! handles (each connection then stops cleanly unless the program holds a clone).
 
-use crate::bus::{run_callback, Callback, EventStream, HandlerError};
+use crate::bus::{run_callback, Callback, HandlerError};
 use crate::events::{EventFilter, SourceId};
+use crate::stream::EventStream;
 use crate::{CloudError, CloudEvent, CloudHandle, ConnectionConfig};
 use actix::prelude::*;
 use dashmap::DashMap;
@@ -168,7 +169,7 @@ impl Handler<OnSkyEvent> for Sky {
             SourceId::new("sky"),
             ProjectId::new("sky").expect("valid id"),
         );
-        let stream = EventStream::new(tx.subscribe(), msg.filter, origin);
+        let stream = crate::bus::cloud_stream(tx.subscribe(), msg.filter, origin);
         ctx.spawn(
             stream
                 .for_each(move |ev| {
@@ -340,7 +341,7 @@ impl SkyHandle {
                     SourceId::new("sky"),
                     ProjectId::new("sky").expect("valid id"),
                 );
-                EventStream::new(tx.subscribe(), filter.into(), origin)
+                crate::bus::cloud_stream(tx.subscribe(), filter.into(), origin)
             }
             None => EventStream::ended(),
         }

@@ -15,7 +15,8 @@
 //! when it stops and no address is left, as under actix's `Supervisor`.
 //!
 //! Every actor of the framework runs under it: `CloudConnection`, `Sky`, `CloudSocket`,
-//! `ClientActor`, `LinkWriter`, `RequestHandler`, `SaHandler` (scratchattach's kits).
+//! `ClientActor`, `LinkWriter`, `RequestActor` (behind `RequestBot`), `SaHandler` (behind
+//! `SaBot`, scratchattach's kits).
 
 use actix::dev::ContextFut;
 use actix::prelude::*;

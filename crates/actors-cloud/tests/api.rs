@@ -2,12 +2,10 @@
 //! with several values selected by name, `SkyHandle::on`, literal names per call,
 //! switching quickaccess, and extra handshake headers and cookies for custom hosts.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actors_cloud::{CloudErrorKind, CloudHandle, CloudValue, EventFilter, EventKind, EventType};
 use actors_cloud::{ConnectionConfig, SkyHandle};
-use common::*;
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 #[actix_rt::test]
 async fn custom_events_carry_several_values_and_are_selected_by_name() {

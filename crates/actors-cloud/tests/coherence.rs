@@ -1,12 +1,10 @@
 //! Cache coherence after a reconnect, against the embedded server restarted on its port:
 //! the cache equals what the server holds, unless the program opts in to re-sending.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actors_cloud::EventKind;
-use common::*;
 use scratchcomm_server::{CloudServer, ServerConfig};
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 async fn restart(srv: CloudServer) -> CloudServer {
     let port = srv.local_addr().port();

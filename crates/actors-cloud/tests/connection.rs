@@ -1,11 +1,9 @@
 //! A connection against the embedded server: sets, gets, join dump, rename/delete,
 //! validation, custom events and failing handlers.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actors_cloud::{CloudErrorKind, EventFilter, EventKind, EventType};
-use common::*;
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 #[actix_rt::test]
 async fn two_connections_see_each_others_sets() {

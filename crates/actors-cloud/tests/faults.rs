@@ -2,12 +2,10 @@
 //! inside their own handlers, as a bug would, and check that the panic-safe supervisor
 //! restarts them with their state and that their work goes on.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actors_cloud::fault::Crash;
 use actors_cloud::{panics_caught, EventKind, EventType, SkyHandle};
-use common::*;
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 #[actix_rt::test]
 async fn a_panicking_connection_keeps_its_cache_queue_and_subscribers_and_reconnects() {

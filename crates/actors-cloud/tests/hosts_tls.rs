@@ -3,14 +3,12 @@
 //! when allowed — not at all. The TLS server is the embedded server in its own TLS mode
 //! (`ServerConfig::with_tls`, rustls) with a certificate generated at test time.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
-use common::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::net::{IpAddr, Ipv4Addr};
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 fn dead_url() -> String {
     // Nothing listens there.

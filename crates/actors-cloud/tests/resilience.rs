@@ -1,12 +1,10 @@
 //! Reconnects, fatal close codes and many connections, against the embedded server.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actors_cloud::CloseCode;
 use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
-use common::*;
 use scratchcomm_server::{CloudServer, ProjectFilter, ServerConfig};
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 #[actix_rt::test]
 async fn server_restart_with_queued_sets_loses_nothing() {

@@ -1,13 +1,11 @@
 //! Sky: fan-in of several connections (different servers and projects), targeted sets,
 //! Recipient subscription, cascading stop.
 
-#[path = "support/common.rs"]
-mod common;
-
 use actix::prelude::*;
 use actors_cloud::{CloudErrorKind, CloudEvent, EventKind, EventType, SkyHandle, SourceId};
-use common::*;
 use std::sync::{Arc, Mutex};
+use test_support::cloud::*;
+use test_support::{bounded, eventually};
 
 struct Collector(Arc<Mutex<Vec<CloudEvent>>>);
 

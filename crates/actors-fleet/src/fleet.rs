@@ -8,6 +8,7 @@ use crate::fence::Lease;
 use crate::lease::{LeaseConfig, LeaseTable, LossReason, MemberId};
 use actix::prelude::*;
 use actor::{FleetActor, Served, Shutdown};
+use actors_cloud::EventStream;
 use futures_util::future::LocalBoxFuture;
 use scratchcomm_wire::ProjectId;
 use std::future::Future;
@@ -125,6 +126,18 @@ pub enum FleetEvent {
         /// What failed.
         error: FleetError,
     },
+    /// This reader of [`Fleet::events`] fell behind: its `missed` oldest unread events were
+    /// dropped for it (the member carries on).
+    Lagged {
+        /// How many events it missed.
+        missed: u64,
+    },
+}
+
+impl actors_cloud::LagEvent for FleetEvent {
+    fn lagged(missed: u64) -> Self {
+        FleetEvent::Lagged { missed }
+    }
 }
 
 /// A project being served: how to stop it.
@@ -241,9 +254,13 @@ impl Fleet {
         &self.member
     }
 
-    /// Gained, lost and fenced projects.
-    pub fn events(&self) -> broadcast::Receiver<FleetEvent> {
-        self.events.subscribe()
+    /// Gained, lost and fenced projects. Bounded (1,024 events): a slow reader loses its
+    /// oldest events and gets one [`FleetEvent::Lagged`]. Ends once the member stopped.
+    pub fn events(&self) -> EventStream<FleetEvent> {
+        let mut stopped = self.stopped.clone();
+        EventStream::until(self.events.subscribe(), async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
     }
 
     /// Projects served now.

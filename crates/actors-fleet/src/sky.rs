@@ -6,11 +6,10 @@
 use crate::error::{FleetError, FleetErrorKind};
 use crate::fence::Lease;
 use crate::fleet::{Fleet, FleetConfig, FleetEvent, Serving};
-use actors_cloud::{CloudErrorKind, ConnectionConfig, SkyHandle, SourceId};
+use actors_cloud::{CloudErrorKind, ConnectionConfig, EventStream, SkyHandle, SourceId};
 use scratchcomm_wire::{CloudValue, ProjectId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
 
 /// The projects in the Sky now: their member and lease.
 type Held = Arc<Mutex<HashMap<ProjectId, (SourceId, Lease)>>>;
@@ -85,7 +84,7 @@ impl FleetSky {
 
     /// Gained, lost and fenced projects ([`FleetEvent`]). A gained project is in the Sky
     /// once its connection is up (or reported `StartFailed`).
-    pub fn events(&self) -> broadcast::Receiver<FleetEvent> {
+    pub fn events(&self) -> EventStream<FleetEvent> {
         self.fleet.events()
     }
 

@@ -86,13 +86,18 @@ async fn two_members_split_the_projects_and_a_clean_stop_hands_over() {
     until("b took everything", || count(&board, "b") == 6).await;
     let mut gained = 0;
     let mut lost = 0;
-    while let Ok(e) = events.try_recv() {
-        match e {
-            FleetEvent::Gained { .. } => gained += 1,
-            FleetEvent::Lost { .. } => lost += 1,
-            _ => {}
+    // Everything `a` reported; its stream ends because `a` stopped (the handle lives on).
+    tokio::time::timeout(WAIT, async {
+        while let Some(e) = events.next_event().await {
+            match e {
+                FleetEvent::Gained { .. } => gained += 1,
+                FleetEvent::Lost { .. } => lost += 1,
+                _ => {}
+            }
         }
-    }
+    })
+    .await
+    .expect("a's events end once it stopped");
     assert_eq!(gained, 6);
     assert_eq!(lost, 6, "3 rebalanced to b, 3 at the stop");
     b.stop().await;

@@ -126,10 +126,10 @@ async fn a_member_that_cannot_renew_stops_writing_before_another_takes_over() {
     // A notices (its own clock) and reports the loss; after the thaw it stays out.
     let lost = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
-            match a_events.recv().await {
-                Ok(FleetEvent::Lost { reason, .. }) => return reason,
-                Ok(_) => {}
-                Err(e) => panic!("A's events ended: {e}"),
+            match a_events.next_event().await {
+                Some(FleetEvent::Lost { reason, .. }) => return reason,
+                Some(_) => {}
+                None => panic!("A's events ended"),
             }
         }
     })

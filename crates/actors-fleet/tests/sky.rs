@@ -62,7 +62,7 @@ fn record(m: &FleetSky) -> Arc<Mutex<Vec<FleetEvent>>> {
     let mut rx = m.events();
     let out = log.clone();
     actix_rt::spawn(async move {
-        while let Ok(e) = rx.recv().await {
+        while let Some(e) = rx.next_event().await {
             out.lock().unwrap().push(e);
         }
     });

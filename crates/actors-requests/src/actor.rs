@@ -1,5 +1,6 @@
-//! The `RequestHandler` actor: accepts the clients of a cloud socket, reads their messages,
-//! dispatches them and replies on the same client (the original's `RequestHandler.start`).
+//! The actor behind a [`RequestBot`]: accepts the clients of a cloud socket, reads their
+//! messages, dispatches them and replies on the same client (the original's
+//! `RequestHandler.start`).
 //!
 //! Each client is served by its own task on the actor's arbiter, one message at a time (the
 //! sprite waits for each reply). Async handlers run on that task; blocking handlers run on
@@ -15,7 +16,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
-use actors_cloud::CloudHandle;
+use actors_cloud::{CloudHandle, EventStream};
 use actors_socket::{AcceptedClient, SocketConfig, SocketHandle};
 use tokio::sync::{broadcast, watch, Semaphore};
 
@@ -110,7 +111,7 @@ impl RequestBotBuilder {
             events: events.clone(),
             permits: Arc::new(Semaphore::new(self.max_blocking)),
         };
-        let actor = RequestHandler {
+        let actor = RequestActor {
             shared,
             socket: socket.clone(),
             stopped: stopped_tx,
@@ -121,7 +122,7 @@ impl RequestBotBuilder {
             serving: Vec::new(),
         };
         Ok(RequestBot {
-            addr: actors_cloud::PanicSupervisor::start("RequestHandler", move |_| actor),
+            addr: actors_cloud::PanicSupervisor::start("RequestBot", move |_| actor),
             _alive: token,
             restarts,
             socket,
@@ -150,8 +151,8 @@ impl RequestBotBuilder {
 }
 
 /// The actor, run under a `PanicSupervisor` (see `actor/life.rs` for its restart
-/// rules). Use it through [`RequestBot`].
-pub struct RequestHandler {
+/// rules). Private: users hold a [`RequestBot`].
+pub(crate) struct RequestActor {
     shared: Shared,
     socket: SocketHandle,
     stopped: watch::Sender<Option<BotStopReason>>,
@@ -166,7 +167,7 @@ pub struct RequestHandler {
     serving: Vec<AcceptedClient>,
 }
 
-impl Actor for RequestHandler {
+impl Actor for RequestActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
@@ -199,7 +200,7 @@ impl Actor for RequestHandler {
 #[rtype(result = "()")]
 pub(crate) struct NewClient(pub AcceptedClient, pub Option<String>);
 
-impl Handler<NewClient> for RequestHandler {
+impl Handler<NewClient> for RequestActor {
     type Result = ();
 
     fn handle(&mut self, msg: NewClient, ctx: &mut Context<Self>) {
@@ -212,9 +213,9 @@ impl Handler<NewClient> for RequestHandler {
 /// Stop the actor (its client tasks end; running blocking handlers finish unseen).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Halt;
+pub(crate) struct Halt;
 
-impl Handler<Halt> for RequestHandler {
+impl Handler<Halt> for RequestActor {
     type Result = ();
 
     fn handle(&mut self, _: Halt, ctx: &mut Context<Self>) {
@@ -227,7 +228,7 @@ impl Handler<Halt> for RequestHandler {
 #[rtype(result = "()")]
 pub(crate) struct SocketEnded(pub BotStopReason);
 
-impl Handler<SocketEnded> for RequestHandler {
+impl Handler<SocketEnded> for RequestActor {
     type Result = ();
 
     fn handle(&mut self, msg: SocketEnded, ctx: &mut Context<Self>) {
@@ -235,12 +236,12 @@ impl Handler<SocketEnded> for RequestHandler {
     }
 }
 
-/// A running request bot (the handle of a [`RequestHandler`]). Clones share it.
+/// A running request bot (the handle of its actor). Clones share it.
 /// Dropping the last clone stops the bot cleanly (and, unless other handles hold them,
 /// its socket and connections stop in turn).
 #[derive(Clone)]
 pub struct RequestBot {
-    addr: Addr<RequestHandler>,
+    addr: Addr<RequestActor>,
     socket: SocketHandle,
     clouds: Arc<Vec<CloudHandle>>,
     events: broadcast::Sender<RequestEvent>,
@@ -286,8 +287,14 @@ impl RequestBot {
 
     /// Events: invalid syntax, handler errors (including panics), uncaught errors, and one
     /// [`RequestEvent::Served`] per handled message (its request name and latency).
-    pub fn events(&self) -> broadcast::Receiver<RequestEvent> {
-        self.events.subscribe()
+    ///
+    /// Bounded (`event_capacity`): a slow reader loses its oldest events and gets one
+    /// [`RequestEvent::Lagged`]. Ends once the bot stopped for good.
+    pub fn events(&self) -> EventStream<RequestEvent> {
+        let mut stopped = self.stopped.clone();
+        EventStream::until(self.events.subscribe(), async move {
+            let _ = stopped.wait_for(|s| s.is_some()).await;
+        })
     }
 
     /// Whether the bot still runs.
@@ -349,8 +356,11 @@ impl RequestBot {
         &self.socket
     }
 
-    /// The actor's address.
-    pub fn addr(&self) -> Addr<RequestHandler> {
-        self.addr.clone()
+    /// Where a [`Crash`](actors_cloud::fault::Crash) makes the bot's actor panic (tests of
+    /// its supervision; feature `fault-injection`).
+    #[cfg(feature = "fault-injection")]
+    #[doc(hidden)]
+    pub fn crash_recipient(&self) -> Recipient<actors_cloud::fault::Crash> {
+        self.addr.clone().recipient()
     }
 }

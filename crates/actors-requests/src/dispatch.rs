@@ -129,6 +129,18 @@ pub enum RequestEvent {
         /// Whether a reply was sent.
         replied: bool,
     },
+    /// This reader of a bot's `events()` fell behind: its `missed` oldest unread events
+    /// were dropped for it (the bot carries on).
+    Lagged {
+        /// How many events it missed.
+        missed: u64,
+    },
+}
+
+impl actors_cloud::LagEvent for RequestEvent {
+    fn lagged(missed: u64) -> Self {
+        RequestEvent::Lagged { missed }
+    }
 }
 
 /// Parses messages and runs the registry's handlers with the configured replies.

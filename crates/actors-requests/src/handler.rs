@@ -180,23 +180,26 @@ impl<T: Display> IntoReply<marker::FailingList> for Result<Vec<T>, Failure> {
     }
 }
 
-/// A blocking handler: `Fn(A, B, …) -> R` with every parameter [`FromRequest`] and `R`
-/// [`IntoReply`]. Runs on a worker thread (or inline when registered so).
-pub trait Handler<Args, M>: Send + Sync + 'static {
+/// A request handler (what [`Registry::request`](crate::Registry::request) takes): a
+/// blocking `Fn(A, B, …) -> R` with every parameter [`FromRequest`] and `R`
+/// [`IntoReply`]. Implemented for every such function and closure; runs on a worker
+/// thread (or inline when registered so).
+pub trait RequestHandler<Args, M>: Send + Sync + 'static {
     /// Fill the parameters from `args` and run.
     fn call(&self, args: CallArgs) -> Outcome;
 }
 
-/// An async handler: `Fn(A, B, …) -> impl Future<Output = R>`. Runs on the request handler's
-/// arbiter (the future need not be `Send`).
-pub trait AsyncHandler<Args, M>: Send + Sync + 'static {
+/// An async request handler (what [`Registry::request_async`](crate::Registry::request_async)
+/// takes): `Fn(A, B, …) -> impl Future<Output = R>`. Runs on the bot's arbiter (the future
+/// need not be `Send`).
+pub trait AsyncRequestHandler<Args, M>: Send + Sync + 'static {
     /// Fill the parameters from `args` and start the future.
     fn call(&self, args: CallArgs) -> LocalBoxFuture<'static, Outcome>;
 }
 
 macro_rules! handler_impls {
     ($($a:ident),*) => {
-        impl<F, R, M, $($a,)*> Handler<($($a,)*), M> for F
+        impl<F, R, M, $($a,)*> RequestHandler<($($a,)*), M> for F
         where
             F: Fn($($a),*) -> R + Send + Sync + 'static,
             R: IntoReply<M>,
@@ -215,7 +218,7 @@ macro_rules! handler_impls {
             }
         }
 
-        impl<F, Fut, R, M, $($a,)*> AsyncHandler<($($a,)*), M> for F
+        impl<F, Fut, R, M, $($a,)*> AsyncRequestHandler<($($a,)*), M> for F
         where
             F: Fn($($a),*) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = R> + 'static,
@@ -273,12 +276,12 @@ impl std::fmt::Debug for ErasedHandler {
 
 impl ErasedHandler {
     /// Erase a blocking handler.
-    pub fn blocking<Args, M, H: Handler<Args, M>>(h: H) -> ErasedHandler {
+    pub fn blocking<Args, M, H: RequestHandler<Args, M>>(h: H) -> ErasedHandler {
         ErasedHandler::Blocking(Arc::new(move |args| h.call(args)))
     }
 
     /// Erase an async handler.
-    pub fn future<Args, M, H: AsyncHandler<Args, M>>(h: H) -> ErasedHandler {
+    pub fn future<Args, M, H: AsyncRequestHandler<Args, M>>(h: H) -> ErasedHandler {
         ErasedHandler::Async(Arc::new(move |args| h.call(args)))
     }
 

@@ -1,7 +1,7 @@
 //! Cloud requests for scratchcommunication (§8; every § in these docs is a section of the repository's
 //! `docs/protocol.md`): the request syntax the client
-//! sprite sends, typed request handlers, and the `RequestHandler` actor that answers requests
-//! arriving over a cloud socket.
+//! sprite sends, typed request handlers ([`RequestHandler`]), and [`RequestBot`], which answers
+//! requests arriving over a cloud socket.
 //!
 //! A complete request bot (TurboWarp project 123456; the project contains the
 //! "CloudConnection" sprite of Advanced CloudRequests):
@@ -38,7 +38,7 @@
 //! * [`Dispatcher`] — sans-IO dispatch of one message to its reply: only the
 //!   last sub-request replies; `The command syntax was wrong.` / `Something went wrong.` by
 //!   default ([`ReplyTexts`]); an error hook can retry a failed handler once.
-//! * [`RequestBot`] — the [`RequestHandler`] actor over an `actors-socket` cloud socket:
+//! * [`RequestBot`] — a running bot (an actor) over an `actors-socket` cloud socket:
 //!   async handlers on its arbiter, blocking ones on a worker pool, panics caught, events.
 //! * [`SaBot`] — the same `Registry` served to scratchattach's kits (`☁ TO_HOST` /
 //!   `☁ FROM_HOST_1..9`, scratchattach's protocol) over a `CloudHandle`; sans-IO [`SaProtocol`] and
@@ -56,7 +56,7 @@ mod parse;
 mod registry;
 mod value;
 
-pub use actor::{BotStopReason, RequestBot, RequestBotBuilder, RequestHandler};
+pub use actor::{BotStopReason, RequestBot, RequestBotBuilder};
 /// What the sprite sends for a request (§8.1), for Rust clients; the implementation lives
 /// with the sprite model in `actors-socket`.
 pub use actors_socket::{serialize_argument, serialize_request};
@@ -65,10 +65,10 @@ pub use dispatch::{
     Dispatch, Dispatcher, ErrorAction, ErrorHook, HandlerFailed, Job, ReplyTexts, RequestEvent,
 };
 pub use error::{ErrorMessage, RequestError, RequestErrorKind};
-pub use handler::{AsyncHandler, Failure, Handler, IntoReply, Outcome};
+pub use handler::{AsyncRequestHandler, Failure, IntoReply, Outcome, RequestHandler};
 pub use kits::scratchattach::{
-    sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaHalt,
-    SaHandler, SaIncoming, SaPoll, SaProtocol, SaPush, SaReply, SaRequest, SaStart, StorageBuilder,
+    sa_decode, sa_encode, CloudStorage, SaBot, SaBotBuilder, SaConfig, SaDispatcher, SaIncoming,
+    SaPoll, SaProtocol, SaReply, SaRequest, SaStart, StorageBuilder,
 };
 pub use parse::{
     is_python_call, leading_name, parse_message, parse_normal, parse_normal_lenient, parse_python,

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{RequestError, RequestErrorKind};
-use crate::handler::{AsyncHandler, ErasedHandler, Handler};
+use crate::handler::{AsyncRequestHandler, ErasedHandler, RequestHandler};
 use crate::numbers::is_word_char;
 use crate::parse::NameLookup;
 
@@ -82,7 +82,7 @@ impl Registry {
 
     /// Register a blocking handler under `name` (replacing one of the same name). The name is
     /// what clients call; it must be a run of word characters (letters, digits, `_`).
-    pub fn request<Args, M, H: Handler<Args, M>>(
+    pub fn request<Args, M, H: RequestHandler<Args, M>>(
         &mut self,
         name: &str,
         handler: H,
@@ -91,7 +91,7 @@ impl Registry {
     }
 
     /// Register an async handler under `name`.
-    pub fn request_async<Args, M, H: AsyncHandler<Args, M>>(
+    pub fn request_async<Args, M, H: AsyncRequestHandler<Args, M>>(
         &mut self,
         name: &str,
         handler: H,

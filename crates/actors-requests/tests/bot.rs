@@ -125,7 +125,7 @@ async fn panics_unknown_requests_and_the_caller() {
     assert_eq!(ask(&client, "whoami").await, client.client_id().to_string());
     let mut seen = Vec::new();
     while seen.len() < 3 {
-        let event = tokio::time::timeout(WAIT, events.recv())
+        let event = tokio::time::timeout(WAIT, events.next_event())
             .await
             .expect("event in time");
         match event.expect("event") {
@@ -352,7 +352,7 @@ async fn every_handled_message_is_reported_as_served_with_its_latency() {
     let mut served = Vec::new();
     let mut errors = 0;
     while served.len() < 3 {
-        let event = tokio::time::timeout(WAIT, events.recv())
+        let event = tokio::time::timeout(WAIT, events.next_event())
             .await
             .expect("event in time")
             .expect("event");

@@ -1,4 +1,4 @@
-//! Fault injection (feature `fault-injection`): make the `RequestHandler` actor panic
+//! Fault injection (feature `fault-injection`): make the request bot's actor panic
 //! inside its own handler, as a bug would, and check that it is restarted with its state
 //! and that the open sessions and new clients are served. (Panics in the request workers,
 //! the handlers themselves, are answered with the failure text: `tests/bot.rs`; a panic in
@@ -27,7 +27,7 @@ async fn a_panicking_request_handler_keeps_serving_its_sessions() {
     let first = client(&url, false).await;
     assert_eq!(ask(&first, "ping").await, "pong");
 
-    let lost = tokio::time::timeout(WAIT, bot.addr().send(Crash("request handler")))
+    let lost = tokio::time::timeout(WAIT, bot.crash_recipient().send(Crash("request handler")))
         .await
         .expect("in time");
     assert!(lost.is_err(), "the message that panicked gets no answer");
@@ -46,7 +46,7 @@ async fn a_panicking_request_handler_keeps_serving_its_sessions() {
     let second = client(&url, false).await;
     assert_eq!(ask(&second, "ping").await, "pong");
     // A second panic is survived the same way.
-    let lost = tokio::time::timeout(WAIT, bot.addr().send(Crash("again")))
+    let lost = tokio::time::timeout(WAIT, bot.crash_recipient().send(Crash("again")))
         .await
         .expect("in time");
     assert!(lost.is_err());

@@ -97,8 +97,8 @@ async fn serves_the_kit_with_typed_handlers() {
     let mut served = 0;
     let mut unknown = 0;
     let mut handler_errors = 0;
-    while let Ok(Ok(event)) =
-        tokio::time::timeout(Duration::from_millis(200), bot_events.recv()).await
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(200), bot_events.next_event()).await
     {
         match event {
             RequestEvent::Served {
@@ -143,7 +143,7 @@ async fn serves_the_kit_with_typed_handlers() {
 async fn one_registry_serves_both_kits_in_one_sky() {
     use actors_cloud::SkyHandle;
     use actors_requests::RequestBot;
-    use actors_socket::{ConnectMode, ScratchClient, SocketConfig};
+    use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig};
 
     let server = start_server().await;
     let url = server.url();
@@ -175,7 +175,7 @@ async fn one_registry_serves_both_kits_in_one_sky() {
     .unwrap();
     let client = tokio::time::timeout(
         WAIT,
-        ScratchClient::connect(&player, ConnectMode::Insecure, 0),
+        ScratchClient::connect(&player, ConnectMode::Insecure, PacketSize::Fixed(220)),
     )
     .await
     .unwrap()

@@ -75,9 +75,12 @@ async fn a_panicking_sa_handler_keeps_answering() {
         request(&sprite, &mut events, 20001, "ping", WAIT).await,
         items(&["pong"])
     );
-    let lost = tokio::time::timeout(WAIT, bot.addr().send(actors_cloud::fault::Crash("sa")))
-        .await
-        .expect("in time");
+    let lost = tokio::time::timeout(
+        WAIT,
+        bot.crash_recipient().send(actors_cloud::fault::Crash("sa")),
+    )
+    .await
+    .expect("in time");
     assert!(lost.is_err(), "the message that panicked gets no answer");
     assert!(bot.is_running());
     assert_eq!(

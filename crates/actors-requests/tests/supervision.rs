@@ -40,14 +40,14 @@ async fn a_panic_in_a_client_task_restarts_the_handler_and_the_session_goes_on()
     client.send("fail").await.unwrap();
     let panic = tokio::time::timeout(WAIT, async {
         loop {
-            match events.recv().await {
-                Ok(RequestEvent::UncaughtError { error, .. })
+            match events.next_event().await {
+                Some(RequestEvent::UncaughtError { error, .. })
                     if error.kind() == RequestErrorKind::Panic =>
                 {
                     return error
                 }
-                Ok(_) => continue,
-                Err(e) => panic!("events ended: {e}"),
+                Some(_) => continue,
+                None => panic!("events ended"),
             }
         }
     })
@@ -67,6 +67,11 @@ async fn a_panic_in_a_client_task_restarts_the_handler_and_the_session_goes_on()
     assert!(bot.is_running());
     bot.stop().await;
     assert!(bot.wait().await.is_ok(), "stop() ends wait with Ok");
+    // The restart did not end the event stream; the stop does (the handle still exists).
+    tokio::time::timeout(WAIT, async { while events.next_event().await.is_some() {} })
+        .await
+        .expect("the events end once the bot stopped");
+    assert!(bot.events().next_event().await.is_none());
     server.stop().await;
 }
 
@@ -98,15 +103,9 @@ async fn dropping_the_last_handle_stops_the_bot() {
     let (_cloud, bot) = bot(&server.url(), RequestBot::builder(registry()), false).await;
     let mut events = bot.events();
     drop(bot);
-    // The actor's end drops the last event sender: the receiver sees the channel close.
-    tokio::time::timeout(WAIT, async {
-        loop {
-            if let Err(tokio::sync::broadcast::error::RecvError::Closed) = events.recv().await {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("the bot stopped once its last handle was dropped");
+    // The bot's end ends its event stream.
+    tokio::time::timeout(WAIT, async { while events.next_event().await.is_some() {} })
+        .await
+        .expect("the bot stopped once its last handle was dropped");
     server.stop().await;
 }

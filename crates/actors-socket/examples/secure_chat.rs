@@ -5,7 +5,9 @@
 
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_security::Security;
-use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketEvent, SocketHandle};
+use actors_socket::{
+    ConnectMode, PacketSize, ScratchClient, SocketConfig, SocketEvent, SocketHandle,
+};
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +33,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = socket.events();
 
     let client_cloud = CloudHandle::connect(cloud("1")).await?;
-    let client = ScratchClient::connect(&client_cloud, ConnectMode::Secure(public), 0).await?;
+    let client =
+        ScratchClient::connect(&client_cloud, ConnectMode::Secure(public), PacketSize::Auto)
+            .await?;
     let (server_side, username) = socket.accept(WAIT).await?;
     println!(
         "server: new secure client {} (username {username:?})",
@@ -59,7 +63,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     answered?;
     println!("client request reply: {}", reply?);
 
-    while let Ok(e) = events.try_recv() {
+    // The events that arrived meanwhile (without waiting for more).
+    while let Some(Some(e)) = futures_util::FutureExt::now_or_never(events.next_event()) {
         if let SocketEvent::Message {
             client_id, text, ..
         } = e

@@ -34,7 +34,7 @@
 //! ```no_run
 //! use actors_cloud::{CloudHandle, ConnectionConfig};
 //! use actors_security::Security;
-//! use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
+//! use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig, SocketHandle};
 //! use std::{sync::Arc, time::Duration};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,7 +46,7 @@
 //!
 //! // A client doing what the sprite does, on its own connection.
 //! let cloud = CloudHandle::connect(ConnectionConfig::custom("ws://127.0.0.1:9000/", "1")).await?;
-//! let client = ScratchClient::connect(&cloud, ConnectMode::Secure(public), 0).await?;
+//! let client = ScratchClient::connect(&cloud, ConnectMode::Secure(public), PacketSize::Auto).await?;
 //!
 //! let (server_side, _username) = socket.accept(Duration::from_secs(5)).await?;
 //! client.send("hello").await?;

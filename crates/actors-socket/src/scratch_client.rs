@@ -11,7 +11,7 @@ use crate::client::{
     connect_insecure, connect_secure, ClientReceiver, ClientRng, ClientSession, FreshSeeds,
 };
 use crate::error::{SocketError, SocketErrorKind};
-use crate::types::{centis_round, ClientId};
+use crate::types::{centis_round, ClientId, PacketSize};
 use actors_cloud::{CloudEvent, CloudHandle, EventKind};
 use actors_security::PublicData;
 use rand::rngs::StdRng;
@@ -70,15 +70,18 @@ fn to_client_var(event: &CloudEvent) -> Option<(u8, &str)> {
 
 impl ScratchClient {
     /// Connects over `cloud` (one connection per client, like one project instance).
-    /// `packet_size` is `# PACKET SIZE` (0: 220).
+    /// `packet_size` is the sprite's `# PACKET SIZE`: [`PacketSize::Auto`] resolves it
+    /// from the connection's host as the socket does (220 on Scratch, 98,800 on TurboWarp
+    /// and custom hosts); `PacketSize::Fixed(220)` is the sprite's own default.
     ///
     /// # Errors
     ///
-    /// A [`SocketError`](crate::SocketError) when the connect message cannot be built (packet size, public data, key exchange) or written.
+    /// A [`SocketError`](crate::SocketError) when the connect message cannot be built
+    /// (`Fixed(0)`, a packet size too small for it, public data, key exchange) or written.
     pub async fn connect(
         cloud: &CloudHandle,
         mode: ConnectMode,
-        packet_size: usize,
+        packet_size: PacketSize,
     ) -> Result<ScratchClient, SocketError> {
         Self::connect_link(Arc::new(cloud.clone()), mode, packet_size).await
     }
@@ -92,8 +95,14 @@ impl ScratchClient {
     pub async fn connect_link(
         link: Arc<dyn CloudLink>,
         mode: ConnectMode,
-        packet_size: usize,
+        packet_size: PacketSize,
     ) -> Result<ScratchClient, SocketError> {
+        if packet_size == PacketSize::Fixed(0) {
+            return Err(SocketError::invalid(
+                "packet size Fixed(0): give a size, or PacketSize::Auto for the host's",
+            ));
+        }
+        let packet_size = packet_size.resolve(link.host());
         let mut rng = FreshSeeds::new(ClientRng(StdRng::from_entropy()));
         let now = centis_round(SystemTime::now());
         let (session, values) = match &mode {

@@ -79,7 +79,8 @@ pub enum Host {
 /// same way. Assigned by the actor layer; the sans-IO logic only stores it.
 pub type SourceTag = u32;
 
-/// Server packet size setting (§3.7).
+/// A packet size (§3.7): of a socket's packets (`SocketConfig::packet_size`) or of a
+/// client's (`ScratchClient::connect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PacketSize {
     /// 220 on Scratch, 98800 on TurboWarp and custom hosts.

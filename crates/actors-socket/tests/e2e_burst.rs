@@ -49,7 +49,7 @@ async fn a_burst_of_room_events_does_not_push_a_reply_out() {
     let client_thread = Arbiter::new();
     let c = cloud.clone();
     let client: ScratchClient = run_on(&client_thread, async move {
-        ScratchClient::connect(&c, ConnectMode::Insecure, 220)
+        ScratchClient::connect(&c, ConnectMode::Insecure, PacketSize::Fixed(220))
             .await
             .expect("client connects")
     })
@@ -102,7 +102,7 @@ async fn recv_ends_when_the_connection_stops_for_good() {
     )
     .await
     .expect("connects");
-    let client = ScratchClient::connect(&cloud, ConnectMode::Insecure, 220)
+    let client = ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(220))
         .await
         .expect("client connects");
     let _ = socket.accept(WAIT).await.expect("accepted");
@@ -122,7 +122,7 @@ async fn recv_ends_when_the_connection_stops_for_good() {
     assert_eq!(err.kind(), actors_socket::SocketErrorKind::Closed, "{err}");
     assert!(started.elapsed() < WAIT / 2, "recv waited for its timeout");
     // A client made over the stopped connection is closed at once, too.
-    let late = ScratchClient::connect(&cloud, ConnectMode::Insecure, 220).await;
+    let late = ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     if let Ok(late) = late {
         let err = late.recv(WAIT).await.expect_err("closed");
         assert_eq!(err.kind(), actors_socket::SocketErrorKind::Closed, "{err}");

@@ -5,7 +5,7 @@
 mod harness;
 
 use actors_cloud::{ConnectionConfig, RateLimit, SkyHandle};
-use actors_socket::{ClientId, Host};
+use actors_socket::{ClientId, Host, SocketEvent};
 use actors_socket::{CloudLink, SocketConfig, UsernameLookup};
 use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketErrorKind, SocketHandle};
 use futures_util::future::BoxFuture;
@@ -49,10 +49,14 @@ async fn two_projects(use_sky: bool) {
     };
     let cloud_a = connect_project(&url, "1001").await;
     let cloud_b = connect_project(&url, "2002").await;
-    let a = ScratchClient::connect(&cloud_a, ConnectMode::Secure(public), 220)
-        .await
-        .unwrap();
-    let b = ScratchClient::connect(&cloud_b, ConnectMode::Insecure, 220)
+    let a = ScratchClient::connect(
+        &cloud_a,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await
+    .unwrap();
+    let b = ScratchClient::connect(&cloud_b, ConnectMode::Insecure, PacketSize::Fixed(220))
         .await
         .unwrap();
     let mut sides = Vec::new();
@@ -221,5 +225,86 @@ async fn the_same_client_id_in_two_projects_is_two_clients() {
     for c in [raw_a, raw_b, bot_a, bot_b] {
         c.stop().await;
     }
+    server.stop().await;
+}
+
+/// A reader of `events()` that falls behind gets one `Lagged { missed }`, then the newest
+/// events; the stream ends once the socket stopped (the handle still exists).
+#[actix_rt::test]
+async fn a_slow_event_reader_gets_lagged_and_the_stream_ends_with_the_socket() {
+    let server = start_server(0).await;
+    let url = server.url();
+    let bot = connect(&url).await;
+    let config = SocketConfig {
+        event_capacity: 2,
+        ..SocketConfig::default()
+    };
+    let socket = SocketHandle::listen_on(&bot, config);
+    let mut events = socket.events();
+    let (client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
+    // Each message is at least one event (`Message`); with the new user, more than fit.
+    for i in 0..5 {
+        client.send(&format!("m{i}")).await.unwrap();
+        assert_eq!(server_side.recv(WAIT).await.unwrap(), format!("m{i}"));
+    }
+    match tokio::time::timeout(WAIT, events.next_event())
+        .await
+        .expect("in time")
+    {
+        Some(SocketEvent::Lagged { missed }) => assert!(missed >= 4, "missed {missed}"),
+        other => panic!("expected Lagged, got {other:?}"),
+    }
+    // Then the newest events, in order, ending with the last message.
+    let mut rest = Vec::new();
+    for _ in 0..2 {
+        rest.push(
+            tokio::time::timeout(WAIT, events.next_event())
+                .await
+                .expect("in time")
+                .expect("buffered"),
+        );
+    }
+    assert!(
+        matches!(rest.last(), Some(SocketEvent::Message { text, .. }) if text == "m4"),
+        "{rest:?}"
+    );
+    // The reader keeps going: a new message arrives as usual.
+    client.send("after").await.unwrap();
+    let after = loop {
+        match tokio::time::timeout(WAIT, events.next_event())
+            .await
+            .expect("in time")
+            .expect("open")
+        {
+            SocketEvent::Message { text, .. } => break text,
+            _ => continue,
+        }
+    };
+    assert_eq!(after, "after");
+    socket.stop().await;
+    assert!(
+        tokio::time::timeout(WAIT, async { while events.next_event().await.is_some() {} })
+            .await
+            .is_ok(),
+        "the stream ends once the socket stopped"
+    );
+    assert!(socket.events().next_event().await.is_none());
+    client.close().await;
+    bot.stop().await;
+    server.stop().await;
+}
+
+/// A client packet size of `Fixed(0)` is refused with a clear error (0 used to mean 220).
+#[actix_rt::test]
+async fn a_client_packet_size_of_zero_is_refused() {
+    let server = start_server(0).await;
+    let cloud = connect(&server.url()).await;
+    let err = ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(0))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), SocketErrorKind::InvalidInput);
+    assert!(err.to_string().contains("Fixed(0)"), "{err}");
+    cloud.stop().await;
     server.stop().await;
 }

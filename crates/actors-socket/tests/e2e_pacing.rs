@@ -8,7 +8,7 @@ mod harness;
 use actors_cloud::CloudHandle;
 use actors_security::Security;
 use actors_socket::{CloudLink, SocketConfig};
-use actors_socket::{ConnectMode, Host, SocketError, SocketErrorKind, SocketHandle};
+use actors_socket::{ConnectMode, Host, PacketSize, SocketError, SocketErrorKind, SocketHandle};
 use actors_socket::{KeyExchange, Rotation};
 use futures_util::future::{join_all, BoxFuture};
 use harness::*;
@@ -72,7 +72,15 @@ async fn replies_to_three_clients_share_one_rotation_in_whole_runs() {
     let socket = SocketHandle::listen(vec![Arc::new(link)], config);
     let mut pairs = Vec::new();
     for _ in 0..3 {
-        pairs.push(client(&url, &socket, ConnectMode::Secure(public.clone()), 220).await);
+        pairs.push(
+            client(
+                &url,
+                &socket,
+                ConnectMode::Secure(public.clone()),
+                PacketSize::Fixed(220),
+            )
+            .await,
+        );
     }
     sets.lock().unwrap().clear();
     // 82 characters per secure packet at 220: 4 + 2 packets, 2 packets, 1 packet.

@@ -5,7 +5,7 @@
 #[path = "support/harness.rs"]
 mod harness;
 
-use actors_cloud::CloudHandle;
+use actors_cloud::{CloudHandle, EventStream};
 use actors_socket::{feed_from, CloudLink, EventSink};
 use actors_socket::{ConnectMode, Host, PacketSize, SocketError, SocketEvent};
 use futures_util::future::BoxFuture;
@@ -14,7 +14,7 @@ use scratchcomm_server::CloudServer;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, Mutex};
+use tokio::sync::Mutex;
 
 /// A link that restarts the cloud server just before its `restart_before`-th set, once the
 /// socket reported the previous packet (so it was not lost in flight).
@@ -23,18 +23,19 @@ struct RestartingLink {
     sets: AtomicUsize,
     restart_before: usize,
     server: Arc<Mutex<Option<CloudServer>>>,
-    socket_events: Arc<Mutex<broadcast::Receiver<SocketEvent>>>,
+    socket_events: Arc<Mutex<EventStream<SocketEvent>>>,
     /// Feed the client through the connection's actor (as a `CloudHandle` does).
     feed_on_actor: bool,
 }
 
-async fn wait_for_part(events: &Mutex<broadcast::Receiver<SocketEvent>>) {
+async fn wait_for_part(events: &Mutex<EventStream<SocketEvent>>) {
     let mut events = events.lock().await;
     loop {
-        let e = tokio::time::timeout(WAIT, events.recv())
+        let e = tokio::time::timeout(WAIT, events.next_event())
             .await
-            .expect("part in time");
-        if let Ok(SocketEvent::MessagePart { last: false, .. }) = e {
+            .expect("part in time")
+            .expect("socket running");
+        if let SocketEvent::MessagePart { last: false, .. } = e {
             return;
         }
     }
@@ -120,8 +121,13 @@ async fn restarting_mid_message(feed_on_actor: bool) {
         socket_events: Arc::new(Mutex::new(socket.events())),
         feed_on_actor,
     };
-    let (client, side) =
-        client_over(Arc::new(link), &socket, ConnectMode::Secure(public), 220).await;
+    let (client, side) = client_over(
+        Arc::new(link),
+        &socket,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await;
     let text = message(400, 3);
     client.send(&text).await.expect("send across the restart");
     assert_eq!(side.recv(WAIT).await.unwrap(), text);

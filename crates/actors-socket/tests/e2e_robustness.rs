@@ -4,10 +4,10 @@
 #[path = "support/harness.rs"]
 mod harness;
 
+use actors_cloud::EventStream;
 use actors_socket::{ConnectMode, PacketSize, SocketEvent};
 use futures_util::StreamExt;
 use harness::*;
-use tokio::sync::broadcast;
 
 fn head(text: &str) -> String {
     text.chars().take(40).collect()
@@ -31,9 +31,10 @@ async fn twenty_clients_at_once() {
             ConnectMode::Insecure
         };
         tasks.push(actix_rt::spawn(async move {
-            let client = actors_socket::ScratchClient::connect(&cloud, mode, 220)
-                .await
-                .expect("connects");
+            let client =
+                actors_socket::ScratchClient::connect(&cloud, mode, PacketSize::Fixed(220))
+                    .await
+                    .expect("connects");
             for round in 0..3 {
                 let text = format!("client {i} round {round} {}", message(150, i));
                 client.send(&text).await.expect("send");
@@ -68,15 +69,16 @@ async fn twenty_clients_at_once() {
     server.stop().await;
 }
 
-async fn next_rejection(events: &mut broadcast::Receiver<SocketEvent>) -> String {
+async fn next_rejection(events: &mut EventStream<SocketEvent>) -> String {
     loop {
-        match tokio::time::timeout(WAIT, events.recv())
+        match tokio::time::timeout(WAIT, events.next_event())
             .await
             .expect("event in time")
         {
-            Ok(SocketEvent::Rejected { reason, .. }) => return reason.to_string(),
-            Ok(_) => continue,
-            Err(e) => panic!("event stream: {e}"),
+            Some(SocketEvent::Rejected { reason, .. }) => return reason.to_string(),
+            Some(SocketEvent::Lagged { missed }) => panic!("event stream lagged by {missed}"),
+            Some(_) => continue,
+            None => panic!("event stream ended"),
         }
     }
 }
@@ -90,9 +92,20 @@ async fn replayed_and_tampered_packets_are_rejected_without_disturbing_others() 
     let (bot, socket) = socket(&url, Some(key), PacketSize::Auto).await;
     let attacker = connect(&url).await;
     let mut seen = attacker.events();
-    let (victim, victim_side) =
-        client(&url, &socket, ConnectMode::Secure(public.clone()), 220).await;
-    let (other, other_side) = client(&url, &socket, ConnectMode::Secure(public), 220).await;
+    let (victim, victim_side) = client(
+        &url,
+        &socket,
+        ConnectMode::Secure(public.clone()),
+        PacketSize::Fixed(220),
+    )
+    .await;
+    let (other, other_side) = client(
+        &url,
+        &socket,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await;
     victim.send("pay 5").await.unwrap();
     assert_eq!(victim_side.recv(WAIT).await.unwrap(), "pay 5");
     // The attacker saw the packet go by; find it.

@@ -7,6 +7,7 @@ mod harness;
 use actors_cloud::ValueRules;
 use actors_security::Security;
 use actors_socket::{ConnectMode, PacketSize, SocketErrorKind, SocketEvent};
+use futures_util::FutureExt;
 use harness::*;
 
 const LENGTHS: [usize; 7] = [0, 1, 100, 219, 220, 1000, 5000];
@@ -35,8 +36,13 @@ async fn round_trips(mode: Mode, size: usize) {
     let rules = (size == 220).then(ValueRules::scratch);
     let (bot, socket) = socket_with(&url, key, PacketSize::Fixed(size), rules.clone()).await;
     let cloud = connect_with(&url, PROJECT, rules).await;
-    let (client, server_side) =
-        client_over(std::sync::Arc::new(cloud), &socket, connect_mode, size).await;
+    let (client, server_side) = client_over(
+        std::sync::Arc::new(cloud),
+        &socket,
+        connect_mode,
+        PacketSize::Fixed(size),
+    )
+    .await;
     assert_eq!(server_side.is_secure(), !matches!(mode, Mode::Insecure));
     assert_eq!(client.is_secure(), server_side.is_secure());
     for (i, &n) in LENGTHS.iter().enumerate() {
@@ -110,10 +116,11 @@ async fn characters_outside_the_table_become_question_marks() {
         &url,
         &socket,
         ConnectMode::Secure(public_data(&ec_key())),
-        0,
+        PacketSize::Fixed(220),
     )
     .await;
-    let (plain, plain_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (plain, plain_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     let text = "naïve café 😀 a+b@c~";
     let expected = "na?ve caf? ? a?b?c?";
     secure.send(text).await.unwrap();
@@ -127,7 +134,7 @@ async fn characters_outside_the_table_become_question_marks() {
     assert_eq!(plain.recv(WAIT).await.unwrap(), expected);
     // The events saw both users and the messages.
     let mut seen = Vec::new();
-    while let Ok(e) = events.try_recv() {
+    while let Some(Some(e)) = events.next_event().now_or_never() {
         seen.push(e);
     }
     assert!(seen.iter().any(|e| matches!(e, SocketEvent::NewSecureUser { client_id, .. } if *client_id == secure.client_id())));
@@ -149,7 +156,13 @@ async fn request_is_serialised_like_the_sprite() {
     let key: Security = ec_key();
     let public = public_data(&key);
     let (bot, socket) = socket(&url, Some(key), PacketSize::Auto).await;
-    let (client, side) = client(&url, &socket, ConnectMode::Secure(public), 220).await;
+    let (client, side) = client(
+        &url,
+        &socket,
+        ConnectMode::Secure(public),
+        PacketSize::Fixed(220),
+    )
+    .await;
     let answer = actix_rt::spawn(async move {
         let text = side.recv(WAIT).await.unwrap();
         side.send(&format!("got {text}")).await.unwrap();

@@ -44,7 +44,11 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
     let first_cloud = connect(&url).await;
     let _first = tokio::time::timeout(
         WAIT,
-        actors_socket::ScratchClient::connect(&first_cloud, ConnectMode::Insecure, 0),
+        actors_socket::ScratchClient::connect(
+            &first_cloud,
+            ConnectMode::Insecure,
+            PacketSize::Fixed(220),
+        ),
     )
     .await
     .expect("in time")
@@ -60,7 +64,11 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
     let cloud = connect(&url).await;
     let client = tokio::time::timeout(
         WAIT,
-        actors_socket::ScratchClient::connect(&cloud, ConnectMode::Insecure, 0),
+        actors_socket::ScratchClient::connect(
+            &cloud,
+            ConnectMode::Insecure,
+            PacketSize::Fixed(220),
+        ),
     )
     .await
     .expect("in time")
@@ -142,7 +150,8 @@ async fn dropping_the_last_handle_stops_the_socket_and_closes_its_clients() {
     let server = start_server(0).await;
     let url = server.url();
     let (bot, socket) = socket(&url, None, PacketSize::Auto).await;
-    let (_client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (_client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     let addr = socket.addr();
     drop(socket);
     tokio::time::timeout(WAIT, async {
@@ -207,7 +216,8 @@ async fn a_panic_in_the_link_writer_fails_one_message_and_the_next_goes_through(
         ..SocketConfig::default()
     };
     let socket = SocketHandle::listen(vec![link], config);
-    let (client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     let err = server_side.send("lost").await.unwrap_err();
     assert!(err.to_string().contains("restarted"), "{err}");
     server_side.send("delivered").await.unwrap();

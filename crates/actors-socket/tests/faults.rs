@@ -16,7 +16,8 @@ async fn a_panicking_socket_keeps_its_clients_and_serves_new_ones() {
     let server = start_server(0).await;
     let url = server.url();
     let (bot, socket) = socket(&url, None, PacketSize::Auto).await;
-    let (client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
 
     let lost = tokio::time::timeout(WAIT, socket.addr().send(Crash("socket")))
         .await
@@ -32,7 +33,8 @@ async fn a_panicking_socket_keeps_its_clients_and_serves_new_ones() {
     server_side.send("still here").await.unwrap();
     assert_eq!(client.recv(WAIT).await.unwrap(), "still here");
     // New clients are accepted by the restarted socket.
-    let (second, second_side) = harness::client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (second, second_side) =
+        harness::client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     second.send("new").await.unwrap();
     assert_eq!(second_side.recv(WAIT).await.unwrap(), "new");
     socket.stop().await;
@@ -46,7 +48,8 @@ async fn a_panicking_client_actor_keeps_its_queue_and_waiting_receive() {
     let server = start_server(0).await;
     let url = server.url();
     let (bot, socket) = socket(&url, None, PacketSize::Auto).await;
-    let (client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     let mut events = socket.events();
 
     // Two messages queued in the client actor (nobody receives yet).
@@ -55,7 +58,9 @@ async fn a_panicking_client_actor_keeps_its_queue_and_waiting_receive() {
     for expected in ["one", "two"] {
         tokio::time::timeout(WAIT, async {
             loop {
-                if let Ok(actors_socket::SocketEvent::Message { text, .. }) = events.recv().await {
+                if let Some(actors_socket::SocketEvent::Message { text, .. }) =
+                    events.next_event().await
+                {
                     if text == expected {
                         return;
                     }
@@ -106,7 +111,8 @@ async fn a_panicking_link_writer_keeps_its_queue_and_writes_it() {
     let bot = connect(&url).await;
     // Default spacing (100 ms between sets): replies queue up in the writer.
     let socket = SocketHandle::listen_on(&bot, SocketConfig::default());
-    let (client, server_side) = client(&url, &socket, ConnectMode::Insecure, 0).await;
+    let (client, server_side) =
+        client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;
     let writer = server_side.writer_addr();
 
     let sends: Vec<_> = (0..4)

@@ -3,7 +3,7 @@
 use super::bots::{connect_cloud, project_of, PACKET_SIZE};
 use super::fanout::FanoutProbe;
 use super::load::LoadSpec;
-use actors_socket::{ClientId, ConnectMode, ScratchClient};
+use actors_socket::{ClientId, ConnectMode, PacketSize, ScratchClient};
 use anyhow::Context;
 use futures_util::{stream, StreamExt};
 use std::collections::{BTreeMap, HashSet};
@@ -51,9 +51,13 @@ pub async fn connect_clients(
                 let project = project_of(project, rooms, i);
                 for _ in 0..ID_TRIES {
                     let cloud = connect_cloud(url, &project, &format!("client{i}")).await?;
-                    let client = ScratchClient::connect(&cloud, mode.clone(), PACKET_SIZE)
-                        .await
-                        .with_context(|| format!("socket connect of client {i}"))?;
+                    let client = ScratchClient::connect(
+                        &cloud,
+                        mode.clone(),
+                        PacketSize::Fixed(PACKET_SIZE),
+                    )
+                    .await
+                    .with_context(|| format!("socket connect of client {i}"))?;
                     let fresh = ids
                         .lock()
                         .map_err(|_| anyhow::anyhow!("client id set poisoned"))?

@@ -10,7 +10,7 @@ use super::bots::registry;
 use super::scale::ServerChild;
 use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
 use actors_fleet::{serve_requests, FleetConfig, FleetEvent};
-use actors_socket::{ConnectMode, ScratchClient, SocketConfig};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig};
 use anyhow::Context;
 use scratchcomm_server::{CloudServer, Limits, ServerConfig};
 use scratchcomm_wire::ProjectId;
@@ -55,11 +55,11 @@ pub async fn member_child(
     loop {
         tokio::select! {
             _ = term.recv() => break,
-            e = events.recv() => match e {
-                Ok(FleetEvent::Gained { project, .. }) => println!("gained {}", project.as_str()),
-                Ok(FleetEvent::Lost { project, .. }) => println!("lost {}", project.as_str()),
-                Ok(_) => {}
-                Err(_) => break,
+            e = events.next_event() => match e {
+                Some(FleetEvent::Gained { project, .. }) => println!("gained {}", project.as_str()),
+                Some(FleetEvent::Lost { project, .. }) => println!("lost {}", project.as_str()),
+                Some(_) => {}
+                None => break,
             },
         }
     }
@@ -182,7 +182,9 @@ async fn answered_one(url: String, project: String) -> anyhow::Result<Instant> {
         );
         let config = ConnectionConfig::custom(&url, &project).rate_limit(RateLimit::unlimited());
         let cloud = CloudHandle::connect(config).await?;
-        let ok = match ScratchClient::connect(&cloud, ConnectMode::Insecure, 0).await {
+        let ok = match ScratchClient::connect(&cloud, ConnectMode::Insecure, PacketSize::Fixed(220))
+            .await
+        {
             Ok(c) => c
                 .request::<&str>("ping", &[], Duration::from_millis(500))
                 .await

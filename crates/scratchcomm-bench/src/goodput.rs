@@ -6,7 +6,7 @@ use super::bots::{connect_cloud, start_bot, PACKET_SIZE};
 use super::scale::met;
 use actors_cloud::RateLimit;
 use actors_security::TABLE;
-use actors_socket::{ConnectMode, ScratchClient};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient};
 use anyhow::Context;
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ pub async fn goodput(chars: usize) -> anyhow::Result<()> {
     let client = ScratchClient::connect(
         &cloud,
         ConnectMode::Secure(bot.public_data.clone()),
-        PACKET_SIZE,
+        PacketSize::Fixed(PACKET_SIZE),
     )
     .await?;
     let timeout = Duration::from_secs(30) + ideal_time(chars, per_second) * 2;

@@ -1,42 +1,17 @@
-//! Helpers shared by the dashboard's integration tests: an embedded cloud server,
-//! connections to it, bounded waits and a reader for server-sent event streams.
+//! Helpers of the dashboard's integration tests: a reader for server-sent event streams,
+//! beside the shared cloud helpers of `test_support::cloud` (server, config, connect).
 #![allow(dead_code, missing_docs)]
 
 use actix_web::body::{BoxBody, MessageBody};
-use actors_cloud::{BackoffPolicy, CloudHandle, ConnectionConfig, RateLimit};
-use scratchcomm_server::{CloudServer, ServerConfig};
 use std::pin::Pin;
-use std::time::Duration;
 use test_support::LIMIT;
-/// Bounded waits shared by every crate's tests.
-#[allow(unused_imports)] // not every test file waits both ways
-pub use test_support::{bounded, eventually};
-
-/// An embedded cloud server on 127.0.0.1 (port 0 unless given).
-pub async fn server_on(port: u16) -> CloudServer {
-    CloudServer::start(ServerConfig::default().with_port(port))
-        .await
-        .expect("server starts")
-}
-
-/// A fast connection config: no rate limit, quick reconnects.
-pub fn config(url: &str, project: &str, user: &str) -> ConnectionConfig {
-    ConnectionConfig::custom(url, project)
-        .username(user)
-        .rate_limit(RateLimit::unlimited())
-        .backoff(
-            BackoffPolicy::default()
-                .with_initial(Duration::from_millis(20))
-                .with_max(Duration::from_millis(200)),
-        )
-}
-
-/// Connect or fail the test.
-pub async fn connect(cfg: ConnectionConfig) -> CloudHandle {
-    bounded("connect", CloudHandle::connect(cfg))
-        .await
-        .expect("connects")
-}
+/// Bounded waits and the cloud helpers shared by every crate's tests.
+#[allow(unused_imports)] // not every test file uses each of them
+pub use test_support::{
+    bounded,
+    cloud::{config, connect, server_on},
+    eventually,
+};
 
 /// One parsed server-sent event.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ mod common;
 
 use actix_web::{test, App};
 use actors_cloud::{SkyHandle, SourceId};
-use actors_socket::{ConnectMode, ScratchClient, SocketConfig, SocketHandle};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient, SocketConfig, SocketHandle};
 use common::*;
 use scratchcomm_dashboard::{Dashboard, Source};
 use serde_json::Value;
@@ -44,7 +44,7 @@ async fn socket_clients_and_messages_are_shown_live() {
     let player = connect(config(&srv.url(), "900", "player")).await;
     let client = bounded(
         "client connects",
-        ScratchClient::connect(&player, ConnectMode::Insecure, 220),
+        ScratchClient::connect(&player, ConnectMode::Insecure, PacketSize::Fixed(220)),
     )
     .await
     .expect("client connects");
@@ -226,7 +226,7 @@ async fn a_request_bot_shows_requests_and_errors() {
     let player = connect(config(&srv.url(), "950", "player")).await;
     let client = bounded(
         "client",
-        ScratchClient::connect(&player, ConnectMode::Insecure, 220),
+        ScratchClient::connect(&player, ConnectMode::Insecure, PacketSize::Fixed(220)),
     )
     .await
     .expect("client");

@@ -15,11 +15,16 @@
 //!   [`eventually_within`]: after a limit of the caller's);
 //!   [`refusing_listener`]: a one-shot HTTP server that records an upgrade and answers 403.
 //!
-//! It names no type of the workspace's crates (it depends on none of them), so any crate's
-//! tests can use it without a dependency cycle. Helpers that need a crate's types stay in
-//! that crate's `tests/support/`.
+//! * [`cloud`] (feature `cloud`): an embedded cloud server, a fast test connection config, a
+//!   bounded connect and waits on a connection's events.
+//!
+//! Without the `cloud` feature it names no type of the workspace's crates (it depends on none
+//! of them), so any crate's tests can use it without a dependency cycle. Helpers that need
+//! one crate's own types stay in that crate's `tests/support/`.
 
 mod child;
+#[cfg(feature = "cloud")]
+pub mod cloud;
 mod paths;
 mod redis;
 mod turbowarp;

@@ -1,4 +1,4 @@
-//! The life of a [`RequestHandler`] under its [`PanicSupervisor`](actors_cloud::PanicSupervisor).
+//! The life of a [`RequestActor`] under its [`PanicSupervisor`](actors_cloud::PanicSupervisor).
 //!
 //! Restart rule: a panic in a client's task (user code runs there: the `on_error` hook,
 //! reply texts) is caught, reported as a [`RequestEvent::UncaughtError`] and restarts the
@@ -11,7 +11,7 @@
 //! stopped for good (`wait` then returns the socket's reason).
 
 use super::serve::serve_client;
-use super::RequestHandler;
+use super::RequestActor;
 use crate::dispatch::RequestEvent;
 use crate::error::{RequestError, RequestErrorKind};
 use crate::handler::panic_text;
@@ -27,7 +27,7 @@ const ORPHAN_CHECK: Duration = Duration::from_secs(1);
 /// Why a bot stopped: `Ok` for `stop()` or dropped handles, else the fatal error.
 pub type BotStopReason = Result<(), RequestError>;
 
-impl RequestHandler {
+impl RequestActor {
     /// Serve `client` on a task of this actor; a panic in it restarts the actor.
     pub(super) fn serve(
         &mut self,
@@ -105,9 +105,9 @@ impl RequestHandler {
 }
 
 #[cfg(feature = "fault-injection")]
-actors_cloud::crash_handler!(RequestHandler);
+actors_cloud::crash_handler!(RequestActor);
 
-impl Supervised for RequestHandler {
+impl Supervised for RequestActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         self.serving.clear(); // the restart cancelled every client task
         if self.reason.is_none() {

@@ -7,7 +7,7 @@ use actix::Addr;
 use actors_socket::{AcceptedClient, SocketErrorKind, SocketHandle};
 use tokio::sync::{broadcast, Semaphore};
 
-use super::{NewClient, RequestHandler};
+use super::{NewClient, RequestActor};
 use crate::args::Caller;
 use crate::dispatch::{Dispatcher, Job, RequestEvent};
 use crate::error::{RequestError, RequestErrorKind};
@@ -75,7 +75,7 @@ pub(crate) async fn run_job(job: Job, permits: &Arc<Semaphore>) -> Outcome {
 /// Accept clients until the socket goes away, then stop the handler.
 pub(crate) async fn accept_loop(
     socket: SocketHandle,
-    handler: Addr<RequestHandler>,
+    handler: Addr<RequestActor>,
     events: broadcast::Sender<RequestEvent>,
 ) {
     loop {

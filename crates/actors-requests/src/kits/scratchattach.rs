@@ -10,7 +10,7 @@
 //! * `replies` — number / text / list replies, packets, the 15 remembered replies.
 //! * `protocol` — [`SaProtocol`], the sans-IO state machine (values + clock → requests and
 //!   paced FROM_HOST sets).
-//! * `actor` — [`SaHandler`], the actor over a `CloudHandle`; `bot` — its handle [`SaBot`].
+//! * `actor` — `SaHandler`, the actor over a `CloudHandle`; `bot` — its handle [`SaBot`].
 //! * `storage` — [`CloudStorage`], the CloudStorage kit's databases as JSON files.
 //! * `dispatch` — [`SaDispatcher`], handlers' outcomes → the kit's replies.
 
@@ -24,7 +24,6 @@ mod reassembly;
 mod replies;
 mod storage;
 
-pub use actor::{SaHalt, SaHandler, SaPush};
 pub use bot::{SaBot, SaBotBuilder};
 pub use dispatch::{SaDispatcher, SaStart};
 pub use encoding::{sa_decode, sa_encode};

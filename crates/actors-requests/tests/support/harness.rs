@@ -7,12 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actors_cloud::{CloudHandle, ConnectionConfig, RateLimit};
+use actors_cloud::CloudHandle;
 use actors_requests::{RequestBot, RequestBotBuilder};
 use actors_security::Security;
 use actors_socket::KeyExchange;
 use actors_socket::SocketConfig;
-use actors_socket::{ConnectMode, ScratchClient};
+use actors_socket::{ConnectMode, PacketSize, ScratchClient};
 use scratchcomm_server::{CloudServer, ServerConfig};
 
 pub const PROJECT: &str = "606060";
@@ -34,11 +34,7 @@ pub async fn start_server() -> CloudServer {
 }
 
 pub async fn connect(url: &str) -> CloudHandle {
-    let config = ConnectionConfig::custom(url, PROJECT).rate_limit(RateLimit::unlimited());
-    tokio::time::timeout(WAIT, CloudHandle::connect(config))
-        .await
-        .expect("connect in time")
-        .expect("connects")
+    test_support::cloud::connect_unlimited(url, PROJECT).await
 }
 
 /// A bot on its own connection; `secure` uses the EC key of the vectors.
@@ -60,10 +56,13 @@ pub async fn client(url: &str, secure: bool) -> ScratchClient {
     } else {
         ConnectMode::Insecure
     };
-    tokio::time::timeout(WAIT, ScratchClient::connect(&cloud, mode, 0))
-        .await
-        .expect("client connects in time")
-        .expect("client connects")
+    tokio::time::timeout(
+        WAIT,
+        ScratchClient::connect(&cloud, mode, PacketSize::Fixed(220)),
+    )
+    .await
+    .expect("client connects in time")
+    .expect("client connects")
 }
 
 /// `n` clients on their own connections with pairwise different client ids. The protocol

@@ -2,6 +2,7 @@
 
 use crate::error::Rejection;
 use crate::types::{ClientId, Host};
+use actors_cloud::LagEvent;
 use futures_util::future::BoxFuture;
 
 /// A socket event (also logged through `tracing`).
@@ -59,6 +60,18 @@ pub enum SocketEvent {
         /// Its id.
         client_id: ClientId,
     },
+    /// This reader of [`SocketHandle::events`](crate::SocketHandle::events) fell behind:
+    /// its `missed` oldest unread events were dropped for it (the socket carries on).
+    Lagged {
+        /// How many events it missed.
+        missed: u64,
+    },
+}
+
+impl LagEvent for SocketEvent {
+    fn lagged(missed: u64) -> Self {
+        SocketEvent::Lagged { missed }
+    }
 }
 
 /// Looks up the username of a newly connected client (§1.7 on Scratch: the cloud logs).

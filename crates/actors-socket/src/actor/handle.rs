@@ -6,7 +6,7 @@ use super::link::CloudLink;
 use super::socket::{Accept, CloudSocket, HandleSide, Life, ListClients, SocketConfig, StopSocket};
 use crate::error::SocketError;
 use actix::prelude::*;
-use actors_cloud::{CloudHandle, SkyHandle};
+use actors_cloud::{CloudHandle, EventStream, SkyHandle};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -91,10 +91,14 @@ impl SocketHandle {
         }
     }
 
-    /// Socket events (new users, message parts, messages). Bounded: a slow receiver
-    /// gets `Lagged` from tokio's broadcast.
-    pub fn events(&self) -> broadcast::Receiver<SocketEvent> {
-        self.events.subscribe()
+    /// Socket events (new users, message parts, messages). Bounded
+    /// (`SocketConfig::event_capacity`): a slow reader loses its oldest events and gets
+    /// one [`SocketEvent::Lagged`]. Ends once the socket stopped for good.
+    pub fn events(&self) -> EventStream<SocketEvent> {
+        let mut stopped = self.life.1.clone();
+        EventStream::until(self.events.subscribe(), async move {
+            let _ = stopped.wait_for(|r| r.is_some()).await;
+        })
     }
 
     /// Every live client.

@@ -55,10 +55,7 @@ pub async fn connect_with(url: &str, project: &str, rules: Option<ValueRules>) -
     if let Some(rules) = rules {
         config = config.value_rules(rules);
     }
-    tokio::time::timeout(WAIT, CloudHandle::connect(config))
-        .await
-        .expect("connect in time")
-        .expect("connects")
+    test_support::cloud::connect(config).await
 }
 
 /// A socket on its own bot connection.
@@ -96,7 +93,7 @@ pub async fn client_over(
     link: Arc<dyn CloudLink>,
     socket: &SocketHandle,
     mode: ConnectMode,
-    size: usize,
+    size: PacketSize,
 ) -> (ScratchClient, AcceptedClient) {
     let client = tokio::time::timeout(WAIT, ScratchClient::connect_link(link, mode, size))
         .await
@@ -112,7 +109,7 @@ pub async fn client(
     url: &str,
     socket: &SocketHandle,
     mode: ConnectMode,
-    size: usize,
+    size: PacketSize,
 ) -> (ScratchClient, AcceptedClient) {
     let cloud = connect(url).await;
     client_over(Arc::new(cloud), socket, mode, size).await

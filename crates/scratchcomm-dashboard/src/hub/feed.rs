@@ -7,7 +7,6 @@ use actors_cloud::{CloudHandle, SkyHandle};
 use actors_socket::{SocketEvent, SocketHandle};
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, Weak};
-use tokio::sync::broadcast::error::RecvError;
 
 /// Attach a connection under its source id. Returns `false` (and changes nothing) when a
 /// connection with that id is already attached.
@@ -74,14 +73,14 @@ pub(crate) fn attach_socket(hub: &Arc<Hub>, id: String, handle: SocketHandle) ->
         let entry = task_entry;
         resync(&weak, &entry, &handle).await;
         loop {
-            let changed = match events.recv().await {
-                Ok(event) => apply(&mut super::lock(&entry.view), &event),
-                Err(RecvError::Lagged(missed)) => {
+            let changed = match events.next_event().await {
+                Some(SocketEvent::Lagged { missed }) => {
                     super::lock(&entry.view).missed_events += missed;
                     resync(&weak, &entry, &handle).await;
                     false
                 }
-                Err(RecvError::Closed) => return,
+                Some(event) => apply(&mut super::lock(&entry.view), &event),
+                None => return,
             };
             let Some(hub) = weak.upgrade() else { return };
             if changed {

@@ -2,10 +2,9 @@
 
 use super::{feed, frame, Hub};
 use crate::state::{RequestErrorView, RequestStats};
+use actors_cloud::EventStream;
 use actors_requests::{Caller, RequestBot, RequestEvent, SaBot};
 use std::sync::{Arc, Weak};
-use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
 
 /// Attach `bot` under `id`: its socket (clients, message count) and its request errors.
 pub(crate) fn attach_requests(hub: &Arc<Hub>, id: String, bot: RequestBot) {
@@ -44,18 +43,18 @@ pub(crate) fn attach_sa_requests(hub: &Arc<Hub>, id: String, bot: SaBot) {
 fn feed_stats(
     hub: &Arc<Hub>,
     entry: Arc<super::SocketEntry>,
-    mut events: broadcast::Receiver<RequestEvent>,
+    mut events: EventStream<RequestEvent>,
 ) {
     let weak: Weak<Hub> = Arc::downgrade(hub);
     tokio::spawn(async move {
         loop {
-            let event = match events.recv().await {
-                Ok(event) => event,
-                Err(RecvError::Lagged(missed)) => {
+            let event = match events.next_event().await {
+                Some(RequestEvent::Lagged { missed }) => {
                     super::lock(&entry.view).missed_events += missed;
                     continue;
                 }
-                Err(RecvError::Closed) => return,
+                Some(event) => event,
+                None => return,
             };
             let Some(hub) = weak.upgrade() else { return };
             let view = {

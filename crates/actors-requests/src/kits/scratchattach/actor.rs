@@ -44,8 +44,8 @@ struct Write {
     served: Option<Waiting>,
 }
 
-/// The actor. Use it through [`SaBot`](super::SaBot).
-pub struct SaHandler {
+/// The actor. Private: users hold a [`SaBot`](super::SaBot).
+pub(crate) struct SaHandler {
     protocol: SaProtocol,
     dispatcher: SaDispatcher,
     /// The connection; dropped when the bot halts, so that an orphaned connection can
@@ -337,7 +337,7 @@ impl Handler<CloudEvent> for SaHandler {
 /// Send a server push to every sprite of the room (see [`SaBot::send`](super::SaBot::send)).
 #[derive(Message)]
 #[rtype(result = "Result<String, RequestError>")]
-pub struct SaPush(pub SaReply);
+pub(crate) struct SaPush(pub SaReply);
 
 impl Handler<SaPush> for SaHandler {
     type Result = Result<String, RequestError>;
@@ -362,7 +362,7 @@ impl Handler<SaPush> for SaHandler {
 /// Stop the actor.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct SaHalt;
+pub(crate) struct SaHalt;
 
 impl Handler<SaHalt> for SaHandler {
     type Result = ();

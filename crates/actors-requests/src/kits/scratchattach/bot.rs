@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
-use actors_cloud::{CloudHandle, HostKind};
+use actors_cloud::{CloudHandle, EventStream, HostKind};
 use tokio::sync::{broadcast, watch, Semaphore};
 
 use super::actor::{SaHalt, SaHandler, SaPush};
@@ -95,7 +95,7 @@ impl SaBotBuilder {
     }
 }
 
-/// A running scratchattach-kit bot (the handle of a [`SaHandler`]). Clones share it.
+/// A running scratchattach-kit bot (the handle of its actor). Clones share it.
 /// Dropping the last clone stops the bot cleanly (its connection then stops too, unless
 /// the program holds a handle to it).
 #[derive(Clone)]
@@ -133,8 +133,14 @@ impl SaBot {
     /// Events, as the other kit's bot: invalid requests, unknown requests (kind
     /// `UnknownRequest`), handler errors, and one [`RequestEvent::Served`] per request with
     /// its latency (to its final packet being written).
-    pub fn events(&self) -> broadcast::Receiver<RequestEvent> {
-        self.events.subscribe()
+    ///
+    /// Bounded (`event_capacity`): a slow reader loses its oldest events and gets one
+    /// [`RequestEvent::Lagged`]. Ends once the bot stopped.
+    pub fn events(&self) -> EventStream<RequestEvent> {
+        let mut stopped = self.stopped.clone();
+        EventStream::until(self.events.subscribe(), async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
     }
 
     /// Whether the bot still runs.
@@ -182,8 +188,11 @@ impl SaBot {
         &self.cloud
     }
 
-    /// The actor's address.
-    pub fn addr(&self) -> Addr<SaHandler> {
-        self.addr.clone()
+    /// Where a [`Crash`](actors_cloud::fault::Crash) makes the bot's actor panic (tests of
+    /// its supervision; feature `fault-injection`).
+    #[cfg(feature = "fault-injection")]
+    #[doc(hidden)]
+    pub fn crash_recipient(&self) -> Recipient<actors_cloud::fault::Crash> {
+        self.addr.clone().recipient()
     }
 }
