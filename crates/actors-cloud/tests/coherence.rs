@@ -11,7 +11,7 @@ use scratchcomm_server::{CloudServer, ServerConfig};
 async fn restart(srv: CloudServer) -> CloudServer {
     let port = srv.local_addr().port();
     srv.stop().await;
-    CloudServer::start(ServerConfig::default().with_port(port))
+    CloudServer::start(ServerConfig::default().port(port))
         .await
         .expect("restart on the same port")
 }

@@ -252,12 +252,10 @@ pub async fn takeover(
         .map(str::to_owned)
         .or_else(|| local.as_ref().map(|r| r.url.clone()))
         .unwrap_or_default();
-    let limits = Limits {
-        max_connections: 4 * projects + 64,
-        max_rooms: 2 * projects + 64,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
+    let limits = Limits::default()
+        .max_connections(4 * projects + 64)
+        .max_rooms(2 * projects + 64);
+    let server = CloudServer::start(ServerConfig::default().limits(limits)).await?;
     let url = server.url();
     println!(
         "fleet: {members} members, {projects} projects, lease ttl {ttl_ms} ms; {url}, {redis}"

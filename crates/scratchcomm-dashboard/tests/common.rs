@@ -14,7 +14,7 @@ pub use test_support::{bounded, eventually};
 
 /// An embedded cloud server on 127.0.0.1 (port 0 unless given).
 pub async fn server_on(port: u16) -> CloudServer {
-    CloudServer::start(ServerConfig::default().with_port(port))
+    CloudServer::start(ServerConfig::default().port(port))
         .await
         .expect("server starts")
 }

@@ -34,7 +34,7 @@ pub async fn start_server(port: u16) -> CloudServer {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let config = ServerConfig::default().with_port(port);
+    let config = ServerConfig::default().port(port);
     tokio::time::timeout(WAIT, CloudServer::start(config))
         .await
         .expect("server start in time")
