@@ -27,7 +27,7 @@ fn session(username: Option<&str>) -> Session {
 }
 
 fn logs_at(fake: &FakeScratch) -> CloudLogs {
-    CloudLogs::new(ApiConfig::default().with_logs_base(&fake.base()).unwrap())
+    CloudLogs::new(ApiConfig::default().logs_base(&fake.base()).unwrap())
 }
 
 #[test]
@@ -164,7 +164,7 @@ async fn socket_helpers_take_connection_settings_and_keep_the_username_lookup() 
             .logs
             .insert("123".into(), vec![entry]);
         let s = Session::offline(
-            ApiConfig::default().with_logs_base(&fake.base()).unwrap(),
+            ApiConfig::default().logs_base(&fake.base()).unwrap(),
             SessionId::new("\"sid-secret:1\""),
             Some("bot".into()),
             None,
