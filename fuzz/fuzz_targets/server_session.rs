@@ -9,8 +9,8 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use scratchcomm_fuzz::Recorder;
-use scratchcomm_server::{Action, ClientState};
 use scratchcomm_server::Rooms;
+use scratchcomm_server::{Action, ClientState};
 use scratchcomm_server::{Limits, ProjectFilter, ServerConfig};
 use scratchcomm_wire::{is_numeral, parse_batch, Method, CLOUD_PREFIX};
 use std::collections::BTreeSet;
@@ -229,17 +229,11 @@ fuzz_target!(|input: Input| {
                 c.state.on_disconnect(&rooms);
             }
         }
-        assert!(
-            rooms.room_count() <= MAX_ROOMS,
-            "too many rooms"
-        );
+        assert!(rooms.room_count() <= MAX_ROOMS, "too many rooms");
         for p in &projects {
             assert!(rooms.member_ids(p).len() <= MAX_CLIENTS_PER_ROOM);
             if let Some(vars) = rooms.variables(p) {
-                assert!(
-                    vars.len() <= MAX_VARIABLES,
-                    "too many variables"
-                );
+                assert!(vars.len() <= MAX_VARIABLES, "too many variables");
                 for (n, v) in vars {
                     check_name(&n);
                     check_value(&v);

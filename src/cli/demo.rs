@@ -64,10 +64,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let public_data = security.public_data();
     let socket = SocketHandle::listen_on(
         &bot_cloud,
-        SocketConfig {
-            security: Some(Arc::new(security)),
-            ..SocketConfig::default()
-        },
+        SocketConfig::default().security(Arc::new(security)),
     );
     let bot = RequestBot::builder(bot_requests())
         .cascade_stop(false)

@@ -45,10 +45,7 @@ pub async fn member_child(
         config,
         move |p| ConnectionConfig::custom(&url, p.as_str()).rate_limit(RateLimit::unlimited()),
         registry,
-        || SocketConfig {
-            to_client_spacing: Duration::ZERO,
-            ..SocketConfig::default()
-        },
+        || SocketConfig::default().to_client_spacing(Duration::ZERO),
     )?;
     let mut events = fleet.events();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -28,7 +28,7 @@ pub async fn goodput(chars: usize) -> anyhow::Result<()> {
     let url = server.url();
     let limit = RateLimit::scratch();
     let per_second = limit.max_per_second.unwrap_or(10);
-    let spacing = actors_socket::SocketConfig::default().to_client_spacing;
+    let spacing = actors_socket::DEFAULT_TO_CLIENT_SPACING;
     let bot = start_bot(&url, "goodput", true, limit, spacing).await?;
     let cloud = connect_cloud(&url, "goodput", "reader").await?;
     let client = ScratchClient::connect(

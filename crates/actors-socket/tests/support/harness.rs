@@ -78,11 +78,10 @@ pub async fn socket_with(
     rules: Option<ValueRules>,
 ) -> (CloudHandle, SocketHandle) {
     let bot = connect_with(url, PROJECT, rules).await;
-    let config = SocketConfig {
-        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::KeyExchange>),
-        packet_size: size,
-        ..SocketConfig::default()
-    };
+    let mut config = SocketConfig::default().packet_size(size);
+    if let Some(key) = security {
+        config = config.security(Arc::new(key));
+    }
     let socket = SocketHandle::listen_on(&bot, config);
     (bot, socket)
 }
