@@ -152,7 +152,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .unwrap_or_default();
     let rate = match args.sets_per_second {
         0 => RateLimit::unlimited(),
-        n => RateLimit::per_second(n).with_min_interval(Duration::from_millis(1000 / n as u64)),
+        n => RateLimit::per_second(n).min_interval(Duration::from_millis(1000 / n as u64)),
     };
     let connection = {
         let host = args.host.clone();

@@ -311,6 +311,7 @@ impl ConnectionConfig {
         }
         self.tls.custom_roots()?;
         self.extra.validate()?;
+        self.backoff.validate()?;
         if let Some(c) = &self.contact {
             if c.chars().any(|ch| ch.is_control()) {
                 return bad("contact info must not contain control characters".into());

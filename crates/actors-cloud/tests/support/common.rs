@@ -24,8 +24,8 @@ pub fn config(url: &str, project: &str, user: &str) -> ConnectionConfig {
         .rate_limit(RateLimit::unlimited())
         .backoff(
             BackoffPolicy::default()
-                .with_initial(Duration::from_millis(20))
-                .with_max(Duration::from_millis(300)),
+                .initial(Duration::from_millis(20))
+                .max(Duration::from_millis(300)),
         )
 }
 
