@@ -26,6 +26,8 @@ pub enum RequestErrorKind {
     Stopped,
     /// A database of the CloudStorage kit could not be read or written, or does not exist.
     Storage,
+    /// A setting is unusable (e.g. an [`SaConfig`](crate::SaConfig) length limit too short).
+    InvalidConfig,
 }
 
 /// The error type of `actors-requests`.
@@ -78,6 +80,7 @@ impl fmt::Display for RequestError {
             RequestErrorKind::Socket => "cloud socket error",
             RequestErrorKind::Stopped => "request handler stopped",
             RequestErrorKind::Storage => "storage error",
+            RequestErrorKind::InvalidConfig => "invalid configuration",
         };
         write!(f, "{what}: {}", self.message)
     }

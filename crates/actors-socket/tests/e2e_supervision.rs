@@ -32,11 +32,9 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
     let server = start_server(0).await;
     let url = server.url();
     let bot = connect(&url).await;
-    let config = SocketConfig {
-        username_lookup: Some(Arc::new(PanicsOnce(AtomicU32::new(0)))),
-        to_client_spacing: Duration::ZERO,
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default()
+        .username_lookup(Arc::new(PanicsOnce(AtomicU32::new(0))))
+        .to_client_spacing(Duration::ZERO);
     let socket = SocketHandle::listen_on(&bot, config);
     // The first client's lookup panics inside the socket: it restarts.
     let first_cloud = connect(&url).await;
@@ -174,10 +172,7 @@ async fn a_panic_in_the_link_writer_fails_one_message_and_the_next_goes_through(
         inner: bot.clone(),
         sets: AtomicU32::new(0),
     });
-    let config = SocketConfig {
-        to_client_spacing: Duration::ZERO,
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default().to_client_spacing(Duration::ZERO);
     let socket = SocketHandle::listen(vec![link], config);
     let (client, server_side) =
         client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;

@@ -30,6 +30,8 @@ pub enum DashboardErrorKind {
     TooManySubscribers,
     /// The dashboard's own HTTP server could not start.
     Bind,
+    /// A setting is unusable (e.g. an [`SseLimits`](crate::SseLimits) limit of zero).
+    InvalidConfig,
 }
 
 /// An error of the dashboard. Rendered as `{"error": {"kind": .., "message": ..}}` with a
@@ -60,6 +62,9 @@ pub enum DashboardError {
     /// The live-subscriber limit is reached.
     #[error("too many live dashboard subscribers (limit {0}); try again later")]
     TooManySubscribers(usize),
+    /// A setting is unusable; the text names it.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
     /// The dashboard server could not bind.
     #[error("could not serve the dashboard on {addr}: {source}")]
     Bind {
@@ -88,6 +93,7 @@ impl DashboardError {
             },
             DashboardError::TooManySubscribers(_) => DashboardErrorKind::TooManySubscribers,
             DashboardError::Bind { .. } => DashboardErrorKind::Bind,
+            DashboardError::InvalidConfig(_) => DashboardErrorKind::InvalidConfig,
         }
     }
 }
@@ -115,7 +121,9 @@ impl ResponseError for DashboardError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             DashboardErrorKind::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            DashboardErrorKind::Bind => StatusCode::INTERNAL_SERVER_ERROR,
+            DashboardErrorKind::Bind | DashboardErrorKind::InvalidConfig => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -178,5 +186,16 @@ mod tests {
             DashboardError::TooManySubscribers(2).status_code(),
             StatusCode::SERVICE_UNAVAILABLE
         );
+    }
+
+    #[test]
+    fn sse_limits_validate_names_the_zero_setting() {
+        assert!(crate::SseLimits::default().validate().is_ok());
+        let e = crate::SseLimits::default()
+            .buffer(0)
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.kind(), DashboardErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("buffer"));
     }
 }
