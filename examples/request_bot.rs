@@ -152,7 +152,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .unwrap_or_default();
     let rate = match args.sets_per_second {
         0 => RateLimit::unlimited(),
-        n => RateLimit::per_second(n).with_min_interval(Duration::from_millis(1000 / n as u64)),
+        n => RateLimit::per_second(n).min_interval(Duration::from_millis(1000 / n as u64)),
     };
     let connection = {
         let host = args.host.clone();
@@ -162,14 +162,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
                 .rate_limit(rate)
         }
     };
-    let config = SocketConfig {
-        security: security.map(|s| Arc::new(s) as _),
-        packet_size: args
-            .packet_size
+    let mut config = SocketConfig::default().packet_size(
+        args.packet_size
             .map(PacketSize::Fixed)
             .unwrap_or(PacketSize::Auto),
-        ..SocketConfig::default()
-    };
+    );
+    if let Some(key) = security {
+        config = config.security(Arc::new(key));
+    }
     if let Some(redis) = &args.fleet_redis {
         return serve_fleet(&args, redis, connection, config, &public_data).await;
     }

@@ -91,13 +91,15 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
 async fn serve(args: Args) -> anyhow::Result<()> {
     let mut config = SaConfig::turbowarp();
     if let Some(limit) = args.length_limit {
-        anyhow::ensure!(limit > 12, "--length-limit must be more than 12");
-        config.length_limit = limit;
+        config = config.length_limit(limit);
     }
     if let Some(rate) = args.rate {
-        config.spacing = Duration::try_from_secs_f64(rate)
-            .with_context(|| format!("--rate {rate} is not a number of seconds"))?;
+        config = config.spacing(
+            Duration::try_from_secs_f64(rate)
+                .with_context(|| format!("--rate {rate} is not a number of seconds"))?,
+        );
     }
+    config.validate().context("--length-limit")?;
     let storage = match args.kind {
         Kind::Requests => None,
         Kind::Storage => Some(

@@ -55,10 +55,7 @@ async fn bot_outlives_its_server(mut peer: Peer, restart_first: bool) {
             .expect("the bot's connect waits for the server");
         let mut registry = Registry::new();
         registry.request("add", |a: f64, b: f64| (a + b).to_string());
-        let socket_config = SocketConfig {
-            to_client_spacing: Duration::ZERO,
-            ..SocketConfig::default()
-        };
+        let socket_config = SocketConfig::default().to_client_spacing(Duration::ZERO);
         let bot = RequestBot::builder(registry)
             .listen_on(&cloud, socket_config)
             .expect("bot starts");

@@ -76,7 +76,7 @@ async fn stdin_values_are_set_in_order_across_a_server_restart() {
 
     // The server goes away and comes back on the same port; the same process goes on.
     srv.stop().await;
-    let srv = CloudServer::start(ServerConfig::default().with_port(port))
+    let srv = CloudServer::start(ServerConfig::default().port(port))
         .await
         .expect("restart on the same port");
     stdin.write_all(b"4\n5\r\n6").await.unwrap();

@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CRATES=(scratchcomm-wire actors-security actors-cloud actors-socket actors-requests
-  actors-fleet scratchcomm-accounts scratchcomm-dashboard)
+  actors-fleet scratchcomm-accounts scratchcomm-dashboard scratchcomm-server)
 SNAPSHOTS=tools/public-api
 BLESS=0
 [ "${1:-}" = "--bless" ] && BLESS=1

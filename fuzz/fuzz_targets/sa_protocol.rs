@@ -62,7 +62,7 @@ fuzz_target!(|input: Input| {
         SaConfig::scratch()
     };
     // Small limits too, so replies split into many packets.
-    config.length_limit = 20 + usize::from(input.limit) * 2;
+    config = config.length_limit(20 + usize::from(input.limit) * 2);
     let mut p = SaProtocol::new(config);
     let start = Instant::now();
     let mut now = start;
@@ -161,11 +161,14 @@ fuzz_target!(|input: Input| {
                         SaPoll::Set { var, value, .. } => {
                             assert!(var.starts_with("FROM_HOST_"));
                             assert!(
-                                value.chars().count() < config.length_limit,
+                                value.chars().count() < config.get_length_limit(),
                                 "a set beyond the length limit"
                             );
                             if let Some(t) = last_set {
-                                assert!(now - t >= config.spacing, "sets closer than spacing");
+                                assert!(
+                                    now - t >= config.get_spacing(),
+                                    "sets closer than spacing"
+                                );
                             }
                             last_set = Some(now);
                         }

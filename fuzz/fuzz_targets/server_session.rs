@@ -9,8 +9,8 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use scratchcomm_fuzz::Recorder;
-use scratchcomm_server::protocol::{Action, ClientState};
-use scratchcomm_server::room::Rooms;
+use scratchcomm_server::Rooms;
+use scratchcomm_server::{Action, ClientState};
 use scratchcomm_server::{Limits, ProjectFilter, ServerConfig};
 use scratchcomm_wire::{is_numeral, parse_batch, Method, CLOUD_PREFIX};
 use std::collections::BTreeSet;
@@ -76,7 +76,7 @@ struct Conn {
     outbox: Recorder,
 }
 
-fn check_update_lines(frame: &str, what: &str, config: &ServerConfig) {
+fn check_update_lines(frame: &str, what: &str) {
     for update in parse_batch(frame) {
         let update =
             update.unwrap_or_else(|e| panic!("{what} line does not parse: {e} in {frame:?}"));
@@ -85,52 +85,59 @@ fn check_update_lines(frame: &str, what: &str, config: &ServerConfig) {
             "{what} has method {:?}",
             update.method
         );
-        check_name(&update.name, config);
+        check_name(&update.name);
         if let Some(v) = &update.value {
-            check_value(v.as_str(), config);
+            check_value(v.as_str());
         }
         if let Some(n) = &update.new_name {
-            check_name(n, config);
+            check_name(n);
         }
     }
 }
 
-fn check_name(name: &str, config: &ServerConfig) {
+// The limits of the server under test (its config's fields are private).
+const MAX_ROOMS: usize = 2;
+const MAX_CLIENTS_PER_ROOM: usize = 3;
+const MAX_VARIABLES: usize = 3;
+const MAX_VALUE_CHARS: usize = 24;
+const MAX_NAME_CHARS: usize = 16;
+
+fn check_name(name: &str) {
     assert!(
         name.starts_with(CLOUD_PREFIX),
         "name without prefix: {name:?}"
     );
     assert!(
-        name.chars().count() <= config.max_name_chars,
+        name.chars().count() <= MAX_NAME_CHARS,
         "name too long: {name:?}"
     );
 }
 
-fn check_value(value: &str, config: &ServerConfig) {
+fn check_value(value: &str) {
     assert!(
         value.is_empty() || is_numeral(value),
         "not a numeral: {value:?}"
     );
     assert!(
-        value.chars().count() <= config.max_value_chars,
+        value.chars().count() <= MAX_VALUE_CHARS,
         "value too long: {value:?}"
     );
 }
 
 fuzz_target!(|input: Input| {
-    let mut config = ServerConfig::default();
-    config.limits = Limits {
-        max_rooms: 2,
-        max_clients_per_room: 3,
-        max_connections: 8,
-        max_variables_per_room: 3,
-        max_message_bytes: 4096,
-    };
-    config.max_value_chars = 24;
-    config.max_name_chars = 16;
-    config.unique_usernames = input.unique_usernames;
-    config.allow_rename_delete = input.allow_rename_delete;
-    config.project_filter = ProjectFilter::block_list(["blocked"]);
+    let limits = Limits::default()
+        .max_rooms(MAX_ROOMS)
+        .max_clients_per_room(MAX_CLIENTS_PER_ROOM)
+        .max_connections(8)
+        .max_variables_per_room(MAX_VARIABLES)
+        .max_message_bytes(4096);
+    let config = ServerConfig::default()
+        .limits(limits)
+        .max_value_chars(MAX_VALUE_CHARS)
+        .max_name_chars(MAX_NAME_CHARS)
+        .unique_usernames(input.unique_usernames)
+        .allow_rename_delete(input.allow_rename_delete)
+        .project_filter(ProjectFilter::block_list(["blocked"]));
     let rooms: Rooms<Recorder> = Rooms::default();
     let mut conns: Vec<Option<Conn>> = (0..CLIENTS).map(|_| None).collect();
     let mut projects: BTreeSet<String> = BTreeSet::new();
@@ -180,7 +187,7 @@ fuzz_target!(|input: Input| {
             Step::Read { client } => {
                 if let Some(c) = &conns[usize::from(client) % CLIENTS] {
                     for f in c.outbox.drain() {
-                        check_update_lines(&f, "broadcast", &config);
+                        check_update_lines(&f, "broadcast");
                     }
                 }
                 continue;
@@ -209,7 +216,7 @@ fuzz_target!(|input: Input| {
         let mut closed = false;
         for (i, action) in actions.iter().enumerate() {
             match action {
-                Action::Reply(text) => check_update_lines(text, "reply", &config),
+                Action::Reply(text) => check_update_lines(text, "reply"),
                 Action::Close { reason, .. } => {
                     assert!(reason.len() <= 123, "close reason too long: {reason:?}");
                     assert_eq!(i + 1, actions.len(), "actions after a close: {actions:?}");
@@ -222,20 +229,14 @@ fuzz_target!(|input: Input| {
                 c.state.on_disconnect(&rooms);
             }
         }
-        assert!(
-            rooms.room_count() <= config.limits.max_rooms,
-            "too many rooms"
-        );
+        assert!(rooms.room_count() <= MAX_ROOMS, "too many rooms");
         for p in &projects {
-            assert!(rooms.member_ids(p).len() <= config.limits.max_clients_per_room);
+            assert!(rooms.member_ids(p).len() <= MAX_CLIENTS_PER_ROOM);
             if let Some(vars) = rooms.variables(p) {
-                assert!(
-                    vars.len() <= config.limits.max_variables_per_room,
-                    "too many variables"
-                );
+                assert!(vars.len() <= MAX_VARIABLES, "too many variables");
                 for (n, v) in vars {
-                    check_name(&n, &config);
-                    check_value(&v, &config);
+                    check_name(&n);
+                    check_value(&v);
                 }
             }
         }

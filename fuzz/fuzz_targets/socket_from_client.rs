@@ -93,20 +93,23 @@ struct Input {
     ops: Vec<Op>,
 }
 
+/// The limits the properties check (the limits' fields are private).
+const MAX_CLIENTS: usize = 4;
+const MAX_MESSAGE_CHARS: usize = 3_000;
+
 fn limits() -> InboundLimits {
-    InboundLimits {
-        max_clients: 4,
-        max_message_chars: 3_000,
-        max_buffered_total: 5_000,
-        max_value_chars: 2_000,
-        remembered_connects: 8,
-        fragments: FragmentLimits {
-            per_client: 4,
-            max_total: 8,
-            max_total_chars: 4_000,
-        },
-        ..InboundLimits::default()
-    }
+    InboundLimits::default()
+        .max_clients(MAX_CLIENTS)
+        .max_message_chars(MAX_MESSAGE_CHARS)
+        .max_buffered_total(5_000)
+        .max_value_chars(2_000)
+        .remembered_connects(8)
+        .fragments(
+            FragmentLimits::default()
+                .per_client(4)
+                .max_total(8)
+                .max_total_chars(4_000),
+        )
 }
 
 /// What the server decodes from the client's insecure encoding: the sprite encodes per UTF-16
@@ -148,9 +151,8 @@ impl Harness {
                 }
             }
         }
-        let l = limits();
         assert!(
-            self.proto.client_count() <= l.max_clients,
+            self.proto.client_count() <= MAX_CLIENTS,
             "client table beyond its limit"
         );
         for e in &events {
@@ -158,7 +160,7 @@ impl Harness {
             | InboundEvent::Message { text: part, .. } = e
             {
                 assert!(
-                    part.chars().count() <= l.max_message_chars,
+                    part.chars().count() <= MAX_MESSAGE_CHARS,
                     "message beyond its limit"
                 );
             }

@@ -5,7 +5,7 @@ use actors_socket::ClientRandom;
 use actors_socket::SendRandom;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use scratchcomm_server::room::Outbox;
+use scratchcomm_server::Outbox;
 use std::cell::RefCell;
 use std::rc::Rc;
 

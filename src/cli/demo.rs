@@ -53,12 +53,9 @@ fn bot_requests() -> Registry {
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    let server = CloudServer::start(ServerConfig {
-        port: args.port,
-        ..ServerConfig::default()
-    })
-    .await
-    .context("starting the embedded cloud server")?;
+    let server = CloudServer::start(ServerConfig::default().port(args.port))
+        .await
+        .context("starting the embedded cloud server")?;
     let url = server.url();
     println!("cloud server   {url}  (TurboWarp protocol, project id {PROJECT:?})");
 
@@ -67,10 +64,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let public_data = security.public_data();
     let socket = SocketHandle::listen_on(
         &bot_cloud,
-        SocketConfig {
-            security: Some(Arc::new(security)),
-            ..SocketConfig::default()
-        },
+        SocketConfig::default().security(Arc::new(security)),
     );
     let bot = RequestBot::builder(bot_requests())
         .cascade_stop(false)

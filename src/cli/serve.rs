@@ -8,7 +8,9 @@
 
 use anyhow::Context;
 use clap::Args;
-use scratchcomm_server::{CloudServer, Limits, ProjectFilter, ServerConfig};
+use scratchcomm_server::{
+    CloudServer, Limits, ProjectFilter, RedisConfig, ServerConfig, Storage, TlsFiles,
+};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -107,48 +109,56 @@ fn config_from(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     })?;
     // Resolve now so a bad host is reported before anything starts.
     scratchcomm_server::resolve(&args.host, port)?;
-    let defaults = Limits::default();
-    let limits = Limits {
-        max_rooms: args.max_rooms.unwrap_or(defaults.max_rooms),
-        max_clients_per_room: args
-            .max_clients_per_room
-            .unwrap_or(defaults.max_clients_per_room),
-        max_connections: args.max_connections.unwrap_or(defaults.max_connections),
-        max_variables_per_room: args
-            .max_variables
-            .unwrap_or(defaults.max_variables_per_room),
-        max_message_bytes: args.max_message_bytes.unwrap_or(defaults.max_message_bytes),
-    };
+    let mut limits = Limits::default();
+    if let Some(n) = args.max_rooms {
+        limits = limits.max_rooms(n);
+    }
+    if let Some(n) = args.max_clients_per_room {
+        limits = limits.max_clients_per_room(n);
+    }
+    if let Some(n) = args.max_connections {
+        limits = limits.max_connections(n);
+    }
+    if let Some(n) = args.max_variables {
+        limits = limits.max_variables_per_room(n);
+    }
+    if let Some(n) = args.max_message_bytes {
+        limits = limits.max_message_bytes(n);
+    }
     let interval = Duration::from_secs(args.ping_interval.max(1));
     let mut config = ServerConfig::default()
-        .with_host(args.host.clone())
-        .with_port(port)
-        .with_limits(limits)
-        .with_keepalive(interval, interval);
+        .host(args.host.clone())
+        .port(port)
+        .limits(limits)
+        .ping_interval(interval)
+        .ping_timeout(interval)
+        .allow_rename_delete(args.rename_delete)
+        .handshake_timeout(
+            (args.handshake_timeout > 0).then(|| Duration::from_secs(args.handshake_timeout)),
+        );
     if let Some(chars) = args.max_value_chars {
-        config.max_value_chars = chars;
+        config = config.max_value_chars(chars);
     }
-    config.allow_rename_delete = args.rename_delete;
-    config.handshake_timeout =
-        (args.handshake_timeout > 0).then(|| Duration::from_secs(args.handshake_timeout));
     if !args.blocked.is_empty() {
-        config.project_filter = ProjectFilter::block_list(args.blocked.iter().cloned());
+        config = config.project_filter(ProjectFilter::block_list(args.blocked.iter().cloned()));
     }
     if let Some(file) = &args.data {
         if args.flush_ms == 0 {
             anyhow::bail!("--flush-ms must be at least 1");
         }
-        config = config.with_data_file(file);
-        config.flush_interval = Duration::from_millis(args.flush_ms);
+        config = config
+            .storage(Storage::sqlite(file))
+            .flush_interval(Duration::from_millis(args.flush_ms));
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-        config = config.with_tls(cert, key);
+        config = config.tls(TlsFiles::new(cert, key));
     }
     if let Some(url) = &args.redis {
-        config.redis = Some(scratchcomm_server::RedisConfig {
-            url: url.clone(),
-            node: args.node.clone(),
-        });
+        let mut redis = RedisConfig::new(url.clone());
+        if let Some(node) = &args.node {
+            redis = redis.node(node.clone());
+        }
+        config = config.redis(redis);
     }
     Ok(config)
 }
@@ -189,20 +199,20 @@ mod tests {
     #[test]
     fn handshake_timeout_defaults_to_ten_seconds_and_zero_disables_it() {
         assert_eq!(
-            config(&["--port", "0"]).handshake_timeout,
+            config(&["--port", "0"]).get_handshake_timeout(),
             Some(Duration::from_secs(10))
         );
         let c = config(&["--port", "0", "--handshake-timeout", "3"]);
-        assert_eq!(c.handshake_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(c.get_handshake_timeout(), Some(Duration::from_secs(3)));
         let c = config(&["--port", "0", "--handshake-timeout", "0"]);
-        assert_eq!(c.handshake_timeout, None);
+        assert_eq!(c.get_handshake_timeout(), None);
     }
 
     #[test]
     fn redis_flags() {
         let c = config(&["--redis", "redis://:pw@127.0.0.1:6379/", "--node", "a"]);
-        let redis = c.redis.expect("multi-node");
-        assert_eq!(redis.node.as_deref(), Some("a"));
+        let redis = c.get_redis().expect("multi-node");
+        assert_eq!(redis.get_node(), Some("a"));
         assert!(!format!("{redis:?}").contains("pw"));
         let parse = |argv: &[&str]| {
             Cli::try_parse_from(std::iter::once("serve").chain(argv.iter().copied())).is_ok()
@@ -214,16 +224,13 @@ mod tests {
     #[test]
     fn data_and_tls_flags() {
         let c = config(&["--port", "0"]);
-        assert!(!c.storage.is_persistent());
-        assert!(c.tls.is_none());
+        assert!(!c.get_storage().is_persistent());
+        assert!(c.get_tls().is_none());
         let c = config(&["--data", "/tmp/c.db", "--flush-ms", "200"]);
-        assert!(format!("{:?}", c.storage).contains("/tmp/c.db"));
-        assert_eq!(c.flush_interval, Duration::from_millis(200));
+        assert!(format!("{:?}", c.get_storage()).contains("/tmp/c.db"));
+        assert_eq!(c.get_flush_interval(), Duration::from_millis(200));
         let c = config(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]);
-        assert_eq!(
-            c.tls,
-            Some(scratchcomm_server::TlsFiles::new("c.pem", "k.pem"))
-        );
+        assert_eq!(c.get_tls(), Some(&TlsFiles::new("c.pem", "k.pem")));
         let parse = |argv: &[&str]| {
             Cli::try_parse_from(std::iter::once("serve").chain(argv.iter().copied())).is_ok()
         };

@@ -340,7 +340,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.hosts()[1].url, "ws://127.0.0.1:2/");
-        assert!(!c.tls().is_default());
+        assert!(!c.get_tls().is_default());
         let e = cfg(&["--host", "ws://h/", "--project", "p", "--fallback", "x"]).unwrap_err();
         assert!(e.to_string().contains("--fallback"), "{e}");
         let missing = std::env::temp_dir().join("scratchcomm-no-such-ca.pem");

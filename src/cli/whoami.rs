@@ -104,8 +104,8 @@ pub fn run(args: WhoamiArgs) -> anyhow::Result<()> {
         );
     }
     let config = ApiConfig::default()
-        .with_api_base(&args.api_base)?
-        .with_timeout(Duration::from_secs_f64(args.timeout));
+        .api_base(&args.api_base)?
+        .timeout(Duration::from_secs_f64(args.timeout));
     let method = login_method(&args)?;
     let report = actix_rt::System::new()
         .block_on(whoami(config, method))

@@ -177,11 +177,11 @@ impl ConnectionConfig {
     /// Accept any string value instead of plain decimals only (for a custom server that
     /// relays strings; TurboWarp's own server drops them).
     pub fn accept_strings(mut self, yes: bool) -> Self {
-        self.rules.grammar = if yes {
+        self.rules = self.rules.grammar(if yes {
             ValueGrammar::AnyString
         } else {
             ValueGrammar::PlainDecimal
-        };
+        });
         self
     }
 
@@ -311,6 +311,7 @@ impl ConnectionConfig {
         }
         self.tls.custom_roots()?;
         self.extra.validate()?;
+        self.backoff.validate()?;
         if let Some(c) = &self.contact {
             if c.chars().any(|ch| ch.is_control()) {
                 return bad("contact info must not contain control characters".into());

@@ -16,12 +16,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// How a connection checks the certificate of a `wss://` host.
+/// How a connection checks the certificate of a `wss://` host. `Default`: the public roots
+/// only, always verified. Set on a connection with
+/// [`ConnectionConfig::tls`](crate::ConnectionConfig::tls) (or its shortcuts
+/// `ca_pem` / `allow_no_certificate`).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TlsOptions {
-    /// Extra trusted CA certificates (PEM text), on top of the public roots.
     pub(crate) ca_pem: Option<Arc<Vec<u8>>>,
-    /// Accept any certificate (no verification at all).
     pub(crate) allow_no_certificate: bool,
 }
 
@@ -35,6 +36,31 @@ impl fmt::Debug for TlsOptions {
 }
 
 impl TlsOptions {
+    /// Also trust this CA (PEM text, one or more certificates), on top of the public roots
+    /// — e.g. for a self-hosted server with its own CA. Checked by
+    /// [`validate`](Self::validate).
+    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(Arc::new(pem.into()));
+        self
+    }
+
+    /// Accept any certificate, without verification (a warning is logged once per
+    /// connection). Only for testing or trusted networks. Default off.
+    pub fn allow_no_certificate(mut self, yes: bool) -> Self {
+        self.allow_no_certificate = yes;
+        self
+    }
+
+    /// Check that these options make a client configuration (e.g. that the CA PEM holds a
+    /// certificate).
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`] naming what is wrong with the CA PEM.
+    pub fn validate(&self) -> Result<(), CloudError> {
+        self.client_config().map(|_| ())
+    }
+
     /// Whether these are the defaults (public roots only, always verified).
     pub fn is_default(&self) -> bool {
         self.ca_pem.is_none() && !self.allow_no_certificate

@@ -9,7 +9,7 @@ use test_support::{bounded, eventually};
 async fn restart(srv: CloudServer) -> CloudServer {
     let port = srv.local_addr().port();
     srv.stop().await;
-    CloudServer::start(ServerConfig::default().with_port(port))
+    CloudServer::start(ServerConfig::default().port(port))
         .await
         .expect("restart on the same port")
 }

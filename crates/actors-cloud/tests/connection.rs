@@ -70,10 +70,9 @@ async fn join_dump_fills_the_cache_silently() {
 #[actix_rt::test]
 async fn rename_and_delete_events() {
     // Forwarding renames and deletes is an opt-in extra of our server (TurboWarp ignores them).
-    let srv = scratchcomm_server::CloudServer::start(scratchcomm_server::ServerConfig {
-        allow_rename_delete: true,
-        ..scratchcomm_server::ServerConfig::default()
-    })
+    let srv = scratchcomm_server::CloudServer::start(
+        scratchcomm_server::ServerConfig::default().allow_rename_delete(true),
+    )
     .await
     .expect("server starts");
     let a = connect(config(&srv.url(), "p4", "alice")).await;

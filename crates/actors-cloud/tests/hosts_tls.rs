@@ -1,11 +1,11 @@
 //! Fallback hosts and TLS (issue #14 item 5), on loopback: host lists fall over with an event
 //! on every switch; `wss://` hosts are verified against the public roots, a custom CA, or —
 //! when allowed — not at all. The TLS server is the embedded server in its own TLS mode
-//! (`ServerConfig::with_tls`, rustls) with a certificate generated at test time.
+//! (`ServerConfig::tls`, rustls) with a certificate generated at test time.
 
 use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
-use scratchcomm_server::{CloudServer, ServerConfig};
+use scratchcomm_server::{CloudServer, ServerConfig, TlsFiles};
 use std::net::{IpAddr, Ipv4Addr};
 use test_support::cloud::*;
 use test_support::{bounded, eventually};
@@ -100,7 +100,7 @@ fn make_certs() -> Certs {
     }
 }
 
-/// The embedded server in its own TLS mode (`ServerConfig::with_tls`, what `scratchcomm
+/// The embedded server in its own TLS mode (`ServerConfig::tls`, what `scratchcomm
 /// serve --tls-cert --tls-key` does) with a fresh certificate; its URL is `wss://`.
 async fn tls_setup() -> (CloudServer, Certs, String) {
     let certs = make_certs();
@@ -108,7 +108,7 @@ async fn tls_setup() -> (CloudServer, Certs, String) {
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, &certs.chain_pem).unwrap();
     std::fs::write(&key, &certs.key_pem).unwrap();
-    let srv = CloudServer::start(ServerConfig::default().with_tls(&cert, &key))
+    let srv = CloudServer::start(ServerConfig::default().tls(TlsFiles::new(&cert, &key)))
         .await
         .expect("the embedded server starts in TLS mode");
     let url = srv.url();

@@ -30,7 +30,7 @@ async fn server_restart_with_queued_sets_loses_nothing() {
     }
     waits.push(a.set("last", 99));
 
-    let srv = CloudServer::start(ServerConfig::default().with_port(addr.port()))
+    let srv = CloudServer::start(ServerConfig::default().port(addr.port()))
         .await
         .expect("restart on the same port");
     next_matching(&mut a_events, "a reconnect", |e| {
@@ -62,7 +62,7 @@ async fn server_restart_with_queued_sets_loses_nothing() {
 
 #[actix_rt::test]
 async fn fatal_close_code_stops_reconnecting() {
-    let cfg = ServerConfig::default().with_project_filter(ProjectFilter::block_list(["blocked"]));
+    let cfg = ServerConfig::default().project_filter(ProjectFilter::block_list(["blocked"]));
     let srv = CloudServer::start(cfg).await.unwrap();
     // 4004: the project is unavailable. Either the first connect fails with Refused, or the
     // close arrives right after and the connection stops with an error event.
@@ -146,12 +146,9 @@ async fn fatal_close_code_stops_reconnecting() {
 #[actix_rt::test]
 async fn two_hundred_connections_on_one_server() {
     // More than TurboWarp's (and our default) 128 clients per room.
-    let limits = scratchcomm_server::Limits {
-        max_clients_per_room: 256,
-        ..scratchcomm_server::Limits::default()
-    };
+    let limits = scratchcomm_server::Limits::default().max_clients_per_room(256);
     let srv = scratchcomm_server::CloudServer::start(
-        scratchcomm_server::ServerConfig::default().with_limits(limits),
+        scratchcomm_server::ServerConfig::default().limits(limits),
     )
     .await
     .expect("server starts");
@@ -189,7 +186,7 @@ async fn retry_first_connect_waits_for_a_late_server() {
     let cfg = config(&url, "late", "early");
     let pending = actix_rt::spawn(CloudHandle::connect(cfg));
     actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
-    let srv = CloudServer::start(ServerConfig::default().with_port(port))
+    let srv = CloudServer::start(ServerConfig::default().port(port))
         .await
         .unwrap();
     let h = bounded("late connect", pending)

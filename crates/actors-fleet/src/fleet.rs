@@ -19,20 +19,13 @@ use tokio::sync::{broadcast, watch};
 /// Settings of one fleet member. `Debug` hides a password in the Redis URL.
 #[derive(Clone)]
 pub struct FleetConfig {
-    /// `redis://host:port/` (or `rediss://`, `unix://`).
-    pub redis_url: String,
-    /// The fleet's name: members of one fleet share its keys (default `"default"`).
-    pub name: String,
-    /// Every project of the fleet (every member is given the same list).
-    pub projects: Vec<ProjectId>,
-    /// Lease timing.
-    pub lease: LeaseConfig,
-    /// How often the lease table is polled (default 200 ms).
-    pub tick: Duration,
-    /// How long a Redis command may take (default `ttl / 5`).
-    pub redis_timeout: Duration,
-    /// This member's id (default: pid and random bits).
-    pub member: Option<MemberId>,
+    pub(crate) redis_url: String,
+    pub(crate) name: String,
+    pub(crate) projects: Vec<ProjectId>,
+    pub(crate) lease: LeaseConfig,
+    pub(crate) tick: Duration,
+    pub(crate) redis_timeout: Duration,
+    pub(crate) member: Option<MemberId>,
 }
 
 impl std::fmt::Debug for FleetConfig {
@@ -64,7 +57,9 @@ pub(crate) fn redact_url(url: &str) -> String {
 }
 
 impl FleetConfig {
-    /// A member of fleet `"default"` over `projects` with the default lease times (5 s).
+    /// A member of fleet `"default"` over `projects` (every member is given the same list)
+    /// meeting at `redis_url` (`redis://host:port/`, or `rediss://`, `unix://`), with the
+    /// default lease times (5 s).
     pub fn new(redis_url: impl Into<String>, projects: Vec<ProjectId>) -> FleetConfig {
         let lease = LeaseConfig::default();
         FleetConfig {
@@ -81,15 +76,81 @@ impl FleetConfig {
     /// Lease times derived from `ttl` (a dead member's projects are free after at most
     /// this long); also sets the Redis timeout to `ttl / 5`.
     pub fn ttl(mut self, ttl: Duration) -> FleetConfig {
-        self.lease = LeaseConfig::with_ttl(ttl);
+        self.lease = LeaseConfig::from_ttl(ttl);
         self.redis_timeout = ttl / 5;
         self
     }
 
-    /// The fleet's name (keys are prefixed with it).
+    /// The fleet's name: members of one fleet share its keys, which are prefixed with it
+    /// (default `"default"`).
     pub fn name(mut self, name: impl Into<String>) -> FleetConfig {
         self.name = name.into();
         self
+    }
+
+    /// Lease timing in detail (default [`LeaseConfig::default`]; [`ttl`](Self::ttl) sets
+    /// it from one time). Does not change the Redis timeout.
+    pub fn lease(mut self, lease: LeaseConfig) -> FleetConfig {
+        self.lease = lease;
+        self
+    }
+
+    /// How often the lease table is polled (default 200 ms).
+    pub fn tick(mut self, tick: Duration) -> FleetConfig {
+        self.tick = tick;
+        self
+    }
+
+    /// How long a Redis command may take (default `ttl / 5`).
+    pub fn redis_timeout(mut self, timeout: Duration) -> FleetConfig {
+        self.redis_timeout = timeout;
+        self
+    }
+
+    /// This member's id (default: pid and random bits).
+    pub fn member(mut self, member: MemberId) -> FleetConfig {
+        self.member = Some(member);
+        self
+    }
+
+    /// Checks the settings (nothing is connected), naming the first that is wrong.
+    ///
+    /// # Errors
+    ///
+    /// A [`FleetError`] of kind [`InvalidInput`](FleetErrorKind::InvalidInput) for a fleet
+    /// name that is empty or has spaces, a tick or Redis timeout that is zero or not under
+    /// the lease's `renew_every`, lease times that do not fit ([`LeaseConfig::validate`]),
+    /// no project, or a Redis URL that cannot be parsed.
+    pub fn validate(&self) -> Result<(), FleetError> {
+        self.checked_client().map(|_| ())
+    }
+
+    /// [`validate`](Self::validate), returning the Redis client it parsed.
+    fn checked_client(&self) -> Result<redis::Client, FleetError> {
+        if self.name.is_empty() || self.name.chars().any(|c| c.is_whitespace()) {
+            return Err(FleetError::invalid(format!(
+                "fleet name {:?} must be non-empty without spaces",
+                self.name
+            )));
+        }
+        if self.tick.is_zero() || self.tick >= self.lease.renew_every {
+            return Err(FleetError::invalid(format!(
+                "tick {:?} must be positive and under renew_every {:?}",
+                self.tick, self.lease.renew_every
+            )));
+        }
+        if self.redis_timeout.is_zero() || self.redis_timeout >= self.lease.renew_every {
+            return Err(FleetError::invalid(format!(
+                "redis_timeout {:?} must be positive and under renew_every {:?}",
+                self.redis_timeout, self.lease.renew_every
+            )));
+        }
+        self.lease.validate()?;
+        if self.projects.is_empty() {
+            return Err(FleetError::invalid("a fleet needs at least one project"));
+        }
+        redis::Client::open(self.redis_url.as_str())
+            .map_err(|e| FleetError::new(FleetErrorKind::InvalidInput, format!("redis URL: {e}")))
     }
 }
 
@@ -194,39 +255,19 @@ impl Fleet {
     ///
     /// # Errors
     ///
-    /// A [`FleetError`] for bad settings (see [`LeaseConfig::validate`](crate::LeaseConfig::validate)) or a Redis URL that cannot be parsed.
+    /// A [`FleetError`] for bad settings (see [`FleetConfig::validate`]).
     pub fn start<F, Fut>(config: FleetConfig, serve: F) -> Result<Fleet, FleetError>
     where
         F: Fn(ProjectId, Lease) -> Fut + 'static,
         Fut: Future<Output = Result<Serving, FleetError>> + 'static,
     {
+        let client = config.checked_client()?;
         let member = config.member.clone().unwrap_or_else(MemberId::random);
-        if config.name.is_empty() || config.name.chars().any(|c| c.is_whitespace()) {
-            return Err(FleetError::invalid(format!(
-                "fleet name {:?} must be non-empty without spaces",
-                config.name
-            )));
-        }
-        if config.tick.is_zero() || config.tick >= config.lease.renew_every {
-            return Err(FleetError::invalid(format!(
-                "tick {:?} must be positive and under renew_every {:?}",
-                config.tick, config.lease.renew_every
-            )));
-        }
-        if config.redis_timeout.is_zero() || config.redis_timeout >= config.lease.renew_every {
-            return Err(FleetError::invalid(format!(
-                "redis_timeout {:?} must be positive and under renew_every {:?}",
-                config.redis_timeout, config.lease.renew_every
-            )));
-        }
         let table = LeaseTable::new(
             config.lease.clone(),
             member.clone(),
             config.projects.clone(),
         )?;
-        let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| {
-            FleetError::new(FleetErrorKind::InvalidInput, format!("redis URL: {e}"))
-        })?;
         let factory: Factory = Arc::new(move |p, l| Box::pin(serve(p, l)));
         let (events, _) = broadcast::channel(1024);
         let (stopped_tx, stopped) = watch::channel(false);
@@ -313,8 +354,9 @@ mod tests {
             e.detail().contains("redis URL") && !e.detail().contains("hunter2"),
             "{e}"
         );
-        let mut slow = FleetConfig::new("redis://127.0.0.1/", p.clone());
-        slow.redis_timeout = Duration::from_secs(60);
+        let slow = FleetConfig::new("redis://127.0.0.1/", p.clone())
+            .redis_timeout(Duration::from_secs(60));
+        assert!(slow.validate().is_err());
         assert!(Fleet::start(slow, serve)
             .unwrap_err()
             .detail()

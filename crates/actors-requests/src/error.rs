@@ -26,6 +26,8 @@ pub enum RequestErrorKind {
     Stopped,
     /// A database of the CloudStorage kit could not be read or written, or does not exist.
     Storage,
+    /// A setting is unusable (e.g. an [`SaConfig`](crate::SaConfig) length limit too short).
+    InvalidConfig,
 }
 
 impl fmt::Display for RequestErrorKind {
@@ -41,6 +43,7 @@ impl fmt::Display for RequestErrorKind {
             RequestErrorKind::Socket => "cloud socket error",
             RequestErrorKind::Stopped => "request handler stopped",
             RequestErrorKind::Storage => "storage error",
+            RequestErrorKind::InvalidConfig => "invalid configuration",
         })
     }
 }

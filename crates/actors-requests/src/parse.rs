@@ -58,11 +58,12 @@ pub struct SubRequest {
     pub texts: Vec<Option<String>>,
 }
 
-/// Parser settings.
+/// Parser settings: [`reference`](Self::reference) or [`lenient`](Self::lenient) (the
+/// default), the only setting being whether messages the reference rejects are retried
+/// with the sprite-tolerant rules (module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
-    /// Retry messages the reference rejects with the sprite-tolerant rules (module docs).
-    pub lenient: bool,
+    lenient: bool,
 }
 
 impl ParseOptions {
@@ -74,6 +75,11 @@ impl ParseOptions {
     /// The reference grammar plus what the sprite sends (the default).
     pub fn lenient() -> ParseOptions {
         ParseOptions { lenient: true }
+    }
+
+    /// Whether these are the [`lenient`](Self::lenient) rules.
+    pub fn is_lenient(&self) -> bool {
+        self.lenient
     }
 }
 

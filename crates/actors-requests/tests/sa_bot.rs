@@ -22,10 +22,7 @@ async fn serves_the_kit_with_typed_handlers() {
     sprite.set("TO_HOST", "51374733.999990").await.unwrap();
     let bot_cloud = connect(&url).await;
     let bot = SaBot::builder(registry())
-        .config(SaConfig {
-            length_limit: 256,
-            ..SaConfig::turbowarp()
-        })
+        .config(SaConfig::turbowarp().length_limit(256))
         .start(&bot_cloud)
         .unwrap();
     let mut bot_events = bot.events();

@@ -52,11 +52,12 @@ fn registry(case: &str) -> Registry {
 
 /// Feed the values, answer every request, return the sets made (variable with `☁ `).
 fn run(case: &Json, name: &str, limit: usize) -> (Vec<(String, String)>, Vec<String>) {
-    let mut p = SaProtocol::new(SaConfig {
-        length_limit: limit,
-        spacing: Duration::ZERO,
-        part_expiry: Duration::from_secs(60),
-    });
+    let mut p = SaProtocol::new(
+        SaConfig::turbowarp()
+            .length_limit(limit)
+            .spacing(Duration::ZERO)
+            .part_expiry(Duration::from_secs(60)),
+    );
     let d = SaDispatcher::new(registry(name));
     let mut now = Instant::now();
     let mut sets = Vec::new();
@@ -301,11 +302,9 @@ fn real_sprite_values() {
         let run = case["run"].as_str().unwrap().to_string();
         if runs.last().map(|r| &r.0) != Some(&run) {
             let limit = if run.contains("256") { 256 } else { 100_000 };
-            let config = SaConfig {
-                length_limit: limit,
-                spacing: Duration::ZERO,
-                ..SaConfig::turbowarp()
-            };
+            let config = SaConfig::turbowarp()
+                .length_limit(limit)
+                .spacing(Duration::ZERO);
             runs.push((run.clone(), SaProtocol::new(config)));
         }
         let p = &mut runs.last_mut().unwrap().1;

@@ -25,10 +25,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let public = security.public_data();
     println!("public data for the project: {public:?}");
     let bot = CloudHandle::connect(cloud("1")).await?;
-    let config = SocketConfig {
-        security: Some(Arc::new(security)),
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default().security(Arc::new(security));
     let socket = SocketHandle::listen_on(&bot, config);
     let mut events = socket.events();
 

@@ -4,6 +4,7 @@
 //! abstraction over `actors_cloud::CloudHandle`.
 
 mod client;
+mod config;
 mod events;
 mod handle;
 mod link;
@@ -13,9 +14,10 @@ mod wait_queue;
 mod writer;
 
 pub use client::AcceptedClient;
+pub use config::{SocketConfig, DEFAULT_TO_CLIENT_SPACING};
 pub use events::{SocketEvent, UsernameLookup};
 pub use handle::SocketHandle;
 pub(crate) use link::set_value;
 pub use link::{fed_events, feed_from, CloudLink, EventSink};
 pub use sky::SkyMemberLink;
-pub use socket::{SocketConfig, StopReason, DEFAULT_TO_CLIENT_SPACING};
+pub use socket::StopReason;

@@ -41,7 +41,7 @@
 //! let security = Security::generate_ec();
 //! let public = security.public_data(); // what the project's stage variables hold
 //! let bot = CloudHandle::connect(ConnectionConfig::custom("ws://127.0.0.1:9000/", "1")).await?;
-//! let config = SocketConfig { security: Some(Arc::new(security)), ..Default::default() };
+//! let config = SocketConfig::default().security(Arc::new(security));
 //! let socket = SocketHandle::listen_on(&bot, config);
 //!
 //! // A client doing what the sprite does, on its own connection.

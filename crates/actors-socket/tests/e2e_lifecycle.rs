@@ -28,11 +28,9 @@ async fn two_projects(use_sky: bool) {
     let url = server.url();
     let key = ec_key();
     let public = public_data(&key);
-    let config = SocketConfig {
-        security: Some(Arc::new(key)),
-        packet_size: PacketSize::Auto,
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default()
+        .security(Arc::new(key))
+        .packet_size(PacketSize::Auto);
     let sky = SkyHandle::start(1024);
     let (socket, bots) = if use_sky {
         let socket = SocketHandle::listen_sky(&sky, config);
@@ -163,10 +161,7 @@ async fn username_lookup_hook_and_a_failed_lookup_keeps_the_client() {
     let server = start_server(0).await;
     let url = server.url();
     let bot = connect(&url).await;
-    let config = SocketConfig {
-        username_lookup: Some(Arc::new(Names)),
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default().username_lookup(Arc::new(Names));
     let socket = SocketHandle::listen_on(&bot, config);
     let raw = connect(&url).await;
     raw.set("FROM_CLIENT", "15903151414050320.222221")
@@ -235,10 +230,7 @@ async fn a_slow_event_reader_gets_lagged_and_the_stream_ends_with_the_socket() {
     let server = start_server(0).await;
     let url = server.url();
     let bot = connect(&url).await;
-    let config = SocketConfig {
-        event_capacity: 2,
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default().event_capacity(2);
     let socket = SocketHandle::listen_on(&bot, config);
     let mut events = socket.events();
     let (client, server_side) =

@@ -61,14 +61,12 @@ async fn replies_to_three_clients_share_one_rotation_in_whole_runs() {
         inner: connect(&url).await,
         sets: sets.clone(),
     };
-    let config = SocketConfig {
-        security: Some(Arc::new(key) as Arc<dyn KeyExchange>),
+    let config = SocketConfig::default()
+        .security(Arc::new(key) as Arc<dyn KeyExchange>)
         // Rust clients see every update: no spacing needed, and none slows the test.
-        to_client_spacing: Duration::ZERO,
+        .to_client_spacing(Duration::ZERO)
         // Scratch's packet size (AUTO is 98,800 on this custom host): several packets each.
-        packet_size: actors_socket::PacketSize::Fixed(220),
-        ..SocketConfig::default()
-    };
+        .packet_size(actors_socket::PacketSize::Fixed(220));
     let socket = SocketHandle::listen(vec![Arc::new(link)], config);
     let mut pairs = Vec::new();
     for _ in 0..3 {

@@ -34,11 +34,9 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
     let server = start_server(0).await;
     let url = server.url();
     let bot = connect(&url).await;
-    let config = SocketConfig {
-        username_lookup: Some(Arc::new(PanicsOnce(AtomicU32::new(0)))),
-        to_client_spacing: Duration::ZERO,
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default()
+        .username_lookup(Arc::new(PanicsOnce(AtomicU32::new(0))))
+        .to_client_spacing(Duration::ZERO);
     let socket = SocketHandle::listen_on(&bot, config);
     // The first client's lookup panics inside the socket: it restarts.
     let first_cloud = connect(&url).await;
@@ -123,8 +121,8 @@ async fn a_close_code_that_ends_the_connection_is_the_socket_errors_close_code()
     // cannot heal, so the connection and with it the socket stop for good.
     server.stop().await;
     let config = ServerConfig::default()
-        .with_port(port)
-        .with_project_filter(ProjectFilter::block_list([PROJECT]));
+        .port(port)
+        .project_filter(ProjectFilter::block_list([PROJECT]));
     let blocking = tokio::time::timeout(WAIT, CloudServer::start(config))
         .await
         .expect("restart in time")
@@ -211,10 +209,7 @@ async fn a_panic_in_the_link_writer_fails_one_message_and_the_next_goes_through(
         inner: bot.clone(),
         sets: AtomicU32::new(0),
     });
-    let config = SocketConfig {
-        to_client_spacing: Duration::ZERO,
-        ..SocketConfig::default()
-    };
+    let config = SocketConfig::default().to_client_spacing(Duration::ZERO);
     let socket = SocketHandle::listen(vec![link], config);
     let (client, server_side) =
         client(&url, &socket, ConnectMode::Insecure, PacketSize::Fixed(220)).await;

@@ -78,11 +78,9 @@ fn five_thousand_fake_ids_do_not_evict_an_idle_secure_client() {
 fn limits_are_configurable_and_a_table_of_secure_clients_refuses_newcomers() {
     let security = Arc::new(Security::generate_ec());
     let key: Arc<dyn KeyExchange> = security.clone();
-    let limits = InboundLimits {
-        max_clients: 1,
-        secure_idle_expiry: None,
-        ..InboundLimits::default()
-    };
+    let limits = InboundLimits::default()
+        .max_clients(1)
+        .secure_idle_expiry(None);
     let mut p = ServerProtocol::new(Some(key), NOW - 1_000, limits);
     let public = actors_security::PublicData::from_map(&security.public_data()).unwrap();
     let mut rng = ClientRng(rand::rngs::StdRng::seed_from_u64(9));

@@ -99,9 +99,7 @@ fn server_send_matches_reference_and_client_decodes_it() {
         let size = case["packet_size"].as_u64().unwrap() as usize;
         let key = case["client_key"].as_str().map(CipherKey::from_key_text);
         let message = message_of(case);
-        let options = SendOptions {
-            allow_garbled_insecure: true,
-        };
+        let options = SendOptions::default().allow_garbled_insecure(true);
         let mut out = OutboundMessage::new(cid, &message, key.as_ref(), size, options).unwrap();
         let sets = case["to_client_sets"].as_array().unwrap();
         assert_eq!(out.packet_count(), sets.len(), "{label}");
@@ -192,9 +190,7 @@ fn insecure_c1_needs_opt_in() {
     let three = "x".repeat(220);
     let err = OutboundMessage::new(cid, &three, None, 220, SendOptions::default()).unwrap_err();
     assert_eq!(err.kind(), SocketErrorKind::InsecureTooLong);
-    let opt_in = SendOptions {
-        allow_garbled_insecure: true,
-    };
+    let opt_in = SendOptions::default().allow_garbled_insecure(true);
     assert_eq!(
         OutboundMessage::new(cid, &three, None, 220, opt_in)
             .unwrap()

@@ -107,7 +107,7 @@ proptest! {
         prop_assert_eq!(got, vec![expected.clone()]);
         // Server -> client.
         let key = p.client_key(cid).cloned();
-        let options = SendOptions { allow_garbled_insecure: false };
+        let options = SendOptions::default().allow_garbled_insecure(false);
         let mut rx = ClientReceiver::new(session, NOW);
         match OutboundMessage::new(cid, &text, key.as_ref(), size, options) {
             Ok(mut out) => {

@@ -55,15 +55,10 @@ pub struct ApiConfig {
     logs_base: String,
     project_api_base: String,
     projects_base: String,
-    /// Whole-request timeout (connect, send, headers and body).
-    pub timeout: Duration,
-    /// Connect timeout (TCP and TLS), at most `timeout`.
-    pub connect_timeout: Duration,
-    /// Upper bound on cloud-log pages fetched by one query (a server that ignores
-    /// `offset` cannot keep a query running forever).
-    pub max_log_pages: usize,
-    /// Largest answer body accepted, in bytes.
-    pub max_body_bytes: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) max_log_pages: usize,
+    pub(crate) max_body_bytes: usize,
 }
 
 impl Default for ApiConfig {
@@ -87,7 +82,7 @@ impl ApiConfig {
     /// # Errors
     ///
     /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
-    pub fn with_api_base(mut self, base: &str) -> Result<Self> {
+    pub fn api_base(mut self, base: &str) -> Result<Self> {
         self.api_base = checked_base("api base", base)?;
         Ok(self)
     }
@@ -97,7 +92,7 @@ impl ApiConfig {
     /// # Errors
     ///
     /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
-    pub fn with_logs_base(mut self, base: &str) -> Result<Self> {
+    pub fn logs_base(mut self, base: &str) -> Result<Self> {
         self.logs_base = checked_base("cloud logs base", base)?;
         Ok(self)
     }
@@ -107,7 +102,7 @@ impl ApiConfig {
     /// # Errors
     ///
     /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
-    pub fn with_project_api_base(mut self, base: &str) -> Result<Self> {
+    pub fn project_api_base(mut self, base: &str) -> Result<Self> {
         self.project_api_base = checked_base("project api base", base)?;
         Ok(self)
     }
@@ -117,7 +112,7 @@ impl ApiConfig {
     /// # Errors
     ///
     /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` when `base` is not an `http://` or `https://` URL or has a query or fragment.
-    pub fn with_projects_base(mut self, base: &str) -> Result<Self> {
+    pub fn projects_base(mut self, base: &str) -> Result<Self> {
         self.projects_base = checked_base("projects base", base)?;
         Ok(self)
     }
@@ -132,21 +127,71 @@ impl ApiConfig {
         format!("{}/{project_id}?token={token}", self.projects_base)
     }
 
-    /// Set both the whole-request and the connect timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+    /// Whole-request timeout (connect, send, headers and body), default 10 s. Sets the
+    /// connect timeout to the same; call [`connect_timeout`](Self::connect_timeout) after
+    /// this for a shorter one.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self.connect_timeout = timeout;
         self
     }
 
+    /// Connect timeout (TCP and TLS), default 10 s; at most the whole-request timeout is
+    /// used.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Upper bound on cloud-log pages fetched by one query (default 100): a server that
+    /// ignores `offset` cannot keep a query running forever.
+    pub fn max_log_pages(mut self, pages: usize) -> Self {
+        self.max_log_pages = pages;
+        self
+    }
+
+    /// Largest answer body accepted, in bytes (default 8 MiB).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
     /// The base of the session and login endpoints, without a trailing slash.
-    pub fn api_base(&self) -> &str {
+    pub fn get_api_base(&self) -> &str {
         &self.api_base
     }
 
     /// The base of the cloud-log endpoint, without a trailing slash.
-    pub fn logs_base(&self) -> &str {
+    pub fn get_logs_base(&self) -> &str {
         &self.logs_base
+    }
+
+    /// The whole-request timeout, as set by [`timeout`](Self::timeout).
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Check the settings the setters do not (the bases are checked when set).
+    ///
+    /// # Errors
+    ///
+    /// An [`AccountsError`](crate::AccountsError) of kind `InvalidInput` naming a zero
+    /// timeout, page count or body size.
+    pub fn validate(&self) -> Result<()> {
+        let zero = |what: &str| Err(AccountsError::invalid_input(what, "must not be zero"));
+        if self.timeout.is_zero() {
+            return zero("timeout");
+        }
+        if self.connect_timeout.is_zero() {
+            return zero("connect_timeout");
+        }
+        if self.max_log_pages == 0 {
+            return zero("max_log_pages");
+        }
+        if self.max_body_bytes == 0 {
+            return zero("max_body_bytes");
+        }
+        Ok(())
     }
 
     /// `POST <api>/session` (no trailing slash, §2.2).
@@ -191,6 +236,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn validate_names_a_zero_setting() {
+        assert!(ApiConfig::default().validate().is_ok());
+        let err = ApiConfig::default().timeout(Duration::ZERO).validate();
+        assert!(err.unwrap_err().to_string().contains("timeout"));
+        let err = ApiConfig::default().max_log_pages(0).validate();
+        assert!(err.unwrap_err().to_string().contains("max_log_pages"));
+        let c = ApiConfig::default()
+            .timeout(Duration::from_secs(3))
+            .connect_timeout(Duration::from_secs(1));
+        assert_eq!(
+            (c.timeout, c.connect_timeout),
+            (Duration::from_secs(3), Duration::from_secs(1))
+        );
+    }
+
+    #[test]
     fn urls_follow_the_reference() {
         let c = ApiConfig::default();
         assert_eq!(c.session_url(), "https://scratch.mit.edu/session");
@@ -200,7 +261,7 @@ mod tests {
             "https://clouddata.scratch.mit.edu/logs?projectid=123&limit=100&offset=0"
         );
         let local = ApiConfig::default()
-            .with_api_base("http://127.0.0.1:9/")
+            .api_base("http://127.0.0.1:9/")
             .unwrap();
         assert_eq!(local.session_url(), "http://127.0.0.1:9/session");
         assert_eq!(
@@ -216,7 +277,7 @@ mod tests {
     #[test]
     fn bad_bases_are_refused_with_a_clear_kind() {
         for bad in ["ftp://x", "not a url", "http://x/?q=1"] {
-            let err = ApiConfig::default().with_api_base(bad).unwrap_err();
+            let err = ApiConfig::default().api_base(bad).unwrap_err();
             assert_eq!(err.kind(), crate::AccountsErrorKind::InvalidInput, "{bad}");
         }
     }

@@ -133,8 +133,8 @@ impl Session {
         let project = connection
             .validate()
             .map_err(|e| AccountsError::invalid_input("connection settings", e.to_string()))?;
-        if config.username_lookup.is_none() && connection.host_kind() == HostKind::Scratch {
-            config.username_lookup = Some(Arc::new(LogsUsernameLookup::new(
+        if config.get_username_lookup().is_none() && connection.host_kind() == HostKind::Scratch {
+            config = config.username_lookup(Arc::new(LogsUsernameLookup::new(
                 self.cloud_logs(),
                 project,
             )));

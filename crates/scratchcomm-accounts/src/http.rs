@@ -57,6 +57,7 @@ fn client(config: &ApiConfig) -> awc::Client {
 
 /// Send `call` and read the whole answer, bounded by the configured timeout.
 pub(crate) async fn send(call: Call<'_>) -> Result<Answer> {
+    call.config.validate()?;
     let timeout = call.config.timeout;
     let url = call.url.clone();
     match actix_rt::time::timeout(timeout + Duration::from_millis(50), send_inner(call)).await {

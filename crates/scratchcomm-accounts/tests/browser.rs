@@ -73,7 +73,7 @@ async fn firefox_cookies_log_in() {
         let id = scratch_session_id_from_firefox_db(&db).await.unwrap();
         assert_eq!(id.expose(), "\"sid-alice:1\"");
 
-        let config = ApiConfig::default().with_api_base(&fake.base()).unwrap();
+        let config = ApiConfig::default().api_base(&fake.base()).unwrap();
         let session = Session::from_firefox_cookies(config, &db).await.unwrap();
         assert_eq!(session.account().unwrap().username, "alice");
         assert_eq!(

@@ -12,9 +12,9 @@ use std::time::Duration;
 fn logs_client(fake: &FakeScratch) -> CloudLogs {
     CloudLogs::new(
         ApiConfig::default()
-            .with_logs_base(&fake.base())
+            .logs_base(&fake.base())
             .unwrap()
-            .with_timeout(Duration::from_secs(5)),
+            .timeout(Duration::from_secs(5)),
     )
 }
 
@@ -153,9 +153,9 @@ async fn log_failures_are_error_values() {
 
         let quick = CloudLogs::new(
             ApiConfig::default()
-                .with_logs_base(&fake.base())
+                .logs_base(&fake.base())
                 .unwrap()
-                .with_timeout(Duration::from_millis(300)),
+                .timeout(Duration::from_millis(300)),
         );
         let stalling = ProjectId::scratch(STALLING_PROJECT).unwrap();
         let err = quick.fetch(&LogQuery::new(stalling)).await.unwrap_err();
@@ -175,7 +175,7 @@ async fn log_failures_are_error_values() {
 
         let dead = CloudLogs::new(
             ApiConfig::default()
-                .with_logs_base(&format!("http://{}", dead_addr()))
+                .logs_base(&format!("http://{}", dead_addr()))
                 .unwrap(),
         );
         let err = dead.fetch(&LogQuery::new(project())).await.unwrap_err();

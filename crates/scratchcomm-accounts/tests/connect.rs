@@ -27,7 +27,7 @@ fn session(username: Option<&str>) -> Session {
 }
 
 fn logs_at(fake: &FakeScratch) -> CloudLogs {
-    CloudLogs::new(ApiConfig::default().with_logs_base(&fake.base()).unwrap())
+    CloudLogs::new(ApiConfig::default().logs_base(&fake.base()).unwrap())
 }
 
 #[test]
@@ -164,7 +164,7 @@ async fn socket_helpers_take_connection_settings_and_keep_the_username_lookup() 
             .logs
             .insert("123".into(), vec![entry]);
         let s = Session::offline(
-            ApiConfig::default().with_logs_base(&fake.base()).unwrap(),
+            ApiConfig::default().logs_base(&fake.base()).unwrap(),
             SessionId::new("\"sid-secret:1\""),
             Some("bot".into()),
             None,
@@ -177,7 +177,10 @@ async fn socket_helpers_take_connection_settings_and_keep_the_username_lookup() 
         let config = s
             .socket_config_for(&scratch, SocketConfig::default())
             .unwrap();
-        let lookup = config.username_lookup.expect("installed for Scratch");
+        let lookup = config
+            .get_username_lookup()
+            .cloned()
+            .expect("installed for Scratch");
         let cid = ClientId::parse("76227").unwrap();
         assert_eq!(
             lookup.lookup(cid, Host::Scratch).await.as_deref(),
@@ -188,16 +191,13 @@ async fn socket_helpers_take_connection_settings_and_keep_the_username_lookup() 
             logs_at(&fake),
             ProjectId::scratch("999").unwrap(),
         ));
-        let given = SocketConfig {
-            username_lookup: Some(own.clone()),
-            ..Default::default()
-        };
+        let given = SocketConfig::default().username_lookup(own.clone());
         let kept = s.socket_config_for(&scratch, given).unwrap();
-        assert!(Arc::ptr_eq(&kept.username_lookup.unwrap(), &own));
+        assert!(Arc::ptr_eq(kept.get_username_lookup().unwrap(), &own));
         // Other hosts have no logs; bad settings are an error, not a panic.
         let tw = s.turbowarp_connection_config("proj", None, None).unwrap();
         let plain = s.socket_config_for(&tw, SocketConfig::default()).unwrap();
-        assert!(plain.username_lookup.is_none());
+        assert!(plain.get_username_lookup().is_none());
         let bad = tw.clone().url("http://not-a-websocket");
         let err = s
             .socket_config_for(&bad, SocketConfig::default())

@@ -14,9 +14,9 @@ use serde_json::json;
 
 fn project_config(fake: &FakeScratch) -> scratchcomm_accounts::ApiConfig {
     api_config(fake)
-        .with_project_api_base(&fake.base())
+        .project_api_base(&fake.base())
         .unwrap()
-        .with_projects_base(&fake.base())
+        .projects_base(&fake.base())
         .unwrap()
 }
 

@@ -14,7 +14,7 @@ const ALICE_SID: &str = "\"sid-alice:1\"";
 
 /// The fake site as both the API and the cloud-logs host.
 fn config(fake: &FakeScratch) -> ApiConfig {
-    api_config(fake).with_logs_base(&fake.base()).unwrap()
+    api_config(fake).logs_base(&fake.base()).unwrap()
 }
 
 fn assert_default_headers(seen: &Seen) {
@@ -132,7 +132,7 @@ async fn each_failure_has_its_own_kind() {
         let err = Session::login(c.clone(), NO_COOKIE_USER, Password::new("x")).await;
         assert_eq!(err.unwrap_err().kind(), K::MissingCookie);
 
-        let quick = c.clone().with_timeout(Duration::from_millis(300));
+        let quick = c.clone().timeout(Duration::from_millis(300));
         let slow = SessionId::new(SLOW_SESSION);
         let err = Session::from_session_id(quick.clone(), slow, None, None).await;
         assert_eq!(err.unwrap_err().kind(), K::Timeout);
@@ -140,9 +140,9 @@ async fn each_failure_has_its_own_kind() {
         assert_eq!(err.unwrap_err().kind(), K::Timeout);
 
         let dead = ApiConfig::default()
-            .with_api_base(&format!("http://{}", dead_addr()))
+            .api_base(&format!("http://{}", dead_addr()))
             .unwrap()
-            .with_timeout(Duration::from_secs(5));
+            .timeout(Duration::from_secs(5));
         let err = Session::login(dead, "alice", Password::new("pw")).await;
         let err = err.unwrap_err();
         assert_eq!(err.kind(), K::Unreachable, "{err}");

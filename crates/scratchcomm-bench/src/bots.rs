@@ -89,12 +89,12 @@ pub async fn start_bot_on(
         .with_context(|| format!("connecting the bot to {url} project {project}"))?;
         clouds.push(cloud);
     }
-    let config = SocketConfig {
-        security: security.map(|s| Arc::new(s) as _),
-        packet_size: PacketSize::Fixed(PACKET_SIZE),
-        to_client_spacing: spacing,
-        ..SocketConfig::default()
-    };
+    let mut config = SocketConfig::default()
+        .packet_size(PacketSize::Fixed(PACKET_SIZE))
+        .to_client_spacing(spacing);
+    if let Some(key) = security {
+        config = config.security(Arc::new(key));
+    }
     let links: Vec<Arc<dyn CloudLink>> = clouds
         .iter()
         .map(|c| Arc::new(c.clone()) as Arc<dyn CloudLink>)

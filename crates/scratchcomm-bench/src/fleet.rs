@@ -45,10 +45,7 @@ pub async fn member_child(
         config,
         move |p| ConnectionConfig::custom(&url, p.as_str()).rate_limit(RateLimit::unlimited()),
         registry,
-        || SocketConfig {
-            to_client_spacing: Duration::ZERO,
-            ..SocketConfig::default()
-        },
+        || SocketConfig::default().to_client_spacing(Duration::ZERO),
     )?;
     let mut events = fleet.events();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -254,12 +251,10 @@ pub async fn takeover(
         .map(str::to_owned)
         .or_else(|| local.as_ref().map(|r| r.url.clone()))
         .unwrap_or_default();
-    let limits = Limits {
-        max_connections: 4 * projects + 64,
-        max_rooms: 2 * projects + 64,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
+    let limits = Limits::default()
+        .max_connections(4 * projects + 64)
+        .max_rooms(2 * projects + 64);
+    let server = CloudServer::start(ServerConfig::default().limits(limits)).await?;
     let url = server.url();
     println!(
         "fleet: {members} members, {projects} projects, lease ttl {ttl_ms} ms; {url}, {redis}"

@@ -27,8 +27,8 @@ pub async fn goodput(chars: usize) -> anyhow::Result<()> {
     let server = CloudServer::start(ServerConfig::default()).await?;
     let url = server.url();
     let limit = RateLimit::scratch();
-    let per_second = limit.max_per_second.unwrap_or(10);
-    let spacing = actors_socket::SocketConfig::default().to_client_spacing;
+    let per_second = limit.get_max_per_second().unwrap_or(10);
+    let spacing = actors_socket::DEFAULT_TO_CLIENT_SPACING;
     let bot = start_bot(&url, "goodput", true, limit, spacing).await?;
     let cloud = connect_cloud(&url, "goodput", "reader").await?;
     let client = ScratchClient::connect(
@@ -65,7 +65,7 @@ pub async fn goodput(chars: usize) -> anyhow::Result<()> {
     println!(
         "goodput: secure reply of {chars} characters, {packets} packets of {per_packet} characters \
          ({PACKET_SIZE}-digit packets), bot limited to {per_second} sets/s, {} ms apart",
-        limit.min_interval.as_millis()
+        limit.get_min_interval().as_millis()
     );
     println!(
         "  {:.1} characters/s in {:.2} s (theoretical limit {max_rate:.0} characters/s: \

@@ -59,13 +59,11 @@ pub(crate) async fn requests(args: &BenchArgs, duration: Duration) -> anyhow::Re
         !(args.against_original && args.bot_rooms > 1),
         "--against-original runs with --bot-rooms 1 only (the original bot listens on one project)"
     );
-    let limits = Limits {
-        max_connections: 2 * n + 64,
-        max_clients_per_room: 2 * n + 64,
-        max_rooms: args.bot_rooms.max(1) * 2 + 64,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
+    let limits = Limits::default()
+        .max_connections(2 * n + 64)
+        .max_clients_per_room(2 * n + 64)
+        .max_rooms(args.bot_rooms.max(1) * 2 + 64);
+    let server = CloudServer::start(ServerConfig::default().limits(limits)).await?;
     let url = server.url();
     println!("embedded server {url}; packet size {}", bots::PACKET_SIZE);
     let mut last_ratio = None;

@@ -164,12 +164,10 @@ async fn sprite_loop(
 
 /// `--scenario sa-requests`.
 pub async fn sa_requests(clients: usize, duration: Duration) -> anyhow::Result<()> {
-    let limits = Limits {
-        max_connections: 2 * clients + 64,
-        max_clients_per_room: 2 * clients + 64,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits)).await?;
+    let limits = Limits::default()
+        .max_connections(2 * clients + 64)
+        .max_clients_per_room(2 * clients + 64);
+    let server = CloudServer::start(ServerConfig::default().limits(limits)).await?;
     let url = server.url();
     let dir = std::env::temp_dir().join(format!("scratchcomm-sa-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

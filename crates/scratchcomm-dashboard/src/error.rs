@@ -32,6 +32,8 @@ pub enum DashboardErrorKind {
     TooManySubscribers,
     /// The dashboard's own HTTP server could not start.
     Bind,
+    /// A setting is unusable (e.g. an [`SseLimits`](crate::SseLimits) limit of zero).
+    InvalidConfig,
 }
 
 impl fmt::Display for DashboardErrorKind {
@@ -46,6 +48,7 @@ impl fmt::Display for DashboardErrorKind {
             DashboardErrorKind::Unavailable => "unavailable",
             DashboardErrorKind::TooManySubscribers => "too many subscribers",
             DashboardErrorKind::Bind => "bind",
+            DashboardErrorKind::InvalidConfig => "invalid configuration",
         })
     }
 }
@@ -96,6 +99,11 @@ impl DashboardError {
                 "project id {id:?} matches several connections ({candidates}); use one of those ids"
             ),
         )
+    }
+
+    /// A setting is unusable; `detail` names it.
+    pub(crate) fn invalid_config(detail: impl Into<String>) -> Self {
+        Self::new(DashboardErrorKind::InvalidConfig, detail)
     }
 
     /// The request body is malformed.
@@ -197,7 +205,9 @@ impl ResponseError for DashboardError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             DashboardErrorKind::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            DashboardErrorKind::Bind => StatusCode::INTERNAL_SERVER_ERROR,
+            DashboardErrorKind::Bind | DashboardErrorKind::InvalidConfig => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -280,5 +290,16 @@ mod tests {
         assert_eq!(io.kind(), std::io::ErrorKind::AddrInUse);
         fn send_sync<T: Send + Sync + Clone>() {}
         send_sync::<DashboardError>();
+    }
+
+    #[test]
+    fn sse_limits_validate_names_the_zero_setting() {
+        assert!(crate::SseLimits::default().validate().is_ok());
+        let e = crate::SseLimits::default()
+            .buffer(0)
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.kind(), DashboardErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("buffer"));
     }
 }

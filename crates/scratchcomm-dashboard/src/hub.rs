@@ -27,12 +27,9 @@ pub(crate) mod requests;
 /// Limits on live subscribers (see the crate docs for the policy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SseLimits {
-    /// Most live streams open at once (default 64).
-    pub max_subscribers: usize,
-    /// Messages queued per stream before that stream is dropped (default 256).
-    pub buffer: usize,
-    /// Interval of keepalive comments (default 15 s).
-    pub keepalive: Duration,
+    pub(crate) max_subscribers: usize,
+    pub(crate) buffer: usize,
+    pub(crate) keepalive: Duration,
 }
 
 impl Default for SseLimits {
@@ -42,6 +39,51 @@ impl Default for SseLimits {
             buffer: 256,
             keepalive: Duration::from_secs(15),
         }
+    }
+}
+
+impl SseLimits {
+    /// Most live streams open at once (default 64).
+    pub fn max_subscribers(mut self, value: usize) -> Self {
+        self.max_subscribers = value;
+        self
+    }
+
+    /// Messages queued per stream before that stream is dropped (default 256).
+    pub fn buffer(mut self, value: usize) -> Self {
+        self.buffer = value;
+        self
+    }
+
+    /// Interval of keepalive comments (default 15 s).
+    pub fn keepalive(mut self, value: Duration) -> Self {
+        self.keepalive = value;
+        self
+    }
+
+    /// Check the limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`DashboardError`](crate::DashboardError) of kind
+    /// [`InvalidConfig`](crate::DashboardErrorKind::InvalidConfig) naming a
+    /// limit or interval of zero.
+    pub fn validate(&self) -> Result<(), crate::DashboardError> {
+        let zero = |what: &str| {
+            Err(crate::DashboardError::invalid_config(format!(
+                "{what} must not be zero"
+            )))
+        };
+        if self.max_subscribers == 0 {
+            return zero("max_subscribers");
+        }
+        if self.buffer == 0 {
+            return zero("buffer");
+        }
+        if self.keepalive.is_zero() {
+            return zero("keepalive");
+        }
+        Ok(())
     }
 }
 

@@ -100,11 +100,12 @@ async fn subscriber_limit_and_slow_subscribers_are_bounded() {
     let srv = server_on(0).await;
     let a = connect(config(&srv.url(), "700", "dash")).await;
     let other = connect(config(&srv.url(), "700", "other")).await;
-    let dashboard = Dashboard::new(&a).limits(SseLimits {
-        max_subscribers: 1,
-        buffer: 2,
-        keepalive: Duration::from_secs(60),
-    });
+    let dashboard = Dashboard::new(&a).limits(
+        SseLimits::default()
+            .max_subscribers(1)
+            .buffer(2)
+            .keepalive(Duration::from_secs(60)),
+    );
     let app = test::init_service(App::new().configure(dashboard.configure())).await;
     let get = || {
         test::TestRequest::get()
@@ -162,10 +163,8 @@ async fn subscriber_limit_and_slow_subscribers_are_bounded() {
 async fn keepalive_comments_flow_while_nothing_happens() {
     let srv = server_on(0).await;
     let a = connect(config(&srv.url(), "750", "dash")).await;
-    let dashboard = Dashboard::new(&a).limits(SseLimits {
-        keepalive: Duration::from_millis(100),
-        ..SseLimits::default()
-    });
+    let dashboard =
+        Dashboard::new(&a).limits(SseLimits::default().keepalive(Duration::from_millis(100)));
     let app = test::init_service(App::new().configure(dashboard.configure())).await;
     let resp = test::call_service(
         &app,

@@ -70,10 +70,7 @@ mod tests {
         let refusal = admit(headers(Some("scratchsessionsid=\"abc\";"), None), &config);
         assert_eq!(refusal.map(|r| r.code.0), Some(4005));
         assert_eq!(admit(headers(Some("theme=dark"), None), &config), None);
-        let allowed = ServerConfig {
-            refuse_scratch_session_cookie: false,
-            ..ServerConfig::default()
-        };
+        let allowed = ServerConfig::default().refuse_scratch_session_cookie(false);
         let leak = headers(Some("scratchsessionsid=x"), None);
         assert_eq!(admit(leak, &allowed), None);
     }
@@ -82,10 +79,7 @@ mod tests {
     fn user_agent_only_when_required() {
         let config = ServerConfig::default();
         assert_eq!(admit(Headers::default(), &config), None);
-        let strict = ServerConfig {
-            require_user_agent: true,
-            ..ServerConfig::default()
-        };
+        let strict = ServerConfig::default().require_user_agent(true);
         assert_eq!(
             admit(Headers::default(), &strict).map(|r| r.code.0),
             Some(4006)

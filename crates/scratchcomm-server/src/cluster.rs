@@ -66,18 +66,44 @@ const ENSURE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Where the nodes meet ([`ServerConfig::redis`](crate::ServerConfig::redis)).
 #[derive(Clone, PartialEq, Eq)]
 pub struct RedisConfig {
-    /// `redis://[:PASSWORD@]HOST:PORT[/DB]` (shown without the password in logs).
-    pub url: String,
-    /// This node's name in Redis (default: random); unique among the nodes.
-    pub node: Option<String>,
+    url: String,
+    node: Option<String>,
 }
 
 impl RedisConfig {
-    /// Nodes meeting at `url`.
+    /// Nodes meeting at `url`: `redis://[:PASSWORD@]HOST:PORT[/DB]` (shown without the
+    /// password in logs).
     pub fn new(url: impl Into<String>) -> Self {
         RedisConfig {
             url: url.into(),
             node: None,
+        }
+    }
+
+    /// This node's name in Redis (default: random); unique among the nodes.
+    pub fn node(mut self, name: impl Into<String>) -> Self {
+        self.node = Some(name.into());
+        self
+    }
+
+    /// This node's name, as set by [`node`](Self::node) (`None`: a random one).
+    pub fn get_node(&self) -> Option<&str> {
+        self.node.as_deref()
+    }
+
+    /// Check that the URL is one Redis accepts (nothing is connected).
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError`] of kind [`Config`](crate::ServerErrorKind::Config) when the URL is
+    /// not a `redis://`, `rediss://` or `unix://` URL.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        use redis::IntoConnectionInfo;
+        match self.url.as_str().into_connection_info() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(ServerError::invalid_config(
+                "the redis URL must be redis://HOST:PORT/, rediss://… or unix://…",
+            )),
         }
     }
 

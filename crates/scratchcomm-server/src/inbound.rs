@@ -84,12 +84,11 @@ mod tests {
     use super::*;
 
     fn limit() -> InboundLimit {
-        InboundLimit {
-            messages_per_sec: 100.0,
-            message_burst: 10.0,
-            bytes_per_sec: 1000.0,
-            byte_burst: 500.0,
-        }
+        InboundLimit::default()
+            .messages_per_sec(100.0)
+            .message_burst(10.0)
+            .bytes_per_sec(1000.0)
+            .byte_burst(500.0)
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! The rules are TurboWarp cloud-server's (commit `a0b29ec`, default config); the
 //! differential suite `tests/conformance.rs` runs the same scripted sessions against that
 //! server (`../shared/peers/`) and ours and requires the same outcome, case by case.
-//! * A text frame is exactly **one** JSON object with a string `method` ([`message`]);
+//! * A text frame is exactly **one** JSON object with a string `method`;
 //!   several messages in one frame, invalid JSON, an array or a missing `method` close with
 //!   4000. A repeated key keeps its last value. Binary frames are ignored.
 //! * The first message must be `{"method":"handshake","user":..,"project_id":..}`. The
@@ -34,7 +34,7 @@
 //!   `-0` → `0`, `1E5` → `100000`, 30 digits → `1.2345678901234568e+29`; `1e400` is
 //!   infinite, so invalid). Invalid values are ignored: not stored, not forwarded,
 //!   connection kept.
-//! * Names are taken as they come ([`message::VarKey`]): any string (with or without the
+//! * Names are taken as they come: any string (with or without the
 //!   `☁ ` prefix, any length), a number, `true`, `null`, or none at all (relayed without a
 //!   `name`). [`ServerConfig::require_cloud_prefix`] and [`ServerConfig::max_name_chars`]
 //!   can make names stricter (off by default).
@@ -85,8 +85,7 @@
 //!
 //! # Keeping rooms across restarts
 //! By default rooms live in memory only: a restarted server starts empty. With
-//! [`ServerConfig::storage`] = [`Storage::Sqlite`] (`scratchcomm serve --data FILE`,
-//! [`ServerConfig::with_data_file`]) every room's variables are kept in an SQLite file
+//! [`ServerConfig::storage`]`(`[`Storage::sqlite`]`(FILE))` (`scratchcomm serve --data FILE`) every room's variables are kept in an SQLite file
 //! (bundled SQLite, WAL mode) and loaded at start, so a client joining after a clean stop
 //! or a crash gets them in its join dump. Connections never wait for the disk: changes are
 //! recorded in memory, coalesced per variable, and written by a background thread in one
@@ -97,14 +96,15 @@
 //! and name/value rules apply to what is loaded; loaded variables are dumped in name order
 //! (a running room dumps them in creation order, as TurboWarp does). Variables whose name is
 //! not a JSON string (TurboWarp relays a number or `null` as a name; no Scratch client sends
-//! one) live in memory only. Other backends implement [`RoomStore`]; see [`store`].
+//! one) live in memory only. Other backends implement [`RoomStore`] ([`Storage::Custom`]); its
+//! documentation says what a store is given and when.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), scratchcomm_server::ServerError> {
-//! use scratchcomm_server::{CloudServer, ServerConfig};
+//! use scratchcomm_server::{CloudServer, ServerConfig, Storage, TlsFiles};
 //! let config = ServerConfig::default()
-//!     .with_data_file("/var/lib/scratchcomm/cloud.db")
-//!     .with_tls("/etc/scratchcomm/cert.pem", "/etc/scratchcomm/key.pem");
+//!     .storage(Storage::sqlite("/var/lib/scratchcomm/cloud.db"))
+//!     .tls(TlsFiles::new("/etc/scratchcomm/cert.pem", "/etc/scratchcomm/key.pem"));
 //! let server = CloudServer::start(config).await?; // loads the stored rooms first
 //! println!("clients connect to {}", server.url()); // wss://127.0.0.1:PORT/
 //! server.stop_and_store().await?; // everything written, the file closed
@@ -112,12 +112,12 @@
 //! ```
 //!
 //! # Several nodes sharing rooms
-//! With [`ServerConfig::redis`] (`scratchcomm serve --redis redis://HOST:PORT/`,
-//! [`ServerConfig::with_redis`]) any number of servers share every room through Redis: a
+//! With [`ServerConfig::redis`]`(`[`RedisConfig::new`]`(URL))` (`scratchcomm serve --redis
+//! redis://HOST:PORT/`) any number of servers share every room through Redis: a
 //! set through one node reaches the room's clients on every node in the order the room
 //! saw it, a client joining any node gets the complete join dump, and the variables live
 //! in Redis. Losing Redis, a node keeps serving its own clients, reports it (log,
-//! `GET /health` → 503) and resynchronises when Redis is back. See [`cluster`].
+//! `GET /health` → 503) and resynchronises when Redis is back (`cluster.rs` describes how).
 //! [`Storage::Redis`] keeps a single server's rooms in the same Redis hashes.
 //!
 //! # TLS
@@ -175,33 +175,34 @@
 //! | 1001 | the server stops, or the client did not answer a ping within `ping_timeout` |
 //!
 //! # Design
-//! [`message`] reads one frame the way TurboWarp does (JSON object, names, values, room
-//! ids). [`protocol`] is sans-IO: fed one frame and the shared [`room::Rooms`], it updates the
-//! room, queues broadcasts into the other members' [`room::Outbox`]es, and returns the
-//! [`protocol::Action`]s for the connection itself. [`keepalive`] decides pings and the
-//! handshake timeout from a clock it is given. `session.rs` only executes those decisions
-//! on an actix-ws session; `payload.rs` makes the websocket's input end cleanly at a
-//! half-close, so no received frame is dropped with the connection, and ends it at the
-//! header of a frame declared too large.
+//! `message.rs` reads one frame the way TurboWarp does (JSON object, names, values, room
+//! ids). `protocol.rs` is sans-IO: fed one frame and the shared `Rooms` (`room.rs`), it
+//! updates the room, queues broadcasts into the other members' outboxes, and returns the
+//! actions for the connection itself. `keepalive.rs` decides pings and the handshake
+//! timeout from a clock it is given. `session.rs` only executes those decisions on an
+//! actix-ws session; `payload.rs` makes the websocket's input end cleanly at a half-close,
+//! so no received frame is dropped with the connection, and ends it at the header of a
+//! frame declared too large.
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
-//! The same lock orders the changes a room records for its store ([`room::Variables`]).
+//! The same lock orders the changes a room records for its store (`room/variables.rs`).
+//! These modules are private; the crate root re-exports what an application uses.
 
-pub mod admission;
-pub mod cluster;
-pub mod config;
-pub mod error;
-pub mod inbound;
-pub mod keepalive;
-pub mod message;
-pub mod outbox;
+mod admission;
+mod cluster;
+mod config;
+mod error;
+mod inbound;
+mod keepalive;
+mod message;
+mod outbox;
 mod payload;
-pub mod protocol;
-pub mod room;
+mod protocol;
+mod room;
 mod server;
 mod session;
 mod state;
-pub mod store;
+mod store;
 mod tls;
 
 pub use cluster::{RedisConfig, RedisHealth};
@@ -209,5 +210,15 @@ pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};
 pub use server::{configure, configure_at, resolve, CloudServer};
 pub use state::CloudState;
-pub use store::{RoomStore, Storage};
+pub use store::{
+    Batch, MemoryStore, RedisStore, RoomChanges, RoomStore, SqliteStore, Storage, StoreFuture,
+    StoredRoom,
+};
 pub use tls::TlsFiles;
+
+// The sans-IO session and rooms, for the property tests and the fuzz target only: not part
+// of the supported API.
+#[doc(hidden)]
+pub use protocol::{Action, ClientState};
+#[doc(hidden)]
+pub use room::{Outbox, Rooms};

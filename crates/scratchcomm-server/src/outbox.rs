@@ -211,16 +211,13 @@ impl OutQueue {
     }
 
     /// Queued bytes (each message counts its length plus a separator).
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.bytes
     }
 
-    /// Queued messages.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
     /// Whether nothing is queued.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -232,6 +232,10 @@ impl<O: Outbox> Rooms<O> {
     /// Add `member` to the room of `project` (creating it if needed) and return, under the
     /// same lock, the frame with every current variable (`None` when the room has none).
     /// `dump` renders that frame from the variables.
+    ///
+    /// # Errors
+    ///
+    /// A `JoinRefusal` when the room is full or no new room may be made.
     pub fn join(
         &self,
         project: &str,

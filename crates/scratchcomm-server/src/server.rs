@@ -123,6 +123,12 @@ impl CloudServer {
     /// socket is listening when this returns. The TLS files and the store are checked
     /// before anything is bound, and stored rooms are loaded before the first client can
     /// connect.
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] when the config is unusable ([`ServerConfig::validate`]), the host
+    /// does not resolve, the TLS files or the store cannot be used, or the port cannot be
+    /// bound.
     pub async fn start(config: ServerConfig) -> Result<CloudServer, ServerError> {
         let bind_to = resolve(&config.host, config.port)?;
         let workers = config.workers;
@@ -194,6 +200,11 @@ impl CloudServer {
     }
 
     /// [`stop`](Self::stop), returning whether the last write to the store worked.
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] of kind [`Store`](crate::ServerErrorKind::Store) when the last
+    /// changes could not be written.
     pub async fn stop_and_store(mut self) -> Result<(), ServerError> {
         self.state.close_all();
         self.state.wait_idle(STOP_GRACE).await;
@@ -229,6 +240,10 @@ impl std::fmt::Debug for CloudServer {
 
 /// The socket address to bind for `host:port`: the first IPv4 address the host resolves to,
 /// else its first address. `[::1]`-style brackets are accepted.
+///
+/// # Errors
+///
+/// A [`ServerError`] of kind [`Config`](crate::ServerErrorKind::Config) when the host does not resolve or names no address.
 pub fn resolve(host: &str, port: u16) -> Result<SocketAddr, ServerError> {
     let invalid = |reason: String| ServerError::invalid_host(host, reason);
     if host.is_empty() {

@@ -43,8 +43,13 @@ impl CloudState {
     /// [`storage`](ServerConfig::storage) the rooms stored there. Opening and reading a
     /// store blocks (on a thread of its own, so this works inside or outside a runtime);
     /// in async code [`open`](Self::open) does the same without blocking.
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] when the config is unusable ([`ServerConfig::validate`]) or the
+    /// store cannot be opened or read.
     pub fn new(config: ServerConfig) -> Result<Self, ServerError> {
-        validate(&config)?;
+        config.validate()?;
         if !config.storage.is_persistent() {
             return Self::assemble(config, Rooms::default(), None);
         }
@@ -64,8 +69,12 @@ impl CloudState {
 
     /// Like [`new`](Self::new), without blocking the runtime while the store is opened and
     /// its rooms are loaded. Call inside a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
     pub async fn open(config: ServerConfig) -> Result<Self, ServerError> {
-        validate(&config)?;
+        config.validate()?;
         if !config.storage.is_persistent() {
             return Self::assemble(config, Rooms::default(), None);
         }
@@ -117,6 +126,11 @@ impl CloudState {
     }
 
     /// Write every change made so far to the store now (nothing to do without one).
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] of kind [`Store`](crate::ServerErrorKind::Store) when the store
+    /// refuses the write.
     pub async fn flush(&self) -> Result<(), ServerError> {
         match &self.inner.store {
             Some(store) => store.flush().await,
@@ -127,6 +141,11 @@ impl CloudState {
     /// Write what is left and close the store; call once, after the last client is gone
     /// ([`CloudServer::stop`](crate::CloudServer::stop) does). Changes made afterwards are
     /// not stored. Without a store this does nothing.
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] of kind [`Store`](crate::ServerErrorKind::Store) when the last
+    /// write or closing the store fails.
     pub async fn close_store(&self) -> Result<(), ServerError> {
         match &self.inner.store {
             Some(store) => store.close().await,
@@ -200,53 +219,6 @@ impl std::fmt::Debug for CloudState {
     }
 }
 
-fn validate(config: &ServerConfig) -> Result<(), ServerError> {
-    let checks = [
-        (
-            config.outbound_max_bytes > 0,
-            "outbound_max_bytes must be at least 1",
-        ),
-        (
-            !config.outbound_max_lag.is_zero(),
-            "outbound_max_lag must be longer than zero",
-        ),
-        (
-            config.inbound_limit.map_or(true, |l| {
-                l.messages_per_sec > 0.0
-                    && l.bytes_per_sec > 0.0
-                    && l.message_burst >= 1.0
-                    && l.byte_burst >= 1.0
-            }),
-            "inbound_limit rates and bursts must be positive",
-        ),
-        (config.workers > 0, "workers must be at least 1"),
-        (
-            config.limits.max_message_bytes > 0,
-            "max_message_bytes must be at least 1",
-        ),
-        (
-            !config.ping_interval.is_zero(),
-            "ping_interval must be longer than zero",
-        ),
-        (
-            !config.ping_timeout.is_zero(),
-            "ping_timeout must be longer than zero",
-        ),
-        (
-            !config.flush_interval.is_zero(),
-            "flush_interval must be longer than zero",
-        ),
-        (
-            config.redis.is_none() || !config.storage.is_persistent(),
-            "with redis the rooms live in Redis: use no other storage",
-        ),
-    ];
-    match checks.iter().find(|(ok, _)| !ok) {
-        Some((_, why)) => Err(ServerError::invalid_config(*why)),
-        None => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,14 +226,13 @@ mod tests {
 
     #[test]
     fn rejects_unusable_config() {
-        let bad = ServerConfig {
-            outbound_max_bytes: 0,
-            ..ServerConfig::default()
-        };
+        let bad = ServerConfig::default().outbound_max_bytes(0);
         let err = CloudState::new(bad).unwrap_err();
         assert_eq!(err.kind(), ServerErrorKind::Config);
         assert!(err.to_string().contains("outbound_max_bytes"));
-        let bad = ServerConfig::default().with_keepalive(Duration::ZERO, Duration::ZERO);
+        let bad = ServerConfig::default()
+            .ping_interval(Duration::ZERO)
+            .ping_timeout(Duration::ZERO);
         assert!(CloudState::new(bad).is_err());
     }
 
@@ -278,10 +249,7 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(store.write(Arc::new(batch))).unwrap();
-        let config = ServerConfig {
-            storage: Storage::Custom(Arc::new(store.clone())),
-            ..ServerConfig::default()
-        };
+        let config = ServerConfig::default().storage(Storage::Custom(Arc::new(store.clone())));
         let state = CloudState::new(config).expect("opened from a plain thread");
         assert_eq!(state.variables("7"), Some(vec![("☁ a".into(), "1".into())]));
         state.inner.rooms.with_room("7", |room| {
@@ -290,10 +258,9 @@ mod tests {
         });
         rt.block_on(state.close_store()).unwrap();
         assert_eq!(store.snapshot()["7"].len(), 2);
-        let bad = ServerConfig {
-            flush_interval: Duration::ZERO,
-            ..ServerConfig::default().with_data_file("/nonexistent/x.db")
-        };
+        let bad = ServerConfig::default()
+            .storage(Storage::sqlite("/nonexistent/x.db"))
+            .flush_interval(Duration::ZERO);
         let err = CloudState::new(bad).unwrap_err();
         assert!(err.to_string().contains("flush_interval"), "{err}");
     }

@@ -1,31 +1,6 @@
 //! Keeping rooms' variables across restarts: the [`RoomStore`] interface, its backends
-//! ([`SqliteStore`], [`MemoryStore`]) and the write-behind that feeds them.
-//!
-//! # How changes reach the store
-//! The hot path never waits for a store. When a variable is set, created, renamed or
-//! deleted, the room records the change in a [`Batch`] held in memory, under the room's
-//! lock (a mutex and a map insert; nothing else). Repeated changes of the same variable
-//! coalesce: only its latest value is kept. A background thread takes the batch every
-//! [`ServerConfig::flush_interval`](crate::ServerConfig::flush_interval) (default 500 ms)
-//! and hands it to the store in one [`RoomStore::write`] call, which must apply it all or
-//! nothing (the SQLite backend uses one transaction). A clean stop writes what is left.
-//!
-//! **Durability window:** a change is in the store at most one `flush_interval` plus the
-//! time of that write after it was made; with the default interval and the SQLite backend
-//! that is well under 1 s. A crash (`kill -9`, power loss with the SQLite backend's
-//! `synchronous=FULL`) loses at most the changes of that window, never part of a batch: the
-//! store holds the state of some moment, never a mixture. A write that fails (disk full, ...)
-//! is logged and retried at the next interval, with newer changes taking precedence.
-//!
-//! # What a store holds
-//! The variables of every room the server holds (rooms without variables are not stored).
-//! When the server drops an empty room to make space for a new one
-//! ([`Limits::max_rooms`](crate::Limits::max_rooms)), the room is removed from the store
-//! too: after a restart the server holds what it held before. At start the server loads
-//! every stored room ([`RoomStore::load`]); the current limits apply to what is loaded
-//! (rooms beyond `max_rooms`, variables beyond `max_variables_per_room`, values longer than
-//! `max_value_chars`, names or values the server would refuse are not loaded, logged, and
-//! left untouched in the store).
+//! ([`SqliteStore`], [`MemoryStore`]) and the write-behind that feeds them. What a store is
+//! given and when is documented on [`RoomStore`].
 
 use scratchcomm_wire::CloudValue;
 use std::collections::BTreeMap;
@@ -68,6 +43,32 @@ pub struct StoredRoom {
 /// once at start, then [`write`](Self::write) from its write-behind thread (never from a
 /// connection), one call at a time, and [`close`](Self::close) once on a clean stop. The
 /// futures run on a runtime of the server's (they may use `tokio::task::spawn_blocking`).
+///
+/// # How changes reach the store
+/// The hot path never waits for a store. When a variable is set, created, renamed or
+/// deleted, the room records the change in a [`Batch`] held in memory, under the room's
+/// lock (a mutex and a map insert; nothing else). Repeated changes of the same variable
+/// coalesce: only its latest value is kept. A background thread takes the batch every
+/// [`ServerConfig::flush_interval`](crate::ServerConfig::flush_interval) (default 500 ms)
+/// and hands it to the store in one [`RoomStore::write`] call, which must apply it all or
+/// nothing (the SQLite backend uses one transaction). A clean stop writes what is left.
+///
+/// **Durability window:** a change is in the store at most one `flush_interval` plus the
+/// time of that write after it was made; with the default interval and the SQLite backend
+/// that is well under 1 s. A crash (`kill -9`, power loss with the SQLite backend's
+/// `synchronous=FULL`) loses at most the changes of that window, never part of a batch: the
+/// store holds the state of some moment, never a mixture. A write that fails (disk full, ...)
+/// is logged and retried at the next interval, with newer changes taking precedence.
+///
+/// # What a store holds
+/// The variables of every room the server holds (rooms without variables are not stored).
+/// When the server drops an empty room to make space for a new one
+/// ([`Limits::max_rooms`](crate::Limits::max_rooms)), the room is removed from the store
+/// too: after a restart the server holds what it held before. At start the server loads
+/// every stored room ([`RoomStore::load`]); the current limits apply to what is loaded
+/// (rooms beyond `max_rooms`, variables beyond `max_variables_per_room`, values longer than
+/// `max_value_chars`, names or values the server would refuse are not loaded, logged, and
+/// left untouched in the store).
 pub trait RoomStore: Send + Sync + 'static {
     /// Every stored room.
     fn load(&self) -> StoreFuture<'_, Vec<StoredRoom>>;
@@ -98,6 +99,11 @@ pub enum Storage {
 }
 
 impl Storage {
+    /// [`Storage::Sqlite`] with the file at `path` (created if missing).
+    pub fn sqlite(path: impl Into<PathBuf>) -> Self {
+        Storage::Sqlite(path.into())
+    }
+
     /// Open the configured store; `None` for [`Storage::Memory`]. Blocking (opens the file).
     pub(crate) fn open(&self) -> Result<Option<Arc<dyn RoomStore>>, ServerError> {
         Ok(match self {

@@ -11,15 +11,14 @@ use crate::error::ServerError;
 /// The PEM files of a TLS server ([`ServerConfig::tls`](crate::ServerConfig::tls)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsFiles {
-    /// The certificate chain: one or more `CERTIFICATE` blocks, the server's own first.
-    pub cert: PathBuf,
-    /// The private key of the first certificate: a `PRIVATE KEY` (PKCS#8),
-    /// `RSA PRIVATE KEY` or `EC PRIVATE KEY` block.
-    pub key: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
 }
 
 impl TlsFiles {
-    /// The files at `cert` and `key`.
+    /// The files at `cert` (the certificate chain: one or more `CERTIFICATE` blocks, the
+    /// server's own first) and `key` (the private key of the first certificate: a
+    /// `PRIVATE KEY` (PKCS#8), `RSA PRIVATE KEY` or `EC PRIVATE KEY` block).
     pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
         TlsFiles {
             cert: cert.into(),
@@ -27,9 +26,23 @@ impl TlsFiles {
         }
     }
 
+    /// The certificate chain's file.
+    pub fn cert(&self) -> &Path {
+        &self.cert
+    }
+
+    /// The private key's file.
+    pub fn key(&self) -> &Path {
+        &self.key
+    }
+
     /// Read both files and check that they form a usable TLS configuration. Errors name the
     /// file and what is wrong with it (missing, not PEM, no certificate or key in it, the key
     /// does not belong to the certificate).
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] of kind [`Tls`](crate::ServerErrorKind::Tls), as above.
     pub fn load(&self) -> Result<rustls::ServerConfig, ServerError> {
         let certs = read_certs(&self.cert)?;
         let key = read_key(&self.key)?;

@@ -2,9 +2,9 @@
 //! the documented codes, and never echoes a set back to its sender.
 
 use proptest::prelude::*;
-use scratchcomm_server::protocol::{Action, ClientState};
-use scratchcomm_server::room::{Outbox, Rooms};
 use scratchcomm_server::ServerConfig;
+use scratchcomm_server::{Action, ClientState};
+use scratchcomm_server::{Outbox, Rooms};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Default)]

@@ -171,10 +171,8 @@ pub enum ValueGrammar {
 /// dropped by the server without an error, so it is refused here with one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValueRules {
-    /// The texts allowed.
-    pub grammar: ValueGrammar,
-    /// Longest value text in characters; `None` = no limit.
-    pub max_chars: Option<usize>,
+    grammar: ValueGrammar,
+    max_chars: Option<usize>,
 }
 
 impl ValueRules {
@@ -203,10 +201,26 @@ impl ValueRules {
         }
     }
 
-    /// The same length limit with another grammar.
-    pub fn with_grammar(mut self, grammar: ValueGrammar) -> Self {
+    /// The texts allowed (the same length limit).
+    pub fn grammar(mut self, grammar: ValueGrammar) -> Self {
         self.grammar = grammar;
         self
+    }
+
+    /// Longest value text in characters; `None` = no limit (the same grammar).
+    pub fn max_chars(mut self, max_chars: Option<usize>) -> Self {
+        self.max_chars = max_chars;
+        self
+    }
+
+    /// The texts allowed, as set by [`grammar`](Self::grammar).
+    pub fn get_grammar(&self) -> ValueGrammar {
+        self.grammar
+    }
+
+    /// The length limit, as set by [`max_chars`](Self::max_chars).
+    pub fn get_max_chars(&self) -> Option<usize> {
+        self.max_chars
     }
 
     /// Check `value` for variable `name`; the error names the variable, value and rule.

@@ -20,7 +20,7 @@ pub async fn server() -> CloudServer {
 
 /// An embedded cloud server on 127.0.0.1:`port` (0: the system picks).
 pub async fn server_on(port: u16) -> CloudServer {
-    CloudServer::start(ServerConfig::default().with_port(port))
+    CloudServer::start(ServerConfig::default().port(port))
         .await
         .expect("the embedded cloud server starts")
 }
@@ -33,8 +33,8 @@ pub fn config(url: &str, project: &str, user: &str) -> ConnectionConfig {
         .rate_limit(RateLimit::unlimited())
         .backoff(
             BackoffPolicy::default()
-                .with_initial(Duration::from_millis(20))
-                .with_max(Duration::from_millis(200)),
+                .initial(Duration::from_millis(20))
+                .max(Duration::from_millis(200)),
         )
 }
 

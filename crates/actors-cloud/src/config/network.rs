@@ -41,14 +41,20 @@ impl ConnectionConfig {
     /// Trust this CA (PEM text, one or more certificates) for `wss://` hosts, on top of the
     /// public roots — e.g. for a self-hosted server with its own CA. Checked by `validate`.
     pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.tls.ca_pem = Some(std::sync::Arc::new(pem.into()));
+        self.tls = self.tls.ca_pem(pem);
         self
     }
 
     /// Accept any certificate of a `wss://` host, without verification (a warning is logged
     /// once per connection). Only for testing or trusted networks.
     pub fn allow_no_certificate(mut self, yes: bool) -> Self {
-        self.tls.allow_no_certificate = yes;
+        self.tls = self.tls.allow_no_certificate(yes);
+        self
+    }
+
+    /// Replace the TLS settings (default [`TlsOptions::default`]: public roots, verified).
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
         self
     }
 
@@ -67,8 +73,8 @@ impl ConnectionConfig {
         )
     }
 
-    /// The TLS settings.
-    pub fn tls(&self) -> &TlsOptions {
+    /// The TLS settings, as set by [`tls`](Self::tls).
+    pub fn get_tls(&self) -> &TlsOptions {
         &self.tls
     }
 
@@ -78,7 +84,7 @@ impl ConnectionConfig {
     ///
     /// A [`CloudError`](crate::CloudError) when the TLS settings cannot make a client configuration (e.g. a CA PEM without a certificate).
     pub fn tls_check(&self) -> Result<(), crate::CloudError> {
-        self.tls.client_config().map(|_| ())
+        self.tls.validate()
     }
 }
 

@@ -11,25 +11,15 @@ use std::time::Duration;
 /// return together.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BackoffPolicy {
-    /// Delay before the first reconnect attempt.
-    pub initial: Duration,
-    /// Growth per attempt.
-    pub factor: u32,
-    /// Longest delay.
-    pub max: Duration,
-    /// Multiplier for "overloaded" closes.
-    pub slow_factor: u32,
-    /// Shortest delay after an "overloaded" close.
-    pub slow_min: Duration,
-    /// Fraction of the delay that is random, 0.0..=1.0.
-    pub jitter: f64,
-    /// Give up after this many failed attempts in a row; `None` = never give up.
-    pub max_attempts: Option<u32>,
-    /// Longest delay while an outage is young (shorter than `fast_for`), so a client is
-    /// back within about this long of a server that was down briefly.
-    pub fast_max: Duration,
-    /// How long an outage counts as young.
-    pub fast_for: Duration,
+    pub(crate) initial: Duration,
+    pub(crate) factor: u32,
+    pub(crate) max: Duration,
+    pub(crate) slow_factor: u32,
+    pub(crate) slow_min: Duration,
+    pub(crate) jitter: f64,
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) fast_max: Duration,
+    pub(crate) fast_for: Duration,
 }
 
 impl Default for BackoffPolicy {
@@ -49,16 +39,78 @@ impl Default for BackoffPolicy {
 }
 
 impl BackoffPolicy {
-    /// Same policy with another cap.
-    pub fn with_max(mut self, max: Duration) -> Self {
-        self.max = max;
+    /// Delay before the first reconnect attempt (default 250 ms).
+    pub fn initial(mut self, value: Duration) -> Self {
+        self.initial = value;
         self
     }
 
-    /// Same policy with another first delay.
-    pub fn with_initial(mut self, initial: Duration) -> Self {
-        self.initial = initial;
+    /// Growth per attempt (default 2).
+    pub fn factor(mut self, value: u32) -> Self {
+        self.factor = value;
         self
+    }
+
+    /// Longest delay (default 10 s).
+    pub fn max(mut self, value: Duration) -> Self {
+        self.max = value;
+        self
+    }
+
+    /// Multiplier for "overloaded" closes (default 4).
+    pub fn slow_factor(mut self, value: u32) -> Self {
+        self.slow_factor = value;
+        self
+    }
+
+    /// Shortest delay after an "overloaded" close (default 5 s).
+    pub fn slow_min(mut self, value: Duration) -> Self {
+        self.slow_min = value;
+        self
+    }
+
+    /// Fraction of the delay that is random, 0.0..=1.0 (default 0.5).
+    pub fn jitter(mut self, value: f64) -> Self {
+        self.jitter = value;
+        self
+    }
+
+    /// Give up after this many failed attempts in a row; `None` = never give up (the
+    /// default).
+    pub fn max_attempts(mut self, value: Option<u32>) -> Self {
+        self.max_attempts = value;
+        self
+    }
+
+    /// Longest delay while an outage is young (shorter than `fast_for`), so a client is
+    /// back within about this long of a server that was down briefly (default 2 s).
+    pub fn fast_max(mut self, value: Duration) -> Self {
+        self.fast_max = value;
+        self
+    }
+
+    /// How long an outage counts as young (default 30 s).
+    pub fn fast_for(mut self, value: Duration) -> Self {
+        self.fast_for = value;
+        self
+    }
+}
+
+impl BackoffPolicy {
+    /// Check the policy.
+    ///
+    /// # Errors
+    ///
+    /// A [`CloudError`](crate::CloudError) of kind `InvalidConfig` when the jitter is not
+    /// within `0.0..=1.0`.
+    pub fn validate(&self) -> Result<(), crate::CloudError> {
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err(crate::CloudError::config(format!(
+                "backoff jitter {} must be within 0.0..=1.0",
+                self.jitter
+            )));
+        }
+        Ok(())
     }
 
     /// The delay before attempt `attempt`; `slow` for "overloaded" closes; `random` is a
@@ -93,10 +145,7 @@ impl BackoffPolicy {
         random: f64,
     ) -> Duration {
         if outage < self.fast_for {
-            let fast = BackoffPolicy {
-                max: self.fast_max.min(self.max),
-                ..*self
-            };
+            let fast = self.max(self.fast_max.min(self.max));
             fast.delay(attempt, slow, random)
         } else {
             self.delay(attempt, slow, random)
@@ -122,10 +171,7 @@ mod tests {
 
     #[test]
     fn grows_exponentially_until_the_cap() {
-        let p = BackoffPolicy {
-            jitter: 0.0,
-            ..BackoffPolicy::default()
-        };
+        let p = BackoffPolicy::default().jitter(0.0);
         let delays: Vec<_> = (0..10).map(|n| p.delay(n, false, 0.3)).collect();
         assert_eq!(&delays[..4], &[ms(250), ms(500), ms(1000), ms(2000)]);
         assert_eq!(delays[9], Duration::from_secs(10));
@@ -135,7 +181,7 @@ mod tests {
 
     #[test]
     fn cap_is_configurable() {
-        let p = BackoffPolicy::default().with_max(ms(700));
+        let p = BackoffPolicy::default().max(ms(700));
         for n in 0..20 {
             assert!(p.delay(n, false, 0.99) <= ms(700));
         }
@@ -162,7 +208,7 @@ mod tests {
             assert!(p.delay(n, true, 0.5) > p.delay(n, false, 0.5));
             assert!(p.delay(n, true, 1.0) >= Duration::from_secs(5));
         }
-        let tight = BackoffPolicy::default().with_max(ms(100));
+        let tight = BackoffPolicy::default().max(ms(100));
         assert_eq!(tight.delay(0, true, 1.0), Duration::from_secs(5));
     }
 
@@ -188,10 +234,7 @@ mod tests {
 
     #[test]
     fn attempts_limit() {
-        let p = BackoffPolicy {
-            max_attempts: Some(3),
-            ..BackoffPolicy::default()
-        };
+        let p = BackoffPolicy::default().max_attempts(Some(3));
         assert!(p.allows(2));
         assert!(!p.allows(3));
         assert!(BackoffPolicy::default().allows(u32::MAX));

@@ -14,10 +14,8 @@ const WINDOW: Duration = Duration::from_secs(1);
 /// How fast a connection may send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
-    /// Most messages in any one-second window; `None` = no window limit.
-    pub max_per_second: Option<u32>,
-    /// Least time between two messages.
-    pub min_interval: Duration,
+    pub(crate) max_per_second: Option<u32>,
+    pub(crate) min_interval: Duration,
 }
 
 impl RateLimit {
@@ -53,10 +51,26 @@ impl RateLimit {
         }
     }
 
-    /// This limit with a spacing rule added.
-    pub const fn with_min_interval(mut self, min_interval: Duration) -> Self {
+    /// Least time between two messages (a spacing rule on top of the window).
+    pub const fn min_interval(mut self, min_interval: Duration) -> Self {
         self.min_interval = min_interval;
         self
+    }
+
+    /// Most messages in any one-second window; `None` = no window limit.
+    pub const fn max_per_second(mut self, max: Option<u32>) -> Self {
+        self.max_per_second = max;
+        self
+    }
+
+    /// The window limit, as set by [`max_per_second`](Self::max_per_second).
+    pub const fn get_max_per_second(&self) -> Option<u32> {
+        self.max_per_second
+    }
+
+    /// The spacing rule, as set by [`min_interval`](Self::min_interval).
+    pub const fn get_min_interval(&self) -> Duration {
+        self.min_interval
     }
 }
 
@@ -160,7 +174,7 @@ mod tests {
 
     #[test]
     fn sliding_window_never_exceeds_limit() {
-        let limit = RateLimit::per_second(3).with_min_interval(Duration::from_millis(50));
+        let limit = RateLimit::per_second(3).min_interval(Duration::from_millis(50));
         let times = schedule(limit, 40);
         for (i, t) in times.iter().enumerate() {
             let in_window = times[..=i]

@@ -9,31 +9,20 @@ use std::time::Duration;
 /// extended it was *sent* (so a slow reply only shortens it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeaseConfig {
-    /// Expiry of a lease key (`SET … PX ttl`). A dead process's projects are free after
-    /// at most this long. Default 5 s.
-    pub ttl: Duration,
-    /// How often a held lease is extended. Default `ttl / 3`.
-    pub renew_every: Duration,
-    /// Safety margin: a lease counts as lost locally this long before Redis could expire
-    /// it (clock rate differences, scheduling). Default `ttl / 10`.
-    pub margin: Duration,
-    /// How often the member announces itself. Default `ttl / 6`.
-    pub heartbeat_every: Duration,
-    /// A member not heard from for this long is no longer counted. Default `ttl / 2`:
-    /// shorter than a lease, so that when a dead member's leases expire the others already
-    /// count one member less and take its projects at once. Counting a live but slow
-    /// member out only lets the others take *free* projects above their share for a while.
-    pub member_ttl: Duration,
-    /// After finding a project taken, wait this long before trying it again, or until its
-    /// key expires if that is sooner. Default 1 s.
-    pub retry_taken: Duration,
-    /// Acquire commands sent per poll, at most. Default 4.
-    pub max_attempts_per_poll: usize,
+    pub(crate) ttl: Duration,
+    pub(crate) renew_every: Duration,
+    pub(crate) margin: Duration,
+    pub(crate) heartbeat_every: Duration,
+    pub(crate) member_ttl: Duration,
+    pub(crate) retry_taken: Duration,
+    pub(crate) max_attempts_per_poll: usize,
 }
 
 impl LeaseConfig {
-    /// Defaults derived from `ttl` (see the fields).
-    pub fn with_ttl(ttl: Duration) -> LeaseConfig {
+    /// Lease keys expiring after `ttl` (`SET … PX ttl`: a dead process's projects are free
+    /// after at most this long; default 5 s), the other times derived from it as their
+    /// setters say.
+    pub fn from_ttl(ttl: Duration) -> LeaseConfig {
         LeaseConfig {
             ttl,
             renew_every: ttl / 3,
@@ -43,6 +32,47 @@ impl LeaseConfig {
             retry_taken: Duration::from_secs(1).min(ttl / 2),
             max_attempts_per_poll: 4,
         }
+    }
+
+    /// How often a held lease is extended. Default `ttl / 3`.
+    pub fn renew_every(mut self, time: Duration) -> LeaseConfig {
+        self.renew_every = time;
+        self
+    }
+
+    /// Safety margin: a lease counts as lost locally this long before Redis could expire
+    /// it (clock rate differences, scheduling). Default `ttl / 10`.
+    pub fn margin(mut self, time: Duration) -> LeaseConfig {
+        self.margin = time;
+        self
+    }
+
+    /// How often the member announces itself. Default `ttl / 6`.
+    pub fn heartbeat_every(mut self, time: Duration) -> LeaseConfig {
+        self.heartbeat_every = time;
+        self
+    }
+
+    /// A member not heard from for this long is no longer counted. Default `ttl / 2`:
+    /// shorter than a lease, so that when a dead member's leases expire the others already
+    /// count one member less and take its projects at once. Counting a live but slow
+    /// member out only lets the others take *free* projects above their share for a while.
+    pub fn member_ttl(mut self, time: Duration) -> LeaseConfig {
+        self.member_ttl = time;
+        self
+    }
+
+    /// After finding a project taken, wait this long before trying it again, or until its
+    /// key expires if that is sooner. Default 1 s.
+    pub fn retry_taken(mut self, time: Duration) -> LeaseConfig {
+        self.retry_taken = time;
+        self
+    }
+
+    /// Acquire commands sent per poll, at most. Default 4.
+    pub fn max_attempts_per_poll(mut self, n: usize) -> LeaseConfig {
+        self.max_attempts_per_poll = n;
+        self
     }
 
     /// Checks that the times fit together, naming the first that does not.
@@ -88,7 +118,7 @@ impl LeaseConfig {
 
 impl Default for LeaseConfig {
     fn default() -> Self {
-        LeaseConfig::with_ttl(Duration::from_secs(5))
+        LeaseConfig::from_ttl(Duration::from_secs(5))
     }
 }
 

@@ -16,7 +16,7 @@ pub(super) fn projects(n: usize) -> Vec<ProjectId> {
 /// 1.5 s, retry after 1 s.
 pub(super) fn table(member: &str, n: usize) -> LeaseTable {
     LeaseTable::new(
-        LeaseConfig::with_ttl(ms(3000)),
+        LeaseConfig::from_ttl(ms(3000)),
         MemberId::new(member).unwrap(),
         projects(n),
     )
@@ -266,10 +266,9 @@ fn bad_settings_and_inputs_are_errors_naming_them() {
     let e = LeaseTable::new(LeaseConfig::default(), m.clone(), Vec::new()).unwrap_err();
     assert_eq!(e.kind(), crate::FleetErrorKind::InvalidInput);
     assert!(e.detail().contains("at least one project"));
-    let e = LeaseConfig::with_ttl(ms(50)).validate().unwrap_err();
+    let e = LeaseConfig::from_ttl(ms(50)).validate().unwrap_err();
     assert!(e.detail().contains("ttl"));
-    let mut c = LeaseConfig::default();
-    c.renew_every = c.ttl;
+    let c = LeaseConfig::default().renew_every(ms(5000));
     assert!(c.validate().unwrap_err().detail().contains("renew_every"));
     assert!(MemberId::new("has space")
         .unwrap_err()

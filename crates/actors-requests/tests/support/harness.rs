@@ -40,10 +40,10 @@ pub async fn connect(url: &str) -> CloudHandle {
 /// A bot on its own connection; `secure` uses the EC key of the vectors.
 pub async fn bot(url: &str, builder: RequestBotBuilder, secure: bool) -> (CloudHandle, RequestBot) {
     let cloud = connect(url).await;
-    let config = SocketConfig {
-        security: secure.then(|| Arc::new(ec_key()) as Arc<dyn KeyExchange>),
-        ..SocketConfig::default()
-    };
+    let mut config = SocketConfig::default();
+    if secure {
+        config = config.security(Arc::new(ec_key()) as Arc<dyn KeyExchange>);
+    }
     let bot = builder.listen_on(&cloud, config).expect("bot starts");
     (cloud, bot)
 }

@@ -1,9 +1,10 @@
 //! [`SocketHandle`]: the cheap-to-clone face of a [`CloudSocket`].
 
 use super::client::AcceptedClient;
+use super::config::SocketConfig;
 use super::events::SocketEvent;
 use super::link::CloudLink;
-use super::socket::{Accept, CloudSocket, HandleSide, Life, ListClients, SocketConfig, StopSocket};
+use super::socket::{Accept, CloudSocket, HandleSide, Life, ListClients, StopSocket};
 use crate::error::SocketError;
 use actix::prelude::*;
 use actors_cloud::{CloudHandle, EventStream, SkyHandle};

@@ -3,81 +3,21 @@
 //! accept backlog.
 
 use super::client::AcceptedClient;
-use super::events::{SocketEvent, UsernameLookup};
+use super::config::SocketConfig;
+use super::events::SocketEvent;
 use super::link::{set_value, socket_events, CloudLink};
 use super::sky::SkyMemberLink;
 use super::wait_queue::WaitQueue;
 use super::writer::LinkWriter;
 use crate::error::SocketError;
-use crate::server::{
-    InboundEvent, InboundLimits, KeyExchange, NewClient, SendOptions, ServerProtocol, Update,
-};
-use crate::types::{now_centis, ClientId, PacketSize, SourceTag};
+use crate::server::{InboundEvent, NewClient, ServerProtocol, Update};
+use crate::types::{now_centis, ClientId, SourceTag};
 use actix::prelude::*;
 use actors_cloud::{CloudEvent, EventKind, SkyHandle, SourceId};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
-
-/// Settings of a socket.
-#[derive(Clone)]
-pub struct SocketConfig {
-    /// Server key for secure clients (`None`: insecure only).
-    pub security: Option<Arc<dyn KeyExchange>>,
-    /// Packet size (§3.7).
-    pub packet_size: PacketSize,
-    /// Default send options of every client.
-    pub send_options: SendOptions,
-    /// Inbound memory bounds, per link (client ids are per project).
-    pub limits: InboundLimits,
-    /// Username lookup (none: usernames stay unknown).
-    pub username_lookup: Option<Arc<dyn UsernameLookup>>,
-    /// Messages queued per client before the oldest is dropped.
-    pub inbox_capacity: usize,
-    /// Accepted-but-not-yet-`accept`ed clients kept (oldest notification dropped beyond).
-    pub accept_backlog: usize,
-    /// Capacity of the event broadcast.
-    pub event_capacity: usize,
-    /// Minimum gap between two TO_CLIENT sets on one link, whatever the connection's own
-    /// rate limit (§1.6, §9 C4): the sprite only sees the latest value of each variable,
-    /// so 0.1 s (the default) with the 4-variable rotation gives it 0.4 s to look. Only
-    /// clients that see every update (Rust [`ScratchClient`](crate::ScratchClient)s in
-    /// tests and benchmarks) may use less, down to zero.
-    pub to_client_spacing: Duration,
-}
-
-/// The default [`SocketConfig::to_client_spacing`]: 100 ms.
-pub const DEFAULT_TO_CLIENT_SPACING: Duration = Duration::from_millis(100);
-
-impl Default for SocketConfig {
-    fn default() -> Self {
-        SocketConfig {
-            security: None,
-            packet_size: PacketSize::Auto,
-            send_options: SendOptions::default(),
-            limits: InboundLimits::default(),
-            username_lookup: None,
-            inbox_capacity: 1_024,
-            accept_backlog: 1_024,
-            event_capacity: 1_024,
-            to_client_spacing: DEFAULT_TO_CLIENT_SPACING,
-        }
-    }
-}
-
-impl std::fmt::Debug for SocketConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketConfig")
-            .field("secure", &self.security.is_some())
-            .field("packet_size", &self.packet_size)
-            .field("send_options", &self.send_options)
-            .field("limits", &self.limits)
-            .field("to_client_spacing", &self.to_client_spacing)
-            .finish_non_exhaustive()
-    }
-}
 
 type Accepted = (AcceptedClient, Option<String>);
 

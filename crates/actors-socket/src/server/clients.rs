@@ -319,11 +319,9 @@ mod tests {
 
     #[test]
     fn buffers_are_bounded() {
-        let limits = InboundLimits {
-            max_message_chars: 10,
-            max_buffered_total: 15,
-            ..InboundLimits::default()
-        };
+        let limits = InboundLimits::default()
+            .max_message_chars(10)
+            .max_buffered_total(15);
         let mut t = ClientTable::new(10, 2);
         t.register(cid(1), insecure(), 0).unwrap();
         t.register(cid(2), insecure(), 0).unwrap();

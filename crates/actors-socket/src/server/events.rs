@@ -28,24 +28,13 @@ impl KeyExchange for Security {
 /// Memory bounds of one socket's inbound state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboundLimits {
-    /// Clients kept at once. Beyond this the longest idle client that did not complete a
-    /// secure handshake is evicted (an [`InboundEvent::Evicted`]); secure clients are not.
-    pub max_clients: usize,
-    /// A secure client idle (no packet that decrypted) longer than this, in centiseconds,
-    /// may be evicted like an insecure one when the table is full of secure clients;
-    /// `None`: never (then a full table refuses newcomers). Default: 24 hours.
-    pub secure_idle_expiry: Option<Centis>,
-    /// Characters buffered for one client's incomplete message (digits when insecure).
-    pub max_message_chars: usize,
-    /// Characters buffered over all clients' incomplete messages.
-    pub max_buffered_total: usize,
-    /// Longest FROM_CLIENT value looked at.
-    pub max_value_chars: usize,
-    /// Client ids whose last secure-connect salt is remembered (to refuse a replayed
-    /// handshake even after the client was evicted).
-    pub remembered_connects: usize,
-    /// Key fragment store bounds.
-    pub fragments: FragmentLimits,
+    pub(crate) max_clients: usize,
+    pub(crate) secure_idle_expiry: Option<Centis>,
+    pub(crate) max_message_chars: usize,
+    pub(crate) max_buffered_total: usize,
+    pub(crate) max_value_chars: usize,
+    pub(crate) remembered_connects: usize,
+    pub(crate) fragments: FragmentLimits,
 }
 
 impl Default for InboundLimits {
@@ -59,6 +48,79 @@ impl Default for InboundLimits {
             remembered_connects: 16_384,
             fragments: FragmentLimits::default(),
         }
+    }
+}
+
+impl InboundLimits {
+    /// Clients kept at once. Beyond this the longest idle client that did not complete a
+    /// secure handshake is evicted (an [`InboundEvent::Evicted`]); secure clients are not.
+    /// Default 4,096.
+    pub fn max_clients(mut self, value: usize) -> Self {
+        self.max_clients = value;
+        self
+    }
+
+    /// A secure client idle (no packet that decrypted) longer than this, in centiseconds,
+    /// may be evicted like an insecure one when the table is full of secure clients;
+    /// `None`: never (then a full table refuses newcomers). Default: 24 hours.
+    pub fn secure_idle_expiry(mut self, value: Option<Centis>) -> Self {
+        self.secure_idle_expiry = value;
+        self
+    }
+
+    /// Characters buffered for one client's incomplete message (digits when insecure;
+    /// default 2,000,000).
+    pub fn max_message_chars(mut self, value: usize) -> Self {
+        self.max_message_chars = value;
+        self
+    }
+
+    /// Characters buffered over all clients' incomplete messages (default 64 Mi).
+    pub fn max_buffered_total(mut self, value: usize) -> Self {
+        self.max_buffered_total = value;
+        self
+    }
+
+    /// Longest FROM_CLIENT value looked at (default 200,000 characters).
+    pub fn max_value_chars(mut self, value: usize) -> Self {
+        self.max_value_chars = value;
+        self
+    }
+
+    /// Client ids whose last secure-connect salt is remembered (to refuse a replayed
+    /// handshake even after the client was evicted; default 16,384).
+    pub fn remembered_connects(mut self, value: usize) -> Self {
+        self.remembered_connects = value;
+        self
+    }
+
+    /// Key fragment store bounds (default [`FragmentLimits::default`]).
+    pub fn fragments(mut self, value: FragmentLimits) -> Self {
+        self.fragments = value;
+        self
+    }
+
+    /// Check the limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`](crate::SocketError) of kind `InvalidInput` naming a limit of zero
+    /// that must be at least 1.
+    pub fn validate(&self) -> Result<(), crate::SocketError> {
+        for (what, n) in [
+            ("max_clients", self.max_clients),
+            ("max_message_chars", self.max_message_chars),
+            ("max_value_chars", self.max_value_chars),
+            ("fragments.per_client", self.fragments.per_client),
+            ("fragments.max_total", self.fragments.max_total),
+        ] {
+            if n == 0 {
+                return Err(crate::SocketError::invalid(format!(
+                    "{what} must be at least 1"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

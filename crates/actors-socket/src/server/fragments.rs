@@ -12,12 +12,9 @@ use std::collections::{HashMap, VecDeque};
 /// Bounds of the fragment store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FragmentLimits {
-    /// Fragments kept per client (the reference keeps 100 in total).
-    pub per_client: usize,
-    /// Fragments kept over all clients.
-    pub max_total: usize,
-    /// Characters kept over all clients.
-    pub max_total_chars: usize,
+    pub(crate) per_client: usize,
+    pub(crate) max_total: usize,
+    pub(crate) max_total_chars: usize,
 }
 
 impl Default for FragmentLimits {
@@ -27,6 +24,26 @@ impl Default for FragmentLimits {
             max_total: 4_096,
             max_total_chars: 4 << 20,
         }
+    }
+}
+
+impl FragmentLimits {
+    /// Fragments kept per client (default 100; the reference keeps 100 in total).
+    pub fn per_client(mut self, value: usize) -> Self {
+        self.per_client = value;
+        self
+    }
+
+    /// Fragments kept over all clients (default 4,096).
+    pub fn max_total(mut self, value: usize) -> Self {
+        self.max_total = value;
+        self
+    }
+
+    /// Characters kept over all clients (default 4 Mi).
+    pub fn max_total_chars(mut self, value: usize) -> Self {
+        self.max_total_chars = value;
+        self
     }
 }
 

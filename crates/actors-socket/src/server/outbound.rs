@@ -39,10 +39,17 @@ impl<R: rand::RngCore> SendRandom for RngRandom<R> {
 /// Options of one send.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SendOptions {
+    pub(crate) allow_garbled_insecure: bool,
+}
+
+impl SendOptions {
     /// Send an insecure message that needs 3 or more packets although the sprite garbles
     /// it (§9 C1). Off by default: such a send fails with
     /// [`SocketErrorKind::InsecureTooLong`].
-    pub allow_garbled_insecure: bool,
+    pub fn allow_garbled_insecure(mut self, value: bool) -> Self {
+        self.allow_garbled_insecure = value;
+        self
+    }
 }
 
 /// One `set` of a TO_CLIENT variable.

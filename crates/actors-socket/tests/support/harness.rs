@@ -34,7 +34,7 @@ pub async fn start_server(port: u16) -> CloudServer {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let config = ServerConfig::default().with_port(port);
+    let config = ServerConfig::default().port(port);
     tokio::time::timeout(WAIT, CloudServer::start(config))
         .await
         .expect("server start in time")
@@ -75,11 +75,10 @@ pub async fn socket_with(
     rules: Option<ValueRules>,
 ) -> (CloudHandle, SocketHandle) {
     let bot = connect_with(url, PROJECT, rules).await;
-    let config = SocketConfig {
-        security: security.map(|s| Arc::new(s) as Arc<dyn actors_socket::KeyExchange>),
-        packet_size: size,
-        ..SocketConfig::default()
-    };
+    let mut config = SocketConfig::default().packet_size(size);
+    if let Some(key) = security {
+        config = config.security(Arc::new(key));
+    }
     let socket = SocketHandle::listen_on(&bot, config);
     (bot, socket)
 }

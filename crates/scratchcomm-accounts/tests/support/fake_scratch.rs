@@ -337,7 +337,7 @@ pub async fn bounded<F: std::future::Future>(f: F) -> F::Output {
 /// A client configuration with the fake site as its API host and a short timeout.
 pub fn api_config(fake: &FakeScratch) -> scratchcomm_accounts::ApiConfig {
     scratchcomm_accounts::ApiConfig::default()
-        .with_api_base(&fake.base())
+        .api_base(&fake.base())
         .unwrap()
-        .with_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(5))
 }

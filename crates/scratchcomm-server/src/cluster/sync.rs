@@ -127,6 +127,7 @@ impl RoomSync {
     }
 
     /// Whether the room is in step with Redis.
+    #[cfg(test)]
     pub fn is_live(&self) -> bool {
         self.applied.is_some()
     }
@@ -219,6 +220,7 @@ impl Unpublished {
     }
 
     /// Whether nothing waits.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.rooms.is_empty()
     }

@@ -109,10 +109,7 @@ fn set_goes_to_others_not_sender() {
 
 #[test]
 fn invalid_values_are_ignored_and_connection_kept() {
-    let config = ServerConfig {
-        max_value_chars: 5,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().max_value_chars(5);
     let w = World::new(config);
     let mut a = w.joined("1", "a");
     let b = w.joined("1", "b");
@@ -192,8 +189,7 @@ fn names_and_rooms_are_taken_as_javascript_takes_them() {
 
 #[test]
 fn close_codes() {
-    let w =
-        World::new(ServerConfig::default().with_project_filter(ProjectFilter::block_list(["666"])));
+    let w = World::new(ServerConfig::default().project_filter(ProjectFilter::block_list(["666"])));
     let cases: &[(&str, u16)] = &[
         (&set("x", "1"), 4000),
         ("{\"method\":\"handshake\"", 4000),
@@ -231,11 +227,11 @@ fn close_codes() {
         close_code(&w.send(&mut a, r#"{"method":"nope"}"#)),
         Some(4000)
     );
-    let strict = World::new(ServerConfig {
-        require_cloud_prefix: true,
-        max_name_chars: 5,
-        ..ServerConfig::default()
-    });
+    let strict = World::new(
+        ServerConfig::default()
+            .require_cloud_prefix(true)
+            .max_name_chars(5),
+    );
     for name in [r#""x""#, r#""☁ ""#, "5", r#""☁ abcd""#] {
         let mut a = strict.joined("1", "a");
         let frame = format!(r#"{{"method":"set","name":{name},"value":1}}"#);
@@ -249,12 +245,12 @@ fn close_codes() {
 
 #[test]
 fn limits_close_like_turbowarp() {
-    let config = ServerConfig::default().with_limits(Limits {
-        max_rooms: 1,
-        max_clients_per_room: 2,
-        max_variables_per_room: 1,
-        ..Limits::default()
-    });
+    let config = ServerConfig::default().limits(
+        Limits::default()
+            .max_rooms(1)
+            .max_clients_per_room(2)
+            .max_variables_per_room(1),
+    );
     let w = World::new(config);
     let mut a = w.joined("1", "a");
     let _b = w.joined("1", "b");
@@ -270,10 +266,7 @@ fn limits_close_like_turbowarp() {
 
 #[test]
 fn rename_and_delete_when_enabled() {
-    let w = World::new(ServerConfig {
-        allow_rename_delete: true,
-        ..ServerConfig::default()
-    });
+    let w = World::new(ServerConfig::default().allow_rename_delete(true));
     let mut a = w.joined("1", "a");
     let b = w.joined("1", "b");
     w.send(&mut a, &set("x", "5"));
@@ -372,10 +365,7 @@ fn username_rules() {
 
 #[test]
 fn unique_usernames_when_asked() {
-    let config = ServerConfig {
-        unique_usernames: true,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().unique_usernames(true);
     let w = World::new(config);
     let _a = w.joined("1", "same");
     let mut b = w.client();

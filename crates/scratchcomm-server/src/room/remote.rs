@@ -250,10 +250,7 @@ mod tests {
             user: "u".into(),
             outbox: o.clone(),
         };
-        let limits = Limits {
-            max_clients_per_room: 2,
-            ..Limits::default()
-        };
+        let limits = Limits::default().max_clients_per_room(2);
         assert!(rooms.hold("p", 1));
         rooms.apply_snapshot(
             "p",
@@ -329,10 +326,7 @@ mod tests {
         use crate::room::JoinRefusal;
         let rooms = Rooms::<Recorder>::default();
         rooms.set_relay(Arc::new(Log::default()));
-        let limits = Limits {
-            max_rooms: 2,
-            ..Limits::default()
-        };
+        let limits = Limits::default().max_rooms(2);
         let m = |id| Member {
             id,
             user: format!("u{id}"),

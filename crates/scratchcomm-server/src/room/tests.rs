@@ -15,11 +15,7 @@ fn member(id: ClientId, cap: usize) -> (Member<Recorder>, Recorder) {
 #[test]
 fn room_limits_and_eviction_of_empty_rooms() {
     let rooms = Rooms::<Recorder>::default();
-    let limits = Limits {
-        max_rooms: 1,
-        max_clients_per_room: 1,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_rooms(1).max_clients_per_room(1);
     let (a, _) = member(1, 9);
     assert_eq!(rooms.join("p", a, &limits, false, |_| None), Ok(None));
     let (b, _) = member(2, 9);

@@ -33,7 +33,7 @@ impl Journal {
 /// The variables of one room by name, in the order they were created (the join dump's
 /// order). Reads go through `Deref` to the map; changes only through
 /// [`insert`](Self::insert) and [`shift_remove`](Self::shift_remove), which record them for
-/// the server's store when it has one (no IO here: see [`crate::store`]). The store keys a
+/// the server's store when it has one (no IO here: see `store.rs`). The store keys a
 /// variable by its name's text ([`VarKey::stored`]); names that are not strings stay in
 /// memory only.
 #[derive(Debug, Default)]

@@ -83,16 +83,10 @@ mod tests {
 
     #[test]
     fn limits_and_rules_apply_to_what_is_loaded() {
-        let config = ServerConfig {
-            max_value_chars: 5,
-            require_cloud_prefix: true,
-            limits: Limits {
-                max_rooms: 2,
-                max_variables_per_room: 2,
-                ..Limits::default()
-            },
-            ..ServerConfig::default()
-        };
+        let config = ServerConfig::default()
+            .max_value_chars(5)
+            .require_cloud_prefix(true)
+            .limits(Limits::default().max_rooms(2).max_variables_per_room(2));
         let stored = vec![
             room("1", &[("☁ a", "1"), ("☁ b", "2"), ("☁ c", "3")]),
             room(

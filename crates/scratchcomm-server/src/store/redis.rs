@@ -1,6 +1,6 @@
 //! [`RedisStore`]: a [`RoomStore`] in Redis, for a single server that keeps its rooms there
 //! (`Storage::Redis`). It uses the same hashes as the multi-node mode (`scratchcomm:{P}:v`,
-//! name JSON → value JSON, see [`crate::cluster`]), so a server that kept its rooms in Redis
+//! name JSON → value JSON, see `cluster.rs`), so a server that kept its rooms in Redis
 //! can later run as one of several nodes on the same Redis and find them.
 
 use redis::aio::MultiplexedConnection;
@@ -27,6 +27,11 @@ pub struct RedisStore {
 
 impl RedisStore {
     /// A store on the Redis at `url` (`redis://HOST:PORT/`); only the URL is checked here.
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] of kind [`Store`](crate::ServerErrorKind::Store) when the URL is
+    /// not one Redis accepts.
     pub fn open(url: &str) -> Result<RedisStore, ServerError> {
         let described = format!("Redis at {}", RedisConfig::new(url).redacted_url());
         let client = redis::Client::open(url).map_err(|e| ServerError::store(&described, e))?;

@@ -28,7 +28,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS variables (
 ) WITHOUT ROWID;
 PRAGMA user_version = 1;";
 
-/// Rooms kept in an SQLite file. See the [module docs](crate::store) for when changes are
+/// Rooms kept in an SQLite file. See [`RoomStore`](crate::RoomStore) for when changes are
 /// written.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -41,6 +41,10 @@ impl SqliteStore {
     /// Errors name the path and say what is wrong (a directory, a folder that does not
     /// exist, no permission, not an SQLite file, another program's database, in use by
     /// another server).
+    ///
+    /// # Errors
+    ///
+    /// A [`ServerError`] of kind [`Store`](crate::ServerErrorKind::Store), as above.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, ServerError> {
         let path = path.as_ref().to_path_buf();
         let fail = |reason: String| store_error(&path, reason);

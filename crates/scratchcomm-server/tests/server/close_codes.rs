@@ -54,14 +54,12 @@ async fn bad_usernames_close_with_4002() {
 
 #[actix_rt::test]
 async fn full_server_closes_with_4003_full_room_with_4000() {
-    let limits = Limits {
-        max_rooms: 1,
-        max_clients_per_room: 2,
-        max_connections: 3,
-        max_variables_per_room: 1,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits))
+    let limits = Limits::default()
+        .max_rooms(1)
+        .max_clients_per_room(2)
+        .max_connections(3)
+        .max_variables_per_room(1);
+    let server = CloudServer::start(ServerConfig::default().limits(limits))
         .await
         .unwrap();
     let url = server.url();
@@ -89,7 +87,7 @@ async fn full_server_closes_with_4003_full_room_with_4000() {
 #[actix_rt::test]
 async fn blocked_projects_close_with_4004() {
     let filter = ProjectFilter::blocked_when(|id| id == "666" || id.starts_with("secret"));
-    let server = CloudServer::start(ServerConfig::default().with_project_filter(filter))
+    let server = CloudServer::start(ServerConfig::default().project_filter(filter))
         .await
         .unwrap();
     let url = server.url();
@@ -106,11 +104,8 @@ async fn blocked_projects_close_with_4004() {
 
 #[actix_rt::test]
 async fn too_big_messages_close_with_1009() {
-    let limits = Limits {
-        max_message_bytes: 1000,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits))
+    let limits = Limits::default().max_message_bytes(1000);
+    let server = CloudServer::start(ServerConfig::default().limits(limits))
         .await
         .unwrap();
     let url = server.url();
@@ -151,10 +146,7 @@ async fn a_leaked_scratch_session_closes_with_4005() {
 
 #[actix_rt::test]
 async fn a_missing_user_agent_closes_with_4006_when_required() {
-    let config = ServerConfig {
-        require_user_agent: true,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().require_user_agent(true);
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let anonymous = awc::Client::builder().no_default_headers().finish();
@@ -175,11 +167,9 @@ async fn a_client_that_never_handshakes_is_closed_with_4000() {
     // Pings every 30 ms, so the silent client below answers several pings before the
     // handshake timeout: being alive does not count as a handshake.
     let config = ServerConfig::default()
-        .with_keepalive(
-            std::time::Duration::from_millis(30),
-            std::time::Duration::from_secs(5),
-        )
-        .with_handshake_timeout(Some(std::time::Duration::from_millis(200)));
+        .ping_interval(std::time::Duration::from_millis(30))
+        .ping_timeout(std::time::Duration::from_secs(5))
+        .handshake_timeout(Some(std::time::Duration::from_millis(200)));
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let mut joined = Ws::join(&url, "1", "joined").await;

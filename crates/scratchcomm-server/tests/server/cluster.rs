@@ -3,7 +3,7 @@
 //! variables survive every node, and Redis restarting under load is survived.
 
 use super::support::*;
-use scratchcomm_server::{CloudServer, Limits, ServerConfig};
+use scratchcomm_server::{CloudServer, Limits, RedisConfig, ServerConfig};
 use std::time::Duration;
 use test_support::Redis;
 
@@ -12,9 +12,9 @@ pub(super) async fn node(redis: &Redis) -> CloudServer {
 }
 
 pub(super) async fn node_with(redis: &Redis, config: ServerConfig) -> CloudServer {
-    let config = match config.redis {
+    let config = match config.get_redis() {
         Some(_) => config,
-        None => config.with_redis(redis.url()),
+        None => config.redis(RedisConfig::new(redis.url())),
     };
     let server = CloudServer::start(config).await.expect("node starts");
     up(&server).await;
@@ -166,17 +166,13 @@ async fn join_dumps_are_complete_on_any_node_and_survive_every_node() {
 #[actix_rt::test]
 async fn limits_hold_across_nodes() {
     let Some(redis) = Redis::start() else { return };
-    let limits = Limits {
-        max_clients_per_room: 2,
-        max_variables_per_room: 2,
-        ..Limits::default()
-    };
+    let limits = Limits::default()
+        .max_clients_per_room(2)
+        .max_variables_per_room(2);
     let config = |name: &str| {
-        let mut c = ServerConfig::default()
-            .with_limits(limits.clone())
-            .with_redis(redis.url());
-        c.redis.as_mut().unwrap().node = Some(name.to_owned());
-        c
+        ServerConfig::default()
+            .limits(limits.clone())
+            .redis(RedisConfig::new(redis.url()).node(name))
     };
     let one = node_with(&redis, config("one")).await;
     let two = node_with(&redis, config("two")).await;
@@ -338,10 +334,7 @@ async fn redis_restarted_under_load_is_reported_and_resynchronised() {
 #[actix_rt::test]
 async fn a_single_server_keeps_rooms_in_redis_and_a_node_finds_them() {
     let Some(redis) = Redis::start() else { return };
-    let alone = || ServerConfig {
-        storage: scratchcomm_server::Storage::Redis(redis.url()),
-        ..ServerConfig::default()
-    };
+    let alone = || ServerConfig::default().storage(scratchcomm_server::Storage::Redis(redis.url()));
     let server = CloudServer::start(alone()).await.unwrap();
     let mut a = Ws::join(&server.url(), "4", "a").await;
     a.send(&set("n", "1.50")).await;

@@ -3,14 +3,13 @@
 
 use super::cluster::{node_with, value_of};
 use super::support::*;
-use scratchcomm_server::{CloudServer, ServerConfig};
+use scratchcomm_server::{CloudServer, RedisConfig, ServerConfig};
 use test_support::Redis;
 
 async fn renaming_node(redis: &Redis) -> CloudServer {
-    let config = ServerConfig {
-        allow_rename_delete: true,
-        ..ServerConfig::default().with_redis(redis.url())
-    };
+    let config = ServerConfig::default()
+        .redis(RedisConfig::new(redis.url()))
+        .allow_rename_delete(true);
     node_with(redis, config).await
 }
 

@@ -3,7 +3,7 @@
 
 use super::cluster::{health, node_with};
 use super::support::*;
-use scratchcomm_server::{CloudServer, Limits, ServerConfig};
+use scratchcomm_server::{CloudServer, Limits, RedisConfig, ServerConfig};
 use test_support::Redis;
 
 fn elsewhere(server: &CloudServer) -> Option<(usize, usize)> {
@@ -16,15 +16,11 @@ fn elsewhere(server: &CloudServer) -> Option<(usize, usize)> {
 #[actix_rt::test]
 async fn rooms_and_connections_limits_hold_across_nodes() {
     let Some(redis) = Redis::start() else { return };
-    let limits = Limits {
-        max_rooms: 2,
-        max_connections: 3,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_rooms(2).max_connections(3);
     let config = || {
         ServerConfig::default()
-            .with_limits(limits.clone())
-            .with_redis(redis.url())
+            .limits(limits.clone())
+            .redis(RedisConfig::new(redis.url()))
     };
     let one = node_with(&redis, config()).await;
     let two = node_with(&redis, config()).await;
@@ -83,16 +79,12 @@ async fn rooms_and_connections_limits_hold_across_nodes() {
 #[actix_rt::test]
 async fn a_dead_nodes_share_expires_with_its_heartbeat() {
     let Some(redis) = Redis::start() else { return };
-    let limits = Limits {
-        max_connections: 5,
-        max_rooms: 2,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_connections(5).max_rooms(2);
     let one = node_with(
         &redis,
         ServerConfig::default()
-            .with_limits(limits)
-            .with_redis(redis.url()),
+            .limits(limits)
+            .redis(RedisConfig::new(redis.url())),
     )
     .await;
     // A node that wrote its heartbeat (4 connections, rooms 8 and 9) and then died: its

@@ -94,14 +94,11 @@ async fn ten_thousand_frames_from_one_client_hurt_nobody_else() {
 
 #[actix_rt::test]
 async fn a_throttled_sender_is_slowed_down_not_closed() {
-    let config = ServerConfig {
-        inbound_limit: Some(InboundLimit {
-            messages_per_sec: 500.0,
-            message_burst: 20.0,
-            ..InboundLimit::default()
-        }),
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().inbound_limit(Some(
+        InboundLimit::default()
+            .messages_per_sec(500.0)
+            .message_burst(20.0),
+    ));
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let tasks = readers(&url, set_out("v", "300")).await;

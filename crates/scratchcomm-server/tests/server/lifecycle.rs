@@ -16,7 +16,7 @@ async fn stop_closes_clients_with_1001_and_frees_the_port() {
     assert_eq!(a.close_code().await, Some(1001));
     assert_eq!(b.close_code().await, Some(1001));
 
-    let again = CloudServer::start(ServerConfig::default().with_port(port))
+    let again = CloudServer::start(ServerConfig::default().port(port))
         .await
         .expect("restart on the same port");
     assert_eq!(again.local_addr().port(), port);
@@ -76,12 +76,12 @@ async fn mounts_into_an_existing_actix_web_app() {
 async fn a_busy_port_is_a_bind_error() {
     let server = CloudServer::start(ServerConfig::default()).await.unwrap();
     let port = server.local_addr().port();
-    let err = CloudServer::start(ServerConfig::default().with_port(port))
+    let err = CloudServer::start(ServerConfig::default().port(port))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), scratchcomm_server::ServerErrorKind::Bind);
     assert!(err.to_string().contains(&port.to_string()), "{err}");
-    let bad_host = CloudServer::start(ServerConfig::default().with_host("no such host.invalid"))
+    let bad_host = CloudServer::start(ServerConfig::default().host("no such host.invalid"))
         .await
         .unwrap_err();
     assert_eq!(bad_host.kind(), scratchcomm_server::ServerErrorKind::Config);

@@ -6,10 +6,7 @@ use scratchcomm_server::{CloudServer, ServerConfig};
 
 #[actix_rt::test]
 async fn invalid_values_are_ignored_and_the_connection_kept() {
-    let config = ServerConfig {
-        max_value_chars: 10,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().max_value_chars(10);
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let mut a = Ws::join(&url, "5", "a").await;
@@ -62,10 +59,7 @@ async fn long_numbers_are_javascript_numbers_long_strings_keep_their_digits() {
 
 #[actix_rt::test]
 async fn rename_and_delete_are_applied_and_forwarded_when_enabled() {
-    let config = ServerConfig {
-        allow_rename_delete: true,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().allow_rename_delete(true);
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let mut a = Ws::join(&url, "9", "a").await;
@@ -95,10 +89,7 @@ async fn rename_and_delete_are_applied_and_forwarded_when_enabled() {
 
 #[actix_rt::test]
 async fn rename_and_delete_ignored_when_disabled() {
-    let config = ServerConfig {
-        allow_rename_delete: false,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().allow_rename_delete(false);
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let mut a = Ws::join(&url, "9", "a").await;

@@ -3,17 +3,14 @@
 //! (`kill -9` of a real server process: `tests/serve_data.rs` of the root package.)
 
 use super::support::*;
-use scratchcomm_server::store::{Batch, MemoryStore};
+use scratchcomm_server::{Batch, MemoryStore};
 use scratchcomm_server::{CloudServer, Limits, RoomStore, ServerConfig, ServerErrorKind, Storage};
 use scratchcomm_wire::CloudValue;
 use std::sync::Arc;
 use std::time::Duration;
 
 fn with_store(store: &MemoryStore) -> ServerConfig {
-    ServerConfig {
-        storage: Storage::Custom(Arc::new(store.clone())),
-        ..ServerConfig::default()
-    }
+    ServerConfig::default().storage(Storage::Custom(Arc::new(store.clone())))
 }
 
 fn stored(store: &MemoryStore, project: &str) -> Vec<(String, String)> {
@@ -32,9 +29,10 @@ fn stored(store: &MemoryStore, project: &str) -> Vec<(String, String)> {
 async fn a_clean_stop_and_restart_keeps_every_value_in_the_join_dump() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cloud.db");
-    let config = || ServerConfig {
-        allow_rename_delete: true,
-        ..ServerConfig::default().with_data_file(&file)
+    let config = || {
+        ServerConfig::default()
+            .storage(Storage::sqlite(&file))
+            .allow_rename_delete(true)
     };
     let server = CloudServer::start(config()).await.unwrap();
     let url = server.url();
@@ -91,10 +89,7 @@ async fn a_clean_stop_and_restart_keeps_every_value_in_the_join_dump() {
 #[actix_rt::test]
 async fn changes_reach_the_store_within_the_flush_interval_without_a_stop() {
     let store = MemoryStore::new();
-    let config = ServerConfig {
-        flush_interval: Duration::from_millis(50),
-        ..with_store(&store)
-    };
+    let config = with_store(&store).flush_interval(Duration::from_millis(50));
     let server = CloudServer::start(config).await.unwrap();
     let mut a = Ws::join(&server.url(), "5", "a").await;
     a.send(&set("x", "42")).await;
@@ -114,10 +109,7 @@ async fn changes_reach_the_store_within_the_flush_interval_without_a_stop() {
 #[actix_rt::test]
 async fn a_room_dropped_for_space_leaves_the_store_too() {
     let store = MemoryStore::new();
-    let config = with_store(&store).with_limits(Limits {
-        max_rooms: 1,
-        ..Limits::default()
-    });
+    let config = with_store(&store).limits(Limits::default().max_rooms(1));
     let server = CloudServer::start(config).await.unwrap();
     let mut a = Ws::join(&server.url(), "1", "a").await;
     a.send(&set("x", "1")).await;
@@ -141,10 +133,7 @@ async fn limits_apply_to_what_is_loaded() {
         batch.set("1", name, &CloudValue::new(value));
     }
     store.write(Arc::new(batch)).await.unwrap();
-    let config = with_store(&store).with_limits(Limits {
-        max_variables_per_room: 2,
-        ..Limits::default()
-    });
+    let config = with_store(&store).limits(Limits::default().max_variables_per_room(2));
     let server = CloudServer::start(config).await.unwrap();
     let mut a = Ws::join(&server.url(), "1", "a").await;
     assert_eq!(
@@ -162,7 +151,7 @@ async fn limits_apply_to_what_is_loaded() {
 #[actix_rt::test]
 async fn an_unusable_data_path_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let err = CloudServer::start(ServerConfig::default().with_data_file(dir.path()))
+    let err = CloudServer::start(ServerConfig::default().storage(Storage::sqlite(dir.path())))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ServerErrorKind::Store);
@@ -171,10 +160,10 @@ async fn an_unusable_data_path_is_an_error_naming_it() {
     assert!(text.contains("directory"), "{text}");
 
     let file = dir.path().join("cloud.db");
-    let first = CloudServer::start(ServerConfig::default().with_data_file(&file))
+    let first = CloudServer::start(ServerConfig::default().storage(Storage::sqlite(&file)))
         .await
         .unwrap();
-    let err = CloudServer::start(ServerConfig::default().with_data_file(&file))
+    let err = CloudServer::start(ServerConfig::default().storage(Storage::sqlite(&file)))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("in use"), "{err}");

@@ -10,7 +10,8 @@ use std::time::Duration;
 #[actix_rt::test]
 async fn a_client_that_stops_answering_pings_is_dropped() {
     let config = ServerConfig::default()
-        .with_keepalive(Duration::from_millis(40), Duration::from_millis(120));
+        .ping_interval(Duration::from_millis(40))
+        .ping_timeout(Duration::from_millis(120));
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let mut silent = Ws::join(&url, "1", "silent").await;
@@ -76,11 +77,9 @@ async fn flood_until_slow_is_dropped(
 
 #[actix_rt::test]
 async fn a_client_holding_too_many_bytes_is_disconnected() {
-    let config = ServerConfig {
-        outbound_coalesce_bytes: 50_000,
-        outbound_max_bytes: 400_000,
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default()
+        .outbound_coalesce_bytes(50_000)
+        .outbound_max_bytes(400_000);
     let server = CloudServer::start(config).await.unwrap();
     // 100 distinct variables: coalescing cannot shrink the slow client's queue below them.
     let (end, received, sent) =
@@ -100,10 +99,7 @@ async fn a_client_holding_too_many_bytes_is_disconnected() {
 async fn a_client_that_does_not_read_for_too_long_is_disconnected() {
     // One variable only: coalescing keeps the queue at one message, so only the age of
     // what the client has not taken decides.
-    let config = ServerConfig {
-        outbound_max_lag: Duration::from_millis(300),
-        ..ServerConfig::default()
-    };
+    let config = ServerConfig::default().outbound_max_lag(Duration::from_millis(300));
     let server = CloudServer::start(config).await.unwrap();
     let (end, received, sent) = flood_until_slow_is_dropped(&server, |_| "v".to_owned()).await;
     assert!(
@@ -121,12 +117,10 @@ const CLIENTS: usize = 200;
 
 #[actix_rt::test]
 async fn two_hundred_clients_share_one_room() {
-    let limits = Limits {
-        max_variables_per_room: CLIENTS,
-        max_clients_per_room: CLIENTS,
-        ..Limits::default()
-    };
-    let server = CloudServer::start(ServerConfig::default().with_limits(limits))
+    let limits = Limits::default()
+        .max_variables_per_room(CLIENTS)
+        .max_clients_per_room(CLIENTS);
+    let server = CloudServer::start(ServerConfig::default().limits(limits))
         .await
         .unwrap();
     let url = server.url();

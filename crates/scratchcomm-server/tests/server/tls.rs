@@ -17,8 +17,8 @@ fn self_signed() -> SelfSigned {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     let made = rcgen::generate_simple_self_signed(names).unwrap();
     let files = TlsFiles::new(dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&files.cert, made.cert.pem()).unwrap();
-    std::fs::write(&files.key, made.signing_key.serialize_pem()).unwrap();
+    std::fs::write(files.cert(), made.cert.pem()).unwrap();
+    std::fs::write(files.key(), made.signing_key.serialize_pem()).unwrap();
     SelfSigned {
         _dir: dir,
         files,
@@ -52,7 +52,7 @@ async fn join(client: awc::Client, url: &str, project: &str, user: &str) -> Ws {
 #[actix_rt::test]
 async fn two_wss_clients_exchange_a_set() {
     let cert = self_signed();
-    let config = ServerConfig::default().with_tls(&cert.files.cert, &cert.files.key);
+    let config = ServerConfig::default().tls(cert.files.clone());
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     assert!(url.starts_with("wss://127.0.0.1:"), "{url}");
@@ -70,7 +70,7 @@ async fn two_wss_clients_exchange_a_set() {
 async fn clients_that_do_not_trust_the_certificate_or_speak_plain_ws_get_nowhere() {
     let cert = self_signed();
     let other = self_signed();
-    let config = ServerConfig::default().with_tls(&cert.files.cert, &cert.files.key);
+    let config = ServerConfig::default().tls(cert.files.clone());
     let server = CloudServer::start(config).await.unwrap();
     let url = server.url();
     let refused = Ws::connect_with(trusting(&other.der), &url, &[]).await;
@@ -87,14 +87,16 @@ async fn clients_that_do_not_trust_the_certificate_or_speak_plain_ws_get_nowhere
 async fn bad_tls_files_stop_the_start_with_the_file_named() {
     let cert = self_signed();
     let other = self_signed();
-    let mismatched = ServerConfig::default().with_tls(&cert.files.cert, &other.files.key);
+    let mismatched =
+        ServerConfig::default().tls(TlsFiles::new(cert.files.cert(), other.files.key()));
     let err = CloudServer::start(mismatched).await.unwrap_err();
     assert_eq!(err.kind(), ServerErrorKind::Tls);
     assert!(
-        err.to_string().contains(&format!("{:?}", other.files.key)),
+        err.to_string()
+            .contains(&format!("{:?}", other.files.key())),
         "{err}"
     );
-    let missing = ServerConfig::default().with_tls("/no/such/cert.pem", &cert.files.key);
+    let missing = ServerConfig::default().tls(TlsFiles::new("/no/such/cert.pem", cert.files.key()));
     let err = CloudServer::start(missing).await.unwrap_err();
     assert!(err.to_string().contains("/no/such/cert.pem"), "{err}");
 }

@@ -30,15 +30,13 @@ const PACKET_GAP: Duration = Duration::from_millis(35);
 /// sprite has polled the previous value.
 const VAR_REUSE: Duration = Duration::from_millis(100);
 
-/// Settings of the kit's protocol.
+/// Settings of the kit's protocol: [`scratch`](Self::scratch) or
+/// [`turbowarp`](Self::turbowarp), adjusted with the setters named after each setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SaConfig {
-    /// The largest value the host accepts; packets are at most one shorter (§5.3).
-    pub length_limit: usize,
-    /// Least time between two sets of the bot (§5.5).
-    pub spacing: Duration,
-    /// Parts of an unfinished request are dropped after this long without a new one (B12).
-    pub part_expiry: Duration,
+    pub(crate) length_limit: usize,
+    pub(crate) spacing: Duration,
+    pub(crate) part_expiry: Duration,
 }
 
 impl SaConfig {
@@ -59,6 +57,56 @@ impl SaConfig {
             spacing: Duration::ZERO,
             part_expiry: Duration::from_secs(60),
         }
+    }
+
+    /// The largest value the host accepts; packets are at most one shorter (§5.3). More
+    /// than 12: a packet carries the 6-digit request id and 6 characters of framing.
+    pub fn length_limit(mut self, chars: usize) -> SaConfig {
+        self.length_limit = chars;
+        self
+    }
+
+    /// Least time between two sets of the bot (§5.5).
+    pub fn spacing(mut self, spacing: Duration) -> SaConfig {
+        self.spacing = spacing;
+        self
+    }
+
+    /// Parts of an unfinished request are dropped after this long without a new one (B12;
+    /// default 60 s).
+    pub fn part_expiry(mut self, expiry: Duration) -> SaConfig {
+        self.part_expiry = expiry;
+        self
+    }
+
+    /// The length limit, as set by [`length_limit`](Self::length_limit).
+    pub fn get_length_limit(&self) -> usize {
+        self.length_limit
+    }
+
+    /// The spacing, as set by [`spacing`](Self::spacing).
+    pub fn get_spacing(&self) -> Duration {
+        self.spacing
+    }
+
+    /// Check the settings.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`] of kind [`InvalidConfig`](crate::RequestErrorKind::InvalidConfig) when the length limit
+    /// is 12 or less (no room for a reply) or the part expiry is zero.
+    pub fn validate(&self) -> Result<(), RequestError> {
+        let bad = |m: String| Err(RequestError::new(crate::RequestErrorKind::InvalidConfig, m));
+        if self.length_limit <= 12 {
+            return bad(format!(
+                "length_limit {} must be more than 12 (6-digit id and 6 characters of framing)",
+                self.length_limit
+            ));
+        }
+        if self.part_expiry.is_zero() {
+            return bad("part_expiry must be longer than zero".into());
+        }
+        Ok(())
     }
 }
 

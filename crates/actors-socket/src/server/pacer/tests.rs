@@ -23,9 +23,7 @@ fn cid(n: u32) -> ClientId {
 /// An insecure message of `packets` packets at packet size 10 (5 characters each).
 fn message(client: u32, packets: usize) -> OutboundMessage {
     let text = "abcde".repeat(packets);
-    let options = SendOptions {
-        allow_garbled_insecure: true,
-    };
+    let options = SendOptions::default().allow_garbled_insecure(true);
     // 5 × packets − 1 characters encode to 10 × packets − 1 digits (with the leading 1).
     let text = &text[..text.len() - 1];
     let m = OutboundMessage::new(cid(client), text, None, 10, options).unwrap();

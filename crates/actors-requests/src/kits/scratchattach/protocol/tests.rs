@@ -39,11 +39,12 @@ fn requests_and_arguments() {
 #[test]
 fn spacing_rules() {
     let t0 = Instant::now();
-    let mut p = SaProtocol::new(SaConfig {
-        length_limit: 256,
-        spacing: Duration::ZERO,
-        part_expiry: Duration::from_secs(60),
-    });
+    let mut p = SaProtocol::new(
+        SaConfig::turbowarp()
+            .length_limit(256)
+            .spacing(Duration::ZERO)
+            .part_expiry(Duration::from_secs(60)),
+    );
     // Three single-packet replies go out at once, on variables 1, 2, 3.
     for id in ["100000", "100010", "100020"] {
         p.reply(id, &SaReply::Text("x".into())).unwrap();
@@ -124,4 +125,17 @@ fn server_push_vector() {
     // produces a sprite request id).
     let id = p.push(&SaReply::Text("7".into()), 0).unwrap();
     assert_eq!(id, "1000000001000");
+}
+
+#[test]
+fn validate_names_the_bad_setting() {
+    assert!(SaConfig::scratch().validate().is_ok());
+    let e = SaConfig::turbowarp()
+        .length_limit(12)
+        .validate()
+        .unwrap_err();
+    assert_eq!(e.kind(), crate::RequestErrorKind::InvalidConfig);
+    assert!(e.detail().contains("length_limit"));
+    let e = SaConfig::turbowarp().part_expiry(Duration::ZERO).validate();
+    assert!(e.unwrap_err().detail().contains("part_expiry"));
 }
