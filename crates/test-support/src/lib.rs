@@ -15,7 +15,7 @@
 //!   [`eventually_within`]: after a limit of the caller's);
 //!   [`refusing_listener`]: a one-shot HTTP server that records an upgrade and answers 403.
 //!
-//! * [`cloud`] (feature `cloud`): an embedded cloud server, a fast test connection config, a
+//! * `cloud` (feature `cloud`): an embedded cloud server, a fast test connection config, a
 //!   bounded connect and waits on a connection's events.
 //!
 //! Without the `cloud` feature it names no type of the workspace's crates (it depends on none
