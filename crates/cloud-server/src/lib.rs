@@ -71,7 +71,10 @@
 //!   or TurboWarp client produces one.
 //! * **Handshake timeout**: a connection without a handshake 10 s after it opened is closed
 //!   with 4000 ([`ServerConfig::handshake_timeout`]); TurboWarp drops such connections
-//!   without a close frame after 30 to 60 s. Real clients handshake at once.
+//!   without a close frame after 30 to 60 s (it checks every 30 s for connections older
+//!   than 30 s without a room). Real clients handshake at once. Conformance cases
+//!   `no_handshake` (the difference) and `handshake_after_5_s` (a late handshake is served
+//!   alike).
 //! * **Capacity**: at most [`Limits::max_rooms`] rooms (1024; TurboWarp 16384) and
 //!   [`Limits::max_connections`] connections (4096; TurboWarp none), beyond which 4003; a
 //!   client too slow to read its updates is closed with 1013 instead of buffering without
