@@ -186,6 +186,7 @@ pub mod config;
 pub mod error;
 pub mod inbound;
 pub mod keepalive;
+mod lean;
 pub mod message;
 pub mod outbox;
 mod payload;
@@ -196,6 +197,7 @@ mod session;
 mod state;
 pub mod store;
 mod tls;
+mod transport;
 
 pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};
 pub use error::{ServerError, ServerErrorKind};

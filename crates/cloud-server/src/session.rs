@@ -13,9 +13,7 @@
 //! limit the session stops reading it for a while.
 
 use actix_web::web::Bytes;
-use actix_ws::{
-    AggregatedMessage, AggregatedMessageStream, CloseReason, MessageStream, ProtocolError, Session,
-};
+use actix_ws::{AggregatedMessage, CloseReason, ProtocolError};
 use futures_util::FutureExt;
 use scratchcomm_wire::CloseCode;
 use std::pin::pin;
@@ -30,6 +28,7 @@ use crate::outbox::{ChannelOutbox, QueueLimits};
 use crate::protocol::{too_slow, Action, ClientState};
 use crate::room::{Outbox, Rooms};
 use crate::state::CloudState;
+use crate::transport::{Incoming, Outgoing};
 
 /// How long a close frame may take to be queued before the connection is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -97,16 +96,20 @@ impl<O: Outbox> Drop for ConnectionSlot<'_, O> {
 }
 
 /// Serve one upgraded websocket until it ends.
-pub(crate) async fn run(
+pub(crate) async fn run<I: Incoming, O: Outgoing>(
     state: CloudState,
-    mut session: Session,
-    stream: MessageStream,
+    mut session: O,
+    stream: &mut I,
     refusal: Option<Refusal>,
 ) {
     let shared = &state.inner;
     let config = &shared.config;
     if let Some(refusal) = refusal {
-        if session.text(refusal.message).await.is_ok() {
+        if session
+            .texts(vec![refusal.message.to_owned()])
+            .await
+            .is_ok()
+        {
             finish(session, End::close(refusal.code, refusal.reason)).await;
         }
         return;
@@ -146,11 +149,6 @@ pub(crate) async fn run(
     let mut client = ClientState::new(shared.rooms.next_client_id());
     let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
         .with_handshake_timeout(config.handshake_timeout);
-    let max = config.limits.max_message_bytes;
-    let mut stream = stream
-        .max_frame_size(max)
-        .aggregate_continuations()
-        .max_continuation_size(max);
 
     let end = loop {
         let deadline = tokio::time::Instant::from_std(keepalive.next_deadline());
@@ -198,7 +196,7 @@ pub(crate) async fn run(
             }
             _ = tokio::time::sleep_until(deadline) => match keepalive.poll(Instant::now()) {
                 KeepaliveAction::Ping => {
-                    if session.ping(b"").await.is_err() {
+                    if session.ping().await.is_err() {
                         break End::Gone;
                     }
                 }
@@ -211,7 +209,7 @@ pub(crate) async fn run(
         }
     };
     if let End::Gone = end {
-        drain(&mut stream, &mut client, &shared.rooms, config, &outbox).await;
+        drain(stream, &mut client, &shared.rooms, config, &outbox).await;
     }
     // Leave the room and free the connection slot before the close frame goes out, so a
     // client that sees the close can reconnect at once.
@@ -224,8 +222,8 @@ pub(crate) async fn run(
 /// The connection can no longer be written to (or its read side ended): still apply, in
 /// order, the frames the client sent before, without answering them. Stops at the end of
 /// the stream, a close, or after [`CLOSE_GRACE`] in all.
-async fn drain(
-    stream: &mut AggregatedMessageStream,
+async fn drain<I: Incoming>(
+    stream: &mut I,
     client: &mut ClientState,
     rooms: &Rooms<ChannelOutbox>,
     config: &ServerConfig,
@@ -253,15 +251,15 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    async fn execute(
+    async fn execute<O: Outgoing>(
         &self,
-        session: &mut Session,
+        session: &mut O,
         actions: Vec<Action>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
         for action in actions {
             match action {
-                Action::Reply(text) => self.send(session, text, shutdown).await?,
+                Action::Reply(text) => self.send(session, vec![text], shutdown).await?,
                 close @ Action::Close { .. } => return Err(close.into()),
             }
         }
@@ -270,9 +268,9 @@ impl Writer<'_> {
 
     /// Write everything queued, in frames of about `batch_bytes`, until the queue is
     /// empty (updates queued while writing are taken too).
-    async fn flush(
+    async fn flush<O: Outgoing>(
         &self,
-        session: &mut Session,
+        session: &mut O,
         batch_bytes: usize,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
@@ -287,22 +285,21 @@ impl Writer<'_> {
             if frames.is_empty() {
                 return Ok(());
             }
-            for frame in frames {
-                self.send(session, frame, shutdown).await?;
-            }
+            self.send(session, frames, shutdown).await?;
         }
     }
 
-    /// Write one frame. It is handed to the connection at once unless the client has not
-    /// read for a while; then wait, but at most `max_lag`, and stop early when the client
-    /// is judged too slow or the server stops.
-    async fn send(
+    /// Write frames (all at once where the transport can). They are handed to the
+    /// connection at once unless the client has not read for a while; then wait, but at
+    /// most `max_lag`, and stop early when the client is judged too slow or the server
+    /// stops.
+    async fn send<O: Outgoing>(
         &self,
-        session: &mut Session,
-        text: String,
+        session: &mut O,
+        texts: Vec<String>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
-        let mut write = pin!(session.text(text));
+        let mut write = pin!(session.texts(texts));
         if let Some(done) = write.as_mut().now_or_never() {
             return done.map_err(|_| End::Gone);
         }
@@ -353,7 +350,7 @@ fn protocol_error(e: &ProtocolError) -> End {
     }
 }
 
-async fn finish(session: Session, end: End) {
+async fn finish<O: Outgoing>(session: O, end: End) {
     let reason = match end {
         End::Gone => return,
         End::Echo(reason) => reason,
