@@ -36,6 +36,11 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// Far enough in the future to mean "never" for a timer that is not armed.
 const NEVER: Duration = Duration::from_secs(86_400 * 365);
 
+/// Whether the resume timer is armed (the client is over its inbound limit until then).
+fn throttled_until(timer: &tokio::time::Sleep) -> bool {
+    timer.deadline() < tokio::time::Instant::now() + NEVER / 2
+}
+
 /// How a connection ends.
 enum End {
     /// Send this close frame.
@@ -150,10 +155,25 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
     let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
         .with_handshake_timeout(config.handshake_timeout);
 
+    // Both timers live as long as the connection and are only moved when their deadline
+    // changes: a timer made afresh for every frame would be registered and removed again
+    // for every update the client is sent.
+    let keepalive_at = |k: &Keepalive| tokio::time::Instant::from_std(k.next_deadline());
+    let mut keepalive_timer = pin!(tokio::time::sleep_until(keepalive_at(&keepalive)));
+    let mut resume_timer = pin!(tokio::time::sleep(NEVER));
+
     let end = loop {
-        let deadline = tokio::time::Instant::from_std(keepalive.next_deadline());
-        let throttled = resume_reading.is_some();
-        let resume = resume_reading.unwrap_or_else(|| tokio::time::Instant::now() + NEVER);
+        let deadline = keepalive_at(&keepalive);
+        if keepalive_timer.deadline() != deadline || keepalive_timer.is_elapsed() {
+            keepalive_timer.as_mut().reset(deadline);
+        }
+        let throttled = match resume_reading.take() {
+            Some(resume) => {
+                resume_timer.as_mut().reset(resume);
+                true
+            }
+            None => throttled_until(&resume_timer),
+        };
         tokio::select! {
             biased;
             _ = shutdown.changed() => break End::close(CloseCode::GOING_AWAY, "server stopping"),
@@ -189,12 +209,12 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
                     break end;
                 }
             }
-            _ = tokio::time::sleep_until(resume), if throttled => {
-                resume_reading = None;
+            _ = &mut resume_timer, if throttled => {
+                resume_timer.as_mut().reset(tokio::time::Instant::now() + NEVER);
                 // The client was not read meanwhile: its silence is ours, not a dead peer.
                 keepalive.on_activity(Instant::now());
             }
-            _ = tokio::time::sleep_until(deadline) => match keepalive.poll(Instant::now()) {
+            _ = &mut keepalive_timer => match keepalive.poll(Instant::now()) {
                 KeepaliveAction::Ping => {
                     if session.ping().await.is_err() {
                         break End::Gone;
