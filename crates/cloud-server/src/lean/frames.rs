@@ -13,8 +13,10 @@ use actix_ws::{AggregatedMessage, CloseReason, ProtocolError};
 use bytestring::ByteString;
 use std::cell::RefCell;
 use std::io;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use crate::payload::DeclaredSize;
@@ -148,23 +150,27 @@ impl FrameReader {
     }
 
     /// Read whatever the socket has; false at its end (EOF or a broken connection).
+    /// `poll_read` takes from the task's cooperative budget, so a client that sends
+    /// without pause cannot keep its worker from serving the other connections.
     async fn fill(&mut self) -> bool {
-        if self.read.readable().await.is_err() {
-            return false;
-        }
-        let got = SCRATCH_BUF.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            match self.read.try_read(&mut scratch) {
-                Ok(0) => Some(false),
-                Ok(n) => {
-                    self.take_in(&scratch[..n]);
-                    Some(true)
+        std::future::poll_fn(|cx| {
+            SCRATCH_BUF.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                let mut into = ReadBuf::new(&mut scratch);
+                match Pin::new(&mut self.read).poll_read(cx, &mut into) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Err(_)) => Poll::Ready(false),
+                    Poll::Ready(Ok(())) => {
+                        let n = into.filled().len();
+                        if n > 0 {
+                            self.take_in(&scratch[..n]);
+                        }
+                        Poll::Ready(n > 0)
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
-                Err(_) => Some(false),
-            }
-        });
-        got.unwrap_or(true)
+            })
+        })
+        .await
     }
 
     /// Read and drop what the client still sends, until it closes or `wait` is over (so
