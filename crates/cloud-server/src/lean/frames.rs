@@ -3,8 +3,8 @@
 //! them), [`FrameWriter`] writes text frames straight to the socket, several per `write`.
 //!
 //! Neither keeps a buffer while the connection is idle: bytes are read into a per-thread
-//! scratch buffer and only an incomplete frame is kept; a write buffer is dropped once it
-//! has grown beyond a few KiB.
+//! scratch buffer and only an incomplete frame is kept; the write buffer is given back once
+//! everything in it was written.
 
 use actix_codec::Decoder;
 use actix_http::ws::{Codec, Frame, Item, OpCode, Parser};
@@ -24,9 +24,6 @@ use crate::transport::{Gone, Incoming, Outgoing};
 
 /// Bytes read from a socket at once.
 const SCRATCH: usize = 16 * 1024;
-
-/// A buffer larger than this is given back once it is empty.
-const KEEP: usize = 4 * 1024;
 
 thread_local! {
     static SCRATCH_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; SCRATCH].into_boxed_slice());
@@ -92,9 +89,6 @@ impl FrameReader {
                 Ok(None) => return None,
                 Err(e) => return Some(Err(e)),
             };
-            if self.buf.is_empty() && self.buf.capacity() > KEEP {
-                self.buf = BytesMut::new();
-            }
             let message = match frame {
                 Frame::Text(bytes) => text(bytes),
                 Frame::Binary(bytes) => Ok(AggregatedMessage::Binary(bytes)),
@@ -153,6 +147,10 @@ impl FrameReader {
     /// `poll_read` takes from the task's cooperative budget, so a client that sends
     /// without pause cannot keep its worker from serving the other connections.
     async fn fill(&mut self) -> bool {
+        if self.buf.is_empty() {
+            // Nothing half-received: hold no buffer while waiting.
+            self.buf = BytesMut::new();
+        }
         std::future::poll_fn(|cx| {
             SCRATCH_BUF.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
@@ -234,7 +232,8 @@ impl FrameWriter {
 
     async fn push(&mut self) -> Result<(), Gone> {
         let done = self.write.write_all_buf(&mut self.buf).await;
-        if self.buf.capacity() > KEEP {
+        if self.buf.is_empty() {
+            // Everything written: hold no buffer while idle.
             self.buf = BytesMut::new();
         }
         done.map_err(|_| Gone)
@@ -247,6 +246,8 @@ impl FrameWriter {
 
 impl Outgoing for FrameWriter {
     async fn texts(&mut self, texts: Vec<String>) -> Result<(), Gone> {
+        // Header (at most 10 bytes) and payload of each frame, in one allocation.
+        self.buf.reserve(texts.iter().map(|t| t.len() + 10).sum());
         for text in &texts {
             self.frame(text.as_bytes(), OpCode::Text);
         }
