@@ -91,6 +91,15 @@ fn classify(msg: Option<Result<AggregatedMessage, ProtocolError>>) -> Received {
     }
 }
 
+/// What woke the session.
+enum Woke {
+    Shutdown,
+    Outbox,
+    Received(Received),
+    Resume,
+    Keepalive,
+}
+
 /// Counts the connection while it lives.
 struct ConnectionSlot<'a, O: Outbox>(&'a Rooms<O>);
 
@@ -174,18 +183,30 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
             }
             None => throttled_until(&resume_timer),
         };
-        tokio::select! {
+        // The select only says what happened; the work (and its awaits) comes after it, so
+        // the waiting futures are gone by then and the connection's task stays small.
+        let woke = tokio::select! {
             biased;
-            _ = shutdown.changed() => break End::close(CloseCode::GOING_AWAY, "server stopping"),
-            _ = outbox.wake().notified() => {
-                if let Err(end) = writer.flush(&mut session, config.batch_bytes, &mut shutdown).await {
+            _ = shutdown.changed() => Woke::Shutdown,
+            _ = outbox.wake().notified() => Woke::Outbox,
+            msg = stream.recv(), if !throttled => Woke::Received(classify(msg)),
+            _ = &mut resume_timer, if throttled => Woke::Resume,
+            _ = &mut keepalive_timer => Woke::Keepalive,
+        };
+        match woke {
+            Woke::Shutdown => break End::close(CloseCode::GOING_AWAY, "server stopping"),
+            Woke::Outbox => {
+                if let Err(end) = writer
+                    .flush(&mut session, config.batch_bytes, &mut shutdown)
+                    .await
+                {
                     break end;
                 }
             }
-            msg = stream.recv(), if !throttled => {
+            Woke::Received(received) => {
                 let now = Instant::now();
                 keepalive.on_activity(now);
-                let text = match classify(msg) {
+                let text = match received {
                     Received::Text(text) => text,
                     Received::Ping(b) => {
                         if session.pong(&b).await.is_err() {
@@ -209,18 +230,22 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
                     break end;
                 }
             }
-            _ = &mut resume_timer, if throttled => {
-                resume_timer.as_mut().reset(tokio::time::Instant::now() + NEVER);
+            Woke::Resume => {
+                resume_timer
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + NEVER);
                 // The client was not read meanwhile: its silence is ours, not a dead peer.
                 keepalive.on_activity(Instant::now());
             }
-            _ = &mut keepalive_timer => match keepalive.poll(Instant::now()) {
+            Woke::Keepalive => match keepalive.poll(Instant::now()) {
                 KeepaliveAction::Ping => {
                     if session.ping().await.is_err() {
                         break End::Gone;
                     }
                 }
-                KeepaliveAction::Drop => break End::close(CloseCode::GOING_AWAY, "no answer to ping"),
+                KeepaliveAction::Drop => {
+                    break End::close(CloseCode::GOING_AWAY, "no answer to ping")
+                }
                 KeepaliveAction::HandshakeTimeout => {
                     break End::close(CloseCode::PROTOCOL_ERROR, "no handshake in time")
                 }
@@ -323,7 +348,9 @@ impl Writer<'_> {
         if let Some(done) = write.as_mut().now_or_never() {
             return done.map_err(|_| End::Gone);
         }
-        let mut lag = pin!(tokio::time::sleep(self.max_lag));
+        // Only a client that does not read gets here: its timer is boxed so the common
+        // path does not carry it.
+        let mut lag = Box::pin(tokio::time::sleep(self.max_lag));
         loop {
             tokio::select! {
                 done = &mut write => return done.map_err(|_| End::Gone),
