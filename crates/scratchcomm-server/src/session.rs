@@ -361,20 +361,30 @@ impl Writer<'_> {
         // Only a client that does not read gets here: its timer is boxed so the common
         // path does not carry it.
         let mut lag = Box::pin(tokio::time::sleep(self.max_lag));
-        loop {
+        // The outbox's wake-up is taken here only to notice a client judged too slow; one
+        // taken for new updates is given back once the write is done, or the session would
+        // wait for a wake-up that was already spent (the queue is non-empty, so no later
+        // update wakes it again).
+        let mut woken = false;
+        let done = loop {
             tokio::select! {
-                done = &mut write => return done.map_err(|_| End::Gone),
+                done = &mut write => break done.map_err(|_| End::Gone),
                 _ = self.outbox.wake().notified() => {
                     if self.outbox.lock().is_too_slow() {
                         return Err(too_slow().into());
                     }
+                    woken = true;
                 }
                 _ = &mut lag => return Err(too_slow().into()),
                 _ = shutdown.changed() => {
                     return Err(End::close(CloseCode::GOING_AWAY, "server stopping"))
                 }
             }
+        };
+        if woken {
+            self.outbox.wake().notify_one();
         }
+        done
     }
 }
 

@@ -2,6 +2,7 @@
 //! awc client. Every wait is bounded by a timeout.
 
 mod server {
+    pub mod raw;
     pub mod support;
 
     mod close_codes;
@@ -13,4 +14,5 @@ mod server {
     mod persistence;
     mod robustness;
     mod tls;
+    mod wakeups;
 }
