@@ -140,7 +140,9 @@ fn worker(state: CloudState, listener: std::net::TcpListener, mut stop: watch::R
 async fn connection(state: CloudState, mut stream: TcpStream) {
     // Cloud traffic is small frames in quick succession: never wait for delayed ACKs.
     let _ = stream.set_nodelay(true);
-    let Some((head, pending)) = upgrade::read(&mut stream).await else {
+    // The upgrade and the linger run boxed: the connection's task keeps only what the
+    // session needs while it lives (its size is what every idle connection costs).
+    let Some((head, pending)) = Box::pin(upgrade::read(&mut stream)).await else {
         return;
     };
     let (cookie, user_agent) = match head {
@@ -167,5 +169,5 @@ async fn connection(state: CloudState, mut stream: TcpStream) {
     let (read, write) = stream.into_split();
     let mut reader = FrameReader::new(read, pending, max);
     session::run(state, FrameWriter::new(write), &mut reader, refusal).await;
-    reader.linger(LINGER).await;
+    Box::pin(reader.linger(LINGER)).await;
 }

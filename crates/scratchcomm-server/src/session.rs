@@ -33,14 +33,6 @@ use crate::transport::{Incoming, Outgoing};
 /// How long a close frame may take to be queued before the connection is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// Far enough in the future to mean "never" for a timer that is not armed.
-const NEVER: Duration = Duration::from_secs(86_400 * 365);
-
-/// Whether the resume timer is armed (the client is over its inbound limit until then).
-fn throttled_until(timer: &tokio::time::Sleep) -> bool {
-    timer.deadline() < tokio::time::Instant::now() + NEVER / 2
-}
-
 /// How a connection ends.
 enum End {
     /// Send this close frame.
@@ -96,8 +88,8 @@ enum Woke {
     Shutdown,
     Outbox,
     Received(Received),
-    Resume,
-    Keepalive,
+    /// The connection's one timer: the keepalive's deadline or the end of a throttle.
+    Timer,
 }
 
 /// Counts the connection while it lives.
@@ -119,21 +111,20 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
     let shared = &state.inner;
     let config = &shared.config;
     if let Some(refusal) = refusal {
-        if session
-            .texts(vec![refusal.message.to_owned()])
+        if Box::pin(session.texts(vec![refusal.message.to_owned()]))
             .await
             .is_ok()
         {
-            finish(session, End::close(refusal.code, refusal.reason)).await;
+            Box::pin(finish(session, End::close(refusal.code, refusal.reason))).await;
         }
         return;
     }
     let mut shutdown = shared.shutdown.subscribe();
     if *shutdown.borrow_and_update() {
-        finish(
+        Box::pin(finish(
             session,
             End::close(CloseCode::GOING_AWAY, "server stopping"),
-        )
+        ))
         .await;
         return;
     }
@@ -141,7 +132,11 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
         .rooms
         .try_open_connection(config.limits.max_connections)
     {
-        finish(session, End::close(CloseCode::OVERLOADED, "server full")).await;
+        Box::pin(finish(
+            session,
+            End::close(CloseCode::OVERLOADED, "server full"),
+        ))
+        .await;
         return;
     }
     let slot = ConnectionSlot(&shared.rooms);
@@ -160,25 +155,22 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
     let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
         .with_handshake_timeout(config.handshake_timeout);
 
-    // Both timers live as long as the connection and are only moved when their deadline
-    // changes: a timer made afresh for every frame would be registered and removed again
-    // for every update the client is sent.
+    // One timer for the keepalive and the throttle, living as long as the connection and
+    // only moved when its deadline changes: a timer made afresh for every frame would be
+    // registered and removed again for every update the client is sent, and each timer is
+    // about 100 bytes of every connection's task.
     let keepalive_at = |k: &Keepalive| tokio::time::Instant::from_std(k.next_deadline());
-    let mut keepalive_timer = pin!(tokio::time::sleep_until(keepalive_at(&keepalive)));
-    let mut resume_timer = pin!(tokio::time::sleep(NEVER));
+    let mut timer = pin!(tokio::time::sleep_until(keepalive_at(&keepalive)));
 
     let end = loop {
-        let deadline = keepalive_at(&keepalive);
-        if keepalive_timer.deadline() != deadline || keepalive_timer.is_elapsed() {
-            keepalive_timer.as_mut().reset(deadline);
-        }
-        let throttled = match resume_reading.take() {
-            Some(resume) => {
-                resume_timer.as_mut().reset(resume);
-                true
-            }
-            None => throttled_until(&resume_timer),
+        let throttled = resume_reading.is_some();
+        let deadline = match resume_reading {
+            Some(resume) => resume.min(keepalive_at(&keepalive)),
+            None => keepalive_at(&keepalive),
         };
+        if timer.deadline() != deadline || timer.is_elapsed() {
+            timer.as_mut().reset(deadline);
+        }
         // The select only says what happened; the work (and its awaits) comes after it, so
         // the waiting futures are gone by then and the connection's task stays small.
         let woke = tokio::select! {
@@ -186,15 +178,13 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
             _ = shutdown.changed() => Woke::Shutdown,
             _ = outbox.wake().notified() => Woke::Outbox,
             msg = stream.recv(), if !throttled => Woke::Received(classify(msg)),
-            _ = &mut resume_timer, if throttled => Woke::Resume,
-            _ = &mut keepalive_timer => Woke::Keepalive,
+            _ = &mut timer => Woke::Timer,
         };
         match woke {
             Woke::Shutdown => break End::close(CloseCode::GOING_AWAY, "server stopping"),
             Woke::Outbox => {
-                if let Err(end) = writer
-                    .flush(&mut session, config.batch_bytes, &mut shutdown)
-                    .await
+                if let Err(end) =
+                    Box::pin(writer.flush(&mut session, config.batch_bytes, &mut shutdown)).await
                 {
                     break end;
                 }
@@ -205,7 +195,7 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
                 let text = match received {
                     Received::Text(text) => text,
                     Received::Ping(b) => {
-                        if session.pong(&b).await.is_err() {
+                        if Box::pin(session.pong(&b)).await.is_err() {
                             break End::Gone;
                         }
                         continue;
@@ -218,12 +208,14 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
                         .charge(message_count(&text), text.len(), now)
                         .map(tokio::time::Instant::from_std);
                 }
+                // Rare steps (a handshake, a reply, the end) run boxed, outside the
+                // connection's task: its size is what every idle connection costs.
                 let mut ensured = None;
                 if let (None, Some(cluster)) = (client.project(), &shared.cluster) {
                     // Multi-node: the room must be in step with Redis before the join dump.
                     ensured = handshake_project(&text);
                     if let Some(project) = &ensured {
-                        cluster.ensure_room(project).await;
+                        Box::pin(cluster.ensure_room(project)).await;
                     }
                 }
                 let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
@@ -236,42 +228,47 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
                 if client.project().is_some() {
                     keepalive.on_handshake();
                 }
-                if let Err(end) = writer.execute(&mut session, actions, &mut shutdown).await {
+                if actions.is_empty() {
+                    continue;
+                }
+                if let Err(end) =
+                    Box::pin(writer.execute(&mut session, actions, &mut shutdown)).await
+                {
                     break end;
                 }
             }
-            Woke::Resume => {
-                resume_timer
-                    .as_mut()
-                    .reset(tokio::time::Instant::now() + NEVER);
-                // The client was not read meanwhile: its silence is ours, not a dead peer.
-                keepalive.on_activity(Instant::now());
-            }
-            Woke::Keepalive => match keepalive.poll(Instant::now()) {
-                KeepaliveAction::Ping => {
-                    if session.ping().await.is_err() {
-                        break End::Gone;
+            Woke::Timer => {
+                if resume_reading.is_some_and(|r| r <= tokio::time::Instant::now()) {
+                    resume_reading = None;
+                    // The client was not read meanwhile: its silence is ours, not a dead peer.
+                    keepalive.on_activity(Instant::now());
+                }
+                match keepalive.poll(Instant::now()) {
+                    KeepaliveAction::Ping => {
+                        if Box::pin(session.ping()).await.is_err() {
+                            break End::Gone;
+                        }
                     }
+                    KeepaliveAction::Drop => {
+                        break End::close(CloseCode::GOING_AWAY, "no answer to ping")
+                    }
+                    KeepaliveAction::HandshakeTimeout => {
+                        break End::close(CloseCode::PROTOCOL_ERROR, "no handshake in time")
+                    }
+                    KeepaliveAction::Wait => {}
                 }
-                KeepaliveAction::Drop => {
-                    break End::close(CloseCode::GOING_AWAY, "no answer to ping")
-                }
-                KeepaliveAction::HandshakeTimeout => {
-                    break End::close(CloseCode::PROTOCOL_ERROR, "no handshake in time")
-                }
-                KeepaliveAction::Wait => {}
-            },
+            }
         }
     };
     if let End::Gone = end {
-        drain(stream, &mut client, &shared.rooms, config, &outbox).await;
+        Box::pin(drain(stream, &mut client, &shared.rooms, config, &outbox)).await;
     }
     // Leave the room and free the connection slot before the close frame goes out, so a
     // client that sees the close can reconnect at once.
     client.on_disconnect(&shared.rooms);
     outbox.close();
     drop(slot);
-    finish(session, end).await;
+    Box::pin(finish(session, end)).await;
 }
 
 /// The connection can no longer be written to (or its read side ended): still apply, in
