@@ -145,29 +145,35 @@ async fn connection(state: CloudState, mut stream: TcpStream) {
     let Some((head, pending)) = Box::pin(upgrade::read(&mut stream)).await else {
         return;
     };
-    let (cookie, user_agent) = match head {
+    let refusal = match head {
+        // Judged here, so the request's header strings are not kept for the connection's
+        // life.
         Head::Upgrade {
             cookie, user_agent, ..
-        } => (cookie, user_agent),
+        } => admit(
+            Headers {
+                cookie: cookie.as_deref(),
+                user_agent: user_agent.as_deref(),
+            },
+            state.config(),
+        ),
         Head::Health => {
-            let (ok, body) = health_report(&state);
-            if stream.write_all(&upgrade::health(ok, &body)).await.is_ok() {
-                let _ = stream.shutdown().await;
-            }
+            Box::pin(answer_health(&state, &mut stream)).await;
             return;
         }
         Head::Refuse(_) => return,
     };
-    let refusal = admit(
-        Headers {
-            cookie: cookie.as_deref(),
-            user_agent: user_agent.as_deref(),
-        },
-        state.config(),
-    );
     let max = state.config().limits.max_message_bytes;
     let (read, write) = stream.into_split();
     let mut reader = FrameReader::new(read, pending, max);
     session::run(state, FrameWriter::new(write), &mut reader, refusal).await;
     Box::pin(reader.linger(LINGER)).await;
+}
+
+/// Answer `GET /health` and close.
+async fn answer_health(state: &CloudState, stream: &mut TcpStream) {
+    let (ok, body) = health_report(state);
+    if stream.write_all(&upgrade::health(ok, &body)).await.is_ok() {
+        let _ = stream.shutdown().await;
+    }
 }

@@ -34,7 +34,7 @@ pub(crate) struct DeclaredSize {
     /// Bytes of the current header read so far (a header has at most 14; kept inline, so
     /// an idle connection holds no allocation for it).
     header: [u8; 14],
-    header_len: usize,
+    header_len: u8,
     /// Payload bytes of the current frame still to skip.
     skip: u64,
     /// Payload declared so far by the data frames of the current (fragmented) message.
@@ -68,10 +68,12 @@ impl DeclaredSize {
             if self.header_len == 0 {
                 header_start = i;
             }
-            self.header[self.header_len] = bytes[i];
+            self.header[usize::from(self.header_len)] = bytes[i];
             self.header_len += 1;
             i += 1;
-            let Some((fin, opcode, len)) = parse_header(&self.header[..self.header_len]) else {
+            let Some((fin, opcode, len)) =
+                parse_header(&self.header[..usize::from(self.header_len)])
+            else {
                 continue;
             };
             self.header_len = 0;

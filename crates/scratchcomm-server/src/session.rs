@@ -147,10 +147,6 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
         .map(|limit| Allowance::new(&limit, Instant::now()));
     // Set while the client is over its inbound limit: nothing is read until then.
     let mut resume_reading: Option<tokio::time::Instant> = None;
-    let writer = Writer {
-        outbox: &outbox,
-        max_lag: config.outbound_max_lag,
-    };
     let mut client = ClientState::new(shared.rooms.next_client_id());
     let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
         .with_handshake_timeout(config.handshake_timeout);
@@ -183,8 +179,12 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
         match woke {
             Woke::Shutdown => break End::close(CloseCode::GOING_AWAY, "server stopping"),
             Woke::Outbox => {
-                if let Err(end) =
-                    Box::pin(writer.flush(&mut session, config.batch_bytes, &mut shutdown)).await
+                if let Err(end) = Box::pin(Writer::of(&outbox, config).flush(
+                    &mut session,
+                    config.batch_bytes,
+                    &mut shutdown,
+                ))
+                .await
                 {
                     break end;
                 }
@@ -231,8 +231,12 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
                 if actions.is_empty() {
                     continue;
                 }
-                if let Err(end) =
-                    Box::pin(writer.execute(&mut session, actions, &mut shutdown)).await
+                if let Err(end) = Box::pin(Writer::of(&outbox, config).execute(
+                    &mut session,
+                    actions,
+                    &mut shutdown,
+                ))
+                .await
                 {
                     break end;
                 }
@@ -302,7 +306,15 @@ struct Writer<'a> {
     max_lag: Duration,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    /// Made when needed, so the connection's task does not carry it.
+    fn of(outbox: &'a ChannelOutbox, config: &ServerConfig) -> Self {
+        Writer {
+            outbox,
+            max_lag: config.outbound_max_lag,
+        }
+    }
+
     async fn execute<O: Outgoing>(
         &self,
         session: &mut O,
