@@ -185,7 +185,8 @@ impl OutQueue {
         let mut frames = Vec::new();
         let mut left = self.bytes;
         let mut current = String::new();
-        for item in self.items.drain(..) {
+        // Taken whole, so an idle receiver holds no queue allocation.
+        for item in std::mem::take(&mut self.items) {
             if !current.is_empty() && current.len() + 1 + item.frame.len() > cap {
                 frames.push(std::mem::take(&mut current));
             }

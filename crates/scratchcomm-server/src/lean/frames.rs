@@ -1,0 +1,273 @@
+//! Websocket frames on a plain TCP connection, for the lean transport: [`FrameReader`]
+//! decodes what the client sent (actix-http's codec, fragments joined as actix-ws joins
+//! them), [`FrameWriter`] writes text frames straight to the socket, several per `write`.
+//!
+//! Neither keeps a buffer while the connection is idle: bytes are read into a per-thread
+//! scratch buffer and only an incomplete frame is kept; the write buffer is given back once
+//! everything in it was written.
+
+use actix_codec::Decoder;
+use actix_http::ws::{Codec, Frame, Item, OpCode, Parser};
+use actix_web::web::{Bytes, BytesMut};
+use actix_ws::{AggregatedMessage, CloseReason, ProtocolError};
+use bytestring::ByteString;
+use std::cell::RefCell;
+use std::io;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::payload::DeclaredSize;
+use crate::transport::{Gone, Incoming, Outgoing};
+
+/// Bytes read from a socket at once.
+const SCRATCH: usize = 16 * 1024;
+
+thread_local! {
+    static SCRATCH_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; SCRATCH].into_boxed_slice());
+}
+
+/// Reads and decodes the client's frames.
+pub(crate) struct FrameReader {
+    read: OwnedReadHalf,
+    /// Received bytes not decoded yet (an incomplete frame).
+    buf: BytesMut,
+    codec: Codec,
+    scan: DeclaredSize,
+    max: usize,
+    /// Fragments of the current message.
+    fragments: Vec<Bytes>,
+    fragments_len: usize,
+    fragments_text: bool,
+    /// The client closed its side (or the connection broke): decode what is left, then end.
+    ended: bool,
+    /// A frame beyond `max` was declared after the bytes in `buf`.
+    overflow: bool,
+}
+
+impl FrameReader {
+    /// Frames (and fragmented messages) of at most `max` bytes; `pending` are bytes the
+    /// client sent right after its upgrade request.
+    pub(crate) fn new(read: OwnedReadHalf, pending: BytesMut, max: usize) -> Self {
+        let mut reader = FrameReader {
+            read,
+            buf: BytesMut::new(),
+            codec: Codec::new().max_size(max),
+            scan: DeclaredSize::new(max),
+            max,
+            fragments: Vec::new(),
+            fragments_len: 0,
+            fragments_text: false,
+            ended: false,
+            overflow: false,
+        };
+        reader.take_in(&pending);
+        reader
+    }
+
+    /// Append received bytes, stopping before a frame declared too large.
+    fn take_in(&mut self, bytes: &[u8]) {
+        if self.overflow {
+            return;
+        }
+        match self.scan.feed(bytes) {
+            Ok(()) => self.buf.extend_from_slice(bytes),
+            Err(before) => {
+                self.buf.extend_from_slice(&bytes[..before]);
+                self.overflow = true;
+            }
+        }
+    }
+
+    /// The next whole message decoded from `buf`, if there is one.
+    fn decode(&mut self) -> Option<Result<AggregatedMessage, ProtocolError>> {
+        loop {
+            let frame = match self.codec.decode(&mut self.buf) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
+            let message = match frame {
+                Frame::Text(bytes) => text(bytes),
+                Frame::Binary(bytes) => Ok(AggregatedMessage::Binary(bytes)),
+                Frame::Ping(bytes) => Ok(AggregatedMessage::Ping(bytes)),
+                Frame::Pong(bytes) => Ok(AggregatedMessage::Pong(bytes)),
+                Frame::Close(reason) => Ok(AggregatedMessage::Close(reason)),
+                Frame::Continuation(item) => match self.fragment(item) {
+                    Some(message) => message,
+                    None => continue,
+                },
+            };
+            return Some(message);
+        }
+    }
+
+    /// Collect one fragment; the whole message once its last fragment came.
+    fn fragment(&mut self, item: Item) -> Option<Result<AggregatedMessage, ProtocolError>> {
+        let (bytes, last) = match item {
+            Item::FirstText(b) => {
+                self.fragments_text = true;
+                (b, false)
+            }
+            Item::FirstBinary(b) => {
+                self.fragments_text = false;
+                (b, false)
+            }
+            Item::Continue(b) => (b, false),
+            Item::Last(b) => (b, true),
+        };
+        self.fragments_len += bytes.len();
+        if self.fragments_len > self.max {
+            self.fragments.clear();
+            self.fragments_len = 0;
+            return Some(Err(ProtocolError::Io(io::Error::other(
+                "Exceeded maximum continuation size",
+            ))));
+        }
+        self.fragments.push(bytes);
+        if !last {
+            return None;
+        }
+        let mut joined = BytesMut::with_capacity(self.fragments_len);
+        for part in self.fragments.drain(..) {
+            joined.extend_from_slice(&part);
+        }
+        self.fragments_len = 0;
+        let joined = joined.freeze();
+        Some(if self.fragments_text {
+            text(joined)
+        } else {
+            Ok(AggregatedMessage::Binary(joined))
+        })
+    }
+
+    /// Read whatever the socket has; false at its end (EOF or a broken connection).
+    /// `poll_read` takes from the task's cooperative budget, so a client that sends
+    /// without pause cannot keep its worker from serving the other connections.
+    async fn fill(&mut self) -> bool {
+        if self.buf.is_empty() {
+            // Nothing half-received: hold no buffer while waiting.
+            self.buf = BytesMut::new();
+        }
+        std::future::poll_fn(|cx| {
+            SCRATCH_BUF.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                let mut into = ReadBuf::new(&mut scratch);
+                match Pin::new(&mut self.read).poll_read(cx, &mut into) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Err(_)) => Poll::Ready(false),
+                    Poll::Ready(Ok(())) => {
+                        let n = into.filled().len();
+                        if n > 0 {
+                            self.take_in(&scratch[..n]);
+                        }
+                        Poll::Ready(n > 0)
+                    }
+                }
+            })
+        })
+        .await
+    }
+
+    /// Read and drop what the client still sends, until it closes or `wait` is over (so
+    /// our close frame is not cut off by a reset).
+    pub(crate) async fn linger(&mut self, wait: Duration) {
+        let mut sink = [0u8; 1024];
+        let _ = tokio::time::timeout(wait, async {
+            for _ in 0..10_000 {
+                match self.read.read(&mut sink).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+    }
+}
+
+fn text(bytes: Bytes) -> Result<AggregatedMessage, ProtocolError> {
+    ByteString::try_from(bytes)
+        .map(AggregatedMessage::Text)
+        .map_err(|e| ProtocolError::Io(io::Error::new(io::ErrorKind::InvalidData, e.to_string())))
+}
+
+impl Incoming for FrameReader {
+    async fn recv(&mut self) -> Option<Result<AggregatedMessage, ProtocolError>> {
+        loop {
+            if let Some(message) = self.decode() {
+                return Some(message);
+            }
+            if self.overflow {
+                self.overflow = false;
+                self.ended = true;
+                return Some(Err(ProtocolError::Overflow));
+            }
+            if self.ended {
+                return None;
+            }
+            if !self.fill().await {
+                self.ended = true;
+            }
+        }
+    }
+}
+
+/// Writes frames to the client.
+pub(crate) struct FrameWriter {
+    write: OwnedWriteHalf,
+    /// Encoded frames not written yet (kept when a write is abandoned half-way, so the
+    /// stream of frames stays whole).
+    buf: BytesMut,
+}
+
+impl FrameWriter {
+    pub(crate) fn new(write: OwnedWriteHalf) -> Self {
+        FrameWriter {
+            write,
+            buf: BytesMut::new(),
+        }
+    }
+
+    async fn push(&mut self) -> Result<(), Gone> {
+        let done = self.write.write_all_buf(&mut self.buf).await;
+        if self.buf.is_empty() {
+            // Everything written: hold no buffer while idle.
+            self.buf = BytesMut::new();
+        }
+        done.map_err(|_| Gone)
+    }
+
+    fn frame(&mut self, payload: &[u8], op: OpCode) {
+        Parser::write_message(&mut self.buf, payload, op, true, false);
+    }
+}
+
+impl Outgoing for FrameWriter {
+    async fn texts(&mut self, texts: Vec<String>) -> Result<(), Gone> {
+        // Header (at most 10 bytes) and payload of each frame, in one allocation.
+        self.buf.reserve(texts.iter().map(|t| t.len() + 10).sum());
+        for text in &texts {
+            self.frame(text.as_bytes(), OpCode::Text);
+        }
+        self.push().await
+    }
+
+    async fn pong(&mut self, payload: &[u8]) -> Result<(), Gone> {
+        self.frame(payload, OpCode::Pong);
+        self.push().await
+    }
+
+    async fn ping(&mut self) -> Result<(), Gone> {
+        self.frame(b"", OpCode::Ping);
+        self.push().await
+    }
+
+    async fn close(mut self, reason: Option<CloseReason>) {
+        Parser::write_close(&mut self.buf, reason, false);
+        if self.push().await.is_ok() {
+            let _ = self.write.shutdown().await;
+        }
+    }
+}
