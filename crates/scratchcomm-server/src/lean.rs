@@ -11,6 +11,7 @@
 //! paths run the same session (`session.rs`) and the same protocol.
 
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -35,7 +36,8 @@ const BACKLOG: u32 = 1024;
 /// frame is not cut off by a reset).
 const LINGER: Duration = Duration::from_secs(1);
 
-/// How long a stopping worker lets its last connections finish before cutting them.
+/// How long a stopping worker lets its last connections finish (their sessions, then the
+/// linger in which the client answers our close) before cutting them.
 const STOP_WAIT: Duration = Duration::from_secs(1);
 
 /// Worker threads serving one listening socket.
@@ -112,13 +114,20 @@ fn worker(state: CloudState, listener: std::net::TcpListener, mut stop: watch::R
                 return;
             }
         };
+        // One clone per connection task of this worker, dropped when the task ends (after
+        // its linger): what the stop waits for.
+        let live = Rc::new(());
         loop {
             tokio::select! {
                 biased;
                 _ = stop.wait_for(|stopped| *stopped) => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => {
-                        tokio::task::spawn_local(connection(state.clone(), stream));
+                        let (state, token) = (state.clone(), Rc::clone(&live));
+                        tokio::task::spawn_local(async move {
+                            connection(state, stream).await;
+                            drop(token);
+                        });
                     }
                     Err(e) => {
                         // Out of file descriptors or similar: try again a little later.
@@ -129,7 +138,16 @@ fn worker(state: CloudState, listener: std::net::TcpListener, mut stop: watch::R
             }
         }
         drop(listener);
-        state.wait_idle(STOP_WAIT).await;
+        // Not only until the sessions ended: until each connection's linger did too, i.e.
+        // its client read our close frame and closed the socket. Cut earlier, a client
+        // that has not read the close yet may still write to the old socket after `stop`
+        // returned (lost; a reset instead of the close), and would learn that the server
+        // went away only after its next write — what made a restart test of actors-cloud
+        // flaky.
+        let deadline = tokio::time::Instant::now() + STOP_WAIT;
+        while Rc::strong_count(&live) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     });
     // Dropping the tasks and the runtime closes every connection left.
     drop(tasks);
