@@ -10,8 +10,9 @@
 //! Embedding ([`configure`](crate::configure)) and TLS still go through actix-web; both
 //! paths run the same session (`session.rs`) and the same protocol.
 
+use std::cell::Cell;
 use std::net::SocketAddr;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -26,6 +27,7 @@ use crate::state::CloudState;
 mod frames;
 mod upgrade;
 
+pub(crate) use frames::{write_text_now, DIRECT_MAX};
 use frames::{FrameReader, FrameWriter};
 use upgrade::Head;
 
@@ -37,8 +39,9 @@ const BACKLOG: u32 = 1024;
 const LINGER: Duration = Duration::from_secs(1);
 
 /// How long a stopping worker lets its last connections finish (their sessions, then the
-/// linger in which the client answers our close) before cutting them.
-const STOP_WAIT: Duration = Duration::from_secs(1);
+/// linger in which the client answers our close) before cutting them. Short: a client that
+/// reads answers within milliseconds, and one that does not would hold every stop.
+const STOP_WAIT: Duration = Duration::from_millis(250);
 
 /// Worker threads serving one listening socket.
 pub(crate) struct LeanServer {
@@ -114,20 +117,13 @@ fn worker(state: CloudState, listener: std::net::TcpListener, mut stop: watch::R
                 return;
             }
         };
-        // One clone per connection task of this worker, dropped when the task ends (after
-        // its linger): what the stop waits for.
-        let live = Rc::new(());
         loop {
             tokio::select! {
                 biased;
                 _ = stop.wait_for(|stopped| *stopped) => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => {
-                        let (state, token) = (state.clone(), Rc::clone(&live));
-                        tokio::task::spawn_local(async move {
-                            connection(state, stream).await;
-                            drop(token);
-                        });
+                        tokio::task::spawn_local(connection(state.clone(), stream));
                     }
                     Err(e) => {
                         // Out of file descriptors or similar: try again a little later.
@@ -145,7 +141,7 @@ fn worker(state: CloudState, listener: std::net::TcpListener, mut stop: watch::R
         // went away only after its next write — what made a restart test of actors-cloud
         // flaky.
         let deadline = tokio::time::Instant::now() + STOP_WAIT;
-        while Rc::strong_count(&live) > 1 && tokio::time::Instant::now() < deadline {
+        while LIVE.get() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     });
@@ -154,8 +150,32 @@ fn worker(state: CloudState, listener: std::net::TcpListener, mut stop: watch::R
     drop(runtime);
 }
 
+thread_local! {
+    /// Connection tasks of this worker that have not ended (their linger included): what
+    /// a stopping worker waits for.
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts a connection task in [`LIVE`] while it lives (no bytes in the task: the count
+/// is the worker thread's, where the task runs).
+struct Live;
+
+impl Live {
+    fn new() -> Live {
+        LIVE.set(LIVE.get() + 1);
+        Live
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        LIVE.set(LIVE.get() - 1);
+    }
+}
+
 /// One TCP connection: the upgrade, then the session.
 async fn connection(state: CloudState, mut stream: TcpStream) {
+    let _live = Live::new();
     // Cloud traffic is small frames in quick succession: never wait for delayed ACKs.
     let _ = stream.set_nodelay(true);
     // The upgrade and the linger run boxed: the connection's task keeps only what the
@@ -182,9 +202,10 @@ async fn connection(state: CloudState, mut stream: TcpStream) {
         Head::Refuse(_) => return,
     };
     let max = state.config().limits.max_message_bytes;
-    let (read, write) = stream.into_split();
-    let mut reader = FrameReader::new(read, pending, max);
-    session::run(state, FrameWriter::new(write), &mut reader, refusal).await;
+    // Shared by the reader, the writer and (weakly) the room's direct writes.
+    let stream = Arc::new(stream);
+    let mut reader = FrameReader::new(Arc::clone(&stream), pending, max);
+    session::run(state, FrameWriter::new(stream), &mut reader, refusal).await;
     Box::pin(reader.linger(LINGER)).await;
 }
 

@@ -215,7 +215,8 @@ impl CloudServer {
     /// the store and close it, and free the port; when this returns a new server can bind
     /// the same port (and open the same data file). Takes up to about three seconds:
     /// clients get two seconds to leave, then connections whose client keeps the TCP
-    /// connection open after the close frame are cut after one more second. A failed final
+    /// connection open after the close frame are cut (after a quarter of a second on
+    /// `ws://`, one more second on `wss://`). A failed final
     /// write is logged (see [`stop_and_store`](Self::stop_and_store) to get it).
     pub async fn stop(self) {
         if let Err(e) = self.stop_and_store().await {

@@ -142,6 +142,9 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
     let slot = ConnectionSlot(&shared.rooms);
 
     let outbox = ChannelOutbox::new(QueueLimits::of(config));
+    if let Some(socket) = session.socket() {
+        outbox.attach(socket);
+    }
     let mut allowance = config
         .inbound_limit
         .map(|limit| Allowance::new(&limit, Instant::now()));
@@ -169,6 +172,8 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
         }
         // The select only says what happened; the work (and its awaits) comes after it, so
         // the waiting futures are gone by then and the connection's task stays small.
+        // While parked, the room writes updates straight to the socket (lean transport).
+        outbox.park();
         let woke = tokio::select! {
             biased;
             _ = shutdown.changed() => Woke::Shutdown,
@@ -176,6 +181,7 @@ pub(crate) async fn run<I: Incoming, O: Outgoing>(
             msg = stream.recv(), if !throttled => Woke::Received(classify(msg)),
             _ = &mut timer => Woke::Timer,
         };
+        outbox.unpark();
         match woke {
             Woke::Shutdown => break End::close(CloseCode::GOING_AWAY, "server stopping"),
             Woke::Outbox => {
@@ -339,15 +345,17 @@ impl<'a> Writer<'a> {
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
         loop {
-            let frames = {
+            let (rest, frames) = {
                 let mut queue = self.outbox.lock();
                 if queue.is_too_slow() {
                     return Err(too_slow().into());
                 }
-                queue.take_frames(batch_bytes)
+                (queue.take_rest(), queue.take_frames(batch_bytes))
             };
-            if frames.is_empty() {
-                return Ok(());
+            match rest {
+                Some(rest) => session.resume(&rest),
+                None if frames.is_empty() => return Ok(()),
+                None => {}
             }
             self.send(session, frames, shutdown).await?;
         }

@@ -6,6 +6,8 @@
 //! actix-http's websocket codec), so `session.rs` treats them alike.
 
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseReason, ProtocolError, Session};
+use std::sync::Arc;
+use tokio::net::TcpStream;
 
 /// The connection can no longer be written to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +25,17 @@ pub(crate) trait Outgoing {
     /// Write these text frames, in order. Returns once they are handed to the connection
     /// (pending while the client does not read).
     async fn texts(&mut self, texts: Vec<String>) -> Result<(), Gone>;
+
+    /// The socket, when the room may write updates straight to it while the session is
+    /// parked (the lean transport; see `outbox.rs`).
+    fn socket(&self) -> Option<Arc<TcpStream>> {
+        None
+    }
+
+    /// The unwritten end of a frame that went straight to the socket in part: to be
+    /// written before anything else. Only a transport that hands out its
+    /// [`socket`](Self::socket) is ever given one.
+    fn resume(&mut self, _rest: &[u8]) {}
 
     /// Answer a ping.
     async fn pong(&mut self, payload: &[u8]) -> Result<(), Gone>;

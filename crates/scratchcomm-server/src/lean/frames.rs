@@ -1,6 +1,7 @@
 //! Websocket frames on a plain TCP connection, for the lean transport: [`FrameReader`]
 //! decodes what the client sent (actix-http's codec, fragments joined as actix-ws joins
-//! them), [`FrameWriter`] writes text frames straight to the socket, several per `write`.
+//! them), [`FrameWriter`] writes text frames straight to the socket, several per `write`;
+//! [`write_text_now`] writes one frame from another task (the room's) without waiting.
 //!
 //! Neither keeps a buffer while the connection is idle: bytes are read into a per-thread
 //! scratch buffer and only an incomplete frame is kept; the write buffer is given back once
@@ -8,30 +9,70 @@
 
 use actix_codec::Decoder;
 use actix_http::ws::{Codec, Frame, Item, OpCode, Parser};
+use actix_web::web::Buf;
 use actix_web::web::{Bytes, BytesMut};
 use actix_ws::{AggregatedMessage, CloseReason, ProtocolError};
 use bytestring::ByteString;
 use std::cell::RefCell;
 use std::io;
-use std::pin::Pin;
-use std::task::Poll;
+use std::net::Shutdown;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
 
+use crate::outbox::Direct;
 use crate::payload::DeclaredSize;
 use crate::transport::{Gone, Incoming, Outgoing};
 
 /// Bytes read from a socket at once.
 const SCRATCH: usize = 16 * 1024;
 
+/// The longest frame text written straight from the room ([`write_text_now`]); longer
+/// ones are queued for the session (so the per-thread frame buffer stays small).
+pub(crate) const DIRECT_MAX: usize = 16 * 1024;
+
 thread_local! {
     static SCRATCH_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; SCRATCH].into_boxed_slice());
+    static FRAME_BUF: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+/// Write one text frame to `socket` now, without waiting: one `send(2)` of header and
+/// payload, from whichever thread the room runs on. Called by the room while the
+/// receiver's session is parked, under its queue's lock. The `send` goes past tokio's
+/// readiness cache (one shared cache line less per receiver): a full socket answers
+/// `EAGAIN` here, and the session's own write, which waits through tokio, finds the same.
+pub(crate) fn write_text_now(socket: &TcpStream, text: &str) -> Direct {
+    FRAME_BUF.with(|frame| {
+        let mut frame = frame.borrow_mut();
+        frame.clear();
+        Parser::write_message(&mut frame, text.as_bytes(), OpCode::Text, true, false);
+        match socket2::SockRef::from(socket).send(&frame) {
+            Ok(n) if n == frame.len() => Direct::All,
+            Ok(n) if n > 0 => Direct::Part(frame[n..].into()),
+            _ => Direct::Nothing,
+        }
+    })
+}
+
+/// Read from `socket` into `into`, as `AsyncRead::poll_read` would: the readiness wait
+/// takes from the task's cooperative budget, so a client that sends without pause cannot
+/// keep its worker from serving the other connections. `Ok(0)` at the end.
+fn poll_read(socket: &TcpStream, cx: &mut Context<'_>, into: &mut [u8]) -> Poll<io::Result<usize>> {
+    loop {
+        if let Err(e) = std::task::ready!(socket.poll_read_ready(cx)) {
+            return Poll::Ready(Err(e));
+        }
+        match socket.try_read(into) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            done => return Poll::Ready(done),
+        }
+    }
 }
 
 /// Reads and decodes the client's frames.
 pub(crate) struct FrameReader {
-    read: OwnedReadHalf,
+    read: Arc<TcpStream>,
     /// Received bytes not decoded yet (an incomplete frame).
     buf: BytesMut,
     codec: Codec,
@@ -50,7 +91,7 @@ pub(crate) struct FrameReader {
 impl FrameReader {
     /// Frames (and fragmented messages) of at most `max` bytes; `pending` are bytes the
     /// client sent right after its upgrade request.
-    pub(crate) fn new(read: OwnedReadHalf, pending: BytesMut, max: usize) -> Self {
+    pub(crate) fn new(read: Arc<TcpStream>, pending: BytesMut, max: usize) -> Self {
         let mut reader = FrameReader {
             read,
             buf: BytesMut::new(),
@@ -144,8 +185,6 @@ impl FrameReader {
     }
 
     /// Read whatever the socket has; false at its end (EOF or a broken connection).
-    /// `poll_read` takes from the task's cooperative budget, so a client that sends
-    /// without pause cannot keep its worker from serving the other connections.
     async fn fill(&mut self) -> bool {
         if self.buf.is_empty() {
             // Nothing half-received: hold no buffer while waiting.
@@ -154,12 +193,10 @@ impl FrameReader {
         std::future::poll_fn(|cx| {
             SCRATCH_BUF.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
-                let mut into = ReadBuf::new(&mut scratch);
-                match Pin::new(&mut self.read).poll_read(cx, &mut into) {
+                match poll_read(&self.read, cx, &mut scratch) {
                     Poll::Pending => Poll::Pending,
                     Poll::Ready(Err(_)) => Poll::Ready(false),
-                    Poll::Ready(Ok(())) => {
-                        let n = into.filled().len();
+                    Poll::Ready(Ok(n)) => {
                         if n > 0 {
                             self.take_in(&scratch[..n]);
                         }
@@ -177,7 +214,7 @@ impl FrameReader {
         let mut sink = [0u8; 1024];
         let _ = tokio::time::timeout(wait, async {
             for _ in 0..10_000 {
-                match self.read.read(&mut sink).await {
+                match std::future::poll_fn(|cx| poll_read(&self.read, cx, &mut sink)).await {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 }
@@ -216,31 +253,56 @@ impl Incoming for FrameReader {
 
 /// Writes frames to the client.
 pub(crate) struct FrameWriter {
-    write: OwnedWriteHalf,
+    write: Arc<TcpStream>,
     /// Encoded frames not written yet (kept when a write is abandoned half-way, so the
     /// stream of frames stays whole).
     buf: BytesMut,
 }
 
 impl FrameWriter {
-    pub(crate) fn new(write: OwnedWriteHalf) -> Self {
+    pub(crate) fn new(write: Arc<TcpStream>) -> Self {
         FrameWriter {
             write,
             buf: BytesMut::new(),
         }
     }
 
+    /// Write `buf` whole: `send` at once, waiting for the socket only when it is full.
     async fn push(&mut self) -> Result<(), Gone> {
-        let done = self.write.write_all_buf(&mut self.buf).await;
+        let mut done = Ok(());
+        while !self.buf.is_empty() {
+            match self.write.try_write(&self.buf) {
+                Ok(0) => done = Err(Gone),
+                Ok(n) => self.buf.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if self.write.writable().await.is_ok() {
+                        continue;
+                    }
+                    done = Err(Gone);
+                }
+                Err(_) => done = Err(Gone),
+            }
+            if done.is_err() {
+                break;
+            }
+        }
         if self.buf.is_empty() {
             // Everything written: hold no buffer while idle.
             self.buf = BytesMut::new();
         }
-        done.map_err(|_| Gone)
+        done
     }
 
     fn frame(&mut self, payload: &[u8], op: OpCode) {
         Parser::write_message(&mut self.buf, payload, op, true, false);
+    }
+}
+
+impl Drop for FrameWriter {
+    /// Like tokio's write half: the end of the writer is the end of our side (FIN), so a
+    /// client waiting for it is not kept until the socket closes.
+    fn drop(&mut self) {
+        let _ = socket2::SockRef::from(&*self.write).shutdown(Shutdown::Write);
     }
 }
 
@@ -252,6 +314,15 @@ impl Outgoing for FrameWriter {
             self.frame(text.as_bytes(), OpCode::Text);
         }
         self.push().await
+    }
+
+    fn socket(&self) -> Option<Arc<TcpStream>> {
+        Some(Arc::clone(&self.write))
+    }
+
+    fn resume(&mut self, rest: &[u8]) {
+        // Goes out first: nothing of ours is unwritten when a frame goes straight out.
+        self.buf.extend_from_slice(rest);
     }
 
     async fn pong(&mut self, payload: &[u8]) -> Result<(), Gone> {
@@ -266,8 +337,7 @@ impl Outgoing for FrameWriter {
 
     async fn close(mut self, reason: Option<CloseReason>) {
         Parser::write_close(&mut self.buf, reason, false);
-        if self.push().await.is_ok() {
-            let _ = self.write.shutdown().await;
-        }
+        // The end of our side follows when the writer is dropped here.
+        let _ = self.push().await;
     }
 }

@@ -29,9 +29,9 @@ async fn stop_closes_clients_with_1001_and_frees_the_port() {
 }
 
 /// `stop` returns only after a client has read its 1001 close and closed its socket (or a
-/// second passed): cut earlier, a client that has not read the close yet may still write to
+/// quarter of a second passed): cut earlier, a client that has not read the close yet may still write to
 /// the old socket after `stop` returned, and that write is lost. Here the client closes
-/// its socket 100 ms after reading the close, and `stop` must not have returned before.
+/// its socket 50 ms after reading the close, and `stop` must not have returned before.
 #[actix_rt::test]
 async fn stop_waits_for_clients_to_take_their_close() {
     use super::raw::*;
@@ -64,7 +64,7 @@ async fn stop_waits_for_clients_to_take_their_close() {
                 .expect("the close frame in time")
                 .expect("read the close frame");
             assert_eq!(head[0] & 0x0F, 8, "a close frame");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             closed.store(true, Ordering::SeqCst);
             drop(tcp);
         }
