@@ -5,8 +5,10 @@
 //! dropped, or open). Cases are one line each in `conformance/cases.rs`; the few deliberate
 //! differences are listed there and in the crate docs, and must really differ.
 //!
-//! Cases that wait for the servers' timers (`slow_cases`: the handshake timeout, about a
-//! minute) run beside the quick ones.
+//! Cases that wait for the servers' timers (`slow_cases`: the handshake timeout) run
+//! beside the quick ones, against a second TurboWarp whose 30-s connection check runs
+//! every second (`TurboWarp::start_checking_every`): its 30-s rule then shows after about
+//! 31 s instead of up to 60 s, so the suite takes about half a minute.
 //!
 //! Without `../shared/peers` the test is skipped with a message, except under `CI`, where it
 //! fails.
@@ -23,6 +25,7 @@ use conformance::run::{run, Outcome};
 use futures_util::future::join_all;
 use scratchcomm_server::{CloudServer, ServerConfig};
 use std::collections::HashSet;
+use std::time::Duration;
 
 /// Cases run at the same time (each in its own rooms).
 const PARALLEL: usize = 8;
@@ -46,12 +49,19 @@ async fn our_server_behaves_like_turbowarps() {
     }
 
     let tw_port = turbowarp.port();
-    // The slow cases wait for timers; they run beside the chunks of quick ones.
-    let slow_runs = join_all(
-        slow.iter()
-            .enumerate()
-            .map(|(i, case)| both(tw_port, ours_port, case, format!("conformance-slow-{i}"))),
-    );
+    // The slow cases wait for timers; they run beside the chunks of quick ones, on a
+    // TurboWarp that checks its connections every second (the 30-s rule unchanged).
+    let checking = test_support::TurboWarp::start_checking_every(Duration::from_secs(1))
+        .expect("a second TurboWarp starts");
+    let checking_port = checking.port();
+    let slow_runs = join_all(slow.iter().enumerate().map(|(i, case)| {
+        both(
+            checking_port,
+            ours_port,
+            case,
+            format!("conformance-slow-{i}"),
+        )
+    }));
     let quick_runs = async {
         let mut done = Vec::new();
         for (chunk_no, chunk) in all.chunks(PARALLEL).enumerate() {
@@ -101,7 +111,7 @@ async fn our_server_behaves_like_turbowarps() {
         }
     }
     ours.stop().await;
-    drop(turbowarp);
+    drop((turbowarp, checking));
     assert!(
         failures.is_empty(),
         "{} of {} cases fail:\n{}",

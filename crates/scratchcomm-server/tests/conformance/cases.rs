@@ -107,8 +107,9 @@ fn exactly_1_mib() -> String {
 pub fn slow_cases() -> Vec<Case> {
     vec![
         // Handshake timeout: ours closes with 4000 at 10 s; TurboWarp's ConnectionManager
-        // checks every 30 s and drops connections older than 30 s without a room, so by 60 s
-        // it has dropped this one (the client answers pings: it is the handshake rule).
+        // checks every 30 s (every second on the TurboWarp the slow cases run against) and
+        // drops connections older than 30 s without a room, so by 60 s it has dropped this
+        // one (the client answers pings: it is the handshake rule).
         c("no_handshake", vec![Idle(0, Duration::from_secs(65))]),
         // A handshake late but within both servers' limits is served as usual.
         c("handshake_after_5_s", vec![Idle(0, Duration::from_secs(5)), join(0), join(1), set(0, r#""☁ x""#, "1")]),
