@@ -70,6 +70,14 @@ fn poll_read(socket: &TcpStream, cx: &mut Context<'_>, into: &mut [u8]) -> Poll<
     }
 }
 
+/// The fragments of one message, joined at its last.
+#[derive(Default)]
+struct Fragments {
+    parts: Vec<Bytes>,
+    len: usize,
+    text: bool,
+}
+
 /// Reads and decodes the client's frames.
 pub(crate) struct FrameReader {
     read: Arc<TcpStream>,
@@ -79,9 +87,8 @@ pub(crate) struct FrameReader {
     scan: DeclaredSize,
     max: usize,
     /// Fragments of the current message.
-    fragments: Vec<Bytes>,
-    fragments_len: usize,
-    fragments_text: bool,
+    /// Fragments of the current message (boxed: rare, and every connection carries this).
+    fragments: Option<Box<Fragments>>,
     /// The client closed its side (or the connection broke): decode what is left, then end.
     ended: bool,
     /// A frame beyond `max` was declared after the bytes in `buf`.
@@ -98,9 +105,7 @@ impl FrameReader {
             codec: Codec::new().max_size(max),
             scan: DeclaredSize::new(max),
             max,
-            fragments: Vec::new(),
-            fragments_len: 0,
-            fragments_text: false,
+            fragments: None,
             ended: false,
             overflow: false,
         };
@@ -147,37 +152,37 @@ impl FrameReader {
 
     /// Collect one fragment; the whole message once its last fragment came.
     fn fragment(&mut self, item: Item) -> Option<Result<AggregatedMessage, ProtocolError>> {
+        let parts = self.fragments.get_or_insert_with(Box::default);
         let (bytes, last) = match item {
             Item::FirstText(b) => {
-                self.fragments_text = true;
+                parts.text = true;
                 (b, false)
             }
             Item::FirstBinary(b) => {
-                self.fragments_text = false;
+                parts.text = false;
                 (b, false)
             }
             Item::Continue(b) => (b, false),
             Item::Last(b) => (b, true),
         };
-        self.fragments_len += bytes.len();
-        if self.fragments_len > self.max {
-            self.fragments.clear();
-            self.fragments_len = 0;
+        parts.len += bytes.len();
+        if parts.len > self.max {
+            self.fragments = None;
             return Some(Err(ProtocolError::Io(io::Error::other(
                 "Exceeded maximum continuation size",
             ))));
         }
-        self.fragments.push(bytes);
+        parts.parts.push(bytes);
         if !last {
             return None;
         }
-        let mut joined = BytesMut::with_capacity(self.fragments_len);
-        for part in self.fragments.drain(..) {
-            joined.extend_from_slice(&part);
+        let parts = self.fragments.take()?;
+        let mut joined = BytesMut::with_capacity(parts.len);
+        for part in &parts.parts {
+            joined.extend_from_slice(part);
         }
-        self.fragments_len = 0;
         let joined = joined.freeze();
-        Some(if self.fragments_text {
+        Some(if parts.text {
             text(joined)
         } else {
             Ok(AggregatedMessage::Binary(joined))
