@@ -6,7 +6,9 @@
 //! buffer per connection, and actix-ws hands every frame from the session's task to the
 //! dispatcher's task through a channel, so each delivered update cost two task wake-ups and
 //! 17 KiB per client (docs/performance.md, rows T1–T5). Here a connection holds no buffer
-//! while idle, and a wake-up writes everything queued for the client in one `write`.
+//! while idle, a wake-up writes everything queued for the client in one `send`, and while
+//! the session waits with nothing queued the room writes an update to its socket itself
+//! ([`write_text_now`], see `outbox.rs`), without waking it (rows T17–T21).
 //! Embedding ([`configure`](crate::configure)) and TLS still go through actix-web; both
 //! paths run the same session (`session.rs`) and the same protocol.
 
