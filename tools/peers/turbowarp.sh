@@ -3,6 +3,7 @@
 # target/peers/cloud-server. Idempotent and safe to run from several processes at once.
 #   bash tools/peers/turbowarp.sh install      unpack + npm ci (once)
 #   bash tools/peers/turbowarp.sh run PORT     install, then run it in the foreground on 127.0.0.1:PORT
+#     (TW_CHECK_INTERVAL_MS=N: its 30-s connection check runs every N ms, tools/peers/fast-check-preload.js)
 # The server binds to loopback only (../shared/peers/loopback-preload.js).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,8 +38,10 @@ case "${1:-}" in
     install
     logs=$(mktemp -d)
     cd "$DIR"
+    # fast-check-preload.js only acts when TW_CHECK_INTERVAL_MS is set (tests of the
+    # handshake timeout; see the file).
     exec env PORT="$port" BIND_HOST=127.0.0.1 LOGS_DIRECTORY="$logs" \
-      node -r "$SHARED/loopback-preload.js" src/index.js
+      node -r "$SHARED/loopback-preload.js" -r "$ROOT/tools/peers/fast-check-preload.js" src/index.js
     ;;
   *) echo "usage: $0 install | run PORT" >&2; exit 2 ;;
 esac

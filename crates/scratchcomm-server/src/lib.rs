@@ -1,5 +1,8 @@
 //! Embedded cloud-variable server speaking TurboWarp cloud-server's protocol
-//! (PROTOCOL.md §1), built on actix-web + actix-ws.
+//! (PROTOCOL.md §1). The standalone [`CloudServer`] serves `ws://` on its own lean transport
+//! (tokio worker threads, frames written straight to the socket); mounted into an actix-web
+//! `App` ([`configure`]) and over `wss://` it runs on actix-web + actix-ws. Both run the
+//! same sessions and protocol.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), scratchcomm_server::ServerError> {
@@ -71,7 +74,10 @@
 //!   or TurboWarp client produces one.
 //! * **Handshake timeout**: a connection without a handshake 10 s after it opened is closed
 //!   with 4000 ([`ServerConfig::handshake_timeout`]); TurboWarp drops such connections
-//!   without a close frame after 30 to 60 s. Real clients handshake at once.
+//!   without a close frame after 30 to 60 s (it checks every 30 s for connections older
+//!   than 30 s without a room). Real clients handshake at once. Conformance cases
+//!   `no_handshake` (the difference) and `handshake_after_5_s` (a late handshake is served
+//!   alike).
 //! * **Capacity**: at most [`Limits::max_rooms`] rooms (1024; TurboWarp 16384) and
 //!   [`Limits::max_connections`] connections (4096; TurboWarp none), beyond which 4003; a
 //!   client too slow to read its updates is closed with 1013 instead of buffering without
@@ -176,13 +182,16 @@
 //!
 //! # Design
 //! `message.rs` reads one frame the way TurboWarp does (JSON object, names, values, room
-//! ids). `protocol.rs` is sans-IO: fed one frame and the shared `Rooms` (`room.rs`), it
-//! updates the room, queues broadcasts into the other members' outboxes, and returns the
-//! actions for the connection itself. `keepalive.rs` decides pings and the handshake
-//! timeout from a clock it is given. `session.rs` only executes those decisions on an
-//! actix-ws session; `payload.rs` makes the websocket's input end cleanly at a half-close,
-//! so no received frame is dropped with the connection, and ends it at the header of a
-//! frame declared too large.
+//! ids). `protocol.rs` is sans-IO: fed one frame and the shared `Rooms` (`room.rs`), it updates the
+//! room, queues broadcasts into the other members' outboxes, and returns the
+//! actions for the connection itself. `keepalive.rs` decides pings and the
+//! handshake timeout from a clock it is given. `session.rs` only executes those decisions,
+//! over either transport (`transport.rs`): the lean one (`lean.rs`: the upgrade request in
+//! `lean/upgrade.rs`, frames in `lean/frames.rs`, one task per connection that reads and
+//! writes its socket, no buffer kept while idle) or an actix-ws session. Both end a
+//! client's input cleanly at a half-close, so no received frame is dropped with the
+//! connection (`payload.rs` for actix-ws), and stop at the header of a frame declared too
+//! large (`payload.rs`, shared).
 //! Broadcasts are queued while the room's lock is held, so every client sees the updates
 //! of a room in the same order as the room state changed.
 //! The same lock orders the changes a room records for its store (`room/variables.rs`).
@@ -194,6 +203,7 @@ mod config;
 mod error;
 mod inbound;
 mod keepalive;
+mod lean;
 mod message;
 mod outbox;
 mod payload;
@@ -204,6 +214,7 @@ mod session;
 mod state;
 mod store;
 mod tls;
+mod transport;
 
 pub use cluster::{RedisConfig, RedisHealth};
 pub use config::{InboundLimit, Limits, ProjectFilter, ServerConfig};

@@ -5,6 +5,12 @@
 //! queue between the room (which pushes) and the client's session task (which takes
 //! everything queued at each wake-up and writes it as few frames as possible).
 //!
+//! On the lean transport an update usually does not wait at all: while the session is
+//! parked with nothing queued, the room writes the frame straight to the client's socket
+//! (one `send`, no wake-up of the session's task). Only when the socket cannot take it
+//! whole (the client does not read fast enough) is the update queued, or the unwritten
+//! rest of its frame kept, and the session woken to finish the write.
+//!
 //! The rule for a receiver:
 //! * updates are queued in order; the session task is woken only when the queue turns
 //!   non-empty, and then takes *all* of it at once;
@@ -20,6 +26,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use crate::room::Outbox;
@@ -114,6 +121,14 @@ pub struct OutQueue {
     /// Bytes right after the last coalescing pass (coalesce again only past twice that).
     settled: usize,
     state: State,
+    /// The session waits with nothing to write: an update may go straight to the socket.
+    parked: bool,
+    /// The unwritten end of a frame that went straight to the socket in part: written
+    /// before anything else.
+    rest: Option<Box<[u8]>>,
+    /// The lean transport's socket, for writes straight from the room; dropped when the
+    /// receiver is closed (the session ends), so it never outlives the connection.
+    socket: Option<Arc<TcpStream>>,
 }
 
 impl Default for OutQueue {
@@ -123,6 +138,9 @@ impl Default for OutQueue {
             bytes: 0,
             settled: 0,
             state: State::Open,
+            parked: false,
+            rest: None,
+            socket: None,
         }
     }
 }
@@ -135,6 +153,8 @@ impl OutQueue {
             State::TooSlow => return Pushed::TooSlow,
             State::Closed => return Pushed::Closed,
         }
+        // Queued behind this update, the next ones must not overtake it on the socket.
+        self.parked = false;
         let first = self.items.is_empty();
         self.bytes += update.frame.len() + 1;
         self.items.push_back(update.clone());
@@ -185,7 +205,8 @@ impl OutQueue {
         let mut frames = Vec::new();
         let mut left = self.bytes;
         let mut current = String::new();
-        for item in self.items.drain(..) {
+        // Taken whole, so an idle receiver holds no queue allocation.
+        for item in std::mem::take(&mut self.items) {
             if !current.is_empty() && current.len() + 1 + item.frame.len() > cap {
                 frames.push(std::mem::take(&mut current));
             }
@@ -227,42 +248,94 @@ impl OutQueue {
         self.state = State::Closed;
         self.items.clear();
         self.bytes = 0;
+        self.parked = false;
+        self.rest = None;
+        self.socket = None;
     }
+
+    /// Whether an update may be written straight to the socket now: the session is parked,
+    /// nothing is queued or half-written before it, the receiver is open.
+    fn writable_now(&self) -> bool {
+        self.parked && self.items.is_empty() && self.rest.is_none() && self.state == State::Open
+    }
+
+    /// The unwritten end of a frame written in part, if any (the session writes it first).
+    pub(crate) fn take_rest(&mut self) -> Option<Box<[u8]>> {
+        self.rest.take()
+    }
+}
+
+/// What a write straight to the socket did.
+pub(crate) enum Direct {
+    /// The whole frame was written.
+    All,
+    /// Only the start: here is the rest.
+    Part(Box<[u8]>),
+    /// Nothing was written (the socket is full, or broken): queue the update.
+    Nothing,
+}
+
+/// What one receiver's queue shares between the room and the session.
+#[derive(Debug)]
+struct Shared {
+    queue: Mutex<OutQueue>,
+    wake: Notify,
+    limits: QueueLimits,
 }
 
 /// The server's [`Outbox`]: one [`OutQueue`] shared with the client's session task, which
 /// [`wake`](Self::wake) wakes when the queue turns non-empty or the client is too slow.
+/// (One pointer: the session and the room's member entry each hold one.)
 #[derive(Clone, Debug)]
 pub struct ChannelOutbox {
-    queue: Arc<Mutex<OutQueue>>,
-    wake: Arc<Notify>,
-    limits: QueueLimits,
+    shared: Arc<Shared>,
 }
 
 impl ChannelOutbox {
     /// An empty queue with these limits.
     pub fn new(limits: QueueLimits) -> Self {
         ChannelOutbox {
-            queue: Arc::default(),
-            wake: Arc::new(Notify::new()),
-            limits,
+            shared: Arc::new(Shared {
+                queue: Mutex::default(),
+                wake: Notify::new(),
+                limits,
+            }),
         }
     }
 
     /// Notified when there is something to take or the client is too slow.
     pub fn wake(&self) -> &Notify {
-        &self.wake
+        &self.shared.wake
     }
 
     /// The queue, locked (a poisoned lock is still usable: the queue has no invariant a
     /// panic could break half-way).
     pub fn lock(&self) -> MutexGuard<'_, OutQueue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The receiver is gone: refuse everything from now on.
     pub fn close(&self) {
         self.lock().close();
+    }
+
+    /// Let updates be written straight to `socket` while the session is parked (until
+    /// [`close`](Self::close)).
+    pub(crate) fn attach(&self, socket: Arc<TcpStream>) {
+        self.lock().socket = Some(socket);
+    }
+
+    /// The session is about to wait: with nothing queued, updates may go straight to the
+    /// socket until [`unpark`](Self::unpark). The session's own writer must hold nothing
+    /// unwritten (its writes are always finished or the connection ends).
+    pub(crate) fn park(&self) {
+        let mut queue = self.lock();
+        queue.parked = queue.socket.is_some() && queue.items.is_empty() && queue.rest.is_none();
+    }
+
+    /// The session woke and may write itself: no update goes straight to the socket.
+    pub(crate) fn unpark(&self) {
+        self.lock().parked = false;
     }
 }
 
@@ -272,9 +345,28 @@ impl Outbox for ChannelOutbox {
     }
 
     fn offer_update(&self, update: &Update) -> bool {
-        let pushed = self.lock().push(update, &self.limits);
+        let mut queue = self.lock();
+        if queue.writable_now() && update.frame.len() <= crate::lean::DIRECT_MAX {
+            // Written under the queue's lock, so nothing else writes to the socket meanwhile.
+            let direct = queue.socket.as_deref().map_or(Direct::Nothing, |socket| {
+                crate::lean::write_text_now(socket, &update.frame)
+            });
+            match direct {
+                Direct::All => return true,
+                Direct::Part(rest) => {
+                    queue.parked = false;
+                    queue.rest = Some(rest);
+                    drop(queue);
+                    self.shared.wake.notify_one();
+                    return true;
+                }
+                Direct::Nothing => {}
+            }
+        }
+        let pushed = queue.push(update, &self.shared.limits);
+        drop(queue);
         match pushed {
-            Pushed::First | Pushed::TooSlow => self.wake.notify_one(),
+            Pushed::First | Pushed::TooSlow => self.shared.wake.notify_one(),
             Pushed::Behind | Pushed::Closed => {}
         }
         matches!(pushed, Pushed::First | Pushed::Behind)

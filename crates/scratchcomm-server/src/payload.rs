@@ -31,8 +31,10 @@ type Boxed = Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>;
 #[derive(Debug)]
 pub(crate) struct DeclaredSize {
     max: u64,
-    /// Bytes of the current header read so far (at most 14).
-    header: Vec<u8>,
+    /// Bytes of the current header read so far (a header has at most 14; kept inline, so
+    /// an idle connection holds no allocation for it).
+    header: [u8; 14],
+    header_len: u8,
     /// Payload bytes of the current frame still to skip.
     skip: u64,
     /// Payload declared so far by the data frames of the current (fragmented) message.
@@ -44,7 +46,8 @@ impl DeclaredSize {
     pub(crate) fn new(max: usize) -> Self {
         DeclaredSize {
             max: max as u64,
-            header: Vec::with_capacity(14),
+            header: [0; 14],
+            header_len: 0,
             skip: 0,
             message: 0,
         }
@@ -62,15 +65,18 @@ impl DeclaredSize {
                 i += n as usize;
                 continue;
             }
-            if self.header.is_empty() {
+            if self.header_len == 0 {
                 header_start = i;
             }
-            self.header.push(bytes[i]);
+            self.header[usize::from(self.header_len)] = bytes[i];
+            self.header_len += 1;
             i += 1;
-            let Some((fin, opcode, len)) = parse_header(&self.header) else {
+            let Some((fin, opcode, len)) =
+                parse_header(&self.header[..usize::from(self.header_len)])
+            else {
                 continue;
             };
-            self.header.clear();
+            self.header_len = 0;
             self.skip = len;
             if opcode < 8 {
                 self.message = self.message.saturating_add(len);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::admission::{admit, Headers};
 use crate::config::ServerConfig;
 use crate::error::ServerError;
+use crate::lean::LeanServer;
 use crate::payload;
 use crate::session;
 use crate::state::CloudState;
@@ -49,9 +50,22 @@ pub fn configure(state: CloudState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// `GET /health`: 200 with `{"status":"ok",...}`, or 503 with `"status":"degraded"` while
 /// a multi-node server cannot reach Redis (it still serves its own clients then).
 fn health(state: &CloudState) -> HttpResponse {
+    let (ok, body) = health_report(state);
+    let mut response = if ok {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    response.content_type("application/json").body(body)
+}
+
+/// What `GET /health` answers, for both transports: whether the server is healthy (200,
+/// else 503) and the JSON body.
+pub(crate) fn health_report(state: &CloudState) -> (bool, String) {
     let redis = state.redis_health();
+    let degraded = redis.as_ref().is_some_and(|r| !r.up);
     let body = serde_json::json!({
-        "status": if redis.as_ref().is_some_and(|r| !r.up) { "degraded" } else { "ok" },
+        "status": if degraded { "degraded" } else { "ok" },
         "connections": state.connection_count(),
         "rooms": state.room_count(),
         "redis": redis.as_ref().map(|r| serde_json::json!({
@@ -65,14 +79,7 @@ fn health(state: &CloudState) -> HttpResponse {
             "other_rooms": r.other_rooms,
         })),
     });
-    let mut response = if redis.is_some_and(|r| !r.up) {
-        HttpResponse::ServiceUnavailable()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .content_type("application/json")
-        .body(body.to_string())
+    (!degraded, body.to_string())
 }
 
 /// Mount the cloud endpoint on one path only (e.g. `"/cloud"`), for apps that serve other
@@ -105,17 +112,31 @@ async fn upgrade(
     let refusal = admit(headers, state.config());
     let body = payload::end_at_close(&req, body, state.config().limits.max_message_bytes).await?;
     let (response, ws, stream) = actix_ws::handle(&req, body)?;
-    actix_web::rt::spawn(session::run(state, ws, stream, refusal));
+    let max = state.config().limits.max_message_bytes;
+    let mut stream = stream
+        .max_frame_size(max)
+        .aggregate_continuations()
+        .max_continuation_size(max);
+    actix_web::rt::spawn(async move { session::run(state, ws, &mut stream, refusal).await });
     Ok(response)
 }
 
-/// A running cloud server (TurboWarp protocol) on its own actix-web `HttpServer`.
+/// A running cloud server (TurboWarp protocol): plain `ws://` on its own worker threads
+/// (`lean.rs`), `wss://` on an actix-web `HttpServer`.
 pub struct CloudServer {
     state: CloudState,
     addr: SocketAddr,
     tls: bool,
-    handle: ServerHandle,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    running: Option<Running>,
+}
+
+/// What serves the connections.
+enum Running {
+    Lean(LeanServer),
+    Actix {
+        handle: ServerHandle,
+        task: tokio::task::JoinHandle<std::io::Result<()>>,
+    },
 }
 
 impl CloudServer {
@@ -134,6 +155,17 @@ impl CloudServer {
         let workers = config.workers;
         let tls = config.tls.as_ref().map(|files| files.load()).transpose()?;
         let state = CloudState::open(config).await?;
+        let Some(tls) = tls else {
+            let (lean, addr) = LeanServer::start(state.clone(), bind_to, workers)
+                .map_err(|source| ServerError::bind(bind_to, source))?;
+            tracing::info!(%addr, tls = false, "cloud server listening");
+            return Ok(CloudServer {
+                state,
+                addr,
+                tls: false,
+                running: Some(Running::Lean(lean)),
+            });
+        };
         let app_state = state.clone();
         let server = HttpServer::new(move || App::new().configure(configure(app_state.clone())))
             // Cloud traffic is small frames in quick succession (a request is two sets):
@@ -142,23 +174,19 @@ impl CloudServer {
             .workers(workers)
             .shutdown_timeout(1)
             .disable_signals();
-        let secure = tls.is_some();
-        let bound = match tls {
-            Some(tls) => server.bind_rustls_0_23(bind_to, tls),
-            None => server.bind(bind_to),
-        };
-        let server = bound.map_err(|source| ServerError::bind(bind_to, source))?;
+        let server = server
+            .bind_rustls_0_23(bind_to, tls)
+            .map_err(|source| ServerError::bind(bind_to, source))?;
         let addr = server.addrs().first().copied().unwrap_or(bind_to);
         let server = server.run();
         let handle = server.handle();
         let task = tokio::spawn(server);
-        tracing::info!(%addr, tls = secure, "cloud server listening");
+        tracing::info!(%addr, tls = true, "cloud server listening");
         Ok(CloudServer {
             state,
             addr,
-            tls: secure,
-            handle,
-            task: Some(task),
+            tls: true,
+            running: Some(Running::Actix { handle, task }),
         })
     }
 
@@ -191,7 +219,8 @@ impl CloudServer {
     /// the store and close it, and free the port; when this returns a new server can bind
     /// the same port (and open the same data file). Takes up to about three seconds:
     /// clients get two seconds to leave, then connections whose client keeps the TCP
-    /// connection open after the close frame are cut after one more second. A failed final
+    /// connection open after the close frame are cut (after a quarter of a second on
+    /// `ws://`, one more second on `wss://`). A failed final
     /// write is logged (see [`stop_and_store`](Self::stop_and_store) to get it).
     pub async fn stop(self) {
         if let Err(e) = self.stop_and_store().await {
@@ -208,9 +237,13 @@ impl CloudServer {
     pub async fn stop_and_store(mut self) -> Result<(), ServerError> {
         self.state.close_all();
         self.state.wait_idle(STOP_GRACE).await;
-        self.handle.stop(true).await;
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        match self.running.take() {
+            Some(Running::Lean(lean)) => lean.stop().await,
+            Some(Running::Actix { handle, task }) => {
+                handle.stop(true).await;
+                let _ = task.await;
+            }
+            None => {}
         }
         let stored = self.state.close_store().await;
         tracing::info!(addr = %self.addr, "cloud server stopped");
@@ -222,9 +255,12 @@ impl Drop for CloudServer {
     /// A server dropped without `stop` still closes its clients and its port (without
     /// waiting for them).
     fn drop(&mut self) {
-        if self.task.is_some() {
+        if let Some(running) = self.running.take() {
             self.state.close_all();
-            drop(self.handle.stop(false));
+            match running {
+                Running::Lean(lean) => lean.signal_stop(),
+                Running::Actix { handle, .. } => drop(handle.stop(false)),
+            }
         }
     }
 }

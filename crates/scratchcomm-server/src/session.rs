@@ -13,9 +13,7 @@
 //! limit the session stops reading it for a while.
 
 use actix_web::web::Bytes;
-use actix_ws::{
-    AggregatedMessage, AggregatedMessageStream, CloseReason, MessageStream, ProtocolError, Session,
-};
+use actix_ws::{AggregatedMessage, CloseReason, ProtocolError};
 use futures_util::FutureExt;
 use scratchcomm_wire::CloseCode;
 use std::pin::pin;
@@ -30,12 +28,10 @@ use crate::outbox::{ChannelOutbox, QueueLimits};
 use crate::protocol::{too_slow, Action, ClientState};
 use crate::room::{Outbox, Rooms};
 use crate::state::CloudState;
+use crate::transport::{Incoming, Outgoing};
 
 /// How long a close frame may take to be queued before the connection is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// Far enough in the future to mean "never" for a timer that is not armed.
-const NEVER: Duration = Duration::from_secs(86_400 * 365);
 
 /// How a connection ends.
 enum End {
@@ -87,6 +83,15 @@ fn classify(msg: Option<Result<AggregatedMessage, ProtocolError>>) -> Received {
     }
 }
 
+/// What woke the session.
+enum Woke {
+    Shutdown,
+    Outbox,
+    Received(Received),
+    /// The connection's one timer: the keepalive's deadline or the end of a throttle.
+    Timer,
+}
+
 /// Counts the connection while it lives.
 struct ConnectionSlot<'a, O: Outbox>(&'a Rooms<O>);
 
@@ -97,26 +102,29 @@ impl<O: Outbox> Drop for ConnectionSlot<'_, O> {
 }
 
 /// Serve one upgraded websocket until it ends.
-pub(crate) async fn run(
+pub(crate) async fn run<I: Incoming, O: Outgoing>(
     state: CloudState,
-    mut session: Session,
-    stream: MessageStream,
+    mut session: O,
+    stream: &mut I,
     refusal: Option<Refusal>,
 ) {
     let shared = &state.inner;
     let config = &shared.config;
     if let Some(refusal) = refusal {
-        if session.text(refusal.message).await.is_ok() {
-            finish(session, End::close(refusal.code, refusal.reason)).await;
+        if Box::pin(session.texts(vec![refusal.message.to_owned()]))
+            .await
+            .is_ok()
+        {
+            Box::pin(finish(session, End::close(refusal.code, refusal.reason))).await;
         }
         return;
     }
     let mut shutdown = shared.shutdown.subscribe();
     if *shutdown.borrow_and_update() {
-        finish(
+        Box::pin(finish(
             session,
             End::close(CloseCode::GOING_AWAY, "server stopping"),
-        )
+        ))
         .await;
         return;
     }
@@ -124,49 +132,76 @@ pub(crate) async fn run(
         .rooms
         .try_open_connection(config.limits.max_connections)
     {
-        finish(session, End::close(CloseCode::OVERLOADED, "server full")).await;
+        Box::pin(finish(
+            session,
+            End::close(CloseCode::OVERLOADED, "server full"),
+        ))
+        .await;
         return;
     }
     let slot = ConnectionSlot(&shared.rooms);
 
     let outbox = ChannelOutbox::new(QueueLimits::of(config));
+    if let Some(socket) = session.socket() {
+        outbox.attach(socket);
+    }
     let mut allowance = config
         .inbound_limit
         .map(|limit| Allowance::new(&limit, Instant::now()));
     // Set while the client is over its inbound limit: nothing is read until then.
     let mut resume_reading: Option<tokio::time::Instant> = None;
-    let writer = Writer {
-        outbox: &outbox,
-        max_lag: config.outbound_max_lag,
-    };
     let mut client = ClientState::new(shared.rooms.next_client_id());
     let mut keepalive = Keepalive::new(Instant::now(), config.ping_interval, config.ping_timeout)
         .with_handshake_timeout(config.handshake_timeout);
-    let max = config.limits.max_message_bytes;
-    let mut stream = stream
-        .max_frame_size(max)
-        .aggregate_continuations()
-        .max_continuation_size(max);
+
+    // One timer for the keepalive and the throttle, living as long as the connection and
+    // only moved when its deadline changes: a timer made afresh for every frame would be
+    // registered and removed again for every update the client is sent, and each timer is
+    // about 100 bytes of every connection's task.
+    let keepalive_at = |k: &Keepalive| tokio::time::Instant::from_std(k.next_deadline());
+    let mut timer = pin!(tokio::time::sleep_until(keepalive_at(&keepalive)));
 
     let end = loop {
-        let deadline = tokio::time::Instant::from_std(keepalive.next_deadline());
         let throttled = resume_reading.is_some();
-        let resume = resume_reading.unwrap_or_else(|| tokio::time::Instant::now() + NEVER);
-        tokio::select! {
+        let deadline = match resume_reading {
+            Some(resume) => resume.min(keepalive_at(&keepalive)),
+            None => keepalive_at(&keepalive),
+        };
+        if timer.deadline() != deadline || timer.is_elapsed() {
+            timer.as_mut().reset(deadline);
+        }
+        // The select only says what happened; the work (and its awaits) comes after it, so
+        // the waiting futures are gone by then and the connection's task stays small.
+        // While parked, the room writes updates straight to the socket (lean transport).
+        outbox.park();
+        let woke = tokio::select! {
             biased;
-            _ = shutdown.changed() => break End::close(CloseCode::GOING_AWAY, "server stopping"),
-            _ = outbox.wake().notified() => {
-                if let Err(end) = writer.flush(&mut session, config.batch_bytes, &mut shutdown).await {
+            _ = shutdown.changed() => Woke::Shutdown,
+            _ = outbox.wake().notified() => Woke::Outbox,
+            msg = stream.recv(), if !throttled => Woke::Received(classify(msg)),
+            _ = &mut timer => Woke::Timer,
+        };
+        outbox.unpark();
+        match woke {
+            Woke::Shutdown => break End::close(CloseCode::GOING_AWAY, "server stopping"),
+            Woke::Outbox => {
+                if let Err(end) = Box::pin(Writer::of(&outbox, config).flush(
+                    &mut session,
+                    config.batch_bytes,
+                    &mut shutdown,
+                ))
+                .await
+                {
                     break end;
                 }
             }
-            msg = stream.recv(), if !throttled => {
+            Woke::Received(received) => {
                 let now = Instant::now();
                 keepalive.on_activity(now);
-                let text = match classify(msg) {
+                let text = match received {
                     Received::Text(text) => text,
                     Received::Ping(b) => {
-                        if session.pong(&b).await.is_err() {
+                        if Box::pin(session.pong(&b)).await.is_err() {
                             break End::Gone;
                         }
                         continue;
@@ -179,12 +214,14 @@ pub(crate) async fn run(
                         .charge(message_count(&text), text.len(), now)
                         .map(tokio::time::Instant::from_std);
                 }
+                // Rare steps (a handshake, a reply, the end) run boxed, outside the
+                // connection's task: its size is what every idle connection costs.
                 let mut ensured = None;
                 if let (None, Some(cluster)) = (client.project(), &shared.cluster) {
                     // Multi-node: the room must be in step with Redis before the join dump.
                     ensured = handshake_project(&text);
                     if let Some(project) = &ensured {
-                        cluster.ensure_room(project).await;
+                        Box::pin(cluster.ensure_room(project)).await;
                     }
                 }
                 let actions = client.on_frame(&text, &shared.rooms, config, &outbox);
@@ -197,45 +234,58 @@ pub(crate) async fn run(
                 if client.project().is_some() {
                     keepalive.on_handshake();
                 }
-                if let Err(end) = writer.execute(&mut session, actions, &mut shutdown).await {
+                if actions.is_empty() {
+                    continue;
+                }
+                if let Err(end) = Box::pin(Writer::of(&outbox, config).execute(
+                    &mut session,
+                    actions,
+                    &mut shutdown,
+                ))
+                .await
+                {
                     break end;
                 }
             }
-            _ = tokio::time::sleep_until(resume), if throttled => {
-                resume_reading = None;
-                // The client was not read meanwhile: its silence is ours, not a dead peer.
-                keepalive.on_activity(Instant::now());
-            }
-            _ = tokio::time::sleep_until(deadline) => match keepalive.poll(Instant::now()) {
-                KeepaliveAction::Ping => {
-                    if session.ping(b"").await.is_err() {
-                        break End::Gone;
+            Woke::Timer => {
+                if resume_reading.is_some_and(|r| r <= tokio::time::Instant::now()) {
+                    resume_reading = None;
+                    // The client was not read meanwhile: its silence is ours, not a dead peer.
+                    keepalive.on_activity(Instant::now());
+                }
+                match keepalive.poll(Instant::now()) {
+                    KeepaliveAction::Ping => {
+                        if Box::pin(session.ping()).await.is_err() {
+                            break End::Gone;
+                        }
                     }
+                    KeepaliveAction::Drop => {
+                        break End::close(CloseCode::GOING_AWAY, "no answer to ping")
+                    }
+                    KeepaliveAction::HandshakeTimeout => {
+                        break End::close(CloseCode::PROTOCOL_ERROR, "no handshake in time")
+                    }
+                    KeepaliveAction::Wait => {}
                 }
-                KeepaliveAction::Drop => break End::close(CloseCode::GOING_AWAY, "no answer to ping"),
-                KeepaliveAction::HandshakeTimeout => {
-                    break End::close(CloseCode::PROTOCOL_ERROR, "no handshake in time")
-                }
-                KeepaliveAction::Wait => {}
-            },
+            }
         }
     };
     if let End::Gone = end {
-        drain(&mut stream, &mut client, &shared.rooms, config, &outbox).await;
+        Box::pin(drain(stream, &mut client, &shared.rooms, config, &outbox)).await;
     }
     // Leave the room and free the connection slot before the close frame goes out, so a
     // client that sees the close can reconnect at once.
     client.on_disconnect(&shared.rooms);
     outbox.close();
     drop(slot);
-    finish(session, end).await;
+    Box::pin(finish(session, end)).await;
 }
 
 /// The connection can no longer be written to (or its read side ended): still apply, in
 /// order, the frames the client sent before, without answering them. Stops at the end of
 /// the stream, a close, or after [`CLOSE_GRACE`] in all.
-async fn drain(
-    stream: &mut AggregatedMessageStream,
+async fn drain<I: Incoming>(
+    stream: &mut I,
     client: &mut ClientState,
     rooms: &Rooms<ChannelOutbox>,
     config: &ServerConfig,
@@ -262,16 +312,24 @@ struct Writer<'a> {
     max_lag: Duration,
 }
 
-impl Writer<'_> {
-    async fn execute(
+impl<'a> Writer<'a> {
+    /// Made when needed, so the connection's task does not carry it.
+    fn of(outbox: &'a ChannelOutbox, config: &ServerConfig) -> Self {
+        Writer {
+            outbox,
+            max_lag: config.outbound_max_lag,
+        }
+    }
+
+    async fn execute<O: Outgoing>(
         &self,
-        session: &mut Session,
+        session: &mut O,
         actions: Vec<Action>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
         for action in actions {
             match action {
-                Action::Reply(text) => self.send(session, text, shutdown).await?,
+                Action::Reply(text) => self.send(session, vec![text], shutdown).await?,
                 close @ Action::Close { .. } => return Err(close.into()),
             }
         }
@@ -280,43 +338,46 @@ impl Writer<'_> {
 
     /// Write everything queued, in frames of about `batch_bytes`, until the queue is
     /// empty (updates queued while writing are taken too).
-    async fn flush(
+    async fn flush<O: Outgoing>(
         &self,
-        session: &mut Session,
+        session: &mut O,
         batch_bytes: usize,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
         loop {
-            let frames = {
+            let (rest, frames) = {
                 let mut queue = self.outbox.lock();
                 if queue.is_too_slow() {
                     return Err(too_slow().into());
                 }
-                queue.take_frames(batch_bytes)
+                (queue.take_rest(), queue.take_frames(batch_bytes))
             };
-            if frames.is_empty() {
-                return Ok(());
+            match rest {
+                Some(rest) => session.resume(&rest),
+                None if frames.is_empty() => return Ok(()),
+                None => {}
             }
-            for frame in frames {
-                self.send(session, frame, shutdown).await?;
-            }
+            self.send(session, frames, shutdown).await?;
         }
     }
 
-    /// Write one frame. It is handed to the connection at once unless the client has not
-    /// read for a while; then wait, but at most `max_lag`, and stop early when the client
-    /// is judged too slow or the server stops.
-    async fn send(
+    /// Write frames (all at once where the transport can). They are handed to the
+    /// connection at once unless the client has not read for a while; then wait, but at
+    /// most `max_lag`, and stop early when the client is judged too slow or the server
+    /// stops.
+    async fn send<O: Outgoing>(
         &self,
-        session: &mut Session,
-        text: String,
+        session: &mut O,
+        texts: Vec<String>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<(), End> {
-        let mut write = pin!(session.text(text));
+        let mut write = pin!(session.texts(texts));
         if let Some(done) = write.as_mut().now_or_never() {
             return done.map_err(|_| End::Gone);
         }
-        let mut lag = pin!(tokio::time::sleep(self.max_lag));
+        // Only a client that does not read gets here: its timer is boxed so the common
+        // path does not carry it.
+        let mut lag = Box::pin(tokio::time::sleep(self.max_lag));
         // The outbox's wake-up is taken here only to notice a client judged too slow; one
         // taken for new updates is given back once the write is done, or the session would
         // wait for a wake-up that was already spent (the queue is non-empty, so no later
@@ -381,7 +442,7 @@ fn protocol_error(e: &ProtocolError) -> End {
     }
 }
 
-async fn finish(session: Session, end: End) {
+async fn finish<O: Outgoing>(session: O, end: End) {
     let reason = match end {
         End::Gone => return,
         End::Echo(reason) => reason,

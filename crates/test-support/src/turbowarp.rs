@@ -14,6 +14,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct TurboWarp {
     server: ChildServer,
+    /// `TW_CHECK_INTERVAL_MS` for the process (see [`TurboWarp::start_checking_every`]).
+    check_every: Option<Duration>,
 }
 
 impl TurboWarp {
@@ -21,10 +23,24 @@ impl TurboWarp {
     /// it accepts connections. `None` (with a printed reason) when `../shared/peers/` is
     /// missing outside CI; under CI that panics, as do install and start failures.
     pub fn start() -> Option<TurboWarp> {
+        Self::start_with(None)
+    }
+
+    /// Like [`start`](Self::start), but the server's connection check (every 30 s: drop
+    /// clients without a room for more than 30 s, and clients that did not answer the last
+    /// ping; ping the others) runs every `interval` (`tools/peers/fast-check-preload.js`),
+    /// so its 30-s handshake rule shows after about 30 s plus `interval` instead of up to
+    /// 60 s. Its clients must answer pings within `interval`.
+    pub fn start_checking_every(interval: Duration) -> Option<TurboWarp> {
+        Self::start_with(Some(interval))
+    }
+
+    fn start_with(check_every: Option<Duration>) -> Option<TurboWarp> {
         require_shared("peers/turbowarp-cloud-server-a0b29ec.tar.gz")?;
         install();
         let mut server = TurboWarp {
             server: ChildServer::new("TurboWarp's cloud-server", "TURBOWARP_LOG", free_port()),
+            check_every,
         };
         server.restart();
         Some(server)
@@ -59,6 +75,9 @@ impl TurboWarp {
             .arg(repo_root().join("tools/peers/turbowarp.sh"))
             .arg("run")
             .arg(self.port().to_string());
+        if let Some(every) = self.check_every {
+            command.env("TW_CHECK_INTERVAL_MS", every.as_millis().to_string());
+        }
         self.server.start(command, START_TIMEOUT, |port| {
             TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok()
         });

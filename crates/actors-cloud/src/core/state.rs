@@ -306,6 +306,13 @@ impl Core {
         if mode == FrameMode::ReconnectSnapshot {
             self.resync(Some(text), now, &mut out);
         } else {
+            if window.is_some() && self.connected_before {
+                // The window passed without a dump but its tick has not run yet (a busy
+                // thread): the room was empty when we joined, and the cache must be
+                // pruned as `on_tick` would have done, before this live frame applies.
+                // Treated as live only, a value lost with a restarted server stayed cached.
+                self.resync(None, now, &mut out);
+            }
             let ups = apply_frame(&self.cache, text, mode);
             self.emit_updates(ups, now, &mut out);
         }

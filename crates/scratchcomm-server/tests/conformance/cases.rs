@@ -3,7 +3,8 @@
 //! unless the case is listed in [`DIFFERENCES`].
 
 use super::client::{frame, text, BINARY, CLOSE, PING, TEXT};
-use super::run::Step::{self, Connect, Quick, Raw, RawThenWait, Text};
+use super::run::Step::{self, Connect, Idle, Quick, Raw, RawThenWait, Text};
+use std::time::Duration;
 
 /// One scripted session.
 pub struct Case {
@@ -27,6 +28,11 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
     (
         "user_scratch_team_name",
         "no list of Scratch Team usernames is shipped (TurboWarp's impersonation filter)",
+    ),
+    (
+        "no_handshake",
+        "a connection without a handshake is closed with 4000 after handshake_timeout (10 s); \
+         TurboWarp drops it without a close frame at its next 30 s check after 30 s",
     ),
 ];
 
@@ -94,6 +100,20 @@ const MIB: usize = 1024 * 1024;
 fn exactly_1_mib() -> String {
     let base = set_msg(r#""☁ x""#, r#""""#).len();
     set_msg(r#""☁ x""#, &format!("\"{}\"", "1".repeat(MIB - base)))
+}
+
+/// Cases that wait for the servers' timers (tens of seconds): run beside the others.
+#[rustfmt::skip]
+pub fn slow_cases() -> Vec<Case> {
+    vec![
+        // Handshake timeout: ours closes with 4000 at 10 s; TurboWarp's ConnectionManager
+        // checks every 30 s (every second on the TurboWarp the slow cases run against) and
+        // drops connections older than 30 s without a room, so by 60 s it has dropped this
+        // one (the client answers pings: it is the handshake rule).
+        c("no_handshake", vec![Idle(0, Duration::from_secs(65))]),
+        // A handshake late but within both servers' limits is served as usual.
+        c("handshake_after_5_s", vec![Idle(0, Duration::from_secs(5)), join(0), join(1), set(0, r#""☁ x""#, "1")]),
+    ]
 }
 
 /// Every case, one per line.

@@ -238,6 +238,29 @@ impl Client {
         self.read_until(WAIT, |op, p| op == PONG && p == tag).await;
     }
 
+    /// Send nothing but pongs to the server's pings, and wait (at most `wait` in all) for
+    /// the server to end the connection.
+    pub async fn idle(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        for _ in 0..1_000 {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let mut ping = None;
+            let pinged = self
+                .read_until(left, |op, p| {
+                    ping = (op == PING).then(|| p.to_vec());
+                    ping.is_some()
+                })
+                .await;
+            match ping {
+                Some(payload) if pinged => self.send(frame(true, 0, PONG, &payload)),
+                _ => return,
+            }
+        }
+    }
+
     /// Wait (at most `wait` without a frame) for the server to end the connection.
     pub async fn await_end(&mut self, wait: Duration) {
         self.read_until(wait, |_, _| false).await;

@@ -29,6 +29,9 @@ pub enum Step {
     /// Send these bytes, then wait (bounded) for the server to end the connection instead of
     /// a barrier (for bytes after which a ping would be read as payload).
     RawThenWait(usize, Vec<u8>),
+    /// Send nothing (but answer the server's pings) and wait, at most this long, for the
+    /// server to end the connection (for the handshake timeout).
+    Idle(usize, Duration),
 }
 
 /// What one client saw: messages in order, then how the connection ended.
@@ -50,7 +53,8 @@ pub async fn run(port: u16, room: &str, steps: &[Step]) -> Outcome {
             | Step::Text(k, _)
             | Step::Raw(k, _)
             | Step::Quick(k, _)
-            | Step::RawThenWait(k, _) => *k,
+            | Step::RawThenWait(k, _)
+            | Step::Idle(k, _) => *k,
         };
         if let Step::Connect(_, headers) = step {
             let headers: Vec<(&str, &str)> =
@@ -68,6 +72,10 @@ pub async fn run(port: u16, room: &str, steps: &[Step]) -> Outcome {
                 client.send(super::client::text(&t.replace("$P", room)))
             }
             Step::Raw(_, b) | Step::RawThenWait(_, b) => client.send(b.clone()),
+            Step::Idle(_, wait) => {
+                client.idle(*wait).await;
+                continue;
+            }
             Step::Connect(..) => unreachable!(),
         }
         match step {

@@ -28,6 +28,55 @@ async fn stop_closes_clients_with_1001_and_frees_the_port() {
     assert_eq!(c.close_code().await, Some(1001));
 }
 
+/// `stop` returns only after a client has read its 1001 close and closed its socket (or a
+/// quarter of a second passed): cut earlier, a client that has not read the close yet may still write to
+/// the old socket after `stop` returned, and that write is lost. Here the client closes
+/// its socket 50 ms after reading the close, and `stop` must not have returned before.
+#[actix_rt::test]
+async fn stop_waits_for_clients_to_take_their_close() {
+    use super::raw::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+    let addr = server.local_addr();
+    let mut tcp = tokio::time::timeout(WAIT, tokio::net::TcpStream::connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    tcp.write_all(&upgrade_request(addr)).await.unwrap();
+    read_upgrade_response(&mut tcp).await;
+    tcp.write_all(&text(&handshake("s", "late"))).await.unwrap();
+    eventually("the client joined", || {
+        server.state().client_count("s") == 1
+    })
+    .await;
+
+    let closed = Arc::new(AtomicBool::new(false));
+    let client = actix_rt::spawn({
+        let closed = closed.clone();
+        async move {
+            // The only frame coming is the close (the room is empty: no join dump).
+            let mut head = [0u8; 2];
+            tokio::time::timeout(WAIT, tcp.read_exact(&mut head))
+                .await
+                .expect("the close frame in time")
+                .expect("read the close frame");
+            assert_eq!(head[0] & 0x0F, 8, "a close frame");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            closed.store(true, Ordering::SeqCst);
+            drop(tcp);
+        }
+    });
+    server.stop().await;
+    assert!(
+        closed.load(Ordering::SeqCst),
+        "stop returned before the client had closed its socket"
+    );
+    client.await.unwrap();
+}
+
 #[actix_rt::test]
 async fn mounts_into_an_existing_actix_web_app() {
     use actix_web::{web, App, HttpServer};

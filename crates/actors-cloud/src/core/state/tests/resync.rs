@@ -66,6 +66,30 @@ fn an_empty_room_after_a_restart_empties_the_cache() {
 }
 
 #[test]
+fn a_live_frame_before_the_late_tick_still_empties_the_cache_first() {
+    let mut r = reconnected(cfg(RateLimit::unlimited()));
+    // The window (until 1400) passed without a dump, but the tick is late: the next frame
+    // is another client's live set. The room was empty when we joined, so a and b go
+    // first, then the live set applies.
+    let e = r.core.epoch();
+    let live = "{\"method\":\"set\",\"name\":\"☁ a\",\"value\":\"5\"}";
+    let a = r.core.on_frame(e, live, r.at(1500));
+    assert_eq!(
+        emitted(&a),
+        vec![
+            (EventKind::Delete, "a".into()),
+            (EventKind::Delete, "b".into()),
+            (EventKind::Set, "a".into())
+        ]
+    );
+    assert!(a.iter().any(|a| matches!(a, Action::Synced)));
+    assert_eq!(r.cache.get("☁ a").unwrap().as_str(), "5");
+    assert!(r.cache.get("☁ b").is_none());
+    // The tick that comes late finds nothing left to do.
+    assert!(emitted(&r.core.on_tick(r.at(1510))).is_empty());
+}
+
+#[test]
 fn own_writes_on_the_new_socket_survive_the_older_dump() {
     let mut r = reconnected(cfg(RateLimit::unlimited()));
     let a = r.set("b", "7", 1, 401);
