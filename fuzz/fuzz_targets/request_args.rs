@@ -82,7 +82,7 @@ fuzz_target!(|input: Input| {
         .collect();
     let names: Vec<String> = input.names.into_iter().take(4).collect();
     let mut call =
-        CallArgs::new(Caller::new("12345", None), "req", values, kwargs, names).with_texts(texts);
+        CallArgs::new(Caller::new("12345", None), "req", values, kwargs, names).texts(texts);
     let mut ok = true;
     for p in input.params.into_iter().take(8) {
         ok &= match p % 14 {

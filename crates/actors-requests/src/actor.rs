@@ -97,10 +97,10 @@ impl RequestBotBuilder {
     pub fn start(self, socket: SocketHandle) -> Result<RequestBot, RequestError> {
         self.registry.validate()?;
         let mut dispatcher = Dispatcher::new(self.registry)
-            .with_replies(self.replies)
-            .with_parse_options(self.parse);
+            .replies(self.replies)
+            .parse_options(self.parse);
         if let Some(hook) = self.hook {
-            dispatcher = dispatcher.with_error_hook(move |failed| hook(failed));
+            dispatcher = dispatcher.on_error(move |failed| hook(failed));
         }
         let (events, _) = broadcast::channel(self.event_capacity);
         let (stopped_tx, stopped) = watch::channel(None);

@@ -70,7 +70,7 @@ impl CallArgs {
 
     /// Attach the texts of unquoted numbers ([`SubRequest::texts`](crate::SubRequest::texts)),
     /// which `String` parameters receive as sent.
-    pub fn with_texts(mut self, texts: Vec<Option<String>>) -> CallArgs {
+    pub fn texts(mut self, texts: Vec<Option<String>>) -> CallArgs {
         for ((_, slot), text) in self.positional.iter_mut().zip(texts) {
             *slot = text;
         }

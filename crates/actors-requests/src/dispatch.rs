@@ -175,19 +175,19 @@ impl Dispatcher {
     }
 
     /// Use these reply texts.
-    pub fn with_replies(mut self, replies: ReplyTexts) -> Dispatcher {
+    pub fn replies(mut self, replies: ReplyTexts) -> Dispatcher {
         self.replies = Arc::new(replies);
         self
     }
 
     /// Use these parser settings.
-    pub fn with_parse_options(mut self, parse: ParseOptions) -> Dispatcher {
+    pub fn parse_options(mut self, parse: ParseOptions) -> Dispatcher {
         self.parse = parse;
         self
     }
 
     /// Call `hook` for every failed handler run (it can retry once).
-    pub fn with_error_hook(
+    pub fn on_error(
         mut self,
         hook: impl Fn(&HandlerFailed) -> ErrorAction + Send + Sync + 'static,
     ) -> Dispatcher {
@@ -201,7 +201,7 @@ impl Dispatcher {
     }
 
     /// The reply texts.
-    pub fn replies(&self) -> &ReplyTexts {
+    pub fn get_replies(&self) -> &ReplyTexts {
         &self.replies
     }
 

@@ -183,7 +183,7 @@ fn parse_with(
                 kwargs,
             });
         } else {
-            let (args, texts) = normal::parse_normal_with_texts(part, name, lenient)?;
+            let (args, texts) = normal::parse_normal_texts(part, name, lenient)?;
             subs.push(SubRequest {
                 name: name.to_string(),
                 syntax: Syntax::Normal,

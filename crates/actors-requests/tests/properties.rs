@@ -96,7 +96,7 @@ proptest! {
         // around them, which the sprite's raw join cannot keep).
         let sub = parsed.into_iter().next().unwrap();
         let mut call = CallArgs::new(Caller::new("1", None), name, sub.args, vec![], vec![])
-            .with_texts(sub.texts);
+            .texts(sub.texts);
         let strings = Rest::<String>::from_request(&mut call).unwrap().0;
         let typed: Vec<String> = args
             .iter()

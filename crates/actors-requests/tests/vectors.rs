@@ -53,7 +53,7 @@ fn all_messages() -> Vec<(String, Option<String>)> {
 
 #[test]
 fn reference_mode_gives_every_intended_reply() {
-    let d = Dispatcher::new(registry()).with_parse_options(ParseOptions::reference());
+    let d = Dispatcher::new(registry()).parse_options(ParseOptions::reference());
     let messages = all_messages();
     assert_eq!(messages.len(), 53);
     for (message, want) in messages {

@@ -11,5 +11,5 @@ pub use connect::{connect_insecure, connect_secure, secure_connect_values, SAFE_
 pub use receive::ClientReceiver;
 pub use send::{ClientOutbound, ClientRandom, ClientRng, ClientSession, FreshSeeds};
 
-/// The sprite's packet size when `# PACKET SIZE` is 0 or empty, in Scratch.
+/// The sprite's packet size when `# PACKET SIZE` is 0 or empty, in Scratch ([`PacketSize::Auto`](crate::PacketSize::Auto) there).
 pub const DEFAULT_PACKET_SIZE_SCRATCH: usize = 220;

@@ -96,7 +96,7 @@ impl PacketSize {
     pub fn resolve(self, host: Host) -> usize {
         match (self, host) {
             (PacketSize::Fixed(n), _) => n,
-            (PacketSize::Auto, Host::Scratch) => 220,
+            (PacketSize::Auto, Host::Scratch) => crate::client::DEFAULT_PACKET_SIZE_SCRATCH,
             (PacketSize::Auto, Host::TurboWarp | Host::Custom) => 98_800,
         }
     }

@@ -65,7 +65,7 @@ fn client_send_matches_sprite_values() {
         let label = case["label"].as_str().unwrap();
         let (got, expected): (Vec<String>, Vec<String>) = match case.get("packets") {
             None => {
-                let session = ClientSession::new(cid, None, 220);
+                let session = ClientSession::new(cid, None, 220).unwrap();
                 let got = session
                     .outgoing(message)
                     .unwrap()
@@ -78,7 +78,7 @@ fn client_send_matches_sprite_values() {
                 )
             }
             Some(packets) => {
-                let session = ClientSession::new(cid, Some(key.clone()), 220);
+                let session = ClientSession::new(cid, Some(key.clone()), 220).unwrap();
                 let packets = packets.as_array().unwrap();
                 let seeds = packets.iter().map(|p| p["seed"].as_u64().unwrap() as u16);
                 let mut rng = scripted(seeds.collect(), vec![]);
@@ -105,12 +105,24 @@ fn client_send_matches_sprite_values() {
 #[test]
 fn insecure_connect_is_connect_message() {
     let mut rng = ClientRng(rand::thread_rng());
-    let (session, values) = connect_insecure(0, &mut rng).unwrap();
+    let (session, values) = connect_insecure(220, &mut rng).unwrap();
     assert_eq!(values.len(), 1);
     let expected = format!("15903151414050320.{}", session.client_id());
     assert!(values[0].starts_with(&expected), "{}", values[0]);
     assert!(!session.is_secure());
     assert_eq!(session.packet_size(), 220);
+}
+
+/// The sans-IO client takes the resolved packet size: 0 (which the sprite reads as "the
+/// host's default") is refused with an error naming it, not quietly turned into 220.
+#[test]
+fn a_packet_size_of_zero_is_refused_by_the_sans_io_client() {
+    let mut rng = ClientRng(rand::thread_rng());
+    let err = connect_insecure(0, &mut rng).unwrap_err();
+    assert_eq!(err.kind(), actors_socket::SocketErrorKind::InvalidInput);
+    assert!(err.detail().contains("packet size 0"), "{err}");
+    let cid = actors_socket::ClientId::parse("12345").unwrap();
+    assert!(ClientSession::new(cid, None, 0).is_err());
 }
 
 /// The public data as the server would publish it (JSON numbers of 300 digits do not
@@ -177,7 +189,7 @@ fn sprite_e2e_receptions_reproduced() {
             k => Some(CipherKey::from_key_text(k)),
         };
         let events = session["events"].as_array().unwrap();
-        let mut rx = ClientReceiver::new(ClientSession::new(cid, key, 220), 0);
+        let mut rx = ClientReceiver::new(ClientSession::new(cid, key, 220).unwrap(), 0);
         let mut completed: Option<String> = None;
         let mut receptions = 0;
         for e in events {

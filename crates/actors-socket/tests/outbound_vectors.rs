@@ -104,7 +104,7 @@ fn server_send_matches_reference_and_client_decodes_it() {
         let sets = case["to_client_sets"].as_array().unwrap();
         assert_eq!(out.packet_count(), sets.len(), "{label}");
         let mut rng = Scripted::new(case);
-        let session = ClientSession::new(cid, key.clone(), 220);
+        let session = ClientSession::new(cid, key.clone(), 220).unwrap();
         let start = (case["start_time"].as_f64().unwrap() * 100.0) as u64;
         let mut receiver = ClientReceiver::new(session, start);
         receiver.begin_recv(start);
@@ -157,7 +157,7 @@ fn secure_empty_message_is_one_empty_chunk() {
         .next_packet(now, &mut rng, &mut Rotation::new())
         .unwrap()
         .unwrap();
-    let mut rx = ClientReceiver::new(ClientSession::new(cid, Some(key), 220), now);
+    let mut rx = ClientReceiver::new(ClientSession::new(cid, Some(key), 220).unwrap(), now);
     assert_eq!(rx.handle(&set.value, now).as_deref(), Some(""));
 }
 
@@ -173,7 +173,7 @@ fn non_table_characters_become_question_marks_when_secure() {
         .next_packet(now, &mut rng, &mut Rotation::new())
         .unwrap()
         .unwrap();
-    let mut rx = ClientReceiver::new(ClientSession::new(cid, Some(key), 220), now);
+    let mut rx = ClientReceiver::new(ClientSession::new(cid, Some(key), 220).unwrap(), now);
     assert_eq!(rx.handle(&set.value, now).as_deref(), Some("a?b?ß?"));
 }
 

@@ -153,14 +153,14 @@ fn strings_receive_unquoted_numbers_as_sent() {
         vec![],
         &[],
     )
-    .with_texts(texts);
+    .texts(texts);
     assert_eq!(String::from_request(&mut cx), Ok("007".to_string()));
     assert_eq!(f64::from_request(&mut cx), Ok(1000.0));
     assert_eq!(String::from_request(&mut cx), Ok("5".to_string()));
-    let mut cx = call(vec![Value::from(7)], vec![], &[]).with_texts(vec![Some("07".into())]);
+    let mut cx = call(vec![Value::from(7)], vec![], &[]).texts(vec![Some("07".into())]);
     assert_eq!(Value::from_request(&mut cx), Ok(Value::from(7)));
     let mut cx = call(vec![Value::from(1), Value::from(2)], vec![], &[])
-        .with_texts(vec![Some("0x1".into()), Some("2".into())]);
+        .texts(vec![Some("0x1".into()), Some("2".into())]);
     assert_eq!(
         Rest::<String>::from_request(&mut cx),
         Ok(Rest(vec!["0x1".to_string(), "2".to_string()]))

@@ -157,7 +157,7 @@ impl Dispatch {
             sub.kwargs.clone(),
             entry.params().to_vec(),
         )
-        .with_texts(sub.texts.clone());
+        .texts(sub.texts.clone());
         Some(Job { entry, args })
     }
 

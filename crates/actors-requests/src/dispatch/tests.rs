@@ -73,7 +73,7 @@ fn bad_arguments_get_a_clear_reply_and_an_event() {
         bad_argument: Some("Bad arguments.".into()),
         ..ReplyTexts::default()
     };
-    let d = Dispatcher::new(registry()).with_replies(fixed);
+    let d = Dispatcher::new(registry()).replies(fixed);
     assert_eq!(run(&d, "add 1").0.as_deref(), Some("Bad arguments."));
 }
 
@@ -125,7 +125,7 @@ fn syntax_errors_and_unknown_requests() {
         failure: "Oops!".into(),
         bad_argument: None,
     };
-    let d = Dispatcher::new(registry()).with_replies(replies);
+    let d = Dispatcher::new(registry()).replies(replies);
     let (reply, events) = run(&d, "ping 'a'b");
     assert_eq!(reply.as_deref(), Some("Syntax!"));
     assert!(
@@ -157,7 +157,7 @@ fn error_hook_can_retry_once() {
     });
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let s = seen.clone();
-    let d = Dispatcher::new(r).with_error_hook(move |f| {
+    let d = Dispatcher::new(r).on_error(move |f| {
         s.lock().unwrap().push((f.request.name.clone(), f.attempt));
         ErrorAction::Retry
     });
@@ -184,9 +184,9 @@ fn error_hook_can_choose_the_reply() {
         Err(Failure::new("always"))
     });
     let d = Dispatcher::new(r.clone())
-        .with_error_hook(|f| ErrorAction::Reply(format!("sorry: {}", f.failure.message())));
+        .on_error(|f| ErrorAction::Reply(format!("sorry: {}", f.failure.message())));
     assert_eq!(run(&d, "broken").0.as_deref(), Some("sorry: always"));
-    let d = Dispatcher::new(r).with_error_hook(|_| ErrorAction::Silent);
+    let d = Dispatcher::new(r).on_error(|_| ErrorAction::Silent);
     assert_eq!(run(&d, "broken").0, None);
 }
 

@@ -50,7 +50,7 @@ pub fn parse_normal_lenient(part: &str, name: &str) -> Result<Vec<Value>, Reques
 }
 
 /// The arguments and, for each unquoted number, its text as sent (whitespace trimmed).
-pub(crate) fn parse_normal_with_texts(
+pub(crate) fn parse_normal_texts(
     part: &str,
     name: &str,
     lenient: bool,
@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(p("echo 5\u{feff}"), Ok(ints(&[5])));
         assert_eq!(p("echo 5 \u{feff}"), Ok(ints(&[5])));
         assert_eq!(p("echo 1_000"), Ok(ints(&[1000])));
-        let texts = |s, lenient| parse_normal_with_texts(s, "echo", lenient).unwrap().1;
+        let texts = |s, lenient| parse_normal_texts(s, "echo", lenient).unwrap().1;
         assert_eq!(
             texts("echo \t0x1A\u{a0} \"5\" 007 5.", true),
             [

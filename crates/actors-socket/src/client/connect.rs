@@ -13,16 +13,16 @@ fn random_client_id(rng: &mut dyn ClientRandom) -> ClientId {
 }
 
 /// `[cloud socket] connect insecurely`: a new client id and the `_connect` message.
-/// `packet_size` 0 means the Scratch default 220.
+/// `packet_size` is the resolved size ([`PacketSize::resolve`](crate::PacketSize::resolve)).
 ///
 /// # Errors
 ///
-/// A [`SocketError`](crate::SocketError) when `packet_size` is too small for a connect message.
+/// A [`SocketError`](crate::SocketError) when `packet_size` is 0 or too small for a connect message.
 pub fn connect_insecure(
     packet_size: usize,
     rng: &mut dyn ClientRandom,
 ) -> Result<(ClientSession, Vec<String>), SocketError> {
-    let session = ClientSession::new(random_client_id(rng), None, packet_size);
+    let session = ClientSession::new(random_client_id(rng), None, packet_size)?;
     let values = session.outgoing("_connect")?.collect_all(0, rng)?;
     Ok((session, values))
 }
@@ -42,7 +42,7 @@ pub fn secure_connect_values(
     packet_size: usize,
     rng: &mut dyn ClientRandom,
 ) -> Result<(ClientSession, Vec<String>), SocketError> {
-    let session = ClientSession::new(client_id, Some(key), packet_size);
+    let session = ClientSession::new(client_id, Some(key), packet_size)?;
     if !fragment_payload.bytes().all(|b| b.is_ascii_digit()) || fragment_payload.is_empty() {
         return Err(SocketError::invalid("key fragment payload must be digits"));
     }

@@ -154,7 +154,7 @@ mod tests {
     }
 
     fn receiver(key: Option<CipherKey>) -> ClientReceiver {
-        let session = ClientSession::new(ClientId::parse("12345").unwrap(), key, 220);
+        let session = ClientSession::new(ClientId::parse("12345").unwrap(), key, 220).unwrap();
         ClientReceiver::new(session, NOW)
     }
 

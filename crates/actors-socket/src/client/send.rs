@@ -121,18 +121,27 @@ impl std::fmt::Debug for ClientSession {
 }
 
 impl ClientSession {
-    /// A session from its parts (e.g. to replay a recorded one). `packet_size` 0 means 220.
-    pub fn new(client_id: ClientId, key: Option<CipherKey>, packet_size: usize) -> Self {
-        let packet_size = if packet_size == 0 {
-            super::DEFAULT_PACKET_SIZE_SCRATCH
-        } else {
-            packet_size
-        };
-        ClientSession {
+    /// A session from its parts (e.g. to replay a recorded one). `packet_size` is the
+    /// resolved number of characters per packet (what [`PacketSize::resolve`](crate::PacketSize::resolve) gives).
+    ///
+    /// # Errors
+    ///
+    /// A [`SocketError`] of kind `InvalidInput` when `packet_size` is 0.
+    pub fn new(
+        client_id: ClientId,
+        key: Option<CipherKey>,
+        packet_size: usize,
+    ) -> Result<Self, SocketError> {
+        if packet_size == 0 {
+            return Err(SocketError::invalid(
+                "packet size 0: give the resolved size (PacketSize::resolve), e.g. 220 on Scratch",
+            ));
+        }
+        Ok(ClientSession {
             client_id,
             key,
             packet_size,
-        }
+        })
     }
 
     /// The client id.
@@ -298,7 +307,7 @@ mod tests {
     #[test]
     fn equal_chunks_in_one_centisecond_differ_on_the_wire() {
         let key = CipherKey::from_key_text("12345678901234567890123456789012345678901234567890");
-        let session = ClientSession::new(ClientId::parse("12345").unwrap(), Some(key), 220);
+        let session = ClientSession::new(ClientId::parse("12345").unwrap(), Some(key), 220).unwrap();
         // 85 characters per chunk at 220: two identical chunks.
         let text = "a".repeat(170);
         let body = |v: &str| {

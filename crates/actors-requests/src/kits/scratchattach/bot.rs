@@ -71,7 +71,7 @@ impl SaBotBuilder {
         });
         let mut dispatcher = SaDispatcher::new(self.registry);
         if let Some(hint) = self.failure_hint {
-            dispatcher = dispatcher.with_failure_hint(hint);
+            dispatcher = dispatcher.failure_hint(hint);
         }
         let (events, _) = broadcast::channel(self.event_capacity);
         let (stopped_tx, stopped) = watch::channel(false);

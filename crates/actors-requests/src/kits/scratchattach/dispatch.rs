@@ -43,7 +43,7 @@ impl SaDispatcher {
 
     /// The second line of the error list a failed request gets (default the reference's
     /// `Check the Python console`, which projects may test for).
-    pub fn with_failure_hint(mut self, hint: impl Into<String>) -> SaDispatcher {
+    pub fn failure_hint(mut self, hint: impl Into<String>) -> SaDispatcher {
         self.failure_hint = hint.into();
         self
     }

@@ -228,7 +228,7 @@ fn sprites_polling_late_get_every_reply_of_three_clients() {
     let mut p = Pacer::new(SPACING);
     let mut sprites: Vec<Sprite> = (0..3)
         .map(|i| {
-            let session = ClientSession::new(cid(10 + i as u32), None, 220);
+            let session = ClientSession::new(cid(10 + i as u32), None, 220).unwrap();
             let mut rx = ClientReceiver::new(session, SALT);
             rx.begin_recv(SALT);
             Sprite {
