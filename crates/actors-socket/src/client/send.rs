@@ -307,7 +307,8 @@ mod tests {
     #[test]
     fn equal_chunks_in_one_centisecond_differ_on_the_wire() {
         let key = CipherKey::from_key_text("12345678901234567890123456789012345678901234567890");
-        let session = ClientSession::new(ClientId::parse("12345").unwrap(), Some(key), 220).unwrap();
+        let session =
+            ClientSession::new(ClientId::parse("12345").unwrap(), Some(key), 220).unwrap();
         // 85 characters per chunk at 220: two identical chunks.
         let text = "a".repeat(170);
         let body = |v: &str| {
