@@ -156,6 +156,9 @@ impl Drop for Bot {
 /// What a checker saw: one entry per request.
 #[derive(Clone, Debug)]
 pub struct Answer {
+    /// When the request was sent (ms since the Unix epoch).
+    pub asked: u64,
+    /// When its answer (or the miss) was seen.
     pub at: u64,
     /// The answering process, or None (no reply in time).
     pub pid: Option<u32>,
@@ -193,6 +196,7 @@ pub async fn check(
         };
         seq += 1;
         let tag = format!("{project}x{seq}");
+        let asked = unix_ms();
         let reply = c
             .request(
                 "pid",
@@ -205,6 +209,7 @@ pub async fn check(
                 misses = 0;
                 let (pid, got) = text.split_once(':').unwrap_or((text.as_str(), ""));
                 Answer {
+                    asked,
                     at: unix_ms(),
                     pid: pid.parse().ok(),
                     mismatch: got != tag,
@@ -222,6 +227,7 @@ pub async fn check(
                     misses = 0;
                 }
                 Answer {
+                    asked,
                     at: unix_ms(),
                     pid: None,
                     mismatch: false,

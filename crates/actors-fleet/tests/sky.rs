@@ -32,12 +32,8 @@ fn member(redis: &str, server: &str) -> FleetSky {
     .expect("member starts")
 }
 
-async fn until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn until(what: &str, cond: impl FnMut() -> bool) {
+    test_support::eventually_within(WAIT, what, cond).await
 }
 
 /// Project → the Sky members holding it, read from the Skies themselves.
