@@ -35,7 +35,7 @@ struct Input {
 fuzz_target!(|input: Input| {
     let id = ClientId::wrapping(input.id);
     let key = input.key.as_deref().map(CipherKey::from_key_text);
-    let session = ClientSession::new(id, key.clone(), 0);
+    let session = ClientSession::new(id, key.clone(), 220).expect("220 is a valid packet size");
     let mut receiver = ClientReceiver::new(session, START);
     let mut rotation = Rotation::new();
     let mut rng = Det::new(input.seed);

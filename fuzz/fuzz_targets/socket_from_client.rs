@@ -221,7 +221,8 @@ fuzz_target!(|input: Input| {
                     )
                     .expect("valid connect")
                 } else {
-                    let session = ClientSession::new(client_id(slot), None, packet_size);
+                    let session = ClientSession::new(client_id(slot), None, packet_size)
+                        .expect("a packet size of at least 1");
                     let values = session
                         .outgoing("_connect")
                         .and_then(|o| o.collect_all(h.now, &mut h.rng))
