@@ -8,7 +8,8 @@ mod harness;
 use actors_cloud::CloseCode;
 use actors_socket::UsernameLookup;
 use actors_socket::{
-    ClientId, ConnectMode, Host, PacketSize, SocketConfig, SocketErrorKind, SocketHandle,
+    ClientId, ConnectMode, Host, PacketSize, SocketConfig, SocketError, SocketErrorKind,
+    SocketHandle,
 };
 use futures_util::future::BoxFuture;
 use harness::*;
@@ -16,6 +17,7 @@ use scratchcomm_server::{CloudServer, ProjectFilter, ServerConfig};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 
 /// A username lookup (user code) that panics on its first call.
 struct PanicsOnce(AtomicU32);
@@ -27,6 +29,21 @@ impl UsernameLookup for PanicsOnce {
         }
         Box::pin(async { Some("griffpatch".to_owned()) })
     }
+}
+
+/// `socket.wait()` on a task of its own, so the test can stop things meanwhile.
+fn wait_in_background(socket: &SocketHandle) -> JoinHandle<Result<(), SocketError>> {
+    let s = socket.clone();
+    actix_rt::spawn(async move { s.wait().await })
+}
+
+/// The error `wait()` ended with (bounded by `WAIT`).
+async fn ended_with(waiting: JoinHandle<Result<(), SocketError>>) -> SocketError {
+    tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("wait returns")
+        .unwrap()
+        .unwrap_err()
 }
 
 #[actix_rt::test]
@@ -89,18 +106,11 @@ async fn a_panic_in_the_socket_restarts_it_and_it_keeps_serving() {
 async fn wait_returns_the_reason_when_the_connection_stops_for_good() {
     let server = start_server(0).await;
     let (bot, socket) = socket(&server.url(), None, PacketSize::Auto).await;
-    let waiting = {
-        let s = socket.clone();
-        actix_rt::spawn(async move { s.wait().await })
-    };
+    let waiting = wait_in_background(&socket);
     actix_rt::time::sleep(Duration::from_millis(100)).await;
     assert!(!waiting.is_finished(), "wait returns only at the end");
     bot.stop().await;
-    let err = tokio::time::timeout(WAIT, waiting)
-        .await
-        .expect("wait returns")
-        .unwrap()
-        .unwrap_err();
+    let err = ended_with(waiting).await;
     assert_eq!(err.kind(), SocketErrorKind::Cloud, "{err}");
     assert!(err.to_string().contains("stopped for good"), "{err}");
     let accept = socket.accept(Duration::from_secs(1)).await.unwrap_err();
@@ -113,10 +123,7 @@ async fn a_close_code_that_ends_the_connection_is_the_socket_errors_close_code()
     let server = start_server(0).await;
     let port = server.local_addr().port();
     let (bot, socket) = socket(&server.url(), None, PacketSize::Auto).await;
-    let waiting = {
-        let s = socket.clone();
-        actix_rt::spawn(async move { s.wait().await })
-    };
+    let waiting = wait_in_background(&socket);
     // The server comes back refusing the project: the reconnect is closed with 4004, which
     // cannot heal, so the connection and with it the socket stop for good.
     server.stop().await;
@@ -127,11 +134,7 @@ async fn a_close_code_that_ends_the_connection_is_the_socket_errors_close_code()
         .await
         .expect("restart in time")
         .expect("restart on the same port");
-    let err = tokio::time::timeout(WAIT, waiting)
-        .await
-        .expect("wait returns")
-        .unwrap()
-        .unwrap_err();
+    let err = ended_with(waiting).await;
     assert_eq!(err.kind(), SocketErrorKind::Cloud, "{err}");
     assert_eq!(
         err.close_code(),
