@@ -118,10 +118,19 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
             "--seconds",
             "1",
             "--against-turbowarp",
+            "--rounds",
+            "2",
         ],
-        Duration::from_secs(90),
+        Duration::from_secs(120),
     );
     assert!(ok, "bench failed or timed out:\n{out}");
+    // Two rounds, the servers taking turns, then the medians and the rounds' spread.
+    assert_eq!(out.matches("broadcast [ours]").count(), 2, "{out}");
+    assert_eq!(out.matches("broadcast [TurboWarp]").count(), 2, "{out}");
+    assert!(out.contains("round 2 of 2:"), "{out}");
+    assert!(out.contains("medians of 2 rounds: ours "), "{out}");
+    assert!(out.contains("us of it in the kernel"), "{out}");
+    assert!(out.contains(", rounds "), "{out}");
     assert!(
         out.contains("broadcast [ours]: 2 rooms x 3 clients"),
         "{out}"

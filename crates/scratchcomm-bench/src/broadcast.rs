@@ -22,6 +22,8 @@ pub struct Figures {
     pub delivered_per_sec: f64,
     /// Server CPU time (user + system) per delivered message, in µs.
     pub cpu_us_per_message: f64,
+    /// The system (kernel) part of `cpu_us_per_message`, in µs.
+    pub system_us_per_message: f64,
     /// Server RSS growth per connected client after connecting, in KiB.
     pub kib_per_client: f64,
     /// From a writer's set to a listener's event.
@@ -41,51 +43,74 @@ struct Room {
 }
 
 /// Runs the broadcast load against our server and, with `against_turbowarp`, against
-/// TurboWarp's, printing the figures of each and the ratios.
+/// TurboWarp's, printing the figures of each and the ratios. With `rounds` > 1 the two
+/// servers take turns that many times (ours, TurboWarp's, ours, …) and the ratios are those
+/// of the medians, with the spread of the rounds' own ratios: one run of either server
+/// varies by ±15 % on a busy two-core machine, the median of alternating rounds much less.
 pub async fn broadcast(
     rooms: usize,
     per_room: usize,
     duration: Duration,
     against_turbowarp: bool,
+    rounds: usize,
 ) -> anyhow::Result<()> {
-    let (rooms, per_room) = (rooms.max(1), per_room.max(1));
-    let ours = {
+    let (rooms, per_room, rounds) = (rooms.max(1), per_room.max(1), rounds.max(1));
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        if rounds > 1 {
+            println!("round {round} of {rounds}:");
+        }
         let server = ServerChild::spawn(rooms * (per_room + 1) + 16).await?;
-        run(
-            "ours",
-            std::slice::from_ref(&server),
-            rooms,
-            per_room,
-            duration,
-        )
-        .await?
-    };
+        let label = "ours";
+        ours.push(
+            run(
+                label,
+                std::slice::from_ref(&server),
+                rooms,
+                per_room,
+                duration,
+            )
+            .await?,
+        );
+        drop(server);
+        if against_turbowarp {
+            let server = ServerChild::turbowarp().await?;
+            let label = "TurboWarp";
+            let servers = std::slice::from_ref(&server);
+            theirs.push(run(label, servers, rooms, per_room, duration).await?);
+        }
+    }
     if !against_turbowarp {
         return Ok(());
     }
-    let theirs = {
-        let server = ServerChild::turbowarp().await?;
-        run(
-            "TurboWarp",
-            std::slice::from_ref(&server),
-            rooms,
-            per_room,
-            duration,
-        )
-        .await?
-    };
-    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let (ours, theirs) = (Summary::of(&ours), Summary::of(&theirs));
+    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
     let cpu = ratio(ours.cpu_us_per_message, theirs.cpu_us_per_message);
     let mem = ratio(ours.kib_per_client, theirs.kib_per_client);
-    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
     let p99 = ratio(secs(ours.p99), secs(theirs.p99));
+    if rounds > 1 {
+        println!(
+            "medians of {rounds} rounds: ours {:.2} us per message ({:.2} us kernel), {:.1} KiB \
+             per client, p99 {}; TurboWarp {:.2} us per message ({:.2} us kernel), {:.1} KiB \
+             per client, p99 {}",
+            ours.cpu_us_per_message,
+            ours.system_us_per_message,
+            ours.kib_per_client,
+            Ms(ours.p99),
+            theirs.cpu_us_per_message,
+            theirs.system_us_per_message,
+            theirs.kib_per_client,
+            Ms(theirs.p99),
+        );
+    }
     println!("ratio ours/TurboWarp ({rooms} rooms x {per_room} clients):");
     println!(
         "  delivered messages/s: {:.2}x",
         ratio(ours.delivered_per_sec, theirs.delivered_per_sec)
     );
     println!(
-        "  server CPU per delivered message: {cpu:.2}x (target <= 0.5x: {})",
+        "  server CPU per delivered message: {cpu:.2}x{} (target <= 0.5x: {})",
+        spread(&ours.cpu_rounds, &theirs.cpu_rounds),
         met(cpu <= 0.5)
     );
     println!(
@@ -98,6 +123,67 @@ pub async fn broadcast(
         met(p99 <= 1.0)
     );
     Ok(())
+}
+
+/// The medians of several rounds of one server (one round: its figures).
+struct Summary {
+    delivered_per_sec: f64,
+    cpu_us_per_message: f64,
+    system_us_per_message: f64,
+    kib_per_client: f64,
+    p50: Option<Duration>,
+    p99: Option<Duration>,
+    /// CPU per message of each round, in order.
+    cpu_rounds: Vec<f64>,
+}
+
+impl Summary {
+    fn of(rounds: &[Figures]) -> Summary {
+        let of = |f: fn(&Figures) -> f64| median(rounds.iter().map(f).collect());
+        let dur = |f: fn(&Figures) -> Option<Duration>| {
+            let secs: Vec<f64> = rounds
+                .iter()
+                .filter_map(f)
+                .map(|d| d.as_secs_f64())
+                .collect();
+            (!secs.is_empty()).then(|| Duration::from_secs_f64(median(secs)))
+        };
+        Summary {
+            delivered_per_sec: of(|f| f.delivered_per_sec),
+            cpu_us_per_message: of(|f| f.cpu_us_per_message),
+            system_us_per_message: of(|f| f.system_us_per_message),
+            kib_per_client: of(|f| f.kib_per_client),
+            p50: dur(|f| f.p50),
+            p99: dur(|f| f.p99),
+            cpu_rounds: rounds.iter().map(|f| f.cpu_us_per_message).collect(),
+        }
+    }
+}
+
+/// The median (the mean of the middle two for an even count; NaN when empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// ", rounds 0.45x to 0.55x": the lowest and highest ratio of a round of ours to the
+/// TurboWarp round that followed it (nothing for a single round).
+fn spread(ours: &[f64], theirs: &[f64]) -> String {
+    let per_round: Vec<f64> = ours
+        .iter()
+        .zip(theirs)
+        .map(|(a, b)| ratio(*a, *b))
+        .collect();
+    if per_round.len() < 2 {
+        return String::new();
+    }
+    let low = per_round.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!(", rounds {low:.2}x to {high:.2}x")
 }
 
 /// The load on `servers` (listeners spread over them round-robin, writers on the first;
@@ -202,9 +288,11 @@ pub(super) async fn run(
         }
     }
     let cpu = (srv2.cpu - srv1.cpu).as_secs_f64();
+    let system = (srv2.system.saturating_sub(srv1.system)).as_secs_f64();
     let figures = Figures {
         delivered_per_sec: delivered as f64 / elapsed,
         cpu_us_per_message: cpu * 1e6 / delivered.max(1) as f64,
+        system_us_per_message: system * 1e6 / delivered.max(1) as f64,
         kib_per_client: per_conn_kib(srv0.rss_kib, srv1.rss_kib, total + rooms),
         p50: latencies.quantile(0.50),
         p99: latencies.quantile(0.99),
@@ -219,8 +307,8 @@ pub(super) async fn run(
         sets as f64 / elapsed
     );
     println!(
-        "  server CPU {cpu:.2} s: {:.2} us per delivered message",
-        figures.cpu_us_per_message
+        "  server CPU {cpu:.2} s: {:.2} us per delivered message ({:.2} us of it in the kernel)",
+        figures.cpu_us_per_message, figures.system_us_per_message,
     );
     println!(
         "  server memory per client: {:.1} KiB after connect, peak RSS {}",
@@ -252,12 +340,14 @@ fn i_room(i: usize, total: usize, nodes: usize, rooms: usize) -> usize {
 fn sample(servers: &[ServerChild]) -> anyhow::Result<super::metrics::ProcSample> {
     let mut sum = super::metrics::ProcSample {
         cpu: Duration::ZERO,
+        system: Duration::ZERO,
         rss_kib: 0,
         hwm_kib: 0,
     };
     for s in servers {
         let one = s.sample()?;
         sum.cpu += one.cpu;
+        sum.system += one.system;
         sum.rss_kib += one.rss_kib;
         sum.hwm_kib += one.hwm_kib;
     }
@@ -337,4 +427,46 @@ fn ratio(a: f64, b: f64) -> f64 {
 fn latency_ratio(f: &Figures, base: &Figures, q: impl Fn(&Figures) -> Option<Duration>) -> f64 {
     let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
     ratio(secs(q(f)), secs(q(base)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_no_rounds() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(Vec::new()).is_nan());
+    }
+
+    #[test]
+    fn the_spread_pairs_each_round_of_ours_with_turbowarps() {
+        // Round ratios 0.5 and 0.25: the lowest and the highest, in that order.
+        assert_eq!(
+            spread(&[5.0, 3.0], &[10.0, 12.0]),
+            ", rounds 0.25x to 0.50x"
+        );
+        assert_eq!(spread(&[5.0], &[10.0]), "");
+    }
+
+    #[test]
+    fn a_summary_takes_the_median_of_every_figure() {
+        let round = |cpu: f64, p99_ms: u64| Figures {
+            delivered_per_sec: cpu * 1000.0,
+            cpu_us_per_message: cpu,
+            system_us_per_message: cpu / 2.0,
+            kib_per_client: cpu / 10.0,
+            p50: None,
+            p99: Some(Duration::from_millis(p99_ms)),
+            sets: 1,
+        };
+        let s = Summary::of(&[round(6.0, 90), round(5.0, 200), round(7.0, 80)]);
+        assert_eq!(s.cpu_us_per_message, 6.0);
+        assert_eq!(s.system_us_per_message, 3.0);
+        assert_eq!(s.delivered_per_sec, 6000.0);
+        assert_eq!(s.p99, Some(Duration::from_millis(90)));
+        assert_eq!(s.p50, None);
+        assert_eq!(s.cpu_rounds, vec![6.0, 5.0, 7.0]);
+    }
 }

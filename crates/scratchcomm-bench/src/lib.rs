@@ -102,6 +102,10 @@ pub struct BenchArgs {
     /// (`tools/peers/turbowarp.sh`, needs node/npm and ../shared/peers) and print ratios.
     #[arg(long)]
     pub against_turbowarp: bool,
+    /// broadcast: rounds of the load, the servers taking turns; figures and ratios are the
+    /// medians of the rounds (a single run varies by about ±15 % on a busy machine).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub rounds: u32,
     /// Request of every client: `ping`, or `add` (`add <k> 3`, k different for every
     /// request so no two requests or replies are identical).
     #[arg(long, default_value = "add")]
@@ -180,8 +184,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 broadcast::broadcast_nodes(args.rooms, args.per_room, duration, nodes).await
             }
             Scenario::Broadcast => {
-                broadcast::broadcast(args.rooms, args.per_room, duration, args.against_turbowarp)
-                    .await
+                let rounds = args.rounds as usize;
+                let vs_tw = args.against_turbowarp;
+                broadcast::broadcast(args.rooms, args.per_room, duration, vs_tw, rounds).await
             }
             Scenario::Arbiters => arbiters::spread(&args, duration).await,
             Scenario::Goodput => goodput::goodput(args.chars).await,

@@ -13,6 +13,9 @@ use std::time::Duration;
 pub struct ProcSample {
     /// User + system CPU time so far.
     pub cpu: Duration,
+    /// The system (kernel) part of [`cpu`](Self::cpu): for a server on loopback mostly the
+    /// TCP sends, including the receiving socket's side, which runs in the sender's context.
+    pub system: Duration,
     /// Resident set size now, in KiB.
     pub rss_kib: u64,
     /// Peak resident set size so far (`VmHWM`), in KiB.
@@ -35,8 +38,10 @@ impl ProcSample {
             .with_context(|| format!("reading /proc/{which}/stat"))?;
         let status = std::fs::read_to_string(format!("/proc/{which}/status"))
             .with_context(|| format!("reading /proc/{which}/status"))?;
+        let (user, system) = cpu_of_stat(&stat)?;
         Ok(ProcSample {
-            cpu: cpu_of_stat(&stat)?,
+            cpu: user + system,
+            system,
             rss_kib: status_kib(&status, "VmRSS:").unwrap_or(0),
             hwm_kib: status_kib(&status, "VmHWM:").unwrap_or(0),
         })
@@ -46,9 +51,9 @@ impl ProcSample {
 /// Clock ticks per second of `/proc/*/stat` (`sysconf(_SC_CLK_TCK)`, 100 on Linux).
 const CLOCK_TICKS: u64 = 100;
 
-/// `utime + stime` of a `/proc/<pid>/stat` line. The command name (field 2) may contain
+/// `(utime, stime)` of a `/proc/<pid>/stat` line. The command name (field 2) may contain
 /// spaces and parentheses, so fields are counted after its closing `)`.
-fn cpu_of_stat(stat: &str) -> anyhow::Result<Duration> {
+fn cpu_of_stat(stat: &str) -> anyhow::Result<(Duration, Duration)> {
     let after = stat
         .rfind(')')
         .map(|i| &stat[i + 1..])
@@ -61,8 +66,8 @@ fn cpu_of_stat(stat: &str) -> anyhow::Result<Duration> {
             .and_then(|f| f.parse().ok())
             .with_context(|| format!("field {} missing in /proc stat line", i + 3))
     };
-    let ticks = tick(11)? + tick(12)?;
-    Ok(Duration::from_millis(ticks * 1000 / CLOCK_TICKS))
+    let time = |ticks: u64| Duration::from_millis(ticks * 1000 / CLOCK_TICKS);
+    Ok((time(tick(11)?), time(tick(12)?)))
 }
 
 fn status_kib(status: &str, key: &str) -> Option<u64> {
@@ -137,7 +142,11 @@ mod tests {
     #[test]
     fn stat_line_with_spaces_in_the_name() {
         let line = "42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 5 0 0";
-        assert_eq!(cpu_of_stat(line).unwrap(), Duration::from_secs(3));
+        let (user, system) = cpu_of_stat(line).unwrap();
+        assert_eq!(
+            (user, system),
+            (Duration::from_millis(2500), Duration::from_millis(500))
+        );
         assert!(cpu_of_stat("garbage").is_err());
     }
 
