@@ -60,24 +60,15 @@ pub async fn broadcast(
         if rounds > 1 {
             println!("round {round} of {rounds}:");
         }
+        // Each server is stopped before the other starts: they never share the machine.
         let server = ServerChild::spawn(rooms * (per_room + 1) + 16).await?;
-        let label = "ours";
-        ours.push(
-            run(
-                label,
-                std::slice::from_ref(&server),
-                rooms,
-                per_room,
-                duration,
-            )
-            .await?,
-        );
+        let servers = std::slice::from_ref(&server);
+        ours.push(run("ours", servers, rooms, per_room, duration).await?);
         drop(server);
         if against_turbowarp {
             let server = ServerChild::turbowarp().await?;
-            let label = "TurboWarp";
             let servers = std::slice::from_ref(&server);
-            theirs.push(run(label, servers, rooms, per_room, duration).await?);
+            theirs.push(run("TurboWarp", servers, rooms, per_room, duration).await?);
         }
     }
     if !against_turbowarp {
