@@ -46,7 +46,7 @@ impl TlsFiles {
     pub fn load(&self) -> Result<rustls::ServerConfig, ServerError> {
         let certs = read_certs(&self.cert)?;
         let key = read_key(&self.key)?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let builder = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| tls_error("certificate", &self.cert, e.to_string()))?

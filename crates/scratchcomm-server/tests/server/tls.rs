@@ -28,9 +28,17 @@ fn self_signed() -> SelfSigned {
 
 /// An awc client that trusts exactly `cert`.
 fn trusting(cert: &CertificateDer<'static>) -> awc::Client {
+    trusting_with(cert, rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// An awc client that trusts exactly `cert` and speaks only what `provider` offers.
+fn trusting_with(
+    cert: &CertificateDer<'static>,
+    provider: rustls::crypto::CryptoProvider,
+) -> awc::Client {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(provider);
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -64,6 +72,22 @@ async fn two_wss_clients_exchange_a_set() {
     assert_eq!(a.text().await, set_out("x", "13"));
     server.stop().await;
     assert_eq!(a.close_code().await, Some(1001));
+}
+
+#[actix_rt::test]
+async fn the_server_speaks_the_post_quantum_key_exchange() {
+    // A client that offers nothing but the hybrid X25519MLKEM768 gets through only if the
+    // server's provider has it too (ring's, used before, had no post-quantum group).
+    let cert = self_signed();
+    let config = ServerConfig::default().tls(cert.files.clone());
+    let server = CloudServer::start(config).await.unwrap();
+    let mut pq_only = rustls::crypto::aws_lc_rs::default_provider();
+    pq_only.kx_groups = vec![rustls::crypto::aws_lc_rs::kx_group::X25519MLKEM768];
+    let mut a = join(trusting_with(&cert.der, pq_only), &server.url(), "1", "a").await;
+    let mut b = join(trusting(&cert.der), &server.url(), "1", "b").await;
+    a.send(&set("x", "7")).await;
+    assert_eq!(b.text().await, set_out("x", "7"));
+    server.stop().await;
 }
 
 #[actix_rt::test]
