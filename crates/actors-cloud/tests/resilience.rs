@@ -1,7 +1,9 @@
 //! Reconnects, fatal close codes and many connections, against the embedded server.
 
 use actors_cloud::CloseCode;
-use actors_cloud::{CloudErrorKind, CloudHandle, EventKind, EventType};
+use actors_cloud::{
+    CloudError, CloudErrorKind, CloudEvent, CloudHandle, EventKind, EventStream, EventType,
+};
 use scratchcomm_server::{CloudServer, ProjectFilter, ServerConfig};
 use test_support::cloud::*;
 use test_support::{bounded, eventually};
@@ -66,70 +68,25 @@ async fn fatal_close_code_stops_reconnecting() {
     let srv = CloudServer::start(cfg).await.unwrap();
     // 4004: the project is unavailable. Either the first connect fails with Refused, or the
     // close arrives right after and the connection stops with an error event.
-    match bounded(
-        "connect",
-        CloudHandle::connect(config(&srv.url(), "blocked", "alice")),
-    )
-    .await
-    {
-        Err(e) => {
-            assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}");
-            assert_eq!(e.close_code(), Some(CloseCode::PROJECT_UNAVAILABLE), "{e}");
-        }
-        Ok(h) => {
-            let mut ev = h.events();
-            let gone = next_matching(&mut ev, "disconnect event", |e| {
-                e.event_type() == EventType::Disconnect
-            })
-            .await;
-            assert!(
-                matches!(gone.kind, EventKind::Disconnect { code: Some(c), .. } if c == CloseCode::PROJECT_UNAVAILABLE),
-                "{gone:?}"
-            );
-            let err = next_matching(&mut ev, "error event", |e| {
-                e.event_type() == EventType::Error
-            })
-            .await;
-            assert!(
-                matches!(err.kind, EventKind::Error { ref message } if message.contains("4004"))
-            );
-            assert!(
-                ev.next_event().await.is_none(),
-                "stream ends after a fatal close"
-            );
-            assert_eq!(
-                h.set("x", 1).await.unwrap_err().kind(),
-                CloudErrorKind::Stopped
-            );
-        }
+    let blocked = CloudHandle::connect(config(&srv.url(), "blocked", "alice"));
+    let refused = refused_with(
+        bounded("connect", blocked).await,
+        CloseCode::PROJECT_UNAVAILABLE,
+    );
+    if let Some((h, mut ev, err)) = refused.await {
+        assert!(matches!(err.kind, EventKind::Error { ref message } if message.contains("4004")));
+        assert!(
+            ev.next_event().await.is_none(),
+            "stream ends after a fatal close"
+        );
+        assert_eq!(
+            h.set("x", 1).await.unwrap_err().kind(),
+            CloudErrorKind::Stopped
+        );
     }
     // 4002: invalid username.
-    let err = bounded(
-        "connect",
-        CloudHandle::connect(config(&srv.url(), "ok", "bad name!")),
-    )
-    .await;
-    match err {
-        Err(e) => {
-            assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}");
-            assert_eq!(e.close_code(), Some(CloseCode::USERNAME), "{e}");
-        }
-        Ok(h) => {
-            let mut ev = h.events();
-            let gone = next_matching(&mut ev, "disconnect event", |e| {
-                e.event_type() == EventType::Disconnect
-            })
-            .await;
-            assert!(
-                matches!(gone.kind, EventKind::Disconnect { code: Some(c), .. } if c == CloseCode::USERNAME),
-                "{gone:?}"
-            );
-            next_matching(&mut ev, "error event", |e| {
-                e.event_type() == EventType::Error
-            })
-            .await;
-        }
-    }
+    let bad_name = CloudHandle::connect(config(&srv.url(), "ok", "bad name!"));
+    refused_with(bounded("connect", bad_name).await, CloseCode::USERNAME).await;
     // Nothing is left connected: no reconnect loop.
     let good = connect(config(&srv.url(), "ok", "alice")).await;
     eventually("only the good client left", || {
@@ -141,6 +98,37 @@ async fn fatal_close_code_stops_reconnecting() {
     assert_eq!(srv.state().connection_count(), 1);
     good.stop().await;
     srv.stop().await;
+}
+
+/// A connection the server refuses with `code`: either `connect` failed with it, or the
+/// close came right after connecting; then its `Disconnect` event carries `code` and an
+/// `Error` event follows, returned with the handle and its events for further checks.
+async fn refused_with(
+    connected: Result<CloudHandle, CloudError>,
+    code: CloseCode,
+) -> Option<(CloudHandle, EventStream, CloudEvent)> {
+    let h = match connected {
+        Err(e) => {
+            assert_eq!(e.kind(), CloudErrorKind::Refused, "{e}");
+            assert_eq!(e.close_code(), Some(code), "{e}");
+            return None;
+        }
+        Ok(h) => h,
+    };
+    let mut ev = h.events();
+    let gone = next_matching(&mut ev, "disconnect event", |e| {
+        e.event_type() == EventType::Disconnect
+    })
+    .await;
+    assert!(
+        matches!(gone.kind, EventKind::Disconnect { code: Some(c), .. } if c == code),
+        "{gone:?}"
+    );
+    let err = next_matching(&mut ev, "error event", |e| {
+        e.event_type() == EventType::Error
+    })
+    .await;
+    Some((h, ev, err))
 }
 
 #[actix_rt::test]
