@@ -37,7 +37,7 @@ async fn stop_waits_for_clients_to_take_their_close() {
     use super::raw::*;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
 
     let server = CloudServer::start(ServerConfig::default()).await.unwrap();
     let addr = server.local_addr();
@@ -45,13 +45,7 @@ async fn stop_waits_for_clients_to_take_their_close() {
         .await
         .expect("connect in time")
         .expect("connect");
-    tcp.write_all(&upgrade_request(addr)).await.unwrap();
-    read_upgrade_response(&mut tcp).await;
-    tcp.write_all(&text(&handshake("s", "late"))).await.unwrap();
-    eventually("the client joined", || {
-        server.state().client_count("s") == 1
-    })
-    .await;
+    join_raw(&mut tcp, addr, server.state(), ("s", "late"), 1).await;
 
     let closed = Arc::new(AtomicBool::new(false));
     let client = actix_rt::spawn({

@@ -1,9 +1,10 @@
 //! A raw websocket client on a plain TCP socket: a hand-written upgrade and masked frames,
 //! for tests that need control over every byte (nothing read or written behind their back).
 
-use super::support::WAIT;
+use super::support::{eventually, handshake, WAIT};
+use scratchcomm_server::CloudState;
 use std::net::SocketAddr;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A masked client frame (`opcode` 1 = text, 8 = close).
@@ -57,4 +58,24 @@ pub async fn read_upgrade_response(tcp: &mut TcpStream) {
     }
     let head = String::from_utf8_lossy(&head);
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+}
+
+/// Upgrade `tcp` (connected to `addr`), send the handshake for `project` as `user`, and
+/// return once `project` holds `members` clients (this one among them).
+pub async fn join_raw(
+    tcp: &mut TcpStream,
+    addr: SocketAddr,
+    state: &CloudState,
+    (project, user): (&str, &str),
+    members: usize,
+) {
+    tcp.write_all(&upgrade_request(addr)).await.unwrap();
+    read_upgrade_response(tcp).await;
+    tcp.write_all(&text(&handshake(project, user)))
+        .await
+        .unwrap();
+    eventually(&format!("{user} joined {project}"), || {
+        state.client_count(project) == members
+    })
+    .await;
 }

@@ -5,7 +5,7 @@
 use super::raw::*;
 use super::support::*;
 use scratchcomm_server::{CloudServer, ServerConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpSocket;
 
 /// Variables in the room (one fewer than the limit, for the update), each with a value of
@@ -65,13 +65,7 @@ async fn an_update_queued_while_the_join_dump_is_written_is_sent() {
         .await
         .expect("connect in time")
         .expect("connect");
-    tcp.write_all(&upgrade_request(addr)).await.unwrap();
-    read_upgrade_response(&mut tcp).await;
-    tcp.write_all(&text(&handshake("w", "slow"))).await.unwrap();
-    eventually("the slow client joined", || {
-        server.state().client_count("w") == 2
-    })
-    .await;
+    join_raw(&mut tcp, addr, server.state(), ("w", "slow"), 2).await;
     // Let the session reach the point where it waits for the dump's write.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
