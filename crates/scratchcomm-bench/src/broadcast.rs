@@ -75,7 +75,6 @@ pub async fn broadcast(
         return Ok(());
     }
     let (ours, theirs) = (Summary::of(&ours), Summary::of(&theirs));
-    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
     let cpu = ratio(ours.cpu_us_per_message, theirs.cpu_us_per_message);
     let mem = ratio(ours.kib_per_client, theirs.kib_per_client);
     let p99 = ratio(secs(ours.p99), secs(theirs.p99));
@@ -132,12 +131,12 @@ impl Summary {
     fn of(rounds: &[Figures]) -> Summary {
         let of = |f: fn(&Figures) -> f64| median(rounds.iter().map(f).collect());
         let dur = |f: fn(&Figures) -> Option<Duration>| {
-            let secs: Vec<f64> = rounds
+            let measured: Vec<f64> = rounds
                 .iter()
                 .filter_map(f)
                 .map(|d| d.as_secs_f64())
                 .collect();
-            (!secs.is_empty()).then(|| Duration::from_secs_f64(median(secs)))
+            (!measured.is_empty()).then(|| Duration::from_secs_f64(median(measured)))
         };
         Summary {
             delivered_per_sec: of(|f| f.delivered_per_sec),
@@ -416,8 +415,12 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 fn latency_ratio(f: &Figures, base: &Figures, q: impl Fn(&Figures) -> Option<Duration>) -> f64 {
-    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
     ratio(secs(q(f)), secs(q(base)))
+}
+
+/// A latency in seconds, NaN for none (so a ratio with it is NaN, printed as such).
+fn secs(d: Option<Duration>) -> f64 {
+    d.map_or(f64::NAN, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]
