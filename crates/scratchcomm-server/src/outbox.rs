@@ -24,7 +24,7 @@
 //!   whatever burst another client sends.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
@@ -126,9 +126,6 @@ pub struct OutQueue {
     /// The unwritten end of a frame that went straight to the socket in part: written
     /// before anything else.
     rest: Option<Box<[u8]>>,
-    /// The lean transport's socket, for writes straight from the room; dropped when the
-    /// receiver is closed (the session ends), so it never outlives the connection.
-    socket: Option<Arc<TcpStream>>,
 }
 
 impl Default for OutQueue {
@@ -140,7 +137,6 @@ impl Default for OutQueue {
             state: State::Open,
             parked: false,
             rest: None,
-            socket: None,
         }
     }
 }
@@ -250,7 +246,6 @@ impl OutQueue {
         self.bytes = 0;
         self.parked = false;
         self.rest = None;
-        self.socket = None;
     }
 
     /// Whether an update may be written straight to the socket now: the session is parked,
@@ -279,6 +274,10 @@ pub(crate) enum Direct {
 #[derive(Debug)]
 struct Shared {
     queue: Mutex<OutQueue>,
+    /// The lean transport's socket, for writes straight from the room while the queue is
+    /// open (a closed queue never writes). Outside the lock, so [`Outbox::warm`] can reach
+    /// it without a locked instruction; it lives as long as the session's own handle.
+    socket: OnceLock<Arc<TcpStream>>,
     wake: Notify,
     limits: QueueLimits,
 }
@@ -297,6 +296,7 @@ impl ChannelOutbox {
         ChannelOutbox {
             shared: Arc::new(Shared {
                 queue: Mutex::default(),
+                socket: OnceLock::new(),
                 wake: Notify::new(),
                 limits,
             }),
@@ -320,9 +320,9 @@ impl ChannelOutbox {
     }
 
     /// Let updates be written straight to `socket` while the session is parked (until
-    /// [`close`](Self::close)).
+    /// [`close`](Self::close)). Once: a second socket is ignored.
     pub(crate) fn attach(&self, socket: Arc<TcpStream>) {
-        self.lock().socket = Some(socket);
+        let _ = self.shared.socket.set(socket);
     }
 
     /// The session is about to wait: with nothing queued, updates may go straight to the
@@ -330,7 +330,8 @@ impl ChannelOutbox {
     /// unwritten (its writes are always finished or the connection ends).
     pub(crate) fn park(&self) {
         let mut queue = self.lock();
-        queue.parked = queue.socket.is_some() && queue.items.is_empty() && queue.rest.is_none();
+        queue.parked =
+            self.shared.socket.get().is_some() && queue.items.is_empty() && queue.rest.is_none();
     }
 
     /// The session woke and may write itself: no update goes straight to the socket.
@@ -340,6 +341,17 @@ impl ChannelOutbox {
 }
 
 impl Outbox for ChannelOutbox {
+    /// Plain reads (no lock: a locked instruction would make each read wait for the one
+    /// before) of the cache lines `offer_update` uses: the lock, the limits and the socket.
+    fn warm(&self) {
+        use std::os::fd::{AsFd, AsRawFd};
+        std::hint::black_box(self.shared.queue.is_poisoned());
+        std::hint::black_box(self.shared.limits.max_bytes);
+        if let Some(socket) = self.shared.socket.get() {
+            std::hint::black_box(socket.as_fd().as_raw_fd());
+        }
+    }
+
     fn offer(&self, frame: &str) -> bool {
         self.offer_update(&Update::other(frame))
     }
@@ -348,7 +360,7 @@ impl Outbox for ChannelOutbox {
         let mut queue = self.lock();
         if queue.writable_now() && update.frame.len() <= crate::lean::DIRECT_MAX {
             // Written under the queue's lock, so nothing else writes to the socket meanwhile.
-            let direct = queue.socket.as_deref().map_or(Direct::Nothing, |socket| {
+            let direct = self.shared.socket.get().map_or(Direct::Nothing, |socket| {
                 crate::lean::write_text_now(socket, &update.frame)
             });
             match direct {

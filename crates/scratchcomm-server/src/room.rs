@@ -40,6 +40,10 @@ pub trait Outbox: Clone {
     fn offer_update(&self, update: &Update) -> bool {
         self.offer(update.frame())
     }
+
+    /// A hint that an update follows: bring what [`offer_update`](Self::offer_update)
+    /// reads into the processor's cache, without changing anything. By default nothing.
+    fn warm(&self) {}
 }
 
 /// One connected client inside a room.
@@ -118,6 +122,13 @@ impl<O: Outbox> Room<O> {
 
     fn broadcast_update(&mut self, except: ClientId, update: &Update) -> Vec<ClientId> {
         let mut dropped = Vec::new();
+        // First touch every member's outbox, then offer: the reads of this loop do not wait
+        // for each other, so the members' cache misses overlap instead of each stalling a
+        // `send` (half of the server's own CPU per delivery with 50 clients a room;
+        // docs/performance.md, T29).
+        for m in &self.members {
+            m.outbox.warm();
+        }
         self.members.retain(|m| {
             if m.id == except || m.outbox.offer_update(update) {
                 true

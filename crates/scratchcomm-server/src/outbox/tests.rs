@@ -169,3 +169,40 @@ fn by_default_a_lagging_receiver_under_the_limit_keeps_every_set() {
     let want: Vec<String> = (0..100).map(|i| i.to_string()).collect();
     assert_eq!(got, want);
 }
+
+/// On the lean transport an update for a parked receiver goes straight to its socket, and
+/// warming changes nothing. Once the receiver is closed nothing more is written, though the
+/// socket lives on in the session (which still sends its close frame).
+#[tokio::test]
+async fn a_parked_outbox_writes_to_its_socket_until_closed() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let socket = Arc::new(listener.accept().await.unwrap().0);
+    let out = ChannelOutbox::new(limits());
+    out.attach(socket.clone());
+    out.warm();
+    assert!(out.offer("queued"), "not parked yet: queued");
+    assert_eq!(out.lock().take_frames(100), ["queued"]);
+    out.park();
+    out.warm();
+    assert!(out.offer("one"));
+    assert!(out.lock().is_empty(), "written, not queued");
+    let mut frame = [0u8; 5];
+    client.read_exact(&mut frame).await.unwrap();
+    assert_eq!(frame, *b"\x81\x03one");
+
+    out.close();
+    out.park();
+    out.warm();
+    assert!(!out.offer("two"));
+    // The session's own last frame is the next thing the client reads.
+    assert!(matches!(
+        crate::lean::write_text_now(&socket, "end"),
+        Direct::All
+    ));
+    client.read_exact(&mut frame).await.unwrap();
+    assert_eq!(frame, *b"\x81\x03end");
+}
