@@ -74,10 +74,11 @@ pub async fn broadcast(
     if !against_turbowarp {
         return Ok(());
     }
-    let (ours, theirs) = (Summary::of(&ours), Summary::of(&theirs));
+    let spread = spread(&ours, &theirs);
+    let (ours, theirs) = (medians(&ours), medians(&theirs));
     let cpu = ratio(ours.cpu_us_per_message, theirs.cpu_us_per_message);
     let mem = ratio(ours.kib_per_client, theirs.kib_per_client);
-    let p99 = ratio(secs(ours.p99), secs(theirs.p99));
+    let p99 = latency_ratio(&ours, &theirs, |f| f.p99);
     if rounds > 1 {
         println!(
             "medians of {rounds} rounds: ours {:.2} us per message ({:.2} us kernel), {:.1} KiB \
@@ -99,8 +100,7 @@ pub async fn broadcast(
         ratio(ours.delivered_per_sec, theirs.delivered_per_sec)
     );
     println!(
-        "  server CPU per delivered message: {cpu:.2}x{} (target <= 0.5x: {})",
-        spread(&ours.cpu_rounds, &theirs.cpu_rounds),
+        "  server CPU per delivered message: {cpu:.2}x{spread} (target <= 0.5x: {})",
         met(cpu <= 0.5)
     );
     println!(
@@ -109,44 +109,31 @@ pub async fn broadcast(
     );
     println!(
         "  p50 delivery latency: {:.2}x; p99: {p99:.2}x (target <= 1x: {})",
-        ratio(secs(ours.p50), secs(theirs.p50)),
+        latency_ratio(&ours, &theirs, |f| f.p50),
         met(p99 <= 1.0)
     );
     Ok(())
 }
 
-/// The medians of several rounds of one server (one round: its figures).
-struct Summary {
-    delivered_per_sec: f64,
-    cpu_us_per_message: f64,
-    system_us_per_message: f64,
-    kib_per_client: f64,
-    p50: Option<Duration>,
-    p99: Option<Duration>,
-    /// CPU per message of each round, in order.
-    cpu_rounds: Vec<f64>,
-}
-
-impl Summary {
-    fn of(rounds: &[Figures]) -> Summary {
-        let of = |f: fn(&Figures) -> f64| median(rounds.iter().map(f).collect());
-        let dur = |f: fn(&Figures) -> Option<Duration>| {
-            let measured: Vec<f64> = rounds
-                .iter()
-                .filter_map(f)
-                .map(|d| d.as_secs_f64())
-                .collect();
-            (!measured.is_empty()).then(|| Duration::from_secs_f64(median(measured)))
-        };
-        Summary {
-            delivered_per_sec: of(|f| f.delivered_per_sec),
-            cpu_us_per_message: of(|f| f.cpu_us_per_message),
-            system_us_per_message: of(|f| f.system_us_per_message),
-            kib_per_client: of(|f| f.kib_per_client),
-            p50: dur(|f| f.p50),
-            p99: dur(|f| f.p99),
-            cpu_rounds: rounds.iter().map(|f| f.cpu_us_per_message).collect(),
-        }
+/// The medians of several rounds of one server, figure by figure (one round: its figures).
+fn medians(rounds: &[Figures]) -> Figures {
+    let of = |f: fn(&Figures) -> f64| median(rounds.iter().map(f).collect());
+    let dur = |f: fn(&Figures) -> Option<Duration>| {
+        let measured: Vec<f64> = rounds
+            .iter()
+            .filter_map(f)
+            .map(|d| d.as_secs_f64())
+            .collect();
+        (!measured.is_empty()).then(|| Duration::from_secs_f64(median(measured)))
+    };
+    Figures {
+        delivered_per_sec: of(|f| f.delivered_per_sec),
+        cpu_us_per_message: of(|f| f.cpu_us_per_message),
+        system_us_per_message: of(|f| f.system_us_per_message),
+        kib_per_client: of(|f| f.kib_per_client),
+        p50: dur(|f| f.p50),
+        p99: dur(|f| f.p99),
+        sets: of(|f| f.sets as f64) as u64,
     }
 }
 
@@ -160,13 +147,13 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-/// ", rounds 0.45x to 0.55x": the lowest and highest ratio of a round of ours to the
-/// TurboWarp round that followed it (nothing for a single round).
-fn spread(ours: &[f64], theirs: &[f64]) -> String {
+/// ", rounds 0.45x to 0.55x": the lowest and highest CPU-per-message ratio of a round of
+/// ours to the TurboWarp round that followed it (nothing for a single round).
+fn spread(ours: &[Figures], theirs: &[Figures]) -> String {
     let per_round: Vec<f64> = ours
         .iter()
         .zip(theirs)
-        .map(|(a, b)| ratio(*a, *b))
+        .map(|(a, b)| ratio(a.cpu_us_per_message, b.cpu_us_per_message))
         .collect();
     if per_round.len() < 2 {
         return String::new();
@@ -434,33 +421,38 @@ mod tests {
         assert!(median(Vec::new()).is_nan());
     }
 
-    #[test]
-    fn the_spread_pairs_each_round_of_ours_with_turbowarps() {
-        // Round ratios 0.5 and 0.25: the lowest and the highest, in that order.
-        assert_eq!(
-            spread(&[5.0, 3.0], &[10.0, 12.0]),
-            ", rounds 0.25x to 0.50x"
-        );
-        assert_eq!(spread(&[5.0], &[10.0]), "");
-    }
-
-    #[test]
-    fn a_summary_takes_the_median_of_every_figure() {
-        let round = |cpu: f64, p99_ms: u64| Figures {
+    /// One round's figures, all derived from its CPU per message and its p99.
+    fn round(cpu: f64, p99_ms: u64) -> Figures {
+        Figures {
             delivered_per_sec: cpu * 1000.0,
             cpu_us_per_message: cpu,
             system_us_per_message: cpu / 2.0,
             kib_per_client: cpu / 10.0,
             p50: None,
             p99: Some(Duration::from_millis(p99_ms)),
-            sets: 1,
-        };
-        let s = Summary::of(&[round(6.0, 90), round(5.0, 200), round(7.0, 80)]);
+            sets: cpu as u64,
+        }
+    }
+
+    #[test]
+    fn the_spread_pairs_each_round_of_ours_with_turbowarps() {
+        // Round ratios 0.5 and 0.25: the lowest and the highest, in that order.
+        let (ours, theirs) = (
+            [round(5.0, 1), round(3.0, 1)],
+            [round(10.0, 1), round(12.0, 1)],
+        );
+        assert_eq!(spread(&ours, &theirs), ", rounds 0.25x to 0.50x");
+        assert_eq!(spread(&ours[..1], &theirs[..1]), "");
+    }
+
+    #[test]
+    fn the_medians_are_taken_figure_by_figure() {
+        let s = medians(&[round(6.0, 90), round(5.0, 200), round(7.0, 80)]);
         assert_eq!(s.cpu_us_per_message, 6.0);
         assert_eq!(s.system_us_per_message, 3.0);
         assert_eq!(s.delivered_per_sec, 6000.0);
         assert_eq!(s.p99, Some(Duration::from_millis(90)));
         assert_eq!(s.p50, None);
-        assert_eq!(s.cpu_rounds, vec![6.0, 5.0, 7.0]);
+        assert_eq!(s.sets, 6);
     }
 }
