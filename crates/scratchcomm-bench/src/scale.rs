@@ -140,7 +140,8 @@ pub(super) async fn connect_many(
                     .with_context(|| format!("connection {i}"))
             }
         })
-        .buffer_unordered(128)
+        // In order: the i-th handle is the i-th connection (its project is `project_of(i)`).
+        .buffered(128)
         .collect()
         .await;
     results.into_iter().collect()
@@ -230,4 +231,25 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connect_many;
+    use scratchcomm_server::{CloudServer, ServerConfig};
+
+    /// The broadcast bench pairs the i-th handle with the i-th project: connections that
+    /// finish out of order must not come back out of order.
+    #[actix_rt::test]
+    async fn connect_many_returns_the_handles_in_the_order_asked() {
+        let server = CloudServer::start(ServerConfig::default()).await.unwrap();
+        let project_of = |i: usize| format!("{}", 1000 + i % 7);
+        let handles = connect_many(&server.url(), 300, project_of, Some(4))
+            .await
+            .unwrap();
+        for (i, handle) in handles.iter().enumerate() {
+            assert_eq!(handle.project_id().to_string(), project_of(i), "handle {i}");
+        }
+        server.stop().await;
+    }
 }
