@@ -127,7 +127,12 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
     // Two rounds, the servers taking turns, then the medians and the rounds' spread.
     assert_eq!(out.matches("broadcast [ours]").count(), 2, "{out}");
     assert_eq!(out.matches("broadcast [TurboWarp]").count(), 2, "{out}");
-    assert!(out.contains("round 2 of 2:"), "{out}");
+    // Both servers are connected first; ours goes first in round 1, TurboWarp's in round 2.
+    assert!(out.contains("round 1 of 2:\nbroadcast [ours]"), "{out}");
+    assert!(
+        out.contains("round 2 of 2:\nbroadcast [TurboWarp]"),
+        "{out}"
+    );
     assert!(out.contains("medians of 2 rounds: ours "), "{out}");
     assert!(out.contains("us of it in the kernel"), "{out}");
     assert!(out.contains(", rounds "), "{out}");

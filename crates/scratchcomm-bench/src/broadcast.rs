@@ -1,21 +1,22 @@
 //! `--scenario broadcast`: rooms × clients listening, one closed-loop writer per room
-//! (set, wait until every client of the room saw it, set the next). The server runs as a
-//! child process so its CPU time and memory are its own; `--against-turbowarp` runs the
-//! same load against TurboWarp's own cloud-server (`tools/peers/turbowarp.sh`) in the same
-//! run and prints the ratios. `--nodes N` runs it on one server alone and then on 1..=N
-//! servers sharing the rooms through a `redis-server` of its own (below): listeners
-//! spread over the nodes, writers on the first, ratios against the lone server.
+//! (set, wait until every client of the room saw it, set the next; `closed_loop.rs`). The
+//! server runs as a child process so its CPU time and memory are its own;
+//! `--against-turbowarp` runs the same load against TurboWarp's own cloud-server
+//! (`tools/peers/turbowarp.sh`) in the same run and prints the ratios. `--nodes N` runs it
+//! on one server alone and then on 1..=N servers sharing the rooms through a
+//! `redis-server` of its own (below): listeners spread over the nodes, writers on the
+//! first, ratios against the lone server.
 
-use super::metrics::{Latencies, Mib, Ms};
-use super::scale::{connect_many, met, per_conn_kib, ServerChild};
-use actors_cloud::EventKind;
-use futures_util::StreamExt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use super::closed_loop::Fleet;
+use super::metrics::Ms;
+use super::scale::{met, ServerChild};
+use std::time::Duration;
 
-/// What one run measured.
+/// TurboWarp's server pings every client every 30 s (`ConnectionManager.js`); ours does
+/// the same in `--against-turbowarp`, so both pay for keepalive alike.
+const TURBOWARP_PING_SECS: &str = "30";
+
+/// What one window of load on one server measured.
 #[derive(Debug)]
 pub struct Figures {
     /// Messages received by listening clients per second.
@@ -34,19 +35,16 @@ pub struct Figures {
     pub sets: u64,
 }
 
-struct Room {
-    received: AtomicU64,
-    progress: Notify,
-    /// When the current set was written, as µs since the run's start.
-    sent_at: AtomicU64,
-    latencies: Mutex<Latencies>,
-}
-
 /// Runs the broadcast load against our server and, with `against_turbowarp`, against
-/// TurboWarp's, printing the figures of each and the ratios. With `rounds` > 1 the two
-/// servers take turns that many times (ours, TurboWarp's, ours, …) and the ratios are those
-/// of the medians, with the spread of the rounds' own ratios: one run of either server
-/// varies by ±15 % on a busy two-core machine, the median of alternating rounds much less.
+/// TurboWarp's, printing the figures of each and the ratios.
+///
+/// Both servers are started and get all their clients first; then each of the `rounds`
+/// is a window of load on one server right after a window on the other, in the order
+/// ours–TurboWarp, TurboWarp–ours, … So the two windows of a round are seconds apart,
+/// and a drift of the machine's speed during the run falls on both servers alike
+/// (rounds used to start and connect a server each, 20 s and more apart, and the ratio
+/// of single rounds varied from 0.42× to 0.58× on a busy two-core machine). The ratios
+/// are those of the medians, with the spread of the rounds' own ratios.
 pub async fn broadcast(
     rooms: usize,
     per_room: usize,
@@ -55,22 +53,40 @@ pub async fn broadcast(
     rounds: usize,
 ) -> anyhow::Result<()> {
     let (rooms, per_room, rounds) = (rooms.max(1), per_room.max(1), rounds.max(1));
+    let connections = rooms * (per_room + 1) + 16;
+    let ping = ["--ping-interval".to_owned(), TURBOWARP_PING_SECS.to_owned()];
+    let ours_server = ServerChild::spawn_with(connections, &ping).await?;
+    let ours_fleet = Fleet::connect("ours", std::slice::from_ref(&ours_server), rooms, per_room);
+    let ours_fleet = ours_fleet.await?;
+    let their_server = match against_turbowarp {
+        true => Some(ServerChild::turbowarp().await?),
+        false => None,
+    };
+    let their_fleet = match &their_server {
+        Some(server) => {
+            let servers = std::slice::from_ref(server);
+            Some(Fleet::connect("TurboWarp", servers, rooms, per_room).await?)
+        }
+        None => None,
+    };
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         if rounds > 1 {
             println!("round {round} of {rounds}:");
         }
-        // Each server is stopped before the other starts: they never share the machine.
-        let server = ServerChild::spawn(rooms * (per_room + 1) + 16).await?;
-        let servers = std::slice::from_ref(&server);
-        ours.push(run("ours", servers, rooms, per_room, duration).await?);
-        drop(server);
-        if against_turbowarp {
-            let server = ServerChild::turbowarp().await?;
-            let servers = std::slice::from_ref(&server);
-            theirs.push(run("TurboWarp", servers, rooms, per_room, duration).await?);
+        match &their_fleet {
+            None => ours.push(ours_fleet.window(duration).await?),
+            Some(their_fleet) if round % 2 == 1 => {
+                ours.push(ours_fleet.window(duration).await?);
+                theirs.push(their_fleet.window(duration).await?);
+            }
+            Some(their_fleet) => {
+                theirs.push(their_fleet.window(duration).await?);
+                ours.push(ours_fleet.window(duration).await?);
+            }
         }
     }
+    drop((ours_fleet, their_fleet));
     if !against_turbowarp {
         return Ok(());
     }
@@ -163,174 +179,6 @@ fn spread(ours: &[Figures], theirs: &[Figures]) -> String {
     format!(", rounds {low:.2}x to {high:.2}x")
 }
 
-/// The load on `servers` (listeners spread over them round-robin, writers on the first;
-/// their CPU and memory are summed).
-pub(super) async fn run(
-    label: &str,
-    servers: &[ServerChild],
-    rooms: usize,
-    per_room: usize,
-    duration: Duration,
-) -> anyhow::Result<Figures> {
-    let total = rooms * per_room;
-    let nodes = servers.len().max(1);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let srv0 = sample(servers)?;
-    let mut listeners = Vec::with_capacity(total);
-    for (k, server) in servers.iter().enumerate() {
-        let count = (total + nodes - 1 - k) / nodes;
-        let on_node = |i: usize| format!("room{}", (i * nodes + k) % rooms);
-        listeners.extend(connect_many(&server.url, count, on_node, None).await?);
-    }
-    let writers = connect_many(&servers[0].url, rooms, |i| format!("room{i}"), None).await?;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let srv1 = sample(servers)?;
-    let origin = Instant::now();
-    let state: Vec<Arc<Room>> = (0..rooms)
-        .map(|_| {
-            Arc::new(Room {
-                received: AtomicU64::new(0),
-                progress: Notify::new(),
-                sent_at: AtomicU64::new(0),
-                latencies: Mutex::new(Latencies::default()),
-            })
-        })
-        .collect();
-    for (i, c) in listeners.iter().enumerate() {
-        let room = state[i_room(i, total, nodes, rooms)].clone();
-        let per_room = per_room as u64;
-        let mut events = c.events();
-        actix_rt::spawn(async move {
-            while let Some(e) = events.next().await {
-                if matches!(e.kind, EventKind::Set) {
-                    let now = origin.elapsed().as_micros() as u64;
-                    let sent = room.sent_at.load(Ordering::Acquire);
-                    let latency = Duration::from_micros(now.saturating_sub(sent));
-                    if let Ok(mut l) = room.latencies.lock() {
-                        l.push(latency);
-                    }
-                    let n = room.received.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n % per_room == 0 {
-                        room.progress.notify_one();
-                    }
-                }
-            }
-        });
-    }
-    let start = Instant::now();
-    let deadline = start + duration;
-    let tasks: Vec<_> = writers
-        .iter()
-        .zip(&state)
-        .map(|(w, room)| {
-            let (w, room) = (w.clone(), room.clone());
-            actix_rt::spawn(async move {
-                let mut sets = 0u64;
-                while Instant::now() < deadline {
-                    sets += 1;
-                    let at = origin.elapsed().as_micros() as u64;
-                    room.sent_at.store(at, Ordering::Release);
-                    if w.set("v", sets).await.is_err() {
-                        break;
-                    }
-                    let target = sets * per_room as u64;
-                    while room.received.load(Ordering::Relaxed) < target {
-                        let wait = room.progress.notified();
-                        if tokio::time::timeout(Duration::from_secs(2), wait)
-                            .await
-                            .is_err()
-                        {
-                            return sets;
-                        }
-                    }
-                }
-                sets
-            })
-        })
-        .collect();
-    let mut sets = 0;
-    for t in tasks {
-        sets += t.await.unwrap_or(0);
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let srv2 = sample(servers)?;
-    let delivered: u64 = state
-        .iter()
-        .map(|r| r.received.load(Ordering::Relaxed))
-        .sum();
-    let mut latencies = Latencies::default();
-    for r in &state {
-        if let Ok(mut l) = r.latencies.lock() {
-            latencies.extend(std::mem::take(&mut *l));
-        }
-    }
-    let cpu = (srv2.cpu - srv1.cpu).as_secs_f64();
-    let system = (srv2.system.saturating_sub(srv1.system)).as_secs_f64();
-    let figures = Figures {
-        delivered_per_sec: delivered as f64 / elapsed,
-        cpu_us_per_message: cpu * 1e6 / delivered.max(1) as f64,
-        system_us_per_message: system * 1e6 / delivered.max(1) as f64,
-        kib_per_client: per_conn_kib(srv0.rss_kib, srv1.rss_kib, total + rooms),
-        p50: latencies.quantile(0.50),
-        p99: latencies.quantile(0.99),
-        sets,
-    };
-    println!(
-        "broadcast [{label}]: {rooms} rooms x {per_room} clients (+1 writer each), {elapsed:.1} s"
-    );
-    println!(
-        "  {:.0} messages delivered/s ({delivered} deliveries of {sets} sets, {:.0} sets/s)",
-        figures.delivered_per_sec,
-        sets as f64 / elapsed
-    );
-    println!(
-        "  server CPU {cpu:.2} s: {:.2} us per delivered message ({:.2} us of it in the kernel)",
-        figures.cpu_us_per_message, figures.system_us_per_message,
-    );
-    println!(
-        "  server memory per client: {:.1} KiB after connect, peak RSS {}",
-        figures.kib_per_client,
-        Mib(srv2.hwm_kib)
-    );
-    println!(
-        "  delivery latency (set written -> client event): p50 {}, p99 {}",
-        Ms(figures.p50),
-        Ms(figures.p99)
-    );
-    drop((listeners, writers));
-    Ok(figures)
-}
-
-/// The room of the `i`-th listener as `run` connected them (node by node).
-fn i_room(i: usize, total: usize, nodes: usize, rooms: usize) -> usize {
-    let mut start = 0;
-    for k in 0..nodes {
-        let count = (total + nodes - 1 - k) / nodes;
-        if i < start + count {
-            return ((i - start) * nodes + k) % rooms;
-        }
-        start += count;
-    }
-    i % rooms
-}
-
-fn sample(servers: &[ServerChild]) -> anyhow::Result<super::metrics::ProcSample> {
-    let mut sum = super::metrics::ProcSample {
-        cpu: Duration::ZERO,
-        system: Duration::ZERO,
-        rss_kib: 0,
-        hwm_kib: 0,
-    };
-    for s in servers {
-        let one = s.sample()?;
-        sum.cpu += one.cpu;
-        sum.system += one.system;
-        sum.rss_kib += one.rss_kib;
-        sum.hwm_kib += one.hwm_kib;
-    }
-    Ok(sum)
-}
-
 // --- `--nodes N` ----------------------------------------------------------------------
 // `--scenario broadcast --nodes N`: the broadcast load on one server alone, then on 1, 2,
 // … N servers sharing every room through a `redis-server` started for the run (loopback,
@@ -349,14 +197,9 @@ pub async fn broadcast_nodes(
     let connections = rooms * (per_room + 1) + 16;
     let alone = {
         let server = ServerChild::spawn(connections).await?;
-        run(
-            "1 node, no Redis",
-            std::slice::from_ref(&server),
-            rooms,
-            per_room,
-            duration,
-        )
-        .await?
+        let servers = std::slice::from_ref(&server);
+        let fleet = Fleet::connect("1 node, no Redis", servers, rooms, per_room).await?;
+        fleet.window(duration).await?
     };
     let mut rows = Vec::new();
     for n in 1..=max_nodes {
@@ -371,7 +214,9 @@ pub async fn broadcast_nodes(
         }
         let label = format!("{n} node(s) + Redis");
         let before = redis.sample()?.cpu;
-        let figures = run(&label, &servers, rooms, per_room, duration).await?;
+        let fleet = Fleet::connect(&label, &servers, rooms, per_room).await?;
+        let figures = fleet.window(duration).await?;
+        drop(fleet);
         let redis_cpu = (redis.sample()?.cpu - before).as_secs_f64();
         let redis_us_per_set = redis_cpu * 1e6 / figures.sets.max(1) as f64;
         println!("  redis-server CPU {redis_cpu:.2} s: {redis_us_per_set:.1} us per set (whole run, joins included)");

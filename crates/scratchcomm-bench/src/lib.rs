@@ -29,6 +29,7 @@ mod arbiters;
 mod bots;
 mod broadcast;
 mod clients;
+mod closed_loop;
 mod fanout;
 mod fleet;
 mod goodput;
@@ -102,8 +103,10 @@ pub struct BenchArgs {
     /// (`tools/peers/turbowarp.sh`, needs node/npm and ../shared/peers) and print ratios.
     #[arg(long)]
     pub against_turbowarp: bool,
-    /// broadcast: rounds of the load, the servers taking turns; figures and ratios are the
-    /// medians of the rounds (a single run varies by about ±15 % on a busy machine).
+    /// broadcast: rounds of the load, the servers (both connected from the start) taking
+    /// turns back to back, ours first in odd rounds, TurboWarp's in even ones; figures and
+    /// ratios are the medians of the rounds (a single run varies by about ±15 % on a busy
+    /// machine).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub rounds: u32,
     /// Request of every client: `ping`, or `add` (`add <k> 3`, k different for every

@@ -23,13 +23,17 @@ impl ServerChild {
         Self::spawn_with(connections, &[]).await
     }
 
-    /// [`spawn`](Self::spawn) with more arguments for `serve` (e.g. `--redis URL`).
+    /// [`spawn`](Self::spawn) with more arguments for `serve` (e.g. `--redis URL`, or
+    /// `--ping-interval S` for pings every S seconds instead of none during a run).
     pub async fn spawn_with(connections: usize, extra: &[String]) -> anyhow::Result<ServerChild> {
         let n = connections.to_string();
+        let has_ping = extra.iter().any(|a| a == "--ping-interval");
         let mut child = Command::new(std::env::current_exe()?)
             .args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .args(["--max-connections", &n, "--max-rooms", &n])
-            .args(["--max-clients-per-room", &n, "--ping-interval", "600"])
+            .args(["--max-clients-per-room", &n])
+            // No keepalive pings during a run unless the caller asks for them.
+            .args(["--ping-interval", "600"].iter().filter(|_| !has_ping))
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
