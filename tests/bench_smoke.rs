@@ -150,6 +150,39 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
 }
 
 #[test]
+fn broadcast_at_a_rate_sets_no_faster_than_asked() {
+    let (ok, out) = run_bounded(
+        &[
+            "bench",
+            "--scenario",
+            "broadcast",
+            "--rooms",
+            "2",
+            "--per-room",
+            "3",
+            "--seconds",
+            "2",
+            "--rate",
+            "10",
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(ok, "bench failed or timed out:\n{out}");
+    assert!(out.contains("at most 10 sets/s per room"), "{out}");
+    // "(N deliveries of S sets, ...)": 2 rooms x 10 sets/s x 2 s, the first at once.
+    let sets: u64 = out
+        .split(" deliveries of ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no set count in:\n{out}"));
+    assert!((20..=42).contains(&sets), "{sets} sets in:\n{out}");
+    // Every listener got every set.
+    let deliveries = format!("({} deliveries of {sets} sets", sets * 3);
+    assert!(out.contains(&deliveries), "{out}");
+}
+
+#[test]
 fn fleet_takeover_reports_the_clean_and_the_crash_handover() {
     if !redis_server_installed() {
         return;

@@ -51,6 +51,7 @@ pub async fn broadcast(
     duration: Duration,
     against_turbowarp: bool,
     rounds: usize,
+    rate: f64,
 ) -> anyhow::Result<()> {
     let (rooms, per_room, rounds) = (rooms.max(1), per_room.max(1), rounds.max(1));
     let connections = rooms * (per_room + 1) + 16;
@@ -75,14 +76,14 @@ pub async fn broadcast(
             println!("round {round} of {rounds}:");
         }
         match &their_fleet {
-            None => ours.push(ours_fleet.window(duration).await?),
+            None => ours.push(ours_fleet.window(duration, rate).await?),
             Some(their_fleet) if round % 2 == 1 => {
-                ours.push(ours_fleet.window(duration).await?);
-                theirs.push(their_fleet.window(duration).await?);
+                ours.push(ours_fleet.window(duration, rate).await?);
+                theirs.push(their_fleet.window(duration, rate).await?);
             }
             Some(their_fleet) => {
-                theirs.push(their_fleet.window(duration).await?);
-                ours.push(ours_fleet.window(duration).await?);
+                theirs.push(their_fleet.window(duration, rate).await?);
+                ours.push(ours_fleet.window(duration, rate).await?);
             }
         }
     }
@@ -199,7 +200,7 @@ pub async fn broadcast_nodes(
         let server = ServerChild::spawn(connections).await?;
         let servers = std::slice::from_ref(&server);
         let fleet = Fleet::connect("1 node, no Redis", servers, rooms, per_room).await?;
-        fleet.window(duration).await?
+        fleet.window(duration, 0.0).await?
     };
     let mut rows = Vec::new();
     for n in 1..=max_nodes {
@@ -215,7 +216,7 @@ pub async fn broadcast_nodes(
         let label = format!("{n} node(s) + Redis");
         let before = redis.sample()?.cpu;
         let fleet = Fleet::connect(&label, &servers, rooms, per_room).await?;
-        let figures = fleet.window(duration).await?;
+        let figures = fleet.window(duration, 0.0).await?;
         drop(fleet);
         let redis_cpu = (redis.sample()?.cpu - before).as_secs_f64();
         let redis_us_per_set = redis_cpu * 1e6 / figures.sets.max(1) as f64;

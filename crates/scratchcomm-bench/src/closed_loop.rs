@@ -6,13 +6,17 @@
 
 use super::broadcast::Figures;
 use super::metrics::{Latencies, Mib, Ms, ProcSample};
+use super::raw_listener;
 use super::scale::{connect_many, per_conn_kib, ServerChild};
-use actors_cloud::{CloudHandle, EventKind};
-use futures_util::StreamExt;
+use actors_cloud::CloudHandle;
+use anyhow::Context;
+use futures_util::{stream, StreamExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 /// One room's counters, shared by its listeners and its writer.
 struct Room {
@@ -35,8 +39,8 @@ pub(super) struct Fleet<'a> {
     label: String,
     servers: &'a [ServerChild],
     per_room: usize,
-    /// Held so that the listeners stay connected; their tasks do the listening.
-    _listeners: Vec<CloudHandle>,
+    /// The listeners' tasks (each owns its socket), ended when the fleet is dropped.
+    listening: Vec<JoinHandle<anyhow::Result<()>>>,
     writers: Vec<CloudHandle>,
     rooms: Vec<Arc<Room>>,
     origin: Instant,
@@ -56,11 +60,24 @@ impl<'a> Fleet<'a> {
         let nodes = servers.len().max(1);
         tokio::time::sleep(Duration::from_millis(300)).await;
         let before = sample(servers)?;
-        let mut listeners = Vec::with_capacity(total);
+        let mut streams = Vec::with_capacity(total);
         for (k, server) in servers.iter().enumerate() {
             let count = (total + nodes - 1 - k) / nodes;
-            let on_node = |i: usize| format!("room{}", (i * nodes + k) % rooms);
-            listeners.extend(connect_many(&server.url, count, on_node, None).await?);
+            let url = server.url.as_str();
+            let joined: Vec<anyhow::Result<TcpStream>> = stream::iter(0..count)
+                .map(|i| async move {
+                    let room = format!("room{}", (i * nodes + k) % rooms);
+                    let user = format!("user{k}x{i}");
+                    raw_listener::join(url, &room, &user)
+                        .await
+                        .with_context(|| format!("listener {i} of {url}"))
+                })
+                .buffered(128)
+                .collect()
+                .await;
+            for stream in joined {
+                streams.push(stream?);
+            }
         }
         let writers = connect_many(&servers[0].url, rooms, |i| format!("room{i}"), None).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -78,31 +95,27 @@ impl<'a> Fleet<'a> {
                 })
             })
             .collect();
-        for (i, c) in listeners.iter().enumerate() {
+        let mut listening = Vec::with_capacity(total);
+        for (i, tcp) in streams.into_iter().enumerate() {
             let room = state[i_room(i, total, nodes, rooms)].clone();
-            let mut events = c.events();
-            actix_rt::spawn(async move {
-                while let Some(e) = events.next().await {
-                    if matches!(e.kind, EventKind::Set) {
-                        let now = origin.elapsed().as_micros() as u64;
-                        let sent = room.sent_at.load(Ordering::Acquire);
-                        let latency = Duration::from_micros(now.saturating_sub(sent));
-                        if let Ok(mut l) = room.latencies.lock() {
-                            l.push(latency);
-                        }
-                        let n = room.received.fetch_add(1, Ordering::AcqRel) + 1;
-                        if n >= room.target.load(Ordering::Acquire) {
-                            room.progress.notify_one();
-                        }
-                    }
+            listening.push(actix_rt::spawn(raw_listener::listen(tcp, move || {
+                let now = origin.elapsed().as_micros() as u64;
+                let sent = room.sent_at.load(Ordering::Acquire);
+                let latency = Duration::from_micros(now.saturating_sub(sent));
+                if let Ok(mut l) = room.latencies.lock() {
+                    l.push(latency);
                 }
-            });
+                let n = room.received.fetch_add(1, Ordering::AcqRel) + 1;
+                if n >= room.target.load(Ordering::Acquire) {
+                    room.progress.notify_one();
+                }
+            })));
         }
         Ok(Fleet {
             label: label.to_owned(),
             servers,
             per_room,
-            _listeners: listeners,
+            listening,
             writers,
             rooms: state,
             origin,
@@ -111,8 +124,11 @@ impl<'a> Fleet<'a> {
     }
 
     /// One closed-loop window of `duration`: every writer sets, waits until its room's
-    /// listeners all saw the set, and sets again. Prints and returns what it measured.
-    pub(super) async fn window(&self, duration: Duration) -> anyhow::Result<Figures> {
+    /// listeners all saw the set, and sets again, at most `rate` times per second when
+    /// `rate` > 0 (the rooms' writers spread over one interval). Prints and returns what
+    /// it measured.
+    pub(super) async fn window(&self, duration: Duration, rate: f64) -> anyhow::Result<Figures> {
+        let interval = (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate));
         for room in &self.rooms {
             if let Ok(mut l) = room.latencies.lock() {
                 *l = Latencies::default();
@@ -126,13 +142,23 @@ impl<'a> Fleet<'a> {
         let received_before = received();
         let start = Instant::now();
         let deadline = start + duration;
-        let tasks: Vec<_> = (self.writers.iter().zip(&self.rooms))
-            .map(|(w, room)| {
+        let rooms = self.rooms.len();
+        let tasks: Vec<_> = (self.writers.iter().zip(&self.rooms).enumerate())
+            .map(|(i, (w, room))| {
                 let (w, room) = (w.clone(), room.clone());
                 let (origin, per_room) = (self.origin, self.per_room as u64);
                 actix_rt::spawn(async move {
                     let mut sets = 0u64;
+                    let spread = |iv: Duration| iv.mul_f64(i as f64 / rooms as f64);
+                    let mut next = start + interval.map_or(Duration::ZERO, spread);
                     while Instant::now() < deadline {
+                        if let Some(interval) = interval {
+                            tokio::time::sleep_until(next.into()).await;
+                            next = (next + interval).max(Instant::now());
+                            if Instant::now() >= deadline {
+                                break;
+                            }
+                        }
                         sets += 1;
                         let target = room.received.load(Ordering::Acquire) + per_room;
                         room.target.store(target, Ordering::Release);
@@ -183,8 +209,13 @@ impl<'a> Fleet<'a> {
             sets,
         };
         let (label, rooms, per_room) = (&self.label, self.rooms.len(), self.per_room);
+        let paced = match interval {
+            Some(_) => format!(", at most {rate} sets/s per room"),
+            None => String::new(),
+        };
         println!(
-            "broadcast [{label}]: {rooms} rooms x {per_room} clients (+1 writer each), {elapsed:.1} s"
+            "broadcast [{label}]: {rooms} rooms x {per_room} clients (+1 writer each){paced}, \
+             {elapsed:.1} s"
         );
         println!(
             "  {:.0} messages delivered/s ({delivered} deliveries of {sets} sets, {:.0} sets/s)",
@@ -206,6 +237,12 @@ impl<'a> Fleet<'a> {
             Ms(figures.p99)
         );
         Ok(figures)
+    }
+}
+
+impl Drop for Fleet<'_> {
+    fn drop(&mut self) {
+        self.listening.iter().for_each(JoinHandle::abort);
     }
 }
 

@@ -35,6 +35,7 @@ mod fleet;
 mod goodput;
 mod load;
 mod metrics;
+mod raw_listener;
 mod requests;
 mod sa;
 mod scale;
@@ -93,6 +94,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 5.0)]
     pub seconds: f64,
     /// Requests per second per client; 0 sends the next request as soon as the reply came.
+    /// broadcast: sets per second per room at most; 0 sends the next set as soon as every
+    /// listener of the room has the last one.
     #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
     /// Also run the same load against the original Python library 3.0.0 (a venv is set up
@@ -189,7 +192,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Broadcast => {
                 let rounds = args.rounds as usize;
                 let vs_tw = args.against_turbowarp;
-                broadcast::broadcast(args.rooms, args.per_room, duration, vs_tw, rounds).await
+                broadcast::broadcast(
+                    args.rooms,
+                    args.per_room,
+                    duration,
+                    vs_tw,
+                    rounds,
+                    args.rate,
+                )
+                .await
             }
             Scenario::Arbiters => arbiters::spread(&args, duration).await,
             Scenario::Goodput => goodput::goodput(args.chars).await,
