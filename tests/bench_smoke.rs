@@ -147,6 +147,8 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
     assert!(out.contains("us per delivered message"), "{out}");
     assert!(out.contains("server CPU per delivered message:"), "{out}");
     assert!(out.contains("p99:"), "{out}");
+    // Every writer's sets reached all of its room's listeners.
+    assert!(!out.contains("stopped early"), "{out}");
 }
 
 #[test]
@@ -180,6 +182,7 @@ fn broadcast_at_a_rate_sets_no_faster_than_asked() {
     // Every listener got every set.
     let deliveries = format!("({} deliveries of {sets} sets", sets * 3);
     assert!(out.contains(&deliveries), "{out}");
+    assert!(!out.contains("stopped early"), "{out}");
 }
 
 #[test]

@@ -175,18 +175,20 @@ impl<'a> Fleet<'a> {
                                 .await
                                 .is_err()
                             {
-                                return sets;
+                                return (sets, true);
                             }
                         }
                     }
                     room.target.store(u64::MAX, Ordering::Release);
-                    sets
+                    (sets, false)
                 })
             })
             .collect();
-        let mut sets = 0;
+        let (mut sets, mut gave_up) = (0, 0);
         for t in tasks {
-            sets += t.await.unwrap_or(0);
+            let (written, stuck) = t.await.unwrap_or((0, true));
+            sets += written;
+            gave_up += usize::from(stuck);
         }
         let elapsed = start.elapsed().as_secs_f64();
         let srv2 = sample(self.servers)?;
@@ -222,6 +224,12 @@ impl<'a> Fleet<'a> {
             figures.delivered_per_sec,
             sets as f64 / elapsed
         );
+        if gave_up > 0 {
+            println!(
+                "  {gave_up} of {rooms} writers stopped early: a set did not reach every \
+                 listener of the room within 2 s"
+            );
+        }
         println!(
             "  server CPU {cpu:.2} s: {:.2} us per delivered message ({:.2} us of it in the kernel)",
             figures.cpu_us_per_message, figures.system_us_per_message,
