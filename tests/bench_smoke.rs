@@ -35,6 +35,16 @@ fn run_bounded(args: &[&str], limit: Duration) -> (bool, String) {
     (status.is_some_and(|s| s.success()), out)
 }
 
+/// `bench --scenario broadcast` with 2 rooms of 3 clients for `seconds` a window, plus
+/// `extra`, bounded at two minutes.
+fn small_broadcast(seconds: u32, extra: &[&str]) -> (bool, String) {
+    let seconds = seconds.to_string();
+    let mut args = vec!["bench", "--scenario", "broadcast", "--rooms", "2"];
+    args.extend(["--per-room", "3", "--seconds", &seconds]);
+    args.extend(extra);
+    run_bounded(&args, Duration::from_secs(120))
+}
+
 /// Whether `redis-server` can be started (the scenarios start their own; tools/test-all.sh
 /// installs it). Missing under CI fails the test; elsewhere the caller skips.
 fn redis_server_installed() -> bool {
@@ -106,23 +116,7 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
         eprintln!("skipped: {} is missing", peer.display());
         return;
     }
-    let (ok, out) = run_bounded(
-        &[
-            "bench",
-            "--scenario",
-            "broadcast",
-            "--rooms",
-            "2",
-            "--per-room",
-            "3",
-            "--seconds",
-            "1",
-            "--against-turbowarp",
-            "--rounds",
-            "2",
-        ],
-        Duration::from_secs(120),
-    );
+    let (ok, out) = small_broadcast(1, &["--against-turbowarp", "--rounds", "2"]);
     assert!(ok, "bench failed or timed out:\n{out}");
     // Two rounds, the servers taking turns, then the medians and the rounds' spread.
     assert_eq!(out.matches("broadcast [ours]").count(), 2, "{out}");
@@ -153,22 +147,7 @@ fn broadcast_against_turbowarp_reports_both_servers_and_ratios() {
 
 #[test]
 fn broadcast_at_a_rate_sets_no_faster_than_asked() {
-    let (ok, out) = run_bounded(
-        &[
-            "bench",
-            "--scenario",
-            "broadcast",
-            "--rooms",
-            "2",
-            "--per-room",
-            "3",
-            "--seconds",
-            "2",
-            "--rate",
-            "10",
-        ],
-        Duration::from_secs(120),
-    );
+    let (ok, out) = small_broadcast(2, &["--rate", "10"]);
     assert!(ok, "bench failed or timed out:\n{out}");
     assert!(out.contains("at most 10 sets/s per room"), "{out}");
     // "(N deliveries of S sets, ...)": 2 rooms x 10 sets/s x 2 s, the first at once.
@@ -221,22 +200,7 @@ fn broadcast_over_nodes_reports_a_ratio_per_node_count() {
     if !redis_server_installed() {
         return;
     }
-    let (ok, out) = run_bounded(
-        &[
-            "bench",
-            "--scenario",
-            "broadcast",
-            "--rooms",
-            "2",
-            "--per-room",
-            "3",
-            "--seconds",
-            "1",
-            "--nodes",
-            "3",
-        ],
-        Duration::from_secs(120),
-    );
+    let (ok, out) = small_broadcast(1, &["--nodes", "3"]);
     assert!(ok, "bench failed or timed out:\n{out}");
     for n in 1..=3 {
         assert!(
