@@ -1,17 +1,22 @@
 //! The broadcast bench's listening clients, each only a socket: the WebSocket upgrade and
-//! TurboWarp's handshake written by hand, then the server's frames read and their `set`
-//! messages counted. A cloud connection (an actor, its event stream, a task per listener)
+//! TurboWarp's handshake written by hand, then the server's frames read (with actix-http's
+//! frame codec, as the server reads its clients) and their `set` messages counted. A cloud connection (an actor, its event stream, a task per listener)
 //! costs the load generator about three times the server's own work per delivery, so with
 //! 5,000 of them the generator, not the server, set the pace and the latency. A listener
 //! answers pings, as the real clients do, and handles frames holding several messages
 //! (TurboWarp's buffered sends: one per line).
 
+use actix_http::ws::{OpCode, Parser};
 use anyhow::Context;
+use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The message a listener counts, as both servers write it.
 const SET: &[u8] = br#""method":"set""#;
+
+/// The largest frame a listener takes (far above what either server sends).
+const MAX_FRAME: usize = 1 << 20;
 
 /// Connects to `url` (`ws://HOST:PORT/PATH`) and joins `project` as `user`.
 pub(super) async fn join(url: &str, project: &str, user: &str) -> anyhow::Result<TcpStream> {
@@ -45,7 +50,7 @@ pub(super) async fn join(url: &str, project: &str, user: &str) -> anyhow::Result
         String::from_utf8_lossy(&head)
     );
     let handshake = format!(r#"{{"method":"handshake","user":"{user}","project_id":"{project}"}}"#);
-    tcp.write_all(&client_frame(1, handshake.as_bytes()))
+    tcp.write_all(&client_frame(OpCode::Text, handshake.as_bytes()))
         .await?;
     Ok(tcp)
 }
@@ -53,26 +58,21 @@ pub(super) async fn join(url: &str, project: &str, user: &str) -> anyhow::Result
 /// Reads the server's frames until the connection ends, calling `on_set` once for every
 /// `set` message; answers pings. `Ok` when the server closes.
 pub(super) async fn listen(mut tcp: TcpStream, mut on_set: impl FnMut()) -> anyhow::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
+    let mut buf = BytesMut::with_capacity(4096);
     loop {
-        let mut at = 0;
-        while let Some((opcode, start, end)) = next_frame(&buf[at..]) {
-            let payload = &buf[at + start..at + end];
+        while let Some((opcode, payload)) = next_frame(&mut buf)? {
             match opcode {
-                0..=2 => (0..count_sets(payload)).for_each(|_| on_set()),
-                8 => return Ok(()),
-                9 => tcp.write_all(&client_frame(10, payload)).await?,
+                OpCode::Text | OpCode::Binary | OpCode::Continue => {
+                    (0..count_sets(&payload)).for_each(|_| on_set())
+                }
+                OpCode::Close => return Ok(()),
+                OpCode::Ping => tcp.write_all(&client_frame(OpCode::Pong, &payload)).await?,
                 _ => {}
             }
-            at += end;
         }
-        buf.drain(..at);
-        let n = tcp.read(&mut chunk).await?;
-        if n == 0 {
+        if tcp.read_buf(&mut buf).await? == 0 {
             return Ok(());
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 
@@ -84,43 +84,19 @@ fn count_sets(payload: &[u8]) -> usize {
         .count()
 }
 
-/// The first complete server frame in `bytes`: its opcode and where its payload starts
-/// and ends. `None` while incomplete. (Server frames are not masked.)
-fn next_frame(bytes: &[u8]) -> Option<(u8, usize, usize)> {
-    let (&first, &second) = (bytes.first()?, bytes.get(1)?);
-    let (len, start): (usize, usize) = match second & 0x7F {
-        126 => (
-            u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?]) as usize,
-            4,
-        ),
-        127 => {
-            let raw: [u8; 8] = bytes.get(2..10)?.try_into().ok()?;
-            (usize::try_from(u64::from_be_bytes(raw)).ok()?, 10)
-        }
-        n => (n as usize, 2),
-    };
-    let end = start.checked_add(len)?;
-    (bytes.len() >= end).then_some((first & 0x0F, start, end))
+/// Takes the first complete server frame off `buf`: its opcode and payload. `None` while
+/// incomplete; an error for a frame over [`MAX_FRAME`] or a masked one (the server's
+/// frames are not masked). The same codec the server reads its clients with.
+fn next_frame(buf: &mut BytesMut) -> anyhow::Result<Option<(OpCode, BytesMut)>> {
+    let frame = Parser::parse(buf, false, MAX_FRAME).context("a frame of the server")?;
+    Ok(frame.map(|(_, opcode, payload)| (opcode, payload.unwrap_or_default())))
 }
 
-/// A masked client frame with `opcode` (1 text, 10 pong).
-fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mask = [0x5A, 0x17, 0xC3, 0x2E];
-    let mut out = vec![0x80 | opcode];
-    match payload.len() {
-        n if n < 126 => out.push(0x80 | n as u8),
-        n if n <= 0xFFFF => {
-            out.push(0x80 | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(0x80 | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(&mask);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-    out
+/// A masked client frame.
+fn client_frame(opcode: OpCode, payload: &[u8]) -> BytesMut {
+    let mut frame = BytesMut::new();
+    Parser::write_message(&mut frame, payload, opcode, true, true);
+    frame
 }
 
 #[cfg(test)]
@@ -130,20 +106,23 @@ mod tests {
 
     #[test]
     fn frames_are_found_whole_or_not_at_all() {
-        assert_eq!(
-            next_frame(&[0x81, 3, b'a', b'b', b'c', 0x81]),
-            Some((1, 2, 5))
-        );
-        assert_eq!(next_frame(&[0x81, 3, b'a']), None);
+        let found = |bytes: &[u8]| {
+            let mut buf = BytesMut::from(bytes);
+            let frame = next_frame(&mut buf).unwrap();
+            (frame.map(|(op, payload)| (op, payload.to_vec())), buf.len())
+        };
+        let abc = (OpCode::Text, b"abc".to_vec());
+        assert_eq!(found(&[0x81, 3, b'a', b'b', b'c', 0x81]), (Some(abc), 1));
+        assert_eq!(found(&[0x81, 3, b'a']), (None, 3));
         let mut long = vec![0x81, 126, 0x01, 0x00];
         long.extend(vec![b'x'; 256]);
-        assert_eq!(next_frame(&long), Some((1, 4, 260)));
-        assert_eq!(next_frame(&long[..259]), None);
-        assert_eq!(next_frame(&[0x89, 0]), Some((9, 2, 2)));
-        assert_eq!(
-            next_frame(&[0x81, 127, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]),
-            None
-        );
+        assert_eq!(found(&long), (Some((OpCode::Text, vec![b'x'; 256])), 0));
+        assert_eq!(found(&long[..259]), (None, 259));
+        assert_eq!(found(&[0x89, 0]), (Some((OpCode::Ping, Vec::new())), 0));
+        // Declared far beyond any frame either server sends: refused, not waited for.
+        let mut huge =
+            BytesMut::from(&[0x81, 127, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF][..]);
+        assert!(next_frame(&mut huge).is_err());
     }
 
     #[test]
@@ -179,7 +158,7 @@ mod tests {
         for v in 1..=30 {
             let set = format!(r#"{{"method":"set","name":"☁ v","value":{v}}}"#);
             writer
-                .write_all(&client_frame(1, set.as_bytes()))
+                .write_all(&client_frame(OpCode::Text, set.as_bytes()))
                 .await
                 .unwrap();
         }
