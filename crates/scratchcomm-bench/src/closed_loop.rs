@@ -64,13 +64,15 @@ impl<'a> Fleet<'a> {
         for (k, server) in servers.iter().enumerate() {
             let count = (total + nodes - 1 - k) / nodes;
             let url = server.url.as_str();
-            let joined: Vec<anyhow::Result<TcpStream>> = stream::iter(0..count)
+            // Each listener comes with the index of its room.
+            let joined: Vec<anyhow::Result<(usize, TcpStream)>> = stream::iter(0..count)
                 .map(|i| async move {
-                    let room = format!("room{}", (i * nodes + k) % rooms);
+                    let room = (i * nodes + k) % rooms;
                     let user = format!("user{k}x{i}");
-                    raw_listener::join(url, &room, &user)
+                    let tcp = raw_listener::join(url, &format!("room{room}"), &user)
                         .await
-                        .with_context(|| format!("listener {i} of {url}"))
+                        .with_context(|| format!("listener {i} of {url}"))?;
+                    Ok((room, tcp))
                 })
                 .buffered(128)
                 .collect()
@@ -96,8 +98,8 @@ impl<'a> Fleet<'a> {
             })
             .collect();
         let mut listening = Vec::with_capacity(total);
-        for (i, tcp) in streams.into_iter().enumerate() {
-            let room = state[i_room(i, total, nodes, rooms)].clone();
+        for (room, tcp) in streams {
+            let room = state[room].clone();
             listening.push(actix_rt::spawn(raw_listener::listen(tcp, move || {
                 let now = origin.elapsed().as_micros() as u64;
                 let sent = room.sent_at.load(Ordering::Acquire);
@@ -252,19 +254,6 @@ impl Drop for Fleet<'_> {
     fn drop(&mut self) {
         self.listening.iter().for_each(JoinHandle::abort);
     }
-}
-
-/// The room of the `i`-th listener as [`Fleet::connect`] connected them (node by node).
-fn i_room(i: usize, total: usize, nodes: usize, rooms: usize) -> usize {
-    let mut start = 0;
-    for k in 0..nodes {
-        let count = (total + nodes - 1 - k) / nodes;
-        if i < start + count {
-            return ((i - start) * nodes + k) % rooms;
-        }
-        start += count;
-    }
-    i % rooms
 }
 
 /// The servers' CPU and memory, summed.
